@@ -1,0 +1,26 @@
+// Value formatters used by the wall queue's column definitions (dash-ag-grid looks them up here).
+var dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
+
+dagfuncs.kuzetAge = function (params) {
+  if (!params.value) { return ""; }
+  var seconds = Math.max(0, Math.floor((Date.now() - Date.parse(params.value)) / 1000));
+  var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+  var mm = (m < 10 ? "0" : "") + m, ss = (s < 10 ? "0" : "") + s;
+  return h > 0 ? h + ":" + mm + ":" + ss : mm + ":" + ss;
+};
+
+// Late against the department's targets: unacknowledged past 30 s, not dispatched past 60 s.
+dagfuncs.kuzetLate = function (params) {
+  if (!params.data) { return false; }
+  var age = (Date.now() - Date.parse(params.data.created_at)) / 1000;
+  var targets = window.kuzetTargets || { ack: 30, dispatch: 60 };
+  if (params.data.status === "new") { return age > targets.ack; }
+  if (params.data.status === "acknowledged") { return age > targets.dispatch; }
+  return false;
+};
+
+dagfuncs.kuzetStatus = function (params) {
+  var labels = { new: "НОВОЕ", acknowledged: "принято", dispatched: "наряд направлен",
+                 on_scene: "на месте", on_hold: "отложено" };
+  return labels[params.value] || params.value;
+};

@@ -1,0 +1,85 @@
+// Wall screen behaviour that must not wait for a server round trip: clock, live ages,
+// queue transactions from pushed rows, P1 alert, keyboard.
+(function () {
+  "use strict";
+
+  var clockFormat = new Intl.DateTimeFormat("ru-RU", {
+    timeZone: "Asia/Almaty", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false
+  });
+
+  function gridApi() {
+    try { return window.dash_ag_grid && window.dash_ag_grid.getApi("wall-queue"); } catch (e) { return null; }
+  }
+
+  function beep() {
+    if (window.kuzetMuted) { return; }
+    try {
+      var ctx = new (window.AudioContext || window.webkitAudioContext)();
+      var osc = ctx.createOscillator(), gain = ctx.createGain();
+      osc.type = "square"; osc.frequency.value = 880; gain.gain.value = 0.08;
+      osc.connect(gain); gain.connect(ctx.destination);
+      osc.start(); osc.stop(ctx.currentTime + 0.35);
+    } catch (e) { /* autoplay blocked until the first click; the flash still shows */ }
+  }
+
+  function flash() {
+    var wall = document.querySelector(".wall");
+    if (!wall) { return; }
+    wall.classList.remove("p1-flash");
+    void wall.offsetWidth;
+    wall.classList.add("p1-flash");
+  }
+
+  window.kuzetWall = {
+    // Turn a pushed {rows: [...]} message into an AG Grid row transaction.
+    transaction: function (msg) {
+      if (!msg || !msg.rows) { return window.dash_clientside.no_update; }
+      var api = gridApi();
+      var tx = { add: [], update: [], remove: [] };
+      var newP1 = false;
+      msg.rows.forEach(function (row) {
+        var exists = api && api.getRowNode(String(row.id));
+        if (!row.open) { if (exists) { tx.remove.push(row); } return; }
+        if (exists) { tx.update.push(row); } else { tx.add.push(row); if (row.priority === 1) { newP1 = true; } }
+      });
+      if (newP1) { flash(); beep(); }
+      return tx;
+    }
+  };
+
+  function tick() {
+    var clock = document.getElementById("wall-clock");
+    if (clock) { clock.textContent = clockFormat.format(new Date()); }
+    var api = gridApi();
+    if (api) { api.refreshCells({ columns: ["age"], force: true }); }
+  }
+  setInterval(tick, 1000);
+
+  function moveSelection(api, delta) {
+    var nodes = [];
+    api.forEachNodeAfterFilterAndSort(function (n) { nodes.push(n); });
+    if (!nodes.length) { return; }
+    var selected = api.getSelectedNodes()[0];
+    var index = selected ? nodes.indexOf(selected) + delta : 0;
+    index = Math.max(0, Math.min(nodes.length - 1, index));
+    nodes[index].setSelected(true, true);
+    api.ensureNodeVisible(nodes[index]);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (!document.querySelector(".wall")) { return; }
+    var tag = (event.target && event.target.tagName) || "";
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") { return; }
+    var api = gridApi();
+    if (!api) { return; }
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      moveSelection(api, event.key === "ArrowDown" ? 1 : -1);
+      event.preventDefault();
+    } else if (event.key === "a" || event.key === "A" || event.key === "ф" || event.key === "Ф") {
+      var button = document.getElementById("wall-ack");
+      if (button) { button.click(); }
+    } else if (event.key === "m" || event.key === "M") {
+      window.kuzetMuted = !window.kuzetMuted;
+    }
+  });
+})();

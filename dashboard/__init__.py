@@ -1,0 +1,78 @@
+"""The Kuzet web process: app factory, auth, APIs, Dash pages, live push."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+logger = logging.getLogger(__name__)
+
+
+def _settings_from(config: Mapping[str, Any] | None) -> "Settings":
+    from services.settings import Settings
+
+    overrides = {k.lower(): v for k, v in (config or {}).items() if k.isupper()}
+    known = {f for f in Settings.__dataclass_fields__}
+    return Settings.from_env(**{k: v for k, v in overrides.items() if k in known})
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web app: Flask + Dash + Socket.IO on one store and one bus.
+
+    ``config`` keys (upper case) override ``KUZET_*`` environment settings; ``WORKER_THREAD``
+    (default True) runs the worker inside this process when the bus is in-process.
+    """
+    from flask_socketio import SocketIO
+
+    from dashboard import auth, dash_app, live
+    from dashboard.api import api
+    from dashboard.context import Kuzet, close_db
+    from services.bus import make_bus
+    from services.ingest import IngestService
+    from services.store import Store
+    from services.worker import Worker, start_in_thread
+
+    config = dict(config or {})
+    settings = _settings_from(config)
+    app = Flask(__name__)
+    if settings.secret_key == "dev-insecure-change-me":
+        logger.warning("KUZET_SECRET_KEY not set: using a random key; sessions end when the process does")
+        settings = settings.with_overrides(secret_key=secrets.token_hex(32))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=bool(config.get("SESSION_COOKIE_SECURE", False)),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_idle_minutes),
+        TESTING=bool(config.get("TESTING", False)),
+    )
+
+    store = Store(settings.database_url)
+    bus = make_bus(settings.redis_url, prefix=settings.redis_prefix)
+    socketio = SocketIO(
+        app,
+        async_mode="threading",
+        message_queue=settings.redis_url,
+        channel=f"{settings.redis_prefix}-socketio",
+        logger=False,
+        engineio_logger=False,
+    )
+    worker = Worker(store, bus, on_change=live.make_change_sink(socketio), cooldown_s=settings.incident_cooldown_s)
+    app.extensions["kuzet"] = Kuzet(settings, store, bus, IngestService(bus, settings.max_batch), socketio, worker)
+    app.teardown_appcontext(close_db)
+
+    auth.init_app(app)
+    app.register_blueprint(api)
+    live.init_app(app, socketio)
+    dash_app.init_app(app)
+
+    if config.get("WORKER_THREAD", True) and not settings.redis_url:
+        app.extensions["kuzet"].threads.append(start_in_thread(worker))
+    return app

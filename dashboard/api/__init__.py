@@ -1,0 +1,55 @@
+"""REST API v1: ingest for operators, read and transitions for integrations."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from services.ingest import Problem
+
+logger = logging.getLogger(__name__)
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response:
+    """An RFC 9457 application/problem+json response."""
+    response = jsonify(problem.as_dict())
+    response.status_code = problem.status
+    response.mimetype = "application/problem+json"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+@api.errorhandler(Problem)
+def _problem(problem: Problem) -> Response:
+    return problem_response(problem)
+
+
+@api.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    slug = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+            405: "method-not-allowed", 413: "payload-too-large", 415: "unsupported-media-type",
+            429: "rate-limited"}.get(exc.code or 500, "http-error")
+    return problem_response(Problem(exc.code or 500, slug, exc.name, exc.description or exc.name))
+
+
+@api.errorhandler(Exception)
+def _unexpected(exc: Exception) -> Response:
+    logger.exception("unexpected error in API")
+    return problem_response(Problem(500, "internal", "Internal error",
+                                    "the centre could not process this request; it has been logged"))
+
+
+def json_object(body: Any) -> dict[str, Any]:
+    """Require a JSON object body, or raise a problem."""
+    if not isinstance(body, dict):
+        raise Problem(400, "malformed-body", "Body must be a JSON object", "send a JSON object")
+    return body
+
+
+from dashboard.api import events, incidents, tokens  # noqa: E402,F401  (routes register on import)

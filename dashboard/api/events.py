@@ -1,0 +1,37 @@
+"""Operator ingest: POST /api/v1/events."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+from dashboard.api import api
+from dashboard.context import db, kuzet
+from services.ingest import Problem
+from services.models import Operator
+from services.operators import authenticate_key
+
+
+def current_operator() -> Operator:
+    """The operator whose API key signs this request, or a 401 problem."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise Problem(401, "unauthorized", "API key required", "send Authorization: Bearer <operator API key>")
+    operator = authenticate_key(db(), header[7:].strip())
+    if operator is None:
+        raise Problem(401, "unauthorized", "Unknown API key", "the API key is unknown or revoked")
+    return operator
+
+
+@api.post("/events")
+def post_events() -> Response:
+    """Accept one event or a batch; answers 202 with a result per item."""
+    operator = current_operator()
+    session = db()
+    try:
+        results = kuzet().ingest.submit(session, operator.id, request.get_data(cache=False))
+    finally:
+        session.commit()  # keeps the dead letters and key last-use even when the body is refused
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
+    response = jsonify({"results": [r.as_dict() for r in results], **counts})
+    response.status_code = 202
+    return response

@@ -1,0 +1,115 @@
+"""Scoped read API and lifecycle transitions for incidents and cameras."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, jsonify, request
+
+from dashboard.api import api, json_object
+from dashboard.auth import current_person
+from dashboard.context import db
+from dashboard.live import push_incident
+from services.incidents import ACTIONS, Conflict, TransitionRefused, allowed_actions, rows_for, transition
+from services.ingest import Problem
+from services.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, User
+from services.scope import visible_departments
+
+
+def _person() -> User:
+    user = current_person()
+    if user is None:
+        raise Problem(401, "unauthorized", "Login required",
+                      "send a session cookie or Authorization: Bearer <token from /api/v1/auth/token>")
+    return user
+
+
+def _incident_in_scope(user: User, incident_id: int) -> Incident:
+    incident = db().get(Incident, incident_id)
+    # Out of scope looks exactly like absent: no probing another department's ids.
+    if incident is None or incident.department_id not in visible_departments(db(), user):
+        raise Problem(404, "not-found", "No such incident", f"incident {incident_id} not found")
+    return incident
+
+
+def _detail(user: User, incident: Incident) -> dict[str, Any]:
+    row = rows_for(db(), [incident])[0]
+    row["history"] = [
+        {"action": h.action, "from": h.from_status, "to": h.to_status, "actor": h.actor, "reason": h.reason,
+         "at": h.at.isoformat()} for h in incident.history
+    ]
+    row["allowed_actions"] = allowed_actions(incident.status, user.role)
+    return row
+
+
+@api.get("/incidents")
+def list_incidents() -> Response:
+    """Incidents of the caller's departments; ``status=open`` or a status name filters."""
+    user = _person()
+    query = sa.select(Incident).where(Incident.department_id.in_(visible_departments(db(), user)))
+    status = request.args.get("status")
+    if status == "open":
+        query = query.where(Incident.status.in_(OPEN_STATUSES))
+    elif status:
+        if status not in {s.value for s in IncidentStatus}:
+            raise Problem(400, "validation", "Unknown status", f"status {status!r} is not a lifecycle state")
+        query = query.where(Incident.status == status)
+    try:
+        limit = min(max(int(request.args.get("limit", 200)), 1), 1000)
+    except ValueError:
+        raise Problem(400, "validation", "Bad limit", "limit must be an integer") from None
+    incidents = list(db().scalars(query.order_by(Incident.priority, Incident.created_at).limit(limit)))
+    return jsonify({"incidents": rows_for(db(), incidents)})
+
+
+@api.get("/incidents/<int:incident_id>")
+def get_incident(incident_id: int) -> Response:
+    """One incident with its history and the actions the caller may take."""
+    user = _person()
+    return jsonify(_detail(user, _incident_in_scope(user, incident_id)))
+
+
+@api.post("/incidents/<int:incident_id>/transitions")
+def post_transition(incident_id: int) -> Response:
+    """Apply a lifecycle action: {"action": ..., "reason"?, "outcome"?, "version"?}."""
+    user = _person()
+    incident = _incident_in_scope(user, incident_id)
+    body = json_object(request.get_json(silent=True))
+    action = body.get("action")
+    if action not in ACTIONS:
+        raise Problem(422, "validation", "Unknown action", f"action must be one of: {', '.join(ACTIONS)}",
+                      [{"pointer": "/action", "detail": "unknown action"}])
+    version = body.get("version")
+    # Transfers go to neighbours outside the caller's scope, so only the target's existence is checked.
+    target = body.get("department_id") if isinstance(body.get("department_id"), int) else None
+    department_before = incident.department_id
+    try:
+        transition(db(), incident, action, user, expected_version=version if isinstance(version, int) else None,
+                   reason=str(body.get("reason", "")), outcome=body.get("outcome"), target_department_id=target)
+        db().commit()
+    except Conflict as conflict:
+        db().rollback()
+        raise Problem(409, "conflict", "Changed by someone else", str(conflict)) from None
+    except TransitionRefused as refused:
+        db().rollback()
+        raise Problem(409, "illegal-transition", "Transition refused", str(refused)) from None
+    push_incident(incident, department_before)
+    return jsonify(_detail(user, incident))
+
+
+@api.get("/cameras/<camera_id>")
+def get_camera(camera_id: str) -> Response:
+    """A camera by numeric id, if it stands in the caller's departments."""
+    user = _person()
+    camera = db().get(Camera, int(camera_id)) if camera_id.isdigit() else None
+    if camera is None or camera.department_id not in visible_departments(db(), user):
+        raise Problem(404, "not-found", "No such camera", f"camera {camera_id} not found")
+    operator = db().get(Operator, camera.operator_id)
+    return jsonify({
+        "id": camera.id, "external_id": camera.external_id, "operator": operator.name if operator else None,
+        "lat": camera.lat, "lon": camera.lon, "mount_kind": camera.mount_kind, "address": camera.address,
+        "live_url": camera.live_url, "department_id": camera.department_id, "district_id": camera.district_id,
+        "outside_boundaries": camera.outside_boundaries, "health": camera.health,
+        "last_seen_at": camera.last_seen_at.isoformat() if camera.last_seen_at else None,
+    })

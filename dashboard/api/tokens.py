@@ -1,0 +1,30 @@
+"""POST /api/v1/auth/token: a short-lived bearer token for a user."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+from dashboard.api import api, json_object
+from dashboard.auth import issue_token, lockout_policy
+from dashboard.context import db, kuzet
+from services.ingest import Problem
+from services.users import LoginRefused, authenticate
+
+
+@api.post("/auth/token")
+def create_token() -> Response:
+    """Exchange username and password for a bearer token (same lockout as the login page)."""
+    body = json_object(request.get_json(silent=True))
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise Problem(400, "validation", "username and password required",
+                      "send {\"username\": ..., \"password\": ...}")
+    session = db()
+    try:
+        user = authenticate(session, username, password, lockout_policy())
+    except LoginRefused as refused:
+        session.commit()
+        raise Problem(401, "unauthorized", "Login refused", str(refused)) from None
+    session.commit()
+    ttl = kuzet().settings.api_token_ttl_s
+    return jsonify({"access_token": issue_token(user), "token_type": "Bearer", "expires_in": ttl})

@@ -1,0 +1,155 @@
+"""Logins: Flask-Login sessions for people, short-lived bearer tokens for integrations."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from typing import Any
+from urllib.parse import urlparse
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from dashboard.context import db, kuzet
+from services.models import Department, User
+from services.users import LockoutPolicy, LoginRefused, authenticate
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("auth", __name__)
+PUBLIC_PREFIXES = ("/login", "/api/", "/assets/", "/_dash-component-suites/", "/healthz", "/favicon.ico")
+
+
+class SessionUser(UserMixin):
+    """The logged-in person as Flask-Login sees them; wraps the stored user."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    def get_id(self) -> str:
+        return str(self.user.id)
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+
+def lockout_policy() -> LockoutPolicy:
+    """Lockout policy from settings."""
+    s = kuzet().settings
+    return LockoutPolicy(s.lockout_attempts, s.lockout_minutes)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(kuzet().settings.secret_key, salt="kuzet-api-token")
+
+
+def issue_token(user: User) -> str:
+    """A bearer token for this user, valid for the configured TTL."""
+    return _serializer().dumps({"uid": user.id})
+
+
+def user_from_token(token: str) -> User | None:
+    """The active user a bearer token belongs to, or None if invalid or expired."""
+    try:
+        data = _serializer().loads(token, max_age=kuzet().settings.api_token_ttl_s)
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db().get(User, data.get("uid"))
+    return user if user is not None and user.active else None
+
+
+def current_person() -> User | None:
+    """The user behind this request: bearer token first, then the session."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer ") and not header[7:].startswith("kz_"):
+        return user_from_token(header[7:].strip())
+    if current_user.is_authenticated:
+        return current_user.user
+    return None
+
+
+def csrf_token() -> str:
+    """The session's CSRF token for HTML forms."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """The login form; locks an account after repeated failures."""
+    if request.method == "POST":
+        if not hmac.compare_digest(request.form.get("csrf", ""), session.get("csrf", "")):
+            abort(400, "form expired; reload the page")
+        try:
+            user = authenticate(db(), request.form.get("username", ""), request.form.get("password", ""),
+                                lockout_policy())
+        except LoginRefused as refused:
+            db().commit()
+            flash(str(refused))
+            logger.info("login refused for %r from %s", request.form.get("username", "")[:64], request.remote_addr)
+            return render_template("login.html", csrf=csrf_token()), 401
+        db().commit()
+        session.clear()
+        session.permanent = True
+        login_user(SessionUser(user))
+        logger.info("login %s", user.username)
+        target = request.args.get("next", "")
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/wall"
+        return redirect(target)
+    return render_template("login.html", csrf=csrf_token())
+
+
+@bp.route("/logout", methods=["POST", "GET"])
+def logout() -> Response:
+    """End the session."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/healthz")
+def healthz() -> dict[str, str]:
+    """Liveness probe."""
+    return {"status": "ok"}
+
+
+def _guard() -> Any:
+    path = request.path
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and "Authorization" not in request.headers:
+        origin = request.headers.get("Origin")
+        if origin and urlparse(origin).netloc != request.host:
+            abort(403, "cross-origin request refused")
+    if path.startswith(PUBLIC_PREFIXES) or current_user.is_authenticated:
+        return None
+    if path.startswith(("/_dash-", "/_reload-hash")):
+        abort(401)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def department_label(department_id: int | None) -> str:
+    """Russian name of a department, for headers."""
+    if department_id is None:
+        return "—"
+    return db().scalar(sa.select(Department.name_ru).where(Department.id == department_id)) or "—"
+
+
+def init_app(app: Flask) -> None:
+    """Wire Flask-Login, the login pages and the access guard into the app."""
+    manager = LoginManager()
+    manager.login_view = "auth.login"
+    manager.session_protection = "strong"
+
+    @manager.user_loader
+    def load_user(user_id: str) -> SessionUser | None:
+        user = db().get(User, int(user_id)) if user_id.isdigit() else None
+        return SessionUser(user) if user is not None and user.active else None
+
+    manager.init_app(app)
+    app.register_blueprint(bp)
+    app.before_request(_guard)

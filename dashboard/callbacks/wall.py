@@ -1,0 +1,111 @@
+"""Wall screen: page loader and callbacks (live push, acknowledge)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dash
+from dash import Input, Output, Patch, State, html, no_update
+from flask_login import current_user
+
+from dashboard.context import db
+from dashboard.live import push_incident
+from geodata import ATTRIBUTION
+from layouts import wall as ids
+from layouts.wall import denied, incident_points, layout
+from services.incidents import TransitionRefused, open_queue, transition
+from services.models import Incident, User
+from services.scope import visible_departments
+from services.situation import counters, situation
+
+logger = logging.getLogger(__name__)
+
+
+def _user() -> User | None:
+    return current_user.user if current_user.is_authenticated else None
+
+
+def page(department: str | None = None, kiosk: str | None = None, **_query: Any) -> html.Div:
+    """Load the department's situation (in the user's scope) and lay out the wall."""
+    user = _user()
+    if user is None:
+        return denied("Войдите в систему · Please log in")
+    scope = visible_departments(db(), user)
+    try:
+        department_id = int(department) if department else user.department_id
+    except ValueError:
+        department_id = None
+    if department_id is None and scope:
+        department_id = min(scope)
+    if department_id is None or department_id not in scope:
+        return denied("Этот отдел вне вашей юрисдикции · This department is outside your jurisdiction")
+    return layout(situation(db(), department_id), username=user.username, kiosk=kiosk == "1",
+                  attribution=f"Границы районов: {ATTRIBUTION}")
+
+
+def _scoped_department(department_id: Any) -> int | None:
+    user = _user()
+    if user is None or not isinstance(department_id, int):
+        return None
+    return department_id if department_id in visible_departments(db(), user) else None
+
+
+def register(app: dash.Dash) -> None:
+    """Wall callbacks: queue transactions client-side, map and counters server-side, acknowledge."""
+    app.clientside_callback(
+        "function(msg) { return window.kuzetWall ? window.kuzetWall.transaction(msg) : window.dash_clientside.no_update; }",
+        Output(ids.QUEUE, "rowTransaction"),
+        Input(ids.SOCKET, "data-incidents"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output(ids.MAP, "figure"),
+        *[Output(ids.COUNTER.format(k), "children") for k in ids.COUNTERS],
+        Input(ids.SOCKET, "data-incidents"),
+        State(ids.DEPARTMENT, "data"),
+        prevent_initial_call=True,
+    )
+    def refresh_map(_msg: Any, department_id: Any) -> tuple[Any, ...]:
+        # The push only says "something changed": what is drawn is re-read within the user's scope.
+        scoped = _scoped_department(department_id)
+        if scoped is None:
+            return (no_update,) * (1 + len(ids.COUNTERS))
+        rows = open_queue(db(), {scoped})
+        patch = Patch()
+        for key, value in incident_points(rows).items():
+            if key.startswith("marker."):
+                patch["data"][ids.INCIDENT_TRACE]["marker"][key.split(".", 1)[1]] = value
+            else:
+                patch["data"][ids.INCIDENT_TRACE][key] = value
+        figures = counters(db(), scoped, rows)
+        return (patch, *[str(figures[k]) for k in ids.COUNTERS])
+
+    @app.callback(
+        Output(ids.FEEDBACK, "children"),
+        Input(ids.ACK, "n_clicks"),
+        State(ids.QUEUE, "selectedRows"),
+        State(ids.DEPARTMENT, "data"),
+        prevent_initial_call=True,
+    )
+    def acknowledge(_clicks: int, selected: list[dict[str, Any]] | None, department_id: Any) -> str:
+        user = _user()
+        scoped = _scoped_department(department_id)
+        if user is None or scoped is None:
+            return "Нет доступа · Access denied"
+        if not selected:
+            return "Выберите происшествие в очереди · Select an incident first"
+        row = selected[0]
+        incident = db().get(Incident, row.get("id")) if isinstance(row.get("id"), int) else None
+        if incident is None or incident.department_id not in visible_departments(db(), user):
+            return "Происшествие не найдено · Incident not found"
+        try:
+            transition(db(), incident, "acknowledge", user)
+            db().commit()
+        except TransitionRefused as refused:
+            db().rollback()
+            return f"№{incident.id}: {refused}"
+        push_incident(incident)
+        logger.info("%s acknowledged incident %s", user.username, incident.id)
+        return f"№{incident.id} принято · acknowledged"

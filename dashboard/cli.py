@@ -1,0 +1,269 @@
+"""The ``kuzet`` command: run, migrate, seed, administer, simulate."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from dataclasses import replace
+from typing import Any
+
+import click
+import requests
+import sqlalchemy as sa
+
+from services.settings import DEFAULT_SQLITE, Settings
+
+logger = logging.getLogger(__name__)
+
+db_option = click.option("--db", "database_url", envvar="KUZET_DATABASE_URL", default=DEFAULT_SQLITE,
+                         show_default=True, help="SQLAlchemy URL (KUZET_DATABASE_URL).")
+redis_option = click.option("--redis", "redis_url", envvar="KUZET_REDIS_URL", default=None,
+                            help="Redis URL for Streams and Socket.IO fan-out (KUZET_REDIS_URL); none = in-process bus.")
+host_option = click.option("--host", envvar="KUZET_HOST", default="127.0.0.1", show_default=True)
+port_option = click.option("--port", envvar="KUZET_PORT", default=8050, show_default=True, type=int)
+
+
+def _store(database_url: str) -> Any:
+    from services.store import Store
+
+    return Store(database_url)
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("werkzeug", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, envvar="KUZET_VERBOSE", help="Debug logging.")
+def main(verbose: bool) -> None:
+    """Kuzet: the operator dashboard of a rapid response centre."""
+    _logging(verbose)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@db_option
+def db_upgrade(database_url: str) -> None:
+    """Apply migrations up to the latest schema."""
+    _store(database_url).upgrade()
+    click.echo("database is at the latest schema")
+
+
+@main.command()
+@db_option
+def seed(database_url: str) -> None:
+    """Create Almaty's departments and districts from the shipped boundaries (idempotent)."""
+    from services.seed import seed_departments
+
+    store = _store(database_url)
+    store.upgrade()
+    with store.session() as session:
+        click.echo(f"{seed_departments(session)} district departments created")
+
+
+@main.group()
+def departments() -> None:
+    """Internal-affairs departments."""
+
+
+@departments.command("list")
+@db_option
+def departments_list(database_url: str) -> None:
+    """One line per department: id, TAB, name."""
+    from services.models import Department
+
+    with _store(database_url).session() as session:
+        for dept in session.scalars(sa.select(Department).order_by(Department.id)):
+            click.echo(f"{dept.id}\t{dept.name_ru}")
+
+
+@main.group()
+def users() -> None:
+    """People who log in."""
+
+
+@users.command("add")
+@db_option
+@click.option("--username", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", required=True, type=click.Choice(["duty_officer", "supervisor", "chief", "trainer", "admin"]))
+@click.option("--department", default=None, help="Department id or code (see `kuzet departments list`).")
+def users_add(database_url: str, username: str, password: str, role: str, department: str | None) -> None:
+    """Add a user with an argon2-hashed password."""
+    from services.users import create_user
+
+    try:
+        with _store(database_url).session() as session:
+            user = create_user(session, username, password, role, department)
+            click.echo(f"user {user.username} ({user.role}) created with id {user.id}")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.group()
+def operators() -> None:
+    """Camera operators and their API keys."""
+
+
+@operators.command("add")
+@db_option
+@click.argument("name")
+def operators_add(database_url: str, name: str) -> None:
+    """Register an operator and print its first API key (shown this once only)."""
+    from services.operators import create_operator, issue_key
+
+    try:
+        with _store(database_url).session() as session:
+            operator = create_operator(session, name)
+            key = issue_key(session, operator, label="first key")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"operator {operator.name} created with id {operator.id}")
+    click.echo(f"API key (store it now, it is not shown again): {key}")
+
+
+def _serve(settings: Settings, with_worker: bool = True) -> tuple[Any, Any]:
+    from dashboard import create_app
+
+    app = create_app({k.upper(): v for k, v in vars(settings).items() if k != "extra"} | {"WORKER_THREAD": with_worker})
+    return app, app.extensions["kuzet"].socketio
+
+
+@main.command()
+@db_option
+@redis_option
+@host_option
+@port_option
+def serve(database_url: str, redis_url: str | None, host: str, port: int) -> None:
+    """Run the web app (and, with the in-process bus, the worker inside it)."""
+    settings = Settings.from_env(database_url=database_url, redis_url=redis_url, host=host, port=port)
+    _store(database_url).upgrade()
+    app, socketio = _serve(settings)
+    click.echo(f"Kuzet at http://{host}:{port}/wall")
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+
+
+@main.command()
+@db_option
+@redis_option
+@click.option("--name", default=None, help="Consumer name in the group (default host-thread).")
+def worker(database_url: str, redis_url: str | None, name: str | None) -> None:
+    """Consume the event stream: store events, open or merge incidents, push changes."""
+    from flask_socketio import SocketIO
+
+    from dashboard.live import make_change_sink
+    from services.bus import make_bus
+    from services.worker import Worker
+
+    if not redis_url:
+        raise click.ClickException("a separate worker needs Redis (--redis or KUZET_REDIS_URL); "
+                                   "with the in-process bus the worker runs inside `kuzet serve`")
+    settings = Settings.from_env(database_url=database_url, redis_url=redis_url)
+    emitter = SocketIO(message_queue=redis_url, channel=f"{settings.redis_prefix}-socketio")
+    w = Worker(_store(database_url), make_bus(redis_url, settings.redis_prefix), on_change=make_change_sink(emitter),
+               cooldown_s=settings.incident_cooldown_s, name=name)
+    stop = threading.Event()
+    try:
+        w.run_forever(stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+def _wait_for(url: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/healthz", timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise click.ClickException(f"Kuzet did not answer at {url} within {timeout_s:.0f} s")
+
+
+def _sim_operators(session: Any, keys: dict[str, str]) -> list[Any]:
+    from services.models import Camera, Operator
+    from services.simulator import SimOperator
+
+    out = []
+    for operator in session.scalars(sa.select(Operator).where(Operator.name.in_(keys))):
+        cams = tuple(session.scalars(sa.select(Camera.external_id).where(Camera.operator_id == operator.id)))
+        if cams:
+            out.append(SimOperator(operator.name, keys[operator.name], cams))
+    return out
+
+
+@main.command()
+@db_option
+@click.option("--url", envvar="KUZET_URL", default="http://127.0.0.1:8050", show_default=True,
+              help="Kuzet base URL; only this machine is allowed.")
+@click.option("--rate", default=30.0, show_default=True, help="Public-order events per minute.")
+@click.option("--seed", "rng_seed", default=None, type=int)
+def simulate(database_url: str, url: str, rate: float, rng_seed: int | None) -> None:
+    """Act as the camera operators: send events to a running Kuzet (mints a key per operator)."""
+    from services.models import Operator
+    from services.operators import issue_key
+    from services.simulator import Simulator
+
+    with _store(database_url).session() as session:
+        keys = {op.name: issue_key(session, op, label="simulator") for op in session.scalars(sa.select(Operator))}
+        sim_ops = _sim_operators(session, keys)
+    if not sim_ops:
+        raise click.ClickException("no operators with cameras: run `kuzet demo` or register some first")
+    _wait_for(url)
+    stop = threading.Event()
+    try:
+        Simulator(url, sim_ops, seed=rng_seed, incidents_per_min=rate).run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@main.command()
+@click.option("--db", "database_url", envvar="KUZET_DATABASE_URL", default=None,
+              help="SQLAlchemy URL; default kuzet-demo.db in the current folder.")
+@port_option
+@host_option
+@click.option("--no-simulator", is_flag=True, help="Do not start the simulated operators.")
+@click.option("--rate", default=30.0, show_default=True, help="Simulated public-order events per minute.")
+def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rate: float) -> None:
+    """Migrate, seed Almaty, start the worker, the simulator and the web app; print logins."""
+    from services.seed import DEMO_USERS, seed_demo
+    from services.simulator import Simulator
+
+    database_url = database_url or "sqlite:///kuzet-demo.db"
+    store = _store(database_url)
+    store.upgrade()
+    with store.session() as session:
+        keys = seed_demo(session)
+        sim_ops = _sim_operators(session, keys)
+    store.dispose()
+    # The demo is the embedded default whatever the environment says: SQLite and the in-process bus.
+    settings = replace(Settings.from_env(database_url=database_url, host=host, port=port), redis_url=None)
+    app, socketio = _serve(settings)
+    base = f"http://{host}:{port}"
+    lines = [f"Kuzet demo at {base}/wall   (kiosk: {base}/wall?kiosk=1)", "Demo logins:"]
+    lines += [f"  {u.username:<20} {u.password:<22} {u.role}" for u in DEMO_USERS]
+    lines.append("Simulator: " + ("off" if no_simulator else f"{len(sim_ops)} operators, ~{rate:g} incidents/min"))
+    click.echo("\n".join(lines))
+    if not no_simulator:
+        stop = threading.Event()
+
+        def run_sim() -> None:
+            _wait_for(base)
+            Simulator(base, sim_ops, incidents_per_min=rate).run(stop)
+
+        threading.Thread(target=run_sim, name="kuzet-simulator", daemon=True).start()
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The per-app bundle of back-end objects, reachable from any request."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy.orm as so
+from flask import current_app, g
+from flask_socketio import SocketIO
+
+from services.bus import EventBus
+from services.ingest import IngestService
+from services.settings import Settings
+from services.store import Store
+from services.worker import Worker
+
+
+@dataclass
+class Kuzet:
+    """What one app instance runs on: settings, store, bus, push channel, worker."""
+
+    settings: Settings
+    store: Store
+    bus: EventBus
+    ingest: IngestService
+    socketio: SocketIO
+    worker: Worker
+    threads: list[tuple[threading.Thread, threading.Event]] = field(default_factory=list)
+
+    def stop(self) -> None:
+        """Stop background threads and release connections."""
+        for thread, stop in self.threads:
+            stop.set()
+            thread.join(timeout=5)
+        self.threads.clear()
+        self.bus.close()
+        self.store.dispose()
+
+
+def kuzet() -> Kuzet:
+    """The Kuzet bundle of the current app."""
+    return current_app.extensions["kuzet"]
+
+
+def db() -> so.Session:
+    """The request's database session, opened on first use and closed at teardown."""
+    if "db" not in g:
+        g.db = kuzet().store.sessionmaker()
+    return g.db
+
+
+def close_db(_exc: Any = None) -> None:
+    """Close the request's session, if one was opened."""
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,33 @@
+"""Mount Dash on the Flask app and register each page and its callbacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+import dash_mantine_components as dmc
+from flask import Flask
+
+from dashboard.callbacks import wall
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+def init_app(server: Flask) -> dash.Dash:
+    """Create the Dash app on ``server`` with the Kuzet pages."""
+    app = dash.Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ASSETS),
+        title="Kuzet",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    dash.register_page("wall", path="/wall", title="Kuzet — пульт", layout=wall.page)
+    app.layout = dmc.MantineProvider(forceColorScheme="dark", children=[dash.page_container])
+    wall.register(app)
+    server.extensions["dash"] = app
+    return app

@@ -1,0 +1,88 @@
+"""Boundary files and the code that loads, validates and indexes them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+logger = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+ALMATY_DISTRICTS = DATA_DIR / "almaty_districts.geojson"
+ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0)"
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """One district polygon as read from a boundary file."""
+
+    name: str
+    name_local: str
+    geometry: BaseGeometry
+    area_km2: float
+
+
+def _area_km2(geometry: BaseGeometry) -> float:
+    import geopandas as gpd
+
+    series = gpd.GeoSeries([geometry], crs="EPSG:4326")
+    # An equal-area projection gives honest km²; degrees² would shrink northern districts.
+    return float(series.to_crs("+proj=cea +datum=WGS84").area.iloc[0] / 1e6)
+
+
+def load_boundaries(path: Path, name_field: str = "name", local_field: str | None = "osm_name") -> list[Boundary]:
+    """Read a boundary file (GeoJSON, GeoPackage, Shapefile), reproject to WGS 84, repair geometry."""
+    import geopandas as gpd
+
+    frame = gpd.read_file(path)
+    if name_field not in frame.columns:
+        raise ValueError(f"{path.name}: no column {name_field!r}; columns are {sorted(c for c in frame.columns if c != 'geometry')}")
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs("EPSG:4326")
+    boundaries = []
+    for _, row in frame.iterrows():
+        geometry = row.geometry
+        if geometry is None or geometry.is_empty:
+            raise ValueError(f"{path.name}: feature {row[name_field]!r} has no geometry")
+        if not geometry.is_valid:
+            logger.warning("repairing invalid geometry of %s", row[name_field])
+            geometry = shapely.make_valid(geometry)
+        local = str(row[local_field]) if local_field and local_field in frame.columns else str(row[name_field])
+        boundaries.append(Boundary(str(row[name_field]), local.split(",")[0].strip(), geometry, _area_km2(geometry)))
+    return boundaries
+
+
+class JurisdictionIndex:
+    """Point -> district lookup over an STRtree, vectorised for bulk registration."""
+
+    def __init__(self, geometries: list[BaseGeometry], keys: list[int]) -> None:
+        if len(geometries) != len(keys):
+            raise ValueError("one key per geometry")
+        self._geometries = np.array(geometries, dtype=object)
+        self._keys = np.array(keys)
+        for g in self._geometries:
+            shapely.prepare(g)
+        self._tree = shapely.STRtree(self._geometries)
+
+    def locate_many(self, lats: np.ndarray, lons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Keys of the containing (or nearest) polygon per point, and a flag for points outside all."""
+        points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+        result = np.full(len(points), -1, dtype=np.int64)
+        point_idx, geom_idx = self._tree.query(points, predicate="intersects")
+        # A point on a shared border intersects two polygons; the first (lowest index) wins, stably.
+        result[point_idx[::-1]] = self._keys[geom_idx[::-1]]
+        outside = result == -1
+        if outside.any():
+            nearest = self._tree.nearest(points[outside])
+            result[outside] = self._keys[nearest]
+        return result, outside
+
+    def locate(self, lat: float, lon: float) -> tuple[int, bool]:
+        """Key of the district holding the point, and whether it lay outside all of them."""
+        keys, outside = self.locate_many(np.array([lat]), np.array([lon]))
+        return int(keys[0]), bool(outside[0])

@@ -1,0 +1,204 @@
+"""The wall screen: jurisdiction map on the left, incident queue on the right, counters on top."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import dash_ag_grid as dag
+import dash_mantine_components as dmc
+import plotly.graph_objects as go
+from dash import dcc, html
+from dash_socketio import DashSocketIO
+
+from services.situation import Situation
+
+MAP = "wall-map"
+QUEUE = "wall-queue"
+SOCKET = "wall-socket"
+ACK = "wall-ack"
+FEEDBACK = "wall-feedback"
+DEPARTMENT = "wall-department"
+CLOCK = "wall-clock"
+COUNTER = "wall-counter-{}"
+COUNTERS = ("open", "unacknowledged", "units_free", "cameras_offline")
+COUNTER_LABELS = {
+    "open": "Открыто · Open",
+    "unacknowledged": "Не принято · Unack.",
+    "units_free": "Наряды свободны · Units free",
+    "cameras_offline": "Камеры офлайн · Offline",
+}
+INCIDENT_TRACE = 2  # index of the incidents trace in the map figure; callbacks patch it
+
+PRIORITY_COLOURS = {1: "#ff453a", 2: "#ff9f0a", 3: "#ffd60a", 4: "#64d2ff"}
+HEALTH_COLOURS = {"online": "#30d158", "stale": "#ffb340", "offline": "#8e8e93", "unknown": "#5e6a7d"}
+UNIT_COLOURS = {"available": "#0a84ff", "en_route": "#bf5af2", "on_scene": "#ff375f", "off_duty": "#48484a"}
+STATUS_LABELS = {"new": "НОВОЕ", "acknowledged": "принято", "dispatched": "наряд направлен",
+                 "on_scene": "на месте", "on_hold": "отложено"}
+
+# A style with no sources: nothing is fetched, no glyphs are needed; the dark background is ours.
+BLANK_DARK_STYLE: dict[str, Any] = {
+    "version": 8,
+    "sources": {},
+    "layers": [{"id": "background", "type": "background", "paint": {"background-color": "#0b0f17"}}],
+}
+
+
+def _view(districts: list[dict[str, Any]]) -> tuple[dict[str, float], float]:
+    own = [d["bounds"] for d in districts if d["own"]] or [d["bounds"] for d in districts]
+    if not own:
+        return {"lat": 43.25, "lon": 76.92}, 10.0
+    minx = min(b[0] for b in own)
+    miny = min(b[1] for b in own)
+    maxx = max(b[2] for b in own)
+    maxy = max(b[3] for b in own)
+    lat = (miny + maxy) / 2
+    # Web-Mercator: at zoom z a ~1100 px wide map spans 360 * 1100 / (512 * 2^z) degrees of longitude.
+    span_lon = max(maxx - minx, 0.005) * 1.25
+    span_lat = max(maxy - miny, 0.005) * 1.25 / math.cos(math.radians(lat)) * (1100 / 900)
+    zoom = math.log2(360 * 1100 / (512 * max(span_lon, span_lat)))
+    return {"lat": lat, "lon": (minx + maxx) / 2}, round(min(max(zoom, 8.0), 16.0), 2)
+
+
+def incident_points(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Trace data for open incidents: positions, colours by priority, hover text."""
+    return {
+        "lat": [r["lat"] for r in rows],
+        "lon": [r["lon"] for r in rows],
+        "marker.color": [PRIORITY_COLOURS.get(r["priority"], "#ffffff") for r in rows],
+        "marker.size": [22 if r["priority"] == 1 else 16 for r in rows],
+        "text": [f"#{r['id']} P{r['priority']} {r['type_label']} · {STATUS_LABELS.get(r['status'], r['status'])}"
+                 f"<br>{r['address']}" for r in rows],
+        "customdata": [r["id"] for r in rows],
+    }
+
+
+def map_figure(s: Situation) -> go.Figure:
+    """The jurisdiction map: districts (own bright, neighbours dim), cameras, units, incidents."""
+    fig = go.Figure()
+    fig.add_trace(go.Scattermap(
+        name="Камеры", lat=[c["lat"] for c in s.cameras], lon=[c["lon"] for c in s.cameras], mode="markers",
+        marker={"size": 7, "color": [HEALTH_COLOURS.get(c["health"], "#5e6a7d") for c in s.cameras], "opacity": 0.8},
+        text=[f"{c['external_id']} · {c['health']}<br>{c['address']}" for c in s.cameras], hoverinfo="text",
+    ))
+    fig.add_trace(go.Scattermap(
+        name="Наряды", lat=[u["lat"] for u in s.units], lon=[u["lon"] for u in s.units], mode="markers",
+        marker={"size": 13, "color": [UNIT_COLOURS.get(u["status"], "#0a84ff") for u in s.units]},
+        text=[f"{u['call_sign']} · {u['status']}" for u in s.units], hoverinfo="text",
+    ))
+    points = incident_points(s.incidents)
+    fig.add_trace(go.Scattermap(
+        name="Происшествия", lat=points["lat"], lon=points["lon"], mode="markers",
+        marker={"size": points["marker.size"], "color": points["marker.color"], "opacity": 0.95},
+        text=points["text"], customdata=points["customdata"], hoverinfo="text",
+    ))
+    layers = []
+    for d in s.districts:
+        feature = {"type": "Feature", "geometry": d["geometry"], "properties": {"name": d["name"]}}
+        layers.append({"source": feature, "sourcetype": "geojson", "type": "fill", "below": "traces",
+                       "color": "#1c2a44" if d["own"] else "#121824", "opacity": 0.9 if d["own"] else 0.6})
+        layers.append({"source": feature, "sourcetype": "geojson", "type": "line", "below": "traces",
+                       "color": "#4d8dff" if d["own"] else "#2c3445", "line": {"width": 3 if d["own"] else 1}})
+    center, zoom = _view(s.districts)
+    fig.update_layout(
+        map={"style": BLANK_DARK_STYLE, "center": center, "zoom": zoom, "layers": layers},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        paper_bgcolor="#0b0f17",
+        showlegend=False,
+        uirevision=f"department-{s.department['id']}",  # keeps the officer's pan/zoom across updates
+        hoverlabel={"font": {"size": 16}},
+    )
+    return fig
+
+
+def _counter(key: str, value: int) -> html.Div:
+    return html.Div(className=f"counter counter-{key}", children=[
+        html.Div(str(value), id=COUNTER.format(key), className="counter-value"),
+        html.Div(COUNTER_LABELS[key], className="counter-label"),
+    ])
+
+
+GRID_THEME = ("themeQuartz.withParams({backgroundColor: '#0d1422', foregroundColor: '#e6edf3', "
+              "headerBackgroundColor: '#131d30', oddRowBackgroundColor: '#0f1727', borderColor: '#1f2a3d', "
+              "accentColor: '#4d8dff', selectedRowBackgroundColor: '#24406e', fontSize: 18, headerFontSize: 15, "
+              "rowHeight: 48, headerHeight: 42, wrapperBorderRadius: 6})")
+
+COLUMN_DEFS: list[dict[str, Any]] = [
+    {"field": "queue_key", "hide": True, "sort": "asc"},
+    {"field": "priority", "headerName": "P", "width": 76,
+     "valueFormatter": {"function": "'P' + params.value"},
+     "cellClassRules": {f"prio-{p}": f"params.value === {p}" for p in (1, 2, 3, 4)}},
+    {"field": "created_at", "headerName": "Время · Age", "width": 116,
+     "colId": "age", "valueFormatter": {"function": "kuzetAge(params)"},
+     "cellClassRules": {"age-late": {"function": "kuzetLate(params)"}}},
+    {"field": "type_label", "headerName": "Тип · Type", "flex": 1, "minWidth": 150},
+    {"field": "address", "headerName": "Адрес · Address", "flex": 1.4, "minWidth": 160},
+    {"field": "status", "headerName": "Статус", "width": 170,
+     "valueFormatter": {"function": "kuzetStatus(params)"},
+     "cellClassRules": {"status-new": "params.value === 'new'"}},
+    {"field": "event_count", "headerName": "×", "width": 64, "type": "rightAligned"},
+    {"field": "id", "headerName": "№", "width": 80},
+]
+
+
+def queue(rows: list[dict[str, Any]]) -> dag.AgGrid:
+    """The incident queue: priority then age, rows updated by transactions."""
+    return dag.AgGrid(
+        id=QUEUE,
+        rowData=rows,
+        columnDefs=COLUMN_DEFS,
+        getRowId="params.data.id",
+        className="wall-grid",
+        dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
+                         "animateRows": True,
+                         "localeText": {"noRowsToShow": "Нет открытых происшествий · No open incidents"},
+                         "theme": {"function": GRID_THEME}},
+        defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True},
+        style={"height": "100%", "width": "100%"},
+    )
+
+
+def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str = "") -> html.Div:
+    """The whole wall page for one department."""
+    dept = s.department
+    return html.Div(className="wall" + (" kiosk" if kiosk else ""), children=[
+        DashSocketIO(id=SOCKET, eventNames=["incidents"], options={"query": {"department": str(dept["id"])}}),
+        dcc.Store(id=DEPARTMENT, data=dept["id"]),
+        html.Header(className="wall-top", children=[
+            html.Div(className="wall-title", children=[
+                html.Div("KUZET", className="brand"),
+                html.Div([html.Div(dept["name_ru"], className="dept-ru"),
+                          html.Div(f"{dept['name_kk']} · {dept['name_en']}", className="dept-other")]),
+            ]),
+            html.Div(className="counters", children=[_counter(k, s.counters[k]) for k in COUNTERS]),
+            html.Div(className="wall-right", children=[
+                html.Div("--:--:--", id=CLOCK, className="clock"),
+                html.Div("Алматы · UTC+5", className="clock-zone"),
+                html.Div(className="nav", children=[
+                    html.Span(username, className="who"),
+                    html.A("Выход", href="/logout", className="logout"),
+                ]),
+            ]),
+        ]),
+        html.Main(className="wall-body", children=[
+            html.Section(className="wall-map", children=[
+                dcc.Graph(id=MAP, figure=map_figure(s), config={"displayModeBar": False, "scrollZoom": True},
+                          style={"height": "100%", "width": "100%"}),
+                html.Div(attribution, className="attribution"),
+            ]),
+            html.Section(className="wall-queue", children=[
+                html.Div(className="queue-head", children=[
+                    html.Div("Очередь · Incident queue", className="queue-title"),
+                    dmc.Button("Принять · Acknowledge (A)", id=ACK, color="yellow", variant="filled", size="md"),
+                ]),
+                html.Div(id=FEEDBACK, className="feedback", role="status"),
+                html.Div(queue(s.incidents), className="queue-grid"),
+                html.Div("↑↓ выбор · A принять", className="keys-hint"),
+            ]),
+        ]),
+    ])
+
+
+def denied(message: str) -> html.Div:
+    """Shown instead of a page the user may not open."""
+    return html.Div(className="denied", children=[html.H1("Нет доступа · Access denied"), html.P(message)])

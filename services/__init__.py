@@ -1,0 +1,1 @@
+"""Kuzet domain and back end: no web framework imports here, ever."""

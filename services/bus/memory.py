@@ -1,0 +1,96 @@
+"""In-process bus for the embedded default: one process, no durability beyond its lifetime."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.bus import Message
+
+
+@dataclass
+class _Group:
+    last: int = 0
+    pending: dict[int, tuple[str, float, int]] = field(default_factory=dict)  # seq -> consumer, time, deliveries
+
+
+@dataclass
+class _Stream:
+    entries: OrderedDict[int, dict[str, Any]] = field(default_factory=OrderedDict)
+    seq: int = 0
+    groups: dict[str, _Group] = field(default_factory=dict)
+
+
+class InProcessBus:
+    """Consumer-group semantics (pending, ack, reclaim) over in-memory lists."""
+
+    def __init__(self, claim_idle_ms: int = 30_000) -> None:
+        self._claim_idle_s = claim_idle_ms / 1000
+        self._streams: dict[str, _Stream] = {}
+        self._cond = threading.Condition()
+
+    def _stream(self, name: str) -> _Stream:
+        return self._streams.setdefault(name, _Stream())
+
+    def publish(self, stream: str, payloads: list[dict[str, Any]]) -> list[str]:
+        """Append payloads; wakes blocked consumers."""
+        with self._cond:
+            s = self._stream(stream)
+            ids = []
+            for payload in payloads:
+                s.seq += 1
+                s.entries[s.seq] = payload
+                ids.append(str(s.seq))
+            self._cond.notify_all()
+        return ids
+
+    def consume(self, stream: str, group: str, consumer: str, count: int = 500,
+                block_ms: int = 1000) -> list[Message]:
+        """Reclaimed stale pending messages first, then new ones; blocks up to ``block_ms``."""
+        deadline = time.monotonic() + block_ms / 1000
+        with self._cond:
+            s = self._stream(stream)
+            g = s.groups.setdefault(group, _Group())
+            while True:
+                now = time.monotonic()
+                out: list[Message] = []
+                for seq, (owner, since, deliveries) in list(g.pending.items()):
+                    if len(out) >= count:
+                        break
+                    if owner != consumer and now - since >= self._claim_idle_s:
+                        g.pending[seq] = (consumer, now, deliveries + 1)
+                        out.append(Message(str(seq), s.entries[seq], deliveries + 1))
+                for seq in [k for k in s.entries if k > g.last][: count - len(out)]:
+                    g.pending[seq] = (consumer, now, 1)
+                    g.last = seq
+                    out.append(Message(str(seq), s.entries[seq], 1))
+                if out or block_ms <= 0:
+                    return out
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return []
+                self._cond.wait(remaining)
+
+    def ack(self, stream: str, group: str, ids: list[str]) -> None:
+        """Forget acknowledged messages; entries every group is done with are dropped."""
+        with self._cond:
+            s = self._stream(stream)
+            g = s.groups.setdefault(group, _Group())
+            for raw in ids:
+                g.pending.pop(int(raw), None)
+            floor = min(
+                min([grp.last + 1] + list(grp.pending)) for grp in s.groups.values()
+            )
+            while s.entries and next(iter(s.entries)) < floor:
+                s.entries.popitem(last=False)
+
+    def pending(self, stream: str, group: str) -> int:
+        """Delivered but unacknowledged messages of the group."""
+        with self._cond:
+            return len(self._stream(stream).groups.get(group, _Group()).pending)
+
+    def close(self) -> None:
+        """Nothing to release."""

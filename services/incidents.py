@@ -1,0 +1,181 @@
+"""Incidents: opening and merging from events, the lifecycle state machine, queue rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from services.catalogue import TYPE_LABELS_RU
+from services.models import (OPEN_STATUSES, Camera, Department, Incident, IncidentHistory,
+                             IncidentStatus as S, Operator, Role, User, utcnow)
+
+OUTCOMES = ("detained", "administrative_protocol", "criminal_case", "warning", "no_offence",
+            "false_alarm", "handed_over")
+
+
+class TransitionRefused(Exception):
+    """The action is not allowed now; the message says why and what is."""
+
+
+class Conflict(TransitionRefused):
+    """Someone else changed the incident since the caller looked at it."""
+
+
+@dataclass(frozen=True)
+class Action:
+    """One lifecycle action: from which states, to which, and who may take it."""
+
+    name: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    needs_reason: bool = False
+
+
+_WORKERS = frozenset({Role.DUTY_OFFICER.value, Role.SUPERVISOR.value, Role.ADMIN.value})
+_SUPERVISORS = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
+
+ACTIONS: dict[str, Action] = {a.name: a for a in (
+    Action("acknowledge", frozenset({S.NEW}), S.ACKNOWLEDGED, _WORKERS),
+    Action("dispatch", frozenset({S.NEW, S.ACKNOWLEDGED}), S.DISPATCHED, _WORKERS),
+    Action("arrive", frozenset({S.DISPATCHED}), S.ON_SCENE, _WORKERS),
+    Action("resolve", frozenset({S.ACKNOWLEDGED, S.DISPATCHED, S.ON_SCENE}), S.RESOLVED, _WORKERS),
+    Action("close", frozenset({S.RESOLVED}), S.CLOSED, _WORKERS),
+    Action("hold", frozenset({S.NEW, S.ACKNOWLEDGED, S.DISPATCHED}), S.ON_HOLD, _WORKERS, needs_reason=True),
+    Action("resume", frozenset({S.ON_HOLD}), S.ACKNOWLEDGED, _WORKERS),
+    Action("dismiss", frozenset({S.NEW, S.ACKNOWLEDGED, S.ON_HOLD}), S.DISMISSED, _WORKERS, needs_reason=True),
+    Action("transfer", frozenset({S.NEW, S.ACKNOWLEDGED, S.ON_HOLD}), S.NEW, _WORKERS, needs_reason=True),
+    Action("reopen", frozenset({S.RESOLVED, S.CLOSED, S.DISMISSED}), S.ACKNOWLEDGED, _SUPERVISORS,
+           needs_reason=True),
+)}
+
+
+def allowed_actions(status: str, role: str) -> list[str]:
+    """Actions this role may take on an incident in this status."""
+    return [a.name for a in ACTIONS.values() if status in a.sources and role in a.roles]
+
+
+def transition(session: so.Session, incident: Incident, action_name: str, actor: User, *,
+               expected_version: int | None = None, reason: str = "", outcome: str | None = None,
+               target_department_id: int | None = None) -> IncidentHistory:
+    """Apply one lifecycle action, recording who, when and why; refuses illegal moves clearly."""
+    action = ACTIONS.get(action_name)
+    if action is None:
+        raise TransitionRefused(f"unknown action {action_name!r}; actions are {', '.join(ACTIONS)}")
+    if expected_version is not None and expected_version != incident.version:
+        last = incident.history[-1].actor if incident.history else "another user"
+        raise Conflict(f"incident #{incident.id} was changed by {last}; reload and try again")
+    if incident.status not in action.sources:
+        allowed = allowed_actions(incident.status, actor.role) or ["none"]
+        raise TransitionRefused(
+            f"cannot {action.name} an incident that is {incident.status}; allowed now: {', '.join(allowed)}")
+    if actor.role not in action.roles:
+        raise TransitionRefused(f"role {actor.role} may not {action.name}")
+    reason = reason.strip()
+    if action.needs_reason and not reason:
+        raise TransitionRefused(f"{action.name} needs a reason")
+    if action.name == "resolve":
+        if outcome not in OUTCOMES:
+            raise TransitionRefused(f"resolve needs an outcome, one of: {', '.join(OUTCOMES)}")
+        incident.outcome = outcome
+    if action.name == "transfer":
+        if target_department_id is None or target_department_id == incident.department_id:
+            raise TransitionRefused("transfer needs another department")
+        if session.get(Department, target_department_id) is None:
+            raise TransitionRefused(f"no department {target_department_id}")
+        reason = f"from department {incident.department_id}: {reason}"
+        incident.department_id = target_department_id
+    now = utcnow()
+    entry = IncidentHistory(incident_id=incident.id, action=action.name, from_status=incident.status,
+                            to_status=action.target, actor_user_id=actor.id, actor=actor.username,
+                            reason=reason, at=now)
+    if action.name == "acknowledge":
+        incident.acknowledged_at = now
+    incident.status = action.target
+    incident.updated_at = now
+    session.add(entry)
+    incident.history.append(entry)
+    session.flush()
+    return entry
+
+
+def find_mergeable(session: so.Session, camera_id: int, event_type: str, occurred_at: datetime,
+                   cooldown: timedelta) -> Incident | None:
+    """The open incident of this camera and type seen within the cooldown, if any."""
+    return session.scalar(
+        sa.select(Incident).where(
+            Incident.camera_id == camera_id, Incident.type == event_type,
+            Incident.status.in_(OPEN_STATUSES), Incident.last_seen_at >= occurred_at - cooldown,
+        ).order_by(Incident.last_seen_at.desc()).limit(1)
+    )
+
+
+def open_incident(session: so.Session, camera: Camera, event_type: str, category: str, priority: int,
+                  occurred_at: datetime, lat: float, lon: float) -> Incident:
+    """Open a new incident from a camera event."""
+    now = utcnow()
+    incident = Incident(department_id=camera.department_id, camera_id=camera.id, source="camera",
+                        category=category, type=event_type, priority=priority, status=S.NEW.value,
+                        lat=lat, lon=lon, address=camera.address, event_count=1, first_seen_at=occurred_at,
+                        last_seen_at=occurred_at, created_at=now, updated_at=now)
+    session.add(incident)
+    session.flush()
+    session.add(IncidentHistory(incident_id=incident.id, action="open", from_status=None,
+                                to_status=S.NEW.value, actor="system", reason=f"{event_type} from camera", at=now))
+    return incident
+
+
+def queue_row(incident: Incident, camera_label: str = "", operator_name: str = "") -> dict[str, Any]:
+    """The JSON-ready row for queues, pushes and the REST API."""
+    return {
+        "id": incident.id,
+        "department_id": incident.department_id,
+        "type": incident.type,
+        "type_label": TYPE_LABELS_RU.get(incident.type, incident.type),
+        "category": incident.category,
+        "priority": incident.priority,
+        "status": incident.status,
+        "open": incident.status in OPEN_STATUSES,
+        "lat": incident.lat,
+        "lon": incident.lon,
+        "address": incident.address,
+        "camera": camera_label,
+        "operator": operator_name,
+        "source": incident.source,
+        "event_count": incident.event_count,
+        "created_at": incident.created_at.isoformat(),
+        "first_seen_at": incident.first_seen_at.isoformat(),
+        "last_seen_at": incident.last_seen_at.isoformat(),
+        "acknowledged_at": incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
+        "outcome": incident.outcome,
+        "version": incident.version,
+        # ISO timestamps in UTC sort as text, so one key orders the queue: priority, then age.
+        "queue_key": f"{incident.priority}|{incident.created_at.astimezone(timezone.utc).isoformat()}",
+    }
+
+
+def rows_for(session: so.Session, incidents: list[Incident]) -> list[dict[str, Any]]:
+    """Queue rows for several incidents, with camera and operator labels in one query."""
+    camera_ids = {i.camera_id for i in incidents if i.camera_id is not None}
+    labels: dict[int, tuple[str, str]] = {}
+    if camera_ids:
+        for cam_id, ext, op_name in session.execute(
+            sa.select(Camera.id, Camera.external_id, Operator.name).join(Operator).where(Camera.id.in_(camera_ids))
+        ):
+            labels[cam_id] = (ext, op_name)
+    return [queue_row(i, *labels.get(i.camera_id or -1, ("", ""))) for i in incidents]
+
+
+def open_queue(session: so.Session, department_ids: set[int], limit: int = 500) -> list[dict[str, Any]]:
+    """Open incidents of the departments, priority first then oldest."""
+    if not department_ids:
+        return []
+    incidents = list(session.scalars(
+        sa.select(Incident).where(Incident.department_id.in_(department_ids), Incident.status.in_(OPEN_STATUSES))
+        .order_by(Incident.priority, Incident.created_at).limit(limit)
+    ))
+    return rows_for(session, incidents)

@@ -1,0 +1,231 @@
+"""Ingest: parse, validate, check ownership and duplicates, append to the bus, keep rejects."""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from pydantic import ValidationError
+
+from services.bus import EVENTS_STREAM, EventBus
+from services.event_format import EventV1
+from services.models import Camera, DeadLetter, Event, utcnow
+
+logger = logging.getLogger(__name__)
+
+MAX_DEPTH = 16
+DEAD_LETTER_RAW_CAP = 64 * 1024
+PROBLEM_BASE = "https://kuzet.kz/problems/"
+
+
+@dataclass
+class Problem(Exception):
+    """A request-level failure, rendered as RFC 9457 problem+json by the web layer."""
+
+    status: int
+    slug: str
+    title: str
+    detail: str
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def type(self) -> str:
+        return PROBLEM_BASE + self.slug
+
+    def as_dict(self) -> dict[str, Any]:
+        """The problem document."""
+        doc: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status, "detail": self.detail}
+        if self.errors:
+            doc["errors"] = self.errors
+        return doc
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """Outcome for one submitted event."""
+
+    index: int
+    status: str  # accepted | duplicate | rejected
+    event_id: str | None = None
+    reason: str | None = None
+    errors: tuple[dict[str, str], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form for the 202 answer."""
+        out: dict[str, Any] = {"index": self.index, "status": self.status}
+        if self.event_id is not None:
+            out["event_id"] = self.event_id
+        if self.reason:
+            out["reason"] = self.reason
+        if self.errors:
+            out["errors"] = list(self.errors)
+        return out
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _depth(value: Any, limit: int) -> int:
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > limit:
+            return depth
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return deepest
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {_normalise(k): _normalise(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    return value
+
+
+def parse_body(body: bytes, max_batch: int) -> tuple[list[Any], bool]:
+    """Decode a body into event items; returns (items, was_batch) or raises Problem."""
+    try:
+        document = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise Problem(400, "malformed-body", "Body is not UTF-8", "the request body must be UTF-8 JSON") from None
+    except (ValueError, RecursionError) as exc:
+        raise Problem(400, "malformed-body", "Body is not valid JSON", str(exc)[:300]) from None
+    if _depth(document, MAX_DEPTH) > MAX_DEPTH:
+        raise Problem(400, "too-deep", "Body nested too deeply", f"JSON nesting is capped at {MAX_DEPTH} levels")
+    document = _normalise(document)
+    if isinstance(document, dict) and set(document) == {"events"}:
+        items = document["events"]
+        if not isinstance(items, list):
+            raise Problem(422, "validation", "Invalid batch", "'events' must be a list",
+                          [{"pointer": "/events", "detail": "must be a list"}])
+        if len(items) > max_batch:
+            raise Problem(413, "batch-too-large", "Batch too large",
+                          f"{len(items)} events in one batch; at most {max_batch}")
+        return items, True
+    if isinstance(document, dict):
+        return [document], False
+    raise Problem(422, "validation", "Invalid body", "send one event object or {\"events\": [...]}",
+                  [{"pointer": "", "detail": "must be an object"}])
+
+
+def _pointer(prefix: str, loc: tuple[Any, ...]) -> str:
+    return prefix + "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in loc)
+
+
+def validate_item(item: Any, pointer_prefix: str) -> tuple[EventV1 | None, list[dict[str, str]]]:
+    """Validate one item against the format; returns the record or the list of bad fields."""
+    if not isinstance(item, dict):
+        return None, [{"pointer": pointer_prefix, "detail": "each event must be a JSON object"}]
+    try:
+        return EventV1.model_validate(item), []
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors(include_url=False, include_input=False):
+            msg = err["msg"].removeprefix("Value error, ")
+            errors.append({"pointer": _pointer(pointer_prefix, tuple(err["loc"])), "detail": msg})
+        return None, errors
+
+
+class IngestService:
+    """Turns an operator's submission into bus messages and per-item answers."""
+
+    def __init__(self, bus: EventBus, max_batch: int = 1000) -> None:
+        self.bus = bus
+        self.max_batch = max_batch
+
+    def submit(self, session: so.Session, operator_id: int, body: bytes,
+               received_at: datetime | None = None) -> list[ItemResult]:
+        """Process a POST /events body; raises Problem for a body that is bad as a whole."""
+        received_at = received_at or utcnow()
+        try:
+            items, batch = parse_body(body, self.max_batch)
+        except Problem as problem:
+            self.dead_letter(session, operator_id, "events", problem.detail, body)
+            raise
+        results: list[ItemResult | None] = [None] * len(items)
+        valid: list[tuple[int, EventV1]] = []
+        for index, item in enumerate(items):
+            record, errors = validate_item(item, f"/events/{index}" if batch else "")
+            if record is None:
+                event_id = item.get("event_id") if isinstance(item, dict) and isinstance(item.get("event_id"), str) else None
+                results[index] = ItemResult(index, "rejected", event_id, "invalid event", tuple(errors))
+            else:
+                valid.append((index, record))
+
+        cameras = self._cameras(session, operator_id, {r.camera_id for _, r in valid})
+        known_ids = self._stored_ids(session, operator_id, [r.event_id for _, r in valid])
+        seen: set[str] = set()
+        envelopes: list[dict[str, Any]] = []
+        accepted: list[int] = []
+        for index, record in valid:
+            camera = cameras.get(record.camera_id)
+            if camera is None:
+                results[index] = ItemResult(index, "rejected", record.event_id,
+                                            f"unknown camera {record.camera_id!r}: register it with PUT /api/v1/cameras/{{camera_id}} first")
+                continue
+            if record.event_id in known_ids or record.event_id in seen:
+                results[index] = ItemResult(index, "duplicate", record.event_id)
+                continue
+            seen.add(record.event_id)
+            envelopes.append({
+                "operator_id": operator_id,
+                "camera_pk": camera,
+                "received_at": received_at.isoformat(),
+                "late": record.is_late(received_at),
+                "record": record.model_dump(mode="json", exclude_none=True),
+            })
+            accepted.append(index)
+        if envelopes:
+            self.bus.publish(EVENTS_STREAM, envelopes)
+        for index, envelope in zip(accepted, envelopes):
+            results[index] = ItemResult(index, "accepted", envelope["record"]["event_id"])
+
+        for result in results:
+            assert result is not None
+            if result.status == "rejected":
+                raw = json.dumps(items[result.index], ensure_ascii=False, default=str).encode()
+                detail = result.reason or ""
+                if result.errors:
+                    detail += ": " + "; ".join(f"{e['pointer'] or '/'} {e['detail']}" for e in result.errors)
+                self.dead_letter(session, operator_id, "events", detail, raw)
+        return [r for r in results if r is not None]
+
+    @staticmethod
+    def dead_letter(session: so.Session, operator_id: int | None, endpoint: str, reason: str, raw: bytes) -> None:
+        """Keep a rejected payload for admin review and replay."""
+        session.add(DeadLetter(operator_id=operator_id, endpoint=endpoint, reason=reason[:2000],
+                               raw=raw[:DEAD_LETTER_RAW_CAP]))
+        logger.info("dead-lettered payload from operator %s: %s", operator_id, reason[:200])
+
+    @staticmethod
+    def _cameras(session: so.Session, operator_id: int, external_ids: set[str]) -> dict[str, int]:
+        if not external_ids:
+            return {}
+        rows = session.execute(
+            sa.select(Camera.external_id, Camera.id).where(
+                Camera.operator_id == operator_id, Camera.external_id.in_(external_ids))
+        )
+        return {ext: pk for ext, pk in rows}
+
+    @staticmethod
+    def _stored_ids(session: so.Session, operator_id: int, event_ids: list[str]) -> set[str]:
+        if not event_ids:
+            return set()
+        return set(session.scalars(
+            sa.select(Event.event_id).where(Event.operator_id == operator_id, Event.event_id.in_(event_ids))
+        ))

@@ -1,0 +1,280 @@
+"""SQLAlchemy 2 typed models: the record Kuzet keeps."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+
+def utcnow() -> datetime:
+    """Current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Stores UTC; always hands back timezone-aware datetimes, on SQLite too."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: sa.Dialect) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: Kuzet stores UTC only")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: Optional[datetime], dialect: sa.Dialect) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Role(str, enum.Enum):
+    DUTY_OFFICER = "duty_officer"
+    SUPERVISOR = "supervisor"
+    CHIEF = "chief"
+    TRAINER = "trainer"
+    ADMIN = "admin"
+
+
+class Category(str, enum.Enum):
+    TRAFFIC = "traffic"
+    PUBLIC_ORDER = "public_order"
+    SYSTEM = "system"
+
+
+class IncidentStatus(str, enum.Enum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    DISPATCHED = "dispatched"
+    ON_SCENE = "on_scene"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    ON_HOLD = "on_hold"
+    DISMISSED = "dismissed"
+    TRANSFERRED = "transferred"
+
+
+OPEN_STATUSES: tuple[str, ...] = (
+    IncidentStatus.NEW.value,
+    IncidentStatus.ACKNOWLEDGED.value,
+    IncidentStatus.DISPATCHED.value,
+    IncidentStatus.ON_SCENE.value,
+    IncidentStatus.ON_HOLD.value,
+)
+
+
+class UnitStatus(str, enum.Enum):
+    AVAILABLE = "available"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    OFF_DUTY = "off_duty"
+
+
+class CameraHealth(str, enum.Enum):
+    ONLINE = "online"
+    STALE = "stale"
+    OFFLINE = "offline"
+    UNKNOWN = "unknown"
+
+
+class Base(so.DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: sa.JSON()}
+
+
+class Department(Base):
+    __tablename__ = "departments"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    name_ru: so.Mapped[str] = so.mapped_column(sa.String(200))
+    name_kk: so.Mapped[str] = so.mapped_column(sa.String(200))
+    name_en: so.Mapped[str] = so.mapped_column(sa.String(200))
+    city: so.Mapped[str] = so.mapped_column(sa.String(100), index=True)
+    parent_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("departments.id"))
+
+    districts: so.Mapped[list["District"]] = so.relationship(back_populates="department")
+
+
+class District(Base):
+    __tablename__ = "districts"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    name_local: so.Mapped[str] = so.mapped_column(sa.String(200))
+    city: so.Mapped[str] = so.mapped_column(sa.String(100))
+    department_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("departments.id"), index=True)
+    geometry: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+    area_km2: so.Mapped[float] = so.mapped_column(sa.Float)
+    source: so.Mapped[str] = so.mapped_column(sa.String(500))
+
+    department: so.Mapped[Department] = so.relationship(back_populates="districts")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    role: so.Mapped[str] = so.mapped_column(sa.String(32))
+    department_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("departments.id"))
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    failed_logins: so.Mapped[int] = so.mapped_column(default=0)
+    locked_until: so.Mapped[Optional[datetime]]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    department: so.Mapped[Optional[Department]] = so.relationship()
+
+
+class Operator(Base):
+    __tablename__ = "operators"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    signing_required: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    keys: so.Mapped[list["ApiKey"]] = so.relationship(back_populates="operator")
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    operator_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("operators.id"), index=True)
+    prefix: so.Mapped[str] = so.mapped_column(sa.String(16), index=True)
+    key_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    label: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_used_at: so.Mapped[Optional[datetime]]
+    revoked_at: so.Mapped[Optional[datetime]]
+
+    operator: so.Mapped[Operator] = so.relationship(back_populates="keys")
+
+
+class Camera(Base):
+    __tablename__ = "cameras"
+    __table_args__ = (sa.UniqueConstraint("operator_id", "external_id", name="uq_camera_operator_external"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    operator_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("operators.id"), index=True)
+    external_id: so.Mapped[str] = so.mapped_column(sa.String(64))
+    lat: so.Mapped[float]
+    lon: so.Mapped[float]
+    mount_kind: so.Mapped[str] = so.mapped_column(sa.String(32), default="street")
+    address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    live_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    department_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("departments.id"), index=True)
+    district_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("districts.id"))
+    outside_boundaries: so.Mapped[bool] = so.mapped_column(default=False)
+    health: so.Mapped[str] = so.mapped_column(sa.String(16), default=CameraHealth.UNKNOWN.value)
+    last_seen_at: so.Mapped[Optional[datetime]]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    operator: so.Mapped[Operator] = so.relationship()
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (sa.UniqueConstraint("operator_id", "event_id", name="uq_event_operator_event"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    operator_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("operators.id"))
+    event_id: so.Mapped[str] = so.mapped_column(sa.String(128))
+    camera_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("cameras.id"), index=True)
+    department_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("departments.id"), index=True)
+    incident_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    category: so.Mapped[str] = so.mapped_column(sa.String(16))
+    type: so.Mapped[str] = so.mapped_column(sa.String(64))
+    occurred_at: so.Mapped[datetime] = so.mapped_column(index=True)
+    received_at: so.Mapped[datetime]
+    stored_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    late: so.Mapped[bool] = so.mapped_column(default=False)
+    confidence: so.Mapped[Optional[float]]
+    lat: so.Mapped[float]
+    lon: so.Mapped[float]
+    record: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        sa.Index("ix_incidents_queue", "department_id", "status", "priority", "created_at"),
+        sa.Index("ix_incidents_merge", "camera_id", "type", "status"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    department_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("departments.id"))
+    camera_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("cameras.id"))
+    source: so.Mapped[str] = so.mapped_column(sa.String(16), default="camera")
+    category: so.Mapped[str] = so.mapped_column(sa.String(16))
+    type: so.Mapped[str] = so.mapped_column(sa.String(64))
+    priority: so.Mapped[int]
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=IncidentStatus.NEW.value)
+    lat: so.Mapped[float]
+    lon: so.Mapped[float]
+    address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    event_count: so.Mapped[int] = so.mapped_column(default=1)
+    first_seen_at: so.Mapped[datetime]
+    last_seen_at: so.Mapped[datetime]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    acknowledged_at: so.Mapped[Optional[datetime]]
+    outcome: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32))
+    version: so.Mapped[int] = so.mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    camera: so.Mapped[Optional[Camera]] = so.relationship()
+    history: so.Mapped[list["IncidentHistory"]] = so.relationship(
+        back_populates="incident", order_by="IncidentHistory.id"
+    )
+
+
+class IncidentHistory(Base):
+    __tablename__ = "incident_history"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    incident_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    action: so.Mapped[str] = so.mapped_column(sa.String(32))
+    from_status: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
+    to_status: so.Mapped[str] = so.mapped_column(sa.String(16))
+    actor_user_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    actor: so.Mapped[str] = so.mapped_column(sa.String(100))
+    reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    incident: so.Mapped[Incident] = so.relationship(back_populates="history")
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    call_sign: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
+    department_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("departments.id"), index=True)
+    crew_size: so.Mapped[int] = so.mapped_column(default=2)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=UnitStatus.AVAILABLE.value)
+    lat: so.Mapped[float]
+    lon: so.Mapped[float]
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class DeadLetter(Base):
+    __tablename__ = "dead_letters"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    operator_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("operators.id"))
+    endpoint: so.Mapped[str] = so.mapped_column(sa.String(100))
+    reason: so.Mapped[str] = so.mapped_column(sa.Text)
+    raw: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    received_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

@@ -1,0 +1,142 @@
+"""Demo and first-run data: Almaty's district police departments on real boundaries, and a demo cast."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from shapely.geometry import mapping
+
+from geodata import ALMATY_DISTRICTS, load_boundaries
+from services.models import Camera, Department, District, Operator, Unit, User
+from services.operators import create_operator, issue_key
+from services.routing import Router
+from services.users import create_user
+
+logger = logging.getLogger(__name__)
+
+CITY = "almaty"
+CITY_CODE = "almaty-city"
+SOURCE = "OpenStreetMap contributors, ODbL 1.0 (geodata/data/SOURCES.md)"
+
+# English district name -> (Russian department name, Kazakh department name, call-sign prefix)
+ALMATY_DEPARTMENTS: dict[str, tuple[str, str, str]] = {
+    "Alatau": ("Алатауское РУП", "Алатау АПБ", "ALT"),
+    "Almaly": ("Алмалинское РУП", "Алмалы АПБ", "ALM"),
+    "Auezov": ("Ауэзовское РУП", "Әуезов АПБ", "AUE"),
+    "Bostandyk": ("Бостандыкское РУП", "Бостандық АПБ", "BOS"),
+    "Jetysu": ("Жетысуское РУП", "Жетісу АПБ", "JET"),
+    "Medeu": ("Медеуское РУП", "Медеу АПБ", "MED"),
+    "Nauryzbai": ("Наурызбайское РУП", "Наурызбай АПБ", "NAU"),
+    "Turksib": ("Турксибское РУП", "Түрксіб АПБ", "TUR"),
+}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A login printed when the demo starts."""
+
+    username: str
+    password: str
+    role: str
+    department: str | None
+
+
+DEMO_USERS = (
+    DemoUser("duty.almaly", "almaly-duty-2026", "duty_officer", "almaty-almaly"),
+    DemoUser("duty.bostandyk", "bostandyk-duty-2026", "duty_officer", "almaty-bostandyk"),
+    DemoUser("supervisor.almaly", "almaly-super-2026", "supervisor", "almaty-almaly"),
+    DemoUser("chief.almaty", "almaty-chief-2026", "chief", CITY_CODE),
+    DemoUser("trainer", "kuzet-trainer-2026", "trainer", "almaty-almaly"),
+    DemoUser("admin", "kuzet-admin-2026", "admin", None),
+)
+
+DEMO_OPERATORS = ("AlmaVision LLP", "Qala Kamera JSC", "Tengri Secure LLP")
+MOUNTS = ("street", "street", "road", "road", "yard", "transport", "school", "kindergarten")
+
+
+def seed_departments(session: so.Session) -> int:
+    """Create Almaty's city police department and one department per district; idempotent."""
+    if session.scalar(sa.select(Department).where(Department.code == CITY_CODE)):
+        return 0
+    city = Department(code=CITY_CODE, name_ru="Департамент полиции г. Алматы",
+                      name_kk="Алматы қаласының Полиция департаменті", name_en="Almaty City Police Department",
+                      city=CITY)
+    session.add(city)
+    session.flush()
+    created = 0
+    for boundary in load_boundaries(ALMATY_DISTRICTS):
+        name_ru, name_kk, _ = ALMATY_DEPARTMENTS[boundary.name]
+        department = Department(code=f"{CITY}-{boundary.name.lower()}", name_ru=name_ru, name_kk=name_kk,
+                                name_en=f"{boundary.name} District Police Department", city=CITY, parent_id=city.id)
+        session.add(department)
+        session.flush()
+        session.add(District(name=boundary.name, name_local=boundary.name_local, city=CITY,
+                             department_id=department.id, geometry=mapping(boundary.geometry),
+                             area_km2=round(boundary.area_km2, 2), source=SOURCE))
+        created += 1
+    session.flush()
+    return created
+
+
+def _points_inside(geometry: shapely.Geometry, n: int, rng: random.Random) -> list[tuple[float, float]]:
+    # Cameras cluster where people are: sample within a shrunken core of the district, not the mountains.
+    core = geometry.buffer(-0.002) if geometry.area > 0.001 else geometry
+    core = core if not core.is_empty else geometry
+    minx, miny, maxx, maxy = core.bounds
+    if geometry.area > 0.02:  # Medeu reaches into the mountains; keep cameras in the city part
+        maxy = miny + (maxy - miny) * 0.35
+    points: list[tuple[float, float]] = []
+    shapely.prepare(core)
+    while len(points) < n:
+        lon, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        if shapely.contains_xy(core, lon, lat):
+            points.append((lat, lon))
+    return points
+
+
+def seed_demo(session: so.Session, cameras_per_district: int = 40, units_per_district: int = 4,
+              seed: int = 2026) -> dict[str, str]:
+    """Demo cast on top of the departments: users, operators with keys, cameras, units.
+
+    Returns a fresh API key per operator name (keys are only ever shown once).
+    """
+    rng = random.Random(seed)
+    seed_departments(session)
+    for user in DEMO_USERS:
+        if session.scalar(sa.select(User.id).where(User.username == user.username)) is None:
+            create_user(session, user.username, user.password, user.role, user.department)
+    operators = []
+    for name in DEMO_OPERATORS:
+        operator = session.scalar(sa.select(Operator).where(Operator.name == name)) or create_operator(session, name)
+        operators.append(operator)
+    keys = {op.name: issue_key(session, op, label="demo simulator") for op in operators}
+
+    if session.scalar(sa.select(sa.func.count(Camera.id))) == 0:
+        router = Router.from_session(session)
+        districts = list(session.scalars(sa.select(District).order_by(District.id)))
+        for district in districts:
+            geometry = shapely.geometry.shape(district.geometry)
+            points = _points_inside(geometry, cameras_per_district, rng)
+            lats = np.array([p[0] for p in points])
+            lons = np.array([p[1] for p in points])
+            for n, ((lat, lon), where) in enumerate(zip(points, router.resolve_many(lats, lons)), start=1):
+                operator = operators[n % len(operators)]
+                mount = MOUNTS[rng.randrange(len(MOUNTS))]
+                session.add(Camera(operator_id=operator.id, external_id=f"{district.name[:3].upper()}-{n:03d}",
+                                   lat=lat, lon=lon, mount_kind=mount,
+                                   address=f"{district.name_local}, камера {n}",
+                                   live_url=f"http://127.0.0.1:8889/{district.name.lower()}-{n:03d}/index.m3u8",
+                                   department_id=where.department_id, district_id=where.district_id,
+                                   outside_boundaries=where.outside_boundaries))
+            prefix = ALMATY_DEPARTMENTS[district.name][2]
+            for u, (lat, lon) in enumerate(_points_inside(geometry, units_per_district, rng), start=1):
+                session.add(Unit(call_sign=f"{prefix}-{u:02d}", department_id=district.department_id,
+                                 crew_size=2, lat=lat, lon=lon))
+    session.flush()
+    return keys

@@ -1,0 +1,54 @@
+"""Runtime settings, read from ``KUZET_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SQLITE = f"sqlite:///{Path.cwd() / 'kuzet.db'}"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"KUZET_{name.upper()}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the back end needs to know; immutable once built."""
+
+    database_url: str = DEFAULT_SQLITE
+    redis_url: str | None = None
+    redis_prefix: str = "kuzet"
+    secret_key: str = "dev-insecure-change-me"
+    host: str = "127.0.0.1"
+    port: int = 8050
+    incident_cooldown_s: int = 120
+    response_ack_target_s: int = 30
+    response_dispatch_target_s: int = 60
+    session_idle_minutes: int = 30
+    api_token_ttl_s: int = 900
+    lockout_attempts: int = 5
+    lockout_minutes: int = 10
+    max_body_bytes: int = 1024 * 1024
+    max_batch: int = 1000
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> "Settings":
+        """Build settings from ``KUZET_*`` variables, then apply non-None overrides."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = _env(f.name)
+            if raw is None:
+                continue
+            values[f.name] = int(raw) if f.type in ("int", int) else raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_overrides(self, **overrides: Any) -> "Settings":
+        """Return a copy with the given non-None values replaced."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})

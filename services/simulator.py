@@ -1,0 +1,135 @@
+"""The simulator: camera operators sending events to a Kuzet on this machine, as real ones would."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlparse
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+PUBLIC_ORDER_MIX = (("fight", 3), ("crowd", 3), ("loitering", 4), ("abandoned_object", 2), ("vandalism", 3),
+                    ("intrusion", 2), ("fall", 2), ("weapon", 1), ("panic_button", 1), ("fire_smoke", 1))
+TRAFFIC_MIX = (("speeding", 6), ("red_light", 4), ("parking", 3), ("no_seatbelt", 2), ("phone_use", 2),
+               ("wanted_vehicle", 1))
+PLATE_LETTERS = "ABCEHKMOPTXY"
+
+
+@dataclass(frozen=True)
+class SimOperator:
+    """One simulated operator: its API key and its cameras' ids."""
+
+    name: str
+    api_key: str
+    cameras: tuple[str, ...]
+
+
+def _weighted(rng: random.Random, mix: tuple[tuple[str, int], ...]) -> str:
+    return rng.choices([t for t, _ in mix], weights=[w for _, w in mix])[0]
+
+
+class Simulator:
+    """Posts batches of v1 events to the ingest API; never talks to anything but this machine."""
+
+    def __init__(self, base_url: str, operators: list[SimOperator], seed: int | None = None,
+                 incidents_per_min: float = 30.0, traffic_per_s: float = 2.0, bad_every: int = 40) -> None:
+        host = urlparse(base_url).hostname
+        if host not in LOCAL_HOSTS:
+            raise ValueError(f"the simulator only talks to this machine, not {host!r}")
+        self.base_url = base_url.rstrip("/")
+        self.operators = operators
+        self.rng = random.Random(seed)
+        self.incidents_per_min = incidents_per_min
+        self.traffic_per_s = traffic_per_s
+        self.bad_every = bad_every
+        self.http = requests.Session()
+        self._ticks = itertools.count()
+        self._recent: list[tuple[SimOperator, str, str]] = []
+
+    def _event(self, camera: str, category: str, event_type: str, when: datetime) -> dict[str, Any]:
+        event: dict[str, Any] = {
+            "spec": "kuzet.event/1",
+            "event_id": f"sim-{uuid.uuid4().hex}",
+            "camera_id": camera,
+            "occurred_at": when.isoformat(timespec="milliseconds"),
+            "category": category,
+            "type": event_type,
+            "confidence": round(self.rng.uniform(0.55, 0.99), 2),
+            "media": [{"kind": "snapshot", "url": f"http://127.0.0.1:8889/snap/{camera}/{uuid.uuid4().hex[:8]}.jpg"}],
+        }
+        if category == "traffic":
+            event["plate"] = {"number": f"{self.rng.randrange(100, 999)}{''.join(self.rng.choices(PLATE_LETTERS, k=3))}02",
+                              "country": "KZ"}
+            if event_type == "speeding":
+                limit = self.rng.choice((40, 60, 80))
+                event["speed_kmh"] = float(limit + self.rng.randrange(11, 60))
+                event["limit_kmh"] = float(limit)
+        return event
+
+    def tick(self, seconds: float = 1.0) -> dict[str, int]:
+        """Send one tick's worth of events per operator; returns counts by result status."""
+        now = datetime.now(timezone.utc)
+        counts: dict[str, int] = {}
+        n = next(self._ticks)
+        for operator in self.operators:
+            events: list[dict[str, Any]] = []
+            share = 1 / len(self.operators)
+            expected = self.incidents_per_min / 60 * seconds * share
+            for _ in range(int(expected) + (self.rng.random() < expected % 1)):
+                # A third of the time the same camera reports again: the duty room must see one incident, not two.
+                if self._recent and self.rng.random() < 0.33:
+                    op, cam, etype = self.rng.choice(self._recent)
+                    if op is operator:
+                        events.append(self._event(cam, "public_order", etype, now))
+                        continue
+                cam = self.rng.choice(operator.cameras)
+                etype = _weighted(self.rng, PUBLIC_ORDER_MIX)
+                self._recent = (self._recent + [(operator, cam, etype)])[-20:]
+                events.append(self._event(cam, "public_order", etype, now))
+            traffic = self.traffic_per_s * seconds * share
+            for _ in range(int(traffic) + (self.rng.random() < traffic % 1)):
+                events.append(self._event(self.rng.choice(operator.cameras), "traffic",
+                                          _weighted(self.rng, TRAFFIC_MIX), now - timedelta(seconds=1)))
+            if self.bad_every and n % self.bad_every == self.bad_every - 1:
+                bad = self._event(self.rng.choice(operator.cameras), "public_order", "fight", now)
+                bad["location"] = {"lat": 91.0, "lon": 76.9}  # a broken GPS fix, as real cameras send
+                events.append(bad)
+            if events:
+                for status, count in self.send(operator, events).items():
+                    counts[status] = counts.get(status, 0) + count
+        return counts
+
+    def send(self, operator: SimOperator, events: list[dict[str, Any]]) -> dict[str, int]:
+        """POST one batch; returns counts by result status."""
+        try:
+            response = self.http.post(f"{self.base_url}/api/v1/events", json={"events": events}, timeout=10,
+                                      headers={"Authorization": f"Bearer {operator.api_key}"})
+        except requests.RequestException as exc:
+            logger.warning("simulator: %s could not reach Kuzet: %s", operator.name, exc)
+            return {"unreachable": len(events)}
+        if response.status_code != 202:
+            logger.warning("simulator: %s got %s: %s", operator.name, response.status_code, response.text[:200])
+            return {f"http_{response.status_code}": len(events)}
+        counts: dict[str, int] = {}
+        for item in response.json()["results"]:
+            counts[item["status"]] = counts.get(item["status"], 0) + 1
+        return counts
+
+    def run(self, stop: threading.Event, interval_s: float = 1.0) -> None:
+        """Tick every ``interval_s`` until ``stop`` is set."""
+        logger.info("simulator started against %s with %d operators", self.base_url, len(self.operators))
+        while not stop.is_set():
+            started = time.monotonic()
+            counts = self.tick(interval_s)
+            logger.debug("simulator tick: %s", counts)
+            stop.wait(max(0.0, interval_s - (time.monotonic() - started)))

@@ -1,0 +1,166 @@
+"""The worker: consume the event stream, store, open or merge incidents, publish changes."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.exc
+import sqlalchemy.orm as so
+
+from services.bus import EVENTS_STREAM, WORKER_GROUP, EventBus, Message
+from services.catalogue import TRAFFIC_INCIDENT_TYPES, default_priority
+from services.incidents import find_mergeable, open_incident, rows_for
+from services.models import Camera, CameraHealth, Category, Event, Incident, utcnow
+from services.store import Store
+
+logger = logging.getLogger(__name__)
+
+ChangeSink = Callable[[int, list[dict[str, Any]]], None]
+"""Receives (department_id, changed incident rows) after they are committed."""
+
+
+def _opens_incident(category: str, event_type: str) -> bool:
+    return category == Category.PUBLIC_ORDER.value or (
+        category == Category.TRAFFIC.value and event_type in TRAFFIC_INCIDENT_TYPES)
+
+
+class Worker:
+    """One consumer in the workers group; idempotent on (operator, event_id)."""
+
+    def __init__(self, store: Store, bus: EventBus, on_change: ChangeSink | None = None,
+                 cooldown_s: int = 120, name: str | None = None, batch: int = 500) -> None:
+        self.store = store
+        self.bus = bus
+        self.on_change = on_change
+        self.cooldown = timedelta(seconds=cooldown_s)
+        self.name = name or f"{socket.gethostname()}-{threading.get_ident()}"
+        self.batch = batch
+
+    def run_once(self, block_ms: int = 1000) -> int:
+        """Consume and process one batch; returns how many messages were handled."""
+        messages = self.bus.consume(EVENTS_STREAM, WORKER_GROUP, self.name, count=self.batch, block_ms=block_ms)
+        if not messages:
+            return 0
+        try:
+            changed = self._process(messages)
+        except sqlalchemy.exc.IntegrityError:
+            # Another worker stored some of these first; redo one by one so each lands exactly once.
+            logger.info("integrity conflict in batch of %d; retrying one by one", len(messages))
+            changed = {}
+            for message in messages:
+                try:
+                    changed.update(self._process([message]))
+                except sqlalchemy.exc.IntegrityError:
+                    logger.info("event in message %s already stored", message.id)
+        self.bus.ack(EVENTS_STREAM, WORKER_GROUP, [m.id for m in messages])
+        self._publish(changed)
+        return len(messages)
+
+    def drain(self, max_rounds: int = 1000) -> int:
+        """Process until the stream is empty (tests, scripts)."""
+        total = 0
+        for _ in range(max_rounds):
+            handled = self.run_once(block_ms=0)
+            if not handled:
+                break
+            total += handled
+        return total
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Loop until ``stop`` is set; errors are logged and the batch retried later."""
+        logger.info("worker %s started", self.name)
+        while not stop.is_set():
+            try:
+                self.run_once(block_ms=500)
+            except Exception:
+                logger.exception("worker %s failed a batch; its messages stay pending for reclaim", self.name)
+                stop.wait(1.0)
+        logger.info("worker %s stopped", self.name)
+
+    def _process(self, messages: list[Message]) -> dict[int, tuple[int, Incident]]:
+        with self.store.session() as session:
+            return self._store_batch(session, messages)
+
+    def _store_batch(self, session: so.Session, messages: list[Message]) -> dict[int, tuple[int, Incident]]:
+        envelopes = [m.payload for m in messages]
+        existing = self._existing(session, envelopes)
+        cameras = {c.id: c for c in session.scalars(
+            sa.select(Camera).where(Camera.id.in_({e["camera_pk"] for e in envelopes})))}
+        changed: dict[int, tuple[int, Incident]] = {}
+        for env in envelopes:
+            record = env["record"]
+            key = (env["operator_id"], record["event_id"])
+            if key in existing:
+                continue
+            existing.add(key)
+            camera = cameras.get(env["camera_pk"])
+            if camera is None:
+                logger.error("camera %s vanished before event %s was stored", env["camera_pk"], key)
+                continue
+            occurred = datetime.fromisoformat(record["occurred_at"])
+            location = record.get("location") or {"lat": camera.lat, "lon": camera.lon}
+            if camera.last_seen_at is None or occurred > camera.last_seen_at:
+                camera.last_seen_at = occurred
+                camera.health = CameraHealth.ONLINE.value
+            event = Event(operator_id=env["operator_id"], event_id=record["event_id"], camera_id=camera.id,
+                          department_id=camera.department_id, category=record["category"], type=record["type"],
+                          occurred_at=occurred, received_at=datetime.fromisoformat(env["received_at"]),
+                          late=env["late"], confidence=record.get("confidence"), lat=location["lat"],
+                          lon=location["lon"], record=record)
+            if _opens_incident(record["category"], record["type"]):
+                incident = find_mergeable(session, camera.id, record["type"], occurred, self.cooldown)
+                if incident is None:
+                    priority = default_priority(record["type"], record.get("confidence"), camera.mount_kind)
+                    incident = open_incident(session, camera, record["type"], record["category"], priority,
+                                             occurred, location["lat"], location["lon"])
+                else:
+                    incident.event_count += 1
+                    incident.last_seen_at = max(incident.last_seen_at, occurred)
+                    incident.updated_at = utcnow()
+                event.incident_id = incident.id
+                changed[incident.id] = (incident.department_id, incident)
+            session.add(event)
+        return changed
+
+    @staticmethod
+    def _existing(session: so.Session, envelopes: list[dict[str, Any]]) -> set[tuple[int, str]]:
+        by_operator: dict[int, list[str]] = defaultdict(list)
+        for env in envelopes:
+            by_operator[env["operator_id"]].append(env["record"]["event_id"])
+        found: set[tuple[int, str]] = set()
+        for operator_id, ids in by_operator.items():
+            for event_id in session.scalars(
+                sa.select(Event.event_id).where(Event.operator_id == operator_id, Event.event_id.in_(ids))
+            ):
+                found.add((operator_id, event_id))
+        return found
+
+    def _publish(self, changed: dict[int, tuple[int, Incident]]) -> None:
+        if not changed or self.on_change is None:
+            return
+        with self.store.session() as session:
+            incidents = list(session.scalars(sa.select(Incident).where(Incident.id.in_(changed))))
+            rows = rows_for(session, incidents)
+        per_department: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            per_department[row["department_id"]].append(row)
+        for department_id, dept_rows in per_department.items():
+            try:
+                self.on_change(department_id, dept_rows)
+            except Exception:
+                logger.exception("publishing changes for department %s failed", department_id)
+
+
+def start_in_thread(worker: Worker) -> tuple[threading.Thread, threading.Event]:
+    """Run a worker in a daemon thread (embedded default); returns the thread and its stop flag."""
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, args=(stop,), name="kuzet-worker", daemon=True)
+    thread.start()
+    return thread, stop
