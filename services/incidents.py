@@ -97,7 +97,7 @@ def transition(session: so.Session, incident: Incident, action_name: str, actor:
         incident.acknowledged_at = now
     incident.status = action.target
     incident.updated_at = now
-    session.add(entry)
+    # Appending (not session.add) keeps the loaded history free of a second copy after autoflush.
     incident.history.append(entry)
     session.flush()
     return entry

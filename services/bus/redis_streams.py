@@ -21,6 +21,7 @@ class RedisStreamBus:
         self._prefix = prefix
         self._claim_idle_ms = claim_idle_ms
         self._groups: set[tuple[str, str]] = set()
+        self._recovered: set[tuple[str, str, str]] = set()
 
     def _key(self, stream: str) -> str:
         return f"{self._prefix}:stream:{stream}"
@@ -59,8 +60,12 @@ class RedisStreamBus:
         if out:
             logger.warning("reclaimed %d pending messages for %s", len(out), consumer)
             return out
-        # Our own pending messages (after a restart under the same name) come back with id "0".
-        for read_id, block in (("0", None), (">", block_ms if block_ms > 0 else None)):
+        # After a restart under the same name, our own pending messages come back once with id "0".
+        reads: list[tuple[str, int | None]] = [(">", block_ms if block_ms > 0 else None)]
+        if (stream, group, consumer) not in self._recovered:
+            self._recovered.add((stream, group, consumer))
+            reads.insert(0, ("0", None))
+        for read_id, block in reads:
             response = self._redis.xreadgroup(group, consumer, {key: read_id}, count=count, block=block)
             for _stream, entries in response or []:
                 for msg_id, fields in entries:

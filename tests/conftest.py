@@ -1,0 +1,258 @@
+"""Shared fixtures: app, client, runner, db, redis, live_server, and a small seeded world.
+
+PostgreSQL and Redis are real. Each test run gets its own PostgreSQL database and its own Redis
+key prefix, so runs never collide with each other or with a demo left running. With CI=true an
+unreachable service fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+
+from services.models import Base
+from services.store import Store
+
+RUN_ID = uuid.uuid4().hex[:8]
+POSTGRES_ADMIN_URL = os.environ.get("KUZET_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_BASE_URL = os.environ.get("KUZET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+ALMALY_POINT = (43.2567, 76.9286)
+BOSTANDYK_POINT = (43.2220, 76.9200)
+
+
+def _unavailable(what: str, error: Exception) -> None:
+    if IN_CI:
+        pytest.fail(f"{what} is unreachable in CI: {error}")
+    pytest.skip(f"{what} unreachable here: {error}")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, migrated to head, dropped afterwards."""
+    name = f"kuzet_test_{RUN_ID}"
+    try:
+        admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "not reachable"
+        _unavailable("PostgreSQL", exc)
+    url = sa.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    store = Store(url)
+    store.upgrade()
+    store.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The real Redis; the key prefix below keeps this run's keys apart."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_BASE_URL)
+    try:
+        client.ping()
+    except Exception as exc:  # noqa: BLE001
+        _unavailable("Redis", exc)
+    yield REDIS_BASE_URL
+    for key in client.scan_iter(f"kuzet-test-{RUN_ID}*"):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture
+def redis_prefix(request: pytest.FixtureRequest) -> str:
+    """A Redis key prefix unique to this test."""
+    return f"kuzet-test-{RUN_ID}-{uuid.uuid4().hex[:6]}"
+
+
+def _truncate(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """The same tests on both backends: a fresh SQLite file, or this run's PostgreSQL database emptied."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'kuzet.db'}"
+        store = Store(url)
+        store.upgrade()
+        store.dispose()
+        return url
+    url = request.getfixturevalue("postgres_url")
+    _truncate(url)
+    return url
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Store]:
+    """A migrated store on the parametrised backend."""
+    store = Store(db_url)
+    yield store
+    store.dispose()
+
+
+@dataclass
+class World:
+    """A small seeded world: Almaty's departments, two duty officers, an operator and its cameras."""
+
+    almaly_id: int
+    bostandyk_id: int
+    api_key: str
+    other_key: str
+    operator_id: int
+    cameras: dict[str, int]
+
+
+PASSWORD = "correct-horse-42"
+
+
+def seed_world(store: Store) -> World:
+    """Seed departments from the real boundaries, users per role, one operator with two cameras."""
+    from services.models import Camera, Department
+    from services.operators import create_operator, issue_key
+    from services.routing import Router
+    from services.seed import seed_departments
+    from services.users import create_user
+
+    with store.session() as s:
+        seed_departments(s)
+        almaly = s.scalar(sa.select(Department).where(Department.code == "almaty-almaly"))
+        bostandyk = s.scalar(sa.select(Department).where(Department.code == "almaty-bostandyk"))
+        create_user(s, "duty.a", PASSWORD, "duty_officer", "almaty-almaly")
+        create_user(s, "duty.b", PASSWORD, "duty_officer", "almaty-bostandyk")
+        create_user(s, "super.a", PASSWORD, "supervisor", "almaty-almaly")
+        create_user(s, "chief", PASSWORD, "chief", "almaty-city")
+        create_user(s, "trainer.a", PASSWORD, "trainer", "almaty-almaly")
+        create_user(s, "admin", PASSWORD, "admin", None)
+        operator = create_operator(s, "Test Operator LLP")
+        other = create_operator(s, "Other Operator LLP")
+        key = issue_key(s, operator)
+        other_key = issue_key(s, other)
+        router = Router.from_session(s)
+        cameras = {}
+        for ext, (lat, lon) in {"CAM-A": ALMALY_POINT, "CAM-B": BOSTANDYK_POINT}.items():
+            where = router.resolve(lat, lon)
+            cam = Camera(operator_id=operator.id, external_id=ext, lat=lat, lon=lon, mount_kind="street",
+                         address=f"test {ext}", department_id=where.department_id, district_id=where.district_id)
+            s.add(cam)
+            s.flush()
+            cameras[ext] = cam.id
+        return World(almaly.id, bostandyk.id, key, other_key, operator.id, cameras)
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[Flask]:
+    """The app on the parametrised backend, in-process bus, worker driven by the test."""
+    from dashboard import create_app
+
+    application = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test-secret", "TESTING": True,
+                              "WORKER_THREAD": False})
+    yield application
+    application.extensions["kuzet"].stop()
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    """The seeded world inside the app's database."""
+    return seed_world(app.extensions["kuzet"].store)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Flask test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """Runs the ``kuzet`` command in-process."""
+    return CliRunner()
+
+
+def event(camera: str = "CAM-A", event_type: str = "fight", **extra: Any) -> dict[str, Any]:
+    """A valid v1 public-order event."""
+    body: dict[str, Any] = {
+        "spec": "kuzet.event/1", "event_id": f"ev-{uuid.uuid4().hex}", "camera_id": camera,
+        "occurred_at": datetime.now(timezone.utc).isoformat(), "category": "public_order",
+        "type": event_type, "confidence": 0.9,
+    }
+    body.update(extra)
+    return body
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD) -> Any:
+    """Log in through the real form, CSRF token included."""
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    return client.post("/login", data={"username": username, "password": password, "csrf": token})
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """A real Kuzet serving HTTP and WebSockets on 127.0.0.1, worker thread running."""
+
+    url: str
+    app: Flask
+    world: World
+
+
+@pytest.fixture
+def live_server(tmp_path: Any) -> Iterator[LiveServer]:
+    """Kuzet on a free port (SQLite, in-process bus), as `kuzet serve` runs it."""
+    from dashboard import create_app
+
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    store = Store(url)
+    store.upgrade()
+    world = seed_world(store)
+    store.dispose()
+    application = create_app({"DATABASE_URL": url, "SECRET_KEY": "live-secret"})
+    socketio = application.extensions["kuzet"].socketio
+    port = free_port()
+    thread = threading.Thread(
+        target=socketio.run, kwargs={"app": application, "host": "127.0.0.1", "port": port,
+                                     "allow_unsafe_werkzeug": True, "log_output": False},
+        daemon=True)
+    thread.start()
+    import requests
+    import time
+
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).ok:
+                break
+        except requests.RequestException:
+            time.sleep(0.1)
+    yield LiveServer(base, application, world)
+    application.extensions["kuzet"].stop()

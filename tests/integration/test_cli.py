@@ -1,0 +1,43 @@
+"""The ``kuzet`` command against a real database."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from dashboard.cli import main
+
+
+def test_migrate_seed_and_administer(runner: CliRunner, db_url: str) -> None:
+    assert runner.invoke(main, ["db", "upgrade", "--db", db_url]).exit_code == 0
+    seeded = runner.invoke(main, ["seed", "--db", db_url])
+    assert seeded.exit_code == 0 and "8 district departments created" in seeded.output
+    listed = runner.invoke(main, ["departments", "list", "--db", db_url])
+    lines = listed.output.strip().splitlines()
+    assert len(lines) == 9
+    ids = dict(line.split("\t") for line in lines)
+    assert "Алмалинское РУП" in ids.values()
+    almaly = next(k for k, v in ids.items() if v == "Алмалинское РУП")
+    added = runner.invoke(main, ["users", "add", "--db", db_url, "--username", "ivanov", "--password", "s3cret-pass",
+                                 "--role", "duty_officer", "--department", almaly])
+    assert added.exit_code == 0, added.output
+    again = runner.invoke(main, ["users", "add", "--db", db_url, "--username", "ivanov", "--password", "s3cret-pass",
+                                 "--role", "duty_officer", "--department", almaly])
+    assert again.exit_code == 1 and "already exists" in again.output
+    nodept = runner.invoke(main, ["users", "add", "--db", db_url, "--username", "x", "--password", "s3cret-pass",
+                                  "--role", "duty_officer"])
+    assert nodept.exit_code == 1 and "needs --department" in nodept.output
+    operator = runner.invoke(main, ["operators", "add", "--db", db_url, "AlmaVision LLP"])
+    assert operator.exit_code == 0 and "API key" in operator.output
+    assert operator.output.strip().splitlines()[-1].split()[-1].startswith("kz_")
+
+
+def test_settings_come_from_the_environment(runner: CliRunner, db_url: str) -> None:
+    runner.invoke(main, ["db", "upgrade"], env={"KUZET_DATABASE_URL": db_url})
+    runner.invoke(main, ["seed"], env={"KUZET_DATABASE_URL": db_url})
+    listed = runner.invoke(main, ["departments", "list"], env={"KUZET_DATABASE_URL": db_url})
+    assert listed.exit_code == 0 and len(listed.output.strip().splitlines()) == 9
+
+
+def test_separate_worker_requires_redis(runner: CliRunner, db_url: str) -> None:
+    result = runner.invoke(main, ["worker", "--db", db_url], env={"KUZET_REDIS_URL": ""})
+    assert result.exit_code == 1 and "needs Redis" in result.output

@@ -1,0 +1,113 @@
+"""Ingest end to end through the HTTP API, the in-process bus and the worker, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from services.models import DeadLetter, Event, Incident, IncidentHistory
+from tests.conftest import World, event
+
+
+def post(client: FlaskClient, key: str, body: object) -> tuple[int, dict]:
+    response = client.post("/api/v1/events", data=json.dumps(body), content_type="application/json",
+                           headers={"Authorization": f"Bearer {key}"})
+    return response.status_code, response.get_json()
+
+
+def drain(app: Flask) -> int:
+    return app.extensions["kuzet"].worker.drain()
+
+
+def count(app: Flask, model: type, *where: object) -> int:
+    with app.extensions["kuzet"].store.session() as s:
+        return s.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
+
+
+def test_single_event_becomes_an_incident_in_the_cameras_department(app: Flask, client: FlaskClient, world: World) -> None:
+    status, body = post(client, world.api_key, event("CAM-A", "weapon"))
+    assert status == 202 and body["results"][0]["status"] == "accepted" and body["accepted"] == 1
+    assert drain(app) == 1
+    with app.extensions["kuzet"].store.session() as s:
+        incident = s.scalar(sa.select(Incident))
+        assert incident.department_id == world.almaly_id
+        assert incident.type == "weapon" and incident.priority == 1 and incident.status == "new"
+        assert s.scalar(sa.select(IncidentHistory.action).where(IncidentHistory.incident_id == incident.id)) == "open"
+        stored = s.scalar(sa.select(Event))
+        assert stored.incident_id == incident.id and stored.department_id == world.almaly_id
+
+
+def test_repeats_within_cooldown_merge_and_later_ones_open_anew(app: Flask, client: FlaskClient, world: World) -> None:
+    now = datetime.now(timezone.utc)
+    first = event("CAM-A", "fight", occurred_at=(now - timedelta(seconds=300)).isoformat())
+    second = event("CAM-A", "fight", occurred_at=(now - timedelta(seconds=250)).isoformat())
+    third = event("CAM-A", "fight", occurred_at=now.isoformat())  # 250 s later: past the 120 s cooldown
+    other_type = event("CAM-A", "crowd", occurred_at=now.isoformat())
+    status, body = post(client, world.api_key, {"events": [first, second, third, other_type]})
+    assert status == 202 and body["accepted"] == 4
+    drain(app)
+    with app.extensions["kuzet"].store.session() as s:
+        counts = sorted(s.scalars(sa.select(Incident.event_count).order_by(Incident.id)))
+    assert counts == [1, 1, 2]
+
+
+def test_replayed_event_id_is_a_duplicate_and_stored_once(app: Flask, client: FlaskClient, world: World) -> None:
+    ev = event("CAM-A")
+    _, body = post(client, world.api_key, {"events": [ev, ev]})
+    assert [r["status"] for r in body["results"]] == ["accepted", "duplicate"]
+    drain(app)
+    _, body = post(client, world.api_key, ev)
+    assert body["results"][0]["status"] == "duplicate"
+    drain(app)
+    assert count(app, Event) == 1 and count(app, Incident) == 1
+
+
+def test_one_bad_item_never_sinks_the_batch_and_is_kept(app: Flask, client: FlaskClient, world: World) -> None:
+    bad = {**event("CAM-A"), "location": {"lat": 91.0, "lon": 76.9}}
+    unknown = event("NO-SUCH-CAM")
+    status, body = post(client, world.api_key, {"events": [event("CAM-B"), bad, unknown]})
+    assert status == 202
+    assert [r["status"] for r in body["results"]] == ["accepted", "rejected", "rejected"]
+    assert body["results"][1]["errors"][0]["pointer"] == "/events/1/location/lat"
+    assert "unknown camera 'NO-SUCH-CAM'" in body["results"][2]["reason"]
+    assert count(app, DeadLetter) == 2
+    with app.extensions["kuzet"].store.session() as s:
+        raws = [json.loads(r) for r in s.scalars(sa.select(DeadLetter.raw))]
+    assert {r["camera_id"] for r in raws} == {"CAM-A", "NO-SUCH-CAM"}
+
+
+def test_cameras_of_another_operator_are_unknown_to_it(app: Flask, client: FlaskClient, world: World) -> None:
+    _, body = post(client, world.other_key, event("CAM-A"))
+    assert body["results"][0]["status"] == "rejected"
+    assert drain(app) == 0
+
+
+def test_auth_and_malformed_bodies_get_problem_documents(app: Flask, client: FlaskClient, world: World) -> None:
+    no_key = client.post("/api/v1/events", json=event())
+    assert no_key.status_code == 401 and no_key.mimetype == "application/problem+json"
+    assert no_key.get_json()["type"].endswith("/unauthorized")
+    wrong = client.post("/api/v1/events", json=event(), headers={"Authorization": "Bearer kz_nope_nope"})
+    assert wrong.status_code == 401
+    broken = client.post("/api/v1/events", data=b'{"spec": ', content_type="application/json",
+                         headers={"Authorization": f"Bearer {world.api_key}"})
+    assert broken.status_code == 400 and broken.mimetype == "application/problem+json"
+    assert broken.get_json()["detail"]
+    huge = client.post("/api/v1/events", data=b"x" * (1024 * 1024 + 10), content_type="application/json",
+                       headers={"Authorization": f"Bearer {world.api_key}"})
+    assert huge.status_code == 413 and huge.mimetype == "application/problem+json"
+    assert count(app, DeadLetter) == 1  # the malformed body is kept for review
+
+
+def test_worker_publishes_changes_to_the_departments_sink(app: Flask, client: FlaskClient, world: World) -> None:
+    seen: list[tuple[int, list[dict]]] = []
+    app.extensions["kuzet"].worker.on_change = lambda dept, rows: seen.append((dept, rows))
+    post(client, world.api_key, {"events": [event("CAM-A"), event("CAM-B", "crowd")]})
+    drain(app)
+    by_department = {dept: rows for dept, rows in seen}
+    assert set(by_department) == {world.almaly_id, world.bostandyk_id}
+    assert by_department[world.almaly_id][0]["type"] == "fight"
+    assert by_department[world.bostandyk_id][0]["camera"] == "CAM-B"

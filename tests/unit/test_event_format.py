@@ -1,0 +1,108 @@
+"""Kuzet Event Format v1: what is accepted, what is refused and how it is explained."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from services.ingest import Problem, parse_body, validate_item
+from tests.conftest import event
+
+
+def test_valid_public_order_event_is_accepted() -> None:
+    record, errors = validate_item(event(), "")
+    assert errors == []
+    assert record is not None and record.type == "fight" and record.occurred_at.tzinfo is not None
+
+
+@pytest.mark.parametrize("change, pointer, fragment", [
+    ({"spec": "kuzet.event/2"}, "/spec", "unsupported spec"),
+    ({"event_id": "has space"}, "/event_id", "pattern"),
+    ({"occurred_at": "2026-11-25 10:00"}, "/occurred_at", "RFC 3339"),
+    ({"occurred_at": 1764064800}, "/occurred_at", "RFC 3339"),
+    ({"confidence": 1.5}, "/confidence", "less than or equal"),
+    ({"confidence": "0.9"}, "/confidence", "valid number"),
+    ({"location": {"lat": 91.0, "lon": 76.9}}, "/location/lat", "less than or equal"),
+    ({"location": {"lat": 43.2, "lon": 30.0}}, "/location/lon", "greater than or equal"),
+    ({"colour": "red"}, "/colour", "Extra inputs"),
+])
+def test_bad_fields_are_named_by_json_pointer(change: dict, pointer: str, fragment: str) -> None:
+    record, errors = validate_item({**event(), **change}, "")
+    assert record is None
+    assert any(e["pointer"] == pointer and fragment in e["detail"] for e in errors), errors
+
+
+def test_type_must_match_category_and_plate_types_need_a_plate() -> None:
+    _, errors = validate_item(event(event_type="speeding"), "")
+    assert "belongs to category 'traffic'" in errors[0]["detail"]
+    traffic = event(event_type="red_light", category="traffic")
+    _, errors = validate_item(traffic, "")
+    assert "requires plate" in errors[0]["detail"]
+    traffic["plate"] = {"number": "123ABC02", "country": "KZ"}
+    record, errors = validate_item(traffic, "")
+    assert errors == [] and record is not None
+
+
+def test_future_timestamps_are_refused_and_old_ones_flagged_late() -> None:
+    future = (datetime.now(timezone.utc) + timedelta(minutes=10)).isoformat()
+    _, errors = validate_item(event(occurred_at=future), "")
+    assert "future" in errors[0]["detail"]
+    old = (datetime.now(timezone.utc) - timedelta(hours=30)).isoformat()
+    record, _ = validate_item(event(occurred_at=old), "")
+    assert record is not None and record.is_late(datetime.now(timezone.utc))
+
+
+def test_batch_pointers_carry_the_item_index() -> None:
+    items, batch = parse_body(json.dumps({"events": [event(), {**event(), "confidence": 7}]}).encode(), 1000)
+    assert batch and len(items) == 2
+    _, errors = validate_item(items[1], "/events/1")
+    assert errors[0]["pointer"] == "/events/1/confidence"
+
+
+@pytest.mark.parametrize("body, status, slug", [
+    (b"{not json", 400, "malformed-body"),
+    (b'{"confidence": NaN}', 400, "malformed-body"),
+    (b"\xff\xfe", 400, "malformed-body"),
+    (b"[1, 2]", 422, "validation"),
+    (json.dumps({"events": "x"}).encode(), 422, "validation"),
+    (json.dumps({"events": [{}] * 1001}).encode(), 413, "batch-too-large"),
+    (b"[" * 40 + b"]" * 40, 400, "too-deep"),
+])
+def test_bodies_bad_as_a_whole_raise_a_problem(body: bytes, status: int, slug: str) -> None:
+    with pytest.raises(Problem) as caught:
+        parse_body(body, 1000)
+    assert caught.value.status == status and caught.value.type.endswith(slug)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_any_json_is_validated_or_explained_never_raises(value: object) -> None:
+    record, errors = validate_item(value, "")
+    assert (record is None) == bool(errors)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(list(event().keys()) + ["x"]), json_values, max_size=8))
+def test_mutated_events_are_validated_or_explained(overrides: dict) -> None:
+    record, errors = validate_item({**event(), **overrides}, "")
+    assert (record is None) == bool(errors)
+    assert all(e["pointer"].startswith("/") or e["pointer"] == "" for e in errors)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_arbitrary_bytes_parse_or_raise_problem(body: bytes) -> None:
+    try:
+        parse_body(body, 1000)
+    except Problem as problem:
+        assert 400 <= problem.status < 500

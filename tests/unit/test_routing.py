@@ -1,0 +1,43 @@
+"""Jurisdiction lookup on the real Almaty boundaries."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from geodata import ALMATY_DISTRICTS, JurisdictionIndex, load_boundaries
+
+
+def _index() -> tuple[JurisdictionIndex, list[str]]:
+    boundaries = load_boundaries(ALMATY_DISTRICTS)
+    return JurisdictionIndex([b.geometry for b in boundaries], list(range(len(boundaries)))), [b.name for b in boundaries]
+
+
+def test_landmarks_fall_in_their_districts() -> None:
+    index, names = _index()
+    assert names[index.locate(43.2567, 76.9286)[0]] == "Almaly"
+    assert names[index.locate(43.2220, 76.9200)[0]] == "Bostandyk"
+
+
+def test_point_outside_all_districts_goes_to_nearest_and_is_flagged() -> None:
+    index, names = _index()
+    key, outside = index.locate(43.40, 77.05)  # north-east of the city, past Turksib
+    assert outside is True
+    assert names[key] in {"Turksib", "Medeu", "Jetysu"}
+    key, outside = index.locate(43.2567, 76.9286)
+    assert outside is False
+
+
+def test_bulk_lookup_matches_single_lookups() -> None:
+    index, _ = _index()
+    rng = np.random.default_rng(7)
+    lats = rng.uniform(43.15, 43.35, 500)
+    lons = rng.uniform(76.75, 77.10, 500)
+    keys, outside = index.locate_many(lats, lons)
+    for i in range(0, 500, 37):
+        assert (int(keys[i]), bool(outside[i])) == index.locate(lats[i], lons[i])
+
+
+def test_districts_have_plausible_areas() -> None:
+    areas = {b.name: b.area_km2 for b in load_boundaries(ALMATY_DISTRICTS)}
+    assert 15 < areas["Almaly"] < 21
+    assert 250 < areas["Medeu"] < 300

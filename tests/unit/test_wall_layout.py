@@ -1,0 +1,60 @@
+"""The wall layout is a pure function of the situation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from layouts import wall
+from services.situation import Situation
+
+
+def _situation(incidents: list[dict[str, Any]]) -> Situation:
+    square = {"type": "Polygon", "coordinates": [[[76.9, 43.2], [76.95, 43.2], [76.95, 43.25], [76.9, 43.25], [76.9, 43.2]]]}
+    return Situation(
+        department={"id": 3, "code": "almaty-almaly", "name_ru": "Алмалинское РУП", "name_kk": "Алмалы АПБ",
+                    "name_en": "Almaly District Police Department"},
+        districts=[{"id": 1, "name": "Almaly", "name_local": "Алмалы", "own": True, "geometry": square,
+                    "bounds": (76.9, 43.2, 76.95, 43.25)}],
+        cameras=[{"id": 1, "external_id": "C1", "lat": 43.22, "lon": 76.92, "health": "offline", "mount_kind": "street",
+                  "address": "", "last_seen_at": None}],
+        units=[{"id": 1, "call_sign": "ALM-01", "status": "available", "lat": 43.23, "lon": 76.93}],
+        incidents=incidents,
+        counters={"open": len(incidents), "unacknowledged": len(incidents), "units_free": 1, "cameras_offline": 1,
+                  "cameras": 1},
+    )
+
+
+def _row(i: int, priority: int) -> dict[str, Any]:
+    return {"id": i, "priority": priority, "type_label": "Драка", "status": "new", "address": "ул. Абая",
+            "lat": 43.22, "lon": 76.92, "created_at": "2026-11-25T10:00:00+00:00"}
+
+
+def _find(component: Any, component_id: str) -> Any:
+    if getattr(component, "id", None) == component_id:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str):
+            found = _find(child, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+def test_layout_carries_queue_map_counters_and_socket_for_the_department() -> None:
+    page = wall.layout(_situation([_row(7, 1)]), username="duty.a")
+    grid = _find(page, wall.QUEUE)
+    assert [r["id"] for r in grid.rowData] == [7]
+    assert _find(page, wall.COUNTER.format("cameras_offline")).children == "1"
+    assert _find(page, wall.SOCKET).options == {"query": {"department": "3"}}
+    assert _find(page, wall.DEPARTMENT).data == 3
+    assert "kiosk" in wall.layout(_situation([]), username="x", kiosk=True).className
+
+
+def test_map_draws_incidents_last_coloured_by_priority_and_keeps_the_view() -> None:
+    figure = wall.map_figure(_situation([_row(1, 1), _row(2, 4)]))
+    incidents = figure.data[wall.INCIDENT_TRACE]
+    assert list(incidents.marker.color) == [wall.PRIORITY_COLOURS[1], wall.PRIORITY_COLOURS[4]]
+    assert figure.layout.uirevision == "department-3"
+    assert figure.layout.map.style["sources"] == {}  # nothing fetched from any tile or glyph server
+    assert len(figure.layout.map.layers) == 2 and 8 <= figure.layout.map.zoom <= 16
