@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ALMATY_DISTRICTS = DATA_DIR / "almaty_districts.geojson"
 ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0)"
+NEAREST_TOLERANCE_DEG = 0.0005  # about 50 m
 
 
 @dataclass(frozen=True)
@@ -65,21 +66,30 @@ class JurisdictionIndex:
             raise ValueError("one key per geometry")
         self._geometries = np.array(geometries, dtype=object)
         self._keys = np.array(keys)
-        for g in self._geometries:
-            shapely.prepare(g)
+        shapely.prepare(self._geometries)
         self._tree = shapely.STRtree(self._geometries)
+        # "Nearest department" needs tens of metres, not every vertex: a simplified copy keeps it cheap.
+        self._coarse = shapely.STRtree(shapely.simplify(self._geometries, NEAREST_TOLERANCE_DEG))
 
     def locate_many(self, lats: np.ndarray, lons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Keys of the containing (or nearest) polygon per point, and a flag for points outside all."""
-        points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+        lons = np.asarray(lons, dtype=float)
+        lats = np.asarray(lats, dtype=float)
+        points = shapely.points(lons, lats)
         result = np.full(len(points), -1, dtype=np.int64)
-        point_idx, geom_idx = self._tree.query(points, predicate="intersects")
-        # A point on a shared border intersects two polygons; the first (lowest index) wins, stably.
-        result[point_idx[::-1]] = self._keys[geom_idx[::-1]]
+        # The tree narrows candidates by bounding box; the exact test then runs on the prepared
+        # polygons, vectorised (the tree's own predicate would prepare the points instead).
+        point_idx, geom_idx = self._tree.query(points)
+        inside = shapely.contains_xy(self._geometries[geom_idx], lons[point_idx], lats[point_idx])
+        result[point_idx[inside][::-1]] = self._keys[geom_idx[inside][::-1]]
+        rest = np.flatnonzero(result == -1)
+        if rest.size:
+            # Points exactly on a shared border belong to the lowest-indexed polygon they touch.
+            p_idx, g_idx = self._tree.query(points[rest], predicate="intersects")
+            result[rest[p_idx[::-1]]] = self._keys[g_idx[::-1]]
         outside = result == -1
         if outside.any():
-            nearest = self._tree.nearest(points[outside])
-            result[outside] = self._keys[nearest]
+            result[outside] = self._keys[self._coarse.nearest(points[outside])]
         return result, outside
 
     def locate(self, lat: float, lon: float) -> tuple[int, bool]:

@@ -36,10 +36,12 @@ UNIT_COLOURS = {"available": "#0a84ff", "en_route": "#bf5af2", "on_scene": "#ff3
 STATUS_LABELS = {"new": "НОВОЕ", "acknowledged": "принято", "dispatched": "наряд направлен",
                  "on_scene": "на месте", "on_hold": "отложено"}
 
-# A style with no sources: nothing is fetched, no glyphs are needed; the dark background is ours.
+# A style that fetches nothing (no tiles, no glyphs): a dark background and one empty inline source.
+# The source must not be empty: Plotly drops an empty "sources" on update and MapLibre then
+# refuses the style, freezing the map until reload.
 BLANK_DARK_STYLE: dict[str, Any] = {
     "version": 8,
-    "sources": {},
+    "sources": {"kuzet-empty": {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}},
     "layers": [{"id": "background", "type": "background", "paint": {"background-color": "#0b0f17"}}],
 }
 

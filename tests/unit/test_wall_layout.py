@@ -56,5 +56,7 @@ def test_map_draws_incidents_last_coloured_by_priority_and_keeps_the_view() -> N
     incidents = figure.data[wall.INCIDENT_TRACE]
     assert list(incidents.marker.color) == [wall.PRIORITY_COLOURS[1], wall.PRIORITY_COLOURS[4]]
     assert figure.layout.uirevision == "department-3"
-    assert figure.layout.map.style["sources"] == {}  # nothing fetched from any tile or glyph server
+    sources = figure.layout.map.style["sources"]
+    assert all(src["type"] == "geojson" and isinstance(src["data"], dict) for src in sources.values())  # no URLs
+    assert "glyphs" not in figure.layout.map.style and "sprite" not in figure.layout.map.style
     assert len(figure.layout.map.layers) == 2 and 8 <= figure.layout.map.zoom <= 16

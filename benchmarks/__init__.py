@@ -1,0 +1,1 @@
+"""Benchmarks printed by `make bench`: each figure and each ratio on one line."""

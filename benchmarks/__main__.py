@@ -1,0 +1,124 @@
+"""Run the benchmarks: jurisdiction lookup and the ingest pipeline, each against a raw baseline.
+
+Environment: KUZET_BENCH_DATABASE_URL (default: a temporary SQLite file), KUZET_BENCH_REDIS_URL
+(default: none, in-process bus), KUZET_BENCH_SECONDS (default 10). Only 127.0.0.1 is used.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+
+def bench_jurisdiction(points: int = 1_000_000) -> None:
+    """STRtree lookup of random points in Almaty vs. a brute-force contains over every polygon."""
+    from geodata import ALMATY_DISTRICTS, JurisdictionIndex, load_boundaries
+
+    boundaries = load_boundaries(ALMATY_DISTRICTS)
+    index = JurisdictionIndex([b.geometry for b in boundaries], list(range(len(boundaries))))
+    rng = np.random.default_rng(1)
+    lats, lons = rng.uniform(43.15, 43.35, points), rng.uniform(76.75, 77.10, points)
+    started = time.perf_counter()
+    index.locate_many(lats, lons)
+    rate = points / (time.perf_counter() - started)
+    sample = 100_000
+    started = time.perf_counter()
+    for b in boundaries:
+        shapely.contains_xy(b.geometry, lons[:sample], lats[:sample])
+    brute = sample / (time.perf_counter() - started)
+    print(f"jurisdiction_points_per_s={rate:.0f} brute_contains_points_per_s={brute:.0f} ratio={rate / brute:.2f}")
+
+
+def _raw_xadd_per_s(redis_url: str | None) -> float | None:
+    if not redis_url or not shutil.which("redis-benchmark"):
+        return None
+    from urllib.parse import urlparse
+
+    parsed = urlparse(redis_url)
+    if parsed.hostname not in ("127.0.0.1", "localhost"):
+        raise SystemExit("benchmarks only talk to this machine")
+    key = f"kuzet-bench-{uuid.uuid4().hex[:6]}"
+    out = subprocess.run(["redis-benchmark", "-h", parsed.hostname, "-p", str(parsed.port or 6379), "-n", "50000",
+                          "-c", "1", "-P", "1", "-q", "XADD", key, "*", "data", "x" * 200],
+                         capture_output=True, text=True, check=True).stdout
+    subprocess.run(["redis-cli", "-h", parsed.hostname, "-p", str(parsed.port or 6379), "DEL", key],
+                   capture_output=True, check=False)
+    match = re.search(r"([\d.]+) requests per second", out)
+    return float(match.group(1)) if match else None
+
+
+def bench_ingest(seconds: float) -> None:
+    """HTTP batch API -> validated -> bus -> stored by the worker, sustained for ``seconds``."""
+    from dashboard import create_app
+    from services.store import Store
+    from tests.conftest import event, seed_world
+
+    tmp = tempfile.mkdtemp(prefix="kuzet-bench-")
+    db_url = os.environ.get("KUZET_BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"
+    redis_url = os.environ.get("KUZET_BENCH_REDIS_URL") or None
+    store = Store(db_url)
+    store.upgrade()
+    world = seed_world(store)
+    store.dispose()
+    app = create_app({"DATABASE_URL": db_url, "REDIS_URL": redis_url, "REDIS_PREFIX": f"kuzet-bench-{uuid.uuid4().hex[:6]}",
+                      "SECRET_KEY": "bench", "WORKER_THREAD": False})
+    kz = app.extensions["kuzet"]
+    stop = threading.Event()
+    stored = [0]
+
+    def work() -> None:
+        while not stop.is_set() or kz.bus.pending("events", "workers"):
+            stored[0] += kz.worker.run_once(block_ms=200)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {world.api_key}"}
+    accepted = 0
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        # Mostly traffic offences, as in real life; a few public-order events open incidents.
+        batch = [event("CAM-A", "speeding", category="traffic", plate={"number": "123ABC02", "country": "KZ"},
+                       speed_kmh=92.0, limit_kmh=60.0) for _ in range(990)] + [event("CAM-B") for _ in range(10)]
+        response = client.post("/api/v1/events", data=json.dumps({"events": batch}), content_type="application/json",
+                               headers=headers)
+        accepted += response.get_json()["accepted"]
+    http_elapsed = time.perf_counter() - started
+    stop.set()
+    worker.join()
+    total_elapsed = time.perf_counter() - started
+    kz.stop()
+    shutil.rmtree(tmp, ignore_errors=True)
+    backend = ("postgresql" if db_url.startswith("postgresql") else "sqlite") + ("+redis" if redis_url else "+inprocess")
+    line = (f"ingest_backend={backend} ingest_accepted_per_s={accepted / http_elapsed:.0f} "
+            f"ingest_stored_per_s={stored[0] / total_elapsed:.0f}")
+    raw = _raw_xadd_per_s(redis_url)
+    if raw:
+        line += f" raw_xadd_per_s={raw:.0f} ratio={stored[0] / total_elapsed / raw:.2f}"
+    print(line)
+
+
+def main() -> int:
+    """Run every benchmark and print one line each."""
+    logging.basicConfig(level=logging.WARNING)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    bench_jurisdiction()
+    bench_ingest(float(os.environ.get("KUZET_BENCH_SECONDS", "10")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
