@@ -55,6 +55,23 @@
   }
   setInterval(tick, 1000);
 
+  // Fit the map to the jurisdiction once per page, at the map's real size (any screen, 1080p to 4K).
+  var fitted = null;
+  function fitMap() {
+    var section = document.querySelector(".wall-map[data-bounds]");
+    var gd = section && section.querySelector(".js-plotly-plot");
+    var subplot = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+    if (!subplot || !subplot.map || fitted === section) { return; }
+    var b = JSON.parse(section.getAttribute("data-bounds") || "null");
+    // The originalEvent marks the move as a view edit, so Plotly keeps it (uirevision) across updates.
+    if (b) {
+      subplot.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, animate: false },
+                            { originalEvent: { type: "kuzet-fit" } });
+    }
+    fitted = section;
+  }
+  setInterval(fitMap, 500);
+
   function moveSelection(api, delta) {
     var nodes = [];
     api.forEachNodeAfterFilterAndSort(function (n) { nodes.push(n); });

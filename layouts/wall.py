@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -46,14 +47,19 @@ BLANK_DARK_STYLE: dict[str, Any] = {
 }
 
 
-def _view(districts: list[dict[str, Any]]) -> tuple[dict[str, float], float]:
+def jurisdiction_bounds(districts: list[dict[str, Any]]) -> list[float] | None:
+    """[west, south, east, north] of the department's own districts (all, if it has none)."""
     own = [d["bounds"] for d in districts if d["own"]] or [d["bounds"] for d in districts]
     if not own:
+        return None
+    return [min(b[0] for b in own), min(b[1] for b in own), max(b[2] for b in own), max(b[3] for b in own)]
+
+
+def _view(districts: list[dict[str, Any]]) -> tuple[dict[str, float], float]:
+    bounds = jurisdiction_bounds(districts)
+    if bounds is None:
         return {"lat": 43.25, "lon": 76.92}, 10.0
-    minx = min(b[0] for b in own)
-    miny = min(b[1] for b in own)
-    maxx = max(b[2] for b in own)
-    maxy = max(b[3] for b in own)
+    minx, miny, maxx, maxy = bounds
     lat = (miny + maxy) / 2
     # Web-Mercator: at zoom z a ~1100 px wide map spans 360 * 1100 / (512 * 2^z) degrees of longitude.
     span_lon = max(maxx - minx, 0.005) * 1.25
@@ -122,24 +128,24 @@ def _counter(key: str, value: int) -> html.Div:
 
 GRID_THEME = ("themeQuartz.withParams({backgroundColor: '#0d1422', foregroundColor: '#e6edf3', "
               "headerBackgroundColor: '#131d30', oddRowBackgroundColor: '#0f1727', borderColor: '#1f2a3d', "
-              "accentColor: '#4d8dff', selectedRowBackgroundColor: '#24406e', fontSize: 18, headerFontSize: 15, "
-              "rowHeight: 48, headerHeight: 42, wrapperBorderRadius: 6})")
+              "accentColor: '#4d8dff', selectedRowBackgroundColor: '#24406e', fontSize: '1.1rem', "
+              "headerFontSize: '0.9rem', rowHeight: '2.9rem', headerHeight: '2.5rem', wrapperBorderRadius: 6})")
 
 COLUMN_DEFS: list[dict[str, Any]] = [
     {"field": "queue_key", "hide": True, "sort": "asc"},
-    {"field": "priority", "headerName": "P", "width": 76,
+    {"field": "priority", "headerName": "P", "flex": 0.45, "minWidth": 64,
      "valueFormatter": {"function": "'P' + params.value"},
      "cellClassRules": {f"prio-{p}": f"params.value === {p}" for p in (1, 2, 3, 4)}},
-    {"field": "created_at", "headerName": "Время · Age", "width": 116,
+    {"field": "created_at", "headerName": "Время", "flex": 0.75, "minWidth": 96,
      "colId": "age", "valueFormatter": {"function": "kuzetAge(params)"},
      "cellClassRules": {"age-late": {"function": "kuzetLate(params)"}}},
-    {"field": "type_label", "headerName": "Тип · Type", "flex": 1, "minWidth": 150},
-    {"field": "address", "headerName": "Адрес · Address", "flex": 1.4, "minWidth": 160},
-    {"field": "status", "headerName": "Статус", "width": 170,
+    {"field": "type_label", "headerName": "Тип · Type", "flex": 1.4, "minWidth": 150},
+    {"field": "address", "headerName": "Адрес · Address", "flex": 1.8, "minWidth": 160},
+    {"field": "status", "headerName": "Статус", "flex": 1.1, "minWidth": 140,
      "valueFormatter": {"function": "kuzetStatus(params)"},
      "cellClassRules": {"status-new": "params.value === 'new'"}},
-    {"field": "event_count", "headerName": "×", "width": 64, "type": "rightAligned"},
-    {"field": "id", "headerName": "№", "width": 80},
+    {"field": "event_count", "headerName": "×", "flex": 0.35, "minWidth": 52, "type": "rightAligned"},
+    {"field": "id", "headerName": "№", "flex": 0.5, "minWidth": 70},
 ]
 
 
@@ -183,7 +189,9 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
             ]),
         ]),
         html.Main(className="wall-body", children=[
-            html.Section(className="wall-map", children=[
+            # The browser refits the view to these bounds once the map knows its real size (wall.js).
+            html.Section(className="wall-map", **{"data-bounds": json.dumps(jurisdiction_bounds(s.districts))},
+                         children=[
                 dcc.Graph(id=MAP, figure=map_figure(s), config={"displayModeBar": False, "scrollZoom": True},
                           style={"height": "100%", "width": "100%"}),
                 html.Div(attribution, className="attribution"),
