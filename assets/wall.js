@@ -69,6 +69,11 @@
                             { originalEvent: { type: "kuzet-fit" } });
     }
     fitted = section;
+    // A click on empty map opens the 102-call form at that point (clicks on markers keep their hover).
+    subplot.map.on("click", function (e) {
+      window.dash_clientside.set_props("wall-manual-point",
+        { data: { lat: e.lngLat.lat, lon: e.lngLat.lng, at: Date.now() } });
+    });
   }
   setInterval(fitMap, 500);
 

@@ -29,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     from flask_socketio import SocketIO
 
-    from dashboard import auth, dash_app, live
+    from dashboard import auth, dash_app, exports, live
     from dashboard.api import api
     from dashboard.context import Kuzet, close_db
     from services.bus import make_bus
@@ -70,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     auth.init_app(app)
     app.register_blueprint(api)
+    app.register_blueprint(exports.bp)
     live.init_app(app, socketio)
     dash_app.init_app(app)
 

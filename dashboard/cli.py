@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import click
@@ -68,6 +69,51 @@ def seed(database_url: str) -> None:
     store.upgrade()
     with store.session() as session:
         click.echo(f"{seed_departments(session)} district departments created")
+
+
+@main.group()
+def geodata() -> None:
+    """District boundaries and jurisdiction lookup."""
+
+
+@geodata.command("import")
+@db_option
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name-field", required=True, help="Column holding the district name.")
+@click.option("--local-field", default=None, help="Column holding the local (Kazakh) name, if any.")
+@click.option("--city", required=True, help="City the districts belong to, e.g. almaty, astana.")
+def geodata_import(database_url: str, path: Path, name_field: str, local_field: str | None, city: str) -> None:
+    """Create or update districts from GeoJSON, GeoPackage or Shapefile; re-resolve cameras."""
+    from services.boundaries import import_boundaries
+
+    store = _store(database_url)
+    store.upgrade()
+    try:
+        with store.session() as session:
+            report = import_boundaries(session, path, name_field, city, local_field=local_field)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(report.summary())
+
+
+@geodata.command("locate")
+@db_option
+@click.argument("lat", type=float)
+@click.argument("lon", type=float)
+def geodata_locate(database_url: str, lat: float, lon: float) -> None:
+    """Print district<TAB>department for a point; `(nearest)` when it lies outside all districts."""
+    from services.models import Department, District
+    from services.routing import Router
+
+    with _store(database_url).session() as session:
+        try:
+            where = Router.from_session(session).resolve(lat, lon)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        district = session.get(District, where.district_id)
+        department = session.get(Department, where.department_id)
+        line = f"{district.name}\t{department.name_ru}"
+        click.echo(line + ("\t(nearest)" if where.outside_boundaries else ""))
 
 
 @main.group()

@@ -12,6 +12,7 @@ from flask_socketio import SocketIO
 
 from services.bus import EventBus
 from services.ingest import IngestService
+from services.routing import Router
 from services.settings import Settings
 from services.store import Store
 from services.worker import Worker
@@ -28,6 +29,7 @@ class Kuzet:
     socketio: SocketIO
     worker: Worker
     threads: list[tuple[threading.Thread, threading.Event]] = field(default_factory=list)
+    router: Router | None = None
 
     def stop(self) -> None:
         """Stop background threads and release connections."""
@@ -49,6 +51,15 @@ def db() -> so.Session:
     if "db" not in g:
         g.db = kuzet().store.sessionmaker()
     return g.db
+
+
+def router() -> Router:
+    """The jurisdiction index, built from the stored districts on first use in this process."""
+    k = kuzet()
+    if k.router is None:
+        with k.store.session() as session:
+            k.router = Router.from_session(session)
+    return k.router
 
 
 def close_db(_exc: Any = None) -> None:

@@ -8,7 +8,7 @@ import dash
 import dash_mantine_components as dmc
 from flask import Flask
 
-from dashboard.callbacks import wall
+from dashboard.callbacks import coverage, wall
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -28,6 +28,8 @@ def init_app(server: Flask) -> dash.Dash:
     )
     dash.register_page("wall", path="/wall", title="Kuzet — пульт", layout=wall.page)
     app.layout = dmc.MantineProvider(forceColorScheme="dark", children=[dash.page_container])
+    dash.register_page("coverage", path="/coverage", title="Kuzet — покрытие", layout=coverage.page)
     wall.register(app)
+    coverage.register(app)
     server.extensions["dash"] = app
     return app

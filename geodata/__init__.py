@@ -36,14 +36,33 @@ def _area_km2(geometry: BaseGeometry) -> float:
     return float(series.to_crs("+proj=cea +datum=WGS84").area.iloc[0] / 1e6)
 
 
+def _polygonal(geometry: BaseGeometry) -> BaseGeometry | None:
+    """The polygon parts of a repaired geometry, or None if nothing areal is left."""
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return geometry
+    parts = [g for g in getattr(geometry, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return None
+    merged = shapely.union_all(parts)
+    return merged if not merged.is_empty else None
+
+
 def load_boundaries(path: Path, name_field: str = "name", local_field: str | None = "osm_name") -> list[Boundary]:
     """Read a boundary file (GeoJSON, GeoPackage, Shapefile), reproject to WGS 84, repair geometry."""
     import geopandas as gpd
 
-    frame = gpd.read_file(path)
+    if not path.exists():
+        raise ValueError(f"{path}: no such file")
+    try:
+        frame = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        raise ValueError(f"{path.name}: cannot read as GeoJSON, GeoPackage or Shapefile: {exc}") from None
     if name_field not in frame.columns:
         raise ValueError(f"{path.name}: no column {name_field!r}; columns are {sorted(c for c in frame.columns if c != 'geometry')}")
-    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+    if frame.crs is None:
+        logger.warning("%s declares no CRS; assuming WGS 84 longitude/latitude", path.name)
+    elif frame.crs.to_epsg() != 4326:
+        logger.info("reprojecting %s from %s to WGS 84", path.name, frame.crs.to_string())
         frame = frame.to_crs("EPSG:4326")
     boundaries = []
     for _, row in frame.iterrows():
@@ -52,7 +71,12 @@ def load_boundaries(path: Path, name_field: str = "name", local_field: str | Non
             raise ValueError(f"{path.name}: feature {row[name_field]!r} has no geometry")
         if not geometry.is_valid:
             logger.warning("repairing invalid geometry of %s", row[name_field])
-            geometry = shapely.make_valid(geometry)
+            geometry = _polygonal(shapely.make_valid(geometry))
+            if geometry is None:
+                raise ValueError(f"{path.name}: feature {row[name_field]!r} has invalid geometry that cannot be "
+                                 "repaired into a polygon")
+        if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+            raise ValueError(f"{path.name}: feature {row[name_field]!r} is a {geometry.geom_type}, not a polygon")
         local = str(row[local_field]) if local_field and local_field in frame.columns else str(row[name_field])
         boundaries.append(Boundary(str(row[name_field]), local.split(",")[0].strip(), geometry, _area_km2(geometry)))
     return boundaries

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from dash_socketio import DashSocketIO
 
+from services.catalogue import TYPE_LABELS_RU
 from services.situation import Situation
 
 MAP = "wall-map"
@@ -21,6 +22,13 @@ ACK = "wall-ack"
 FEEDBACK = "wall-feedback"
 DEPARTMENT = "wall-department"
 CLOCK = "wall-clock"
+MANUAL_POINT = "wall-manual-point"  # set by wall.js when the officer clicks the map
+MANUAL_MODAL = "wall-manual-modal"
+MANUAL_COORDS = "wall-manual-coords"
+MANUAL_TYPE = "wall-manual-type"
+MANUAL_ADDRESS = "wall-manual-address"
+MANUAL_DESCRIPTION = "wall-manual-description"
+MANUAL_CREATE = "wall-manual-create"
 COUNTER = "wall-counter-{}"
 COUNTERS = ("open", "unacknowledged", "units_free", "cameras_offline")
 COUNTER_LABELS = {
@@ -166,12 +174,30 @@ def queue(rows: list[dict[str, Any]]) -> dag.AgGrid:
     )
 
 
-def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str = "") -> html.Div:
+def manual_incident_modal() -> dmc.Modal:
+    """The 102-call form, opened by a click on the map."""
+    return dmc.Modal(id=MANUAL_MODAL, title="Вызов 102 · New incident from a 102 call", opened=False, size="lg",
+                     children=[
+        html.Div(id=MANUAL_COORDS, className="manual-coords"),
+        dmc.Select(id=MANUAL_TYPE, label="Тип · Type", value="fight", allowDeselect=False,
+                   data=[{"value": t, "label": label} for t, label in sorted(TYPE_LABELS_RU.items(), key=lambda x: x[1])]),
+        dmc.TextInput(id=MANUAL_ADDRESS, label="Адрес · Address", placeholder="ул. Абая, 10"),
+        dmc.Textarea(id=MANUAL_DESCRIPTION, label="Что сообщил заявитель · What the caller reported", minRows=3),
+        dmc.Group(justify="flex-end", mt="md", children=[
+            dmc.Button("Создать · Create", id=MANUAL_CREATE, color="red"),
+        ]),
+    ])
+
+
+def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str = "",
+           show_coverage: bool = False) -> html.Div:
     """The whole wall page for one department."""
     dept = s.department
     return html.Div(className="wall" + (" kiosk" if kiosk else ""), children=[
         DashSocketIO(id=SOCKET, eventNames=["incidents"], options={"query": {"department": str(dept["id"])}}),
         dcc.Store(id=DEPARTMENT, data=dept["id"]),
+        dcc.Store(id=MANUAL_POINT),
+        manual_incident_modal(),
         html.Header(className="wall-top", children=[
             html.Div(className="wall-title", children=[
                 html.Div("KUZET", className="brand"),
@@ -184,6 +210,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                 html.Div("Алматы · UTC+5", className="clock-zone"),
                 html.Div(className="nav", children=[
                     html.Span(username, className="who"),
+                    *([html.A("Покрытие", href="/coverage", className="nav-coverage")] if show_coverage else []),
                     html.A("Выход", href="/logout", className="logout"),
                 ]),
             ]),
@@ -203,7 +230,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                 ]),
                 html.Div(id=FEEDBACK, className="feedback", role="status"),
                 html.Div(queue(s.incidents), className="queue-grid"),
-                html.Div("↑↓ выбор · A принять", className="keys-hint"),
+                html.Div("↑↓ выбор · A принять · M без звука · щелчок по карте — вызов 102", className="keys-hint"),
             ]),
         ]),
     ])

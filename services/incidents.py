@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -12,6 +12,9 @@ import sqlalchemy.orm as so
 from services.catalogue import TYPE_LABELS_RU
 from services.models import (OPEN_STATUSES, Camera, Department, Incident, IncidentHistory,
                              IncidentStatus as S, Operator, Role, User, utcnow)
+
+if TYPE_CHECKING:
+    from services.routing import Router
 
 OUTCOMES = ("detained", "administrative_protocol", "criminal_case", "warning", "no_offence",
             "false_alarm", "handed_over")
@@ -129,6 +132,33 @@ def open_incident(session: so.Session, camera: Camera, event_type: str, category
     return incident
 
 
+def create_manual(session: so.Session, router: "Router", actor: User, lat: float, lon: float, event_type: str,
+                  description: str = "", address: str = "") -> Incident:
+    """Open an incident from a citizen's 102 call at a map point; the point decides the department."""
+    from services.catalogue import PUBLIC_ORDER_TYPES, default_priority
+
+    if actor.role not in _WORKERS:
+        raise TransitionRefused(f"role {actor.role} may not create incidents")
+    if event_type not in PUBLIC_ORDER_TYPES:
+        raise TransitionRefused(f"unknown incident type {event_type!r}; types are {', '.join(sorted(PUBLIC_ORDER_TYPES))}")
+    if not (40.5 <= lat <= 55.5 and 46.4 <= lon <= 87.4):
+        raise TransitionRefused("the point lies outside Kazakhstan")
+    where = router.resolve(lat, lon)
+    now = utcnow()
+    incident = Incident(department_id=where.department_id, camera_id=None, source="manual", category="public_order",
+                        type=event_type, priority=default_priority(event_type, None, "street"),
+                        status=S.NEW.value, lat=lat, lon=lon, address=address.strip()[:300],
+                        description=description.strip()[:4000], event_count=1, first_seen_at=now, last_seen_at=now,
+                        created_at=now, updated_at=now)
+    session.add(incident)
+    session.flush()
+    incident.history.append(IncidentHistory(incident_id=incident.id, action="open", from_status=None,
+                                            to_status=S.NEW.value, actor_user_id=actor.id, actor=actor.username,
+                                            reason="102 call", at=now))
+    session.flush()
+    return incident
+
+
 def queue_row(incident: Incident, camera_label: str = "", operator_name: str = "") -> dict[str, Any]:
     """The JSON-ready row for queues, pushes and the REST API."""
     return {
@@ -143,6 +173,7 @@ def queue_row(incident: Incident, camera_label: str = "", operator_name: str = "
         "lat": incident.lat,
         "lon": incident.lon,
         "address": incident.address,
+        "description": incident.description,
         "camera": camera_label,
         "operator": operator_name,
         "source": incident.source,

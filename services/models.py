@@ -223,6 +223,7 @@ class Incident(Base):
     lat: so.Mapped[float]
     lon: so.Mapped[float]
     address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     event_count: so.Mapped[int] = so.mapped_column(default=1)
     first_seen_at: so.Mapped[datetime]
     last_seen_at: so.Mapped[datetime]

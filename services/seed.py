@@ -138,5 +138,39 @@ def seed_demo(session: so.Session, cameras_per_district: int = 40, units_per_dis
             for u, (lat, lon) in enumerate(_points_inside(geometry, units_per_district, rng), start=1):
                 session.add(Unit(call_sign=f"{prefix}-{u:02d}", department_id=district.department_id,
                                  crew_size=2, lat=lat, lon=lon))
+        seed_history(session, rng)
     session.flush()
     return keys
+
+
+def seed_history(session: so.Session, rng: random.Random, days: int = 30) -> int:
+    """A month of closed incidents: camera detections, and 102 calls clustered where no camera looks."""
+    from datetime import timedelta
+
+    from services.catalogue import default_priority
+    from services.incidents import OUTCOMES
+    from services.models import Incident, IncidentStatus, utcnow
+
+    now = utcnow()
+    created = 0
+    cameras = list(session.scalars(sa.select(Camera)))
+    for district in session.scalars(sa.select(District)):
+        geometry = shapely.geometry.shape(district.geometry)
+        own = [c for c in cameras if c.district_id == district.id]
+        places: list[tuple[float, float, int | None, str]] = [(c.lat, c.lon, c.id, "camera") for c in rng.sample(own, min(20, len(own)))]
+        for lat, lon in _points_inside(geometry, 3, rng):  # hotspots the cameras do not see
+            places += [(lat + rng.gauss(0, 0.0008), lon + rng.gauss(0, 0.0008), None, "manual")
+                       for _ in range(rng.randrange(4, 10))]
+        for lat, lon, camera_id, source in places:
+            event_type = rng.choice(("fight", "crowd", "vandalism", "loitering", "intrusion", "fall"))
+            at = now - timedelta(days=rng.uniform(1, days))
+            session.add(Incident(
+                department_id=district.department_id, camera_id=camera_id, source=source, category="public_order",
+                type=event_type, priority=default_priority(event_type, None, "street"),
+                status=IncidentStatus.CLOSED.value, lat=lat, lon=lon, address=f"{district.name_local}",
+                description="вызов 102 (демо-история)" if source == "manual" else "", event_count=1,
+                first_seen_at=at, last_seen_at=at, created_at=at, updated_at=at + timedelta(minutes=40),
+                acknowledged_at=at + timedelta(seconds=rng.randrange(10, 90)), outcome=rng.choice(OUTCOMES)))
+            created += 1
+    session.flush()
+    return created

@@ -63,7 +63,7 @@ class Store:
         cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         cfg.attributes["connection_engine"] = self.engine
         command.upgrade(cfg, revision)
-        logger.info("database at %s upgraded to %s", self.engine.url.render_as_string(hide_password=True), revision)
+        logger.debug("database at %s upgraded to %s", self.engine.url.render_as_string(hide_password=True), revision)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -9,9 +9,10 @@ from flask import Response, jsonify, request
 
 from dashboard.api import api, json_object
 from dashboard.auth import current_person
-from dashboard.context import db
+from dashboard.context import db, router as kuzet_router
 from dashboard.live import push_incident
-from services.incidents import ACTIONS, Conflict, TransitionRefused, allowed_actions, rows_for, transition
+from services.incidents import (ACTIONS, Conflict, TransitionRefused, allowed_actions, create_manual, rows_for,
+                                transition)
 from services.ingest import Problem
 from services.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, User
 from services.scope import visible_departments
@@ -96,6 +97,31 @@ def post_transition(incident_id: int) -> Response:
         raise Problem(409, "illegal-transition", "Transition refused", str(refused)) from None
     push_incident(incident, department_before)
     return jsonify(_detail(user, incident))
+
+
+@api.post("/incidents")
+def create_incident() -> tuple[Response, int]:
+    """A manual incident from a 102 call: {"lat", "lon", "type", "description"?, "address"?}."""
+    user = _person()
+    body = json_object(request.get_json(silent=True))
+    errors = [{"pointer": f"/{k}", "detail": "must be a number"} for k in ("lat", "lon")
+              if not isinstance(body.get(k), (int, float)) or isinstance(body.get(k), bool)]
+    if not isinstance(body.get("type"), str):
+        errors.append({"pointer": "/type", "detail": "must be an incident type"})
+    for key in ("description", "address"):
+        if key in body and not isinstance(body[key], str):
+            errors.append({"pointer": f"/{key}", "detail": "must be a string"})
+    if errors:
+        raise Problem(422, "validation", "Invalid incident", "fix the fields listed in errors", errors)
+    try:
+        incident = create_manual(db(), kuzet_router(), user, float(body["lat"]), float(body["lon"]), body["type"],
+                                 body.get("description", ""), body.get("address", ""))
+        db().commit()
+    except TransitionRefused as refused:
+        db().rollback()
+        raise Problem(422, "validation", "Incident refused", str(refused)) from None
+    push_incident(incident)
+    return jsonify(rows_for(db(), [incident])[0]), 201
 
 
 @api.get("/cameras/<camera_id>")

@@ -9,12 +9,12 @@ import dash
 from dash import Input, Output, Patch, State, html, no_update
 from flask_login import current_user
 
-from dashboard.context import db
+from dashboard.context import db, router
 from dashboard.live import push_incident
 from geodata import ATTRIBUTION
 from layouts import wall as ids
 from layouts.wall import denied, incident_points, layout
-from services.incidents import TransitionRefused, open_queue, transition
+from services.incidents import TransitionRefused, create_manual, open_queue, transition
 from services.models import Incident, User
 from services.scope import visible_departments
 from services.situation import counters, situation
@@ -41,7 +41,7 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
     if department_id is None or department_id not in scope:
         return denied("Этот отдел вне вашей юрисдикции · This department is outside your jurisdiction")
     return layout(situation(db(), department_id), username=user.username, kiosk=kiosk == "1",
-                  attribution=f"Границы районов: {ATTRIBUTION}")
+                  attribution=f"Границы районов: {ATTRIBUTION}", show_coverage=user.role in ("chief", "admin"))
 
 
 def _scoped_department(department_id: Any) -> int | None:
@@ -81,6 +81,45 @@ def register(app: dash.Dash) -> None:
                 patch["data"][ids.INCIDENT_TRACE][key] = value
         figures = counters(db(), scoped, rows)
         return (patch, *[str(figures[k]) for k in ids.COUNTERS])
+
+    @app.callback(
+        Output(ids.MANUAL_MODAL, "opened"),
+        Output(ids.MANUAL_COORDS, "children"),
+        Input(ids.MANUAL_POINT, "data"),
+        prevent_initial_call=True,
+    )
+    def open_manual(point: dict[str, Any] | None) -> tuple[bool, str]:
+        if not point:
+            return False, ""
+        return True, f"Точка · Point: {point['lat']:.5f}, {point['lon']:.5f}"
+
+    @app.callback(
+        Output(ids.FEEDBACK, "children", allow_duplicate=True),
+        Output(ids.MANUAL_MODAL, "opened", allow_duplicate=True),
+        Input(ids.MANUAL_CREATE, "n_clicks"),
+        State(ids.MANUAL_POINT, "data"),
+        State(ids.MANUAL_TYPE, "value"),
+        State(ids.MANUAL_ADDRESS, "value"),
+        State(ids.MANUAL_DESCRIPTION, "value"),
+        prevent_initial_call=True,
+    )
+    def create_from_call(_clicks: int, point: dict[str, Any] | None, event_type: str | None,
+                         address: str | None, description: str | None) -> tuple[str, bool]:
+        user = _user()
+        if user is None:
+            return "Нет доступа · Access denied", False
+        if not point or not isinstance(point.get("lat"), (int, float)) or not isinstance(point.get("lon"), (int, float)):
+            return "Щёлкните по карте в месте происшествия · Click the map first", True
+        try:
+            incident = create_manual(db(), router(), user, float(point["lat"]), float(point["lon"]),
+                                     event_type or "", description or "", address or "")
+            db().commit()
+        except TransitionRefused as refused:
+            db().rollback()
+            return str(refused), True
+        push_incident(incident)
+        where = "" if incident.department_id in visible_departments(db(), user) else " (передано по территориальности)"
+        return f"№{incident.id} создано по вызову 102{where}", False
 
     @app.callback(
         Output(ids.FEEDBACK, "children"),

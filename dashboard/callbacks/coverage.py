@@ -1,0 +1,77 @@
+"""Coverage page: loader in the chief's scope and the operator filter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import sqlalchemy as sa
+from dash import Input, Output, html, no_update
+from flask_login import current_user
+from shapely.geometry import shape
+
+from dashboard.context import db
+from geodata import ATTRIBUTION
+from layouts import coverage as ids
+from layouts.coverage import ALL_OPERATORS, export_links, layout, map_figure
+from layouts.wall import denied
+from services.coverage import coverage, operators
+from services.models import District, Role, User
+from services.scope import visible_departments
+from services.situation import DISPLAY_TOLERANCE_DEG
+
+COVERAGE_ROLES = frozenset({Role.CHIEF.value, Role.ADMIN.value})
+
+
+def _chief() -> User | None:
+    user = current_user.user if current_user.is_authenticated else None
+    return user if user is not None and user.role in COVERAGE_ROLES else None
+
+
+def _operator_id(value: Any) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def districts_geo(department_ids: set[int]) -> list[dict[str, Any]]:
+    """Simplified district outlines of the departments, for drawing."""
+    out = []
+    for d in db().scalars(sa.select(District).where(District.department_id.in_(department_ids))):
+        geometry = shape(d.geometry)
+        out.append({"id": d.id, "geometry": geometry.simplify(DISPLAY_TOLERANCE_DEG).__geo_interface__,
+                    "bounds": geometry.bounds})
+    return out
+
+
+def page(**_query: Any) -> html.Div:
+    """The coverage page for chiefs (their city) and admins."""
+    user = _chief()
+    if user is None:
+        return denied("Карта покрытия доступна начальникам и администраторам · Coverage is for chiefs and admins")
+    scope = visible_departments(db(), user)
+    report = coverage(db(), scope)
+    label = f"{len(report.districts)} районов · districts · инциденты с {report.since:%d.%m.%Y}"
+    return layout(report, districts_geo(scope), operators(db()), scope_label=label, username=user.username,
+                  attribution=f"Границы районов: {ATTRIBUTION} · соты H3")
+
+
+def register(app: dash.Dash) -> None:
+    """Operator filter: recompute map, tables and export links in the user's scope."""
+
+    @app.callback(
+        Output(ids.MAP, "figure"),
+        Output(ids.DISTRICTS, "rowData"),
+        Output(ids.CANDIDATES, "rowData"),
+        Output(ids.EXPORT_CSV, "href"),
+        Output(ids.EXPORT_GEOJSON, "href"),
+        Output(ids.EXPORT_CAMERAS, "href"),
+        Input(ids.OPERATOR, "value"),
+        prevent_initial_call=True,
+    )
+    def filter_operator(value: str | None) -> tuple[Any, ...]:
+        user = _chief()
+        if user is None:
+            return (no_update,) * 6
+        scope = visible_departments(db(), user)
+        report = coverage(db(), scope, operator_id=_operator_id(value))
+        return (map_figure(report, districts_geo(scope)), report.districts, report.candidates[:20],
+                *export_links(value or ALL_OPERATORS))

@@ -1,0 +1,54 @@
+"""File exports for people (session-authenticated, scoped): coverage candidates and camera lists."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, request
+from flask_login import current_user
+
+from dashboard.callbacks.coverage import COVERAGE_ROLES
+from dashboard.context import db
+from services.coverage import cameras_csv, coverage
+from services.scope import visible_departments
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("exports", __name__, url_prefix="/coverage/export")
+
+
+def _scope() -> set[int]:
+    if not current_user.is_authenticated or current_user.user.role not in COVERAGE_ROLES:
+        abort(403)
+    return visible_departments(db(), current_user.user)
+
+
+def _operator() -> int | None:
+    raw = request.args.get("operator", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@bp.get("/candidates.csv")
+def candidates_csv() -> Response:
+    """Blind spots with incidents, ranked, as CSV."""
+    report = coverage(db(), _scope(), operator_id=_operator())
+    logger.info("export candidates.csv by %s", current_user.user.username)
+    return Response(report.candidates_csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=kuzet-candidate-sites.csv"})
+
+
+@bp.get("/candidates.geojson")
+def candidates_geojson() -> Response:
+    """Blind spots with incidents, ranked, as GeoJSON hexagons."""
+    report = coverage(db(), _scope(), operator_id=_operator())
+    logger.info("export candidates.geojson by %s", current_user.user.username)
+    return Response(report.candidates_geojson(), mimetype="application/geo+json",
+                    headers={"Content-Disposition": "attachment; filename=kuzet-candidate-sites.geojson"})
+
+
+@bp.get("/cameras.csv")
+def cameras() -> Response:
+    """The camera list of the chief's departments."""
+    logger.info("export cameras.csv by %s", current_user.user.username)
+    return Response(cameras_csv(db(), _scope(), _operator()), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=kuzet-cameras.csv"})
