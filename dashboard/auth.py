@@ -83,7 +83,8 @@ def csrf_token() -> str:
 def login() -> Any:
     """The login form; locks an account after repeated failures."""
     if request.method == "POST":
-        if not hmac.compare_digest(request.form.get("csrf", ""), session.get("csrf", "")):
+        expected = session.get("csrf", "")
+        if not expected or not hmac.compare_digest(request.form.get("csrf", ""), expected):
             abort(400, "form expired; reload the page")
         try:
             user = authenticate(db(), request.form.get("username", ""), request.form.get("password", ""),

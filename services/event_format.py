@@ -14,6 +14,7 @@ from services.catalogue import CATEGORY_OF, PLATE_TYPES
 SPEC = "kuzet.event/1"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 MAX_FUTURE = timedelta(minutes=5)
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)  # older than any camera in service
 LATE_AFTER = timedelta(hours=24)
 
 StrictFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
@@ -59,7 +60,7 @@ class EventV1(BaseModel):
     model_config = ConfigDict(extra="forbid")
     spec: str
     event_id: Annotated[str, Field(strict=True, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
-    camera_id: Annotated[str, Field(strict=True, min_length=1, max_length=64)]
+    camera_id: Annotated[str, Field(strict=True, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
     occurred_at: AwareDatetime
     category: Literal["traffic", "public_order", "system"]
     type: Annotated[str, Field(strict=True, max_length=64)]
@@ -99,6 +100,8 @@ class EventV1(BaseModel):
             raise ValueError(f"type {self.type!r} requires plate")
         if self.type == "speeding" and (self.speed_kmh is None or self.limit_kmh is None):
             raise ValueError("type 'speeding' requires speed_kmh and limit_kmh")
+        if self.occurred_at < EARLIEST:
+            raise ValueError("occurred_at is before 2000-01-01 (check the camera clock)")
         if self.occurred_at - datetime.now(timezone.utc) > MAX_FUTURE:
             raise ValueError("occurred_at is more than 5 minutes in the future (check the camera clock)")
         return self

@@ -92,6 +92,14 @@ def transition(session: so.Session, incident: Incident, action_name: str, actor:
             raise TransitionRefused(f"no department {target_department_id}")
         reason = f"from department {incident.department_id}: {reason}"
         incident.department_id = target_department_id
+    # Claim the version atomically: a concurrent transition that committed first makes this match nothing.
+    claimed = session.execute(
+        sa.update(Incident).where(Incident.id == incident.id, Incident.version == incident.version)
+        .values(version=incident.version + 1).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise Conflict(f"incident #{incident.id} was changed by another user at the same time; reload and try again")
+    incident.version += 1
     now = utcnow()
     entry = IncidentHistory(incident_id=incident.id, action=action.name, from_status=incident.status,
                             to_status=action.target, actor_user_id=actor.id, actor=actor.username,
@@ -113,6 +121,7 @@ def find_mergeable(session: so.Session, camera_id: int, event_type: str, occurre
         sa.select(Incident).where(
             Incident.camera_id == camera_id, Incident.type == event_type,
             Incident.status.in_(OPEN_STATUSES), Incident.last_seen_at >= occurred_at - cooldown,
+            Incident.first_seen_at <= occurred_at + cooldown,
         ).order_by(Incident.last_seen_at.desc()).limit(1)
     )
 

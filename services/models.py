@@ -231,9 +231,8 @@ class Incident(Base):
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     acknowledged_at: so.Mapped[Optional[datetime]]
     outcome: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32))
+    # Bumped by lifecycle transitions only (not by merged events), so officers race each other, not the worker.
     version: so.Mapped[int] = so.mapped_column(default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
     camera: so.Mapped[Optional[Camera]] = so.relationship()
     history: so.Mapped[list["IncidentHistory"]] = so.relationship(

@@ -66,6 +66,8 @@ def create_user(session: so.Session, username: str, password: str, role: str,
 def authenticate(session: so.Session, username: str, password: str,
                  policy: LockoutPolicy = LockoutPolicy()) -> User:
     """The user for these credentials, or LoginRefused (counting failures toward lockout)."""
+    if "\x00" in username or "\x00" in password or len(username) > 64:
+        raise LoginRefused("wrong username or password")
     user = session.scalar(sa.select(User).where(User.username == username))
     now = utcnow()
     if user is None or not user.active:
@@ -79,11 +81,15 @@ def authenticate(session: so.Session, username: str, password: str,
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= policy.attempts:
-            user.locked_until = now + timedelta(minutes=policy.minutes)
-            user.failed_logins = 0
-        session.flush()
+        # Counted in SQL, not in Python: parallel guesses must not overwrite each other's failures.
+        failures = session.execute(
+            sa.update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+            .returning(User.failed_logins)
+        ).scalar_one()
+        if failures >= policy.attempts:
+            session.execute(sa.update(User).where(User.id == user.id)
+                            .values(locked_until=now + timedelta(minutes=policy.minutes), failed_logins=0))
+        session.expire(user)
         raise LoginRefused("wrong username or password") from None
     user.failed_logins = 0
     user.locked_until = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import threading
@@ -17,7 +18,7 @@ import sqlalchemy.orm as so
 from services.bus import EVENTS_STREAM, WORKER_GROUP, EventBus, Message
 from services.catalogue import TRAFFIC_INCIDENT_TYPES, default_priority
 from services.incidents import find_mergeable, open_incident, rows_for
-from services.models import Camera, CameraHealth, Category, Event, Incident, utcnow
+from services.models import Camera, CameraHealth, Category, DeadLetter, Event, Incident, utcnow
 from services.store import Store
 
 logger = logging.getLogger(__name__)
@@ -35,13 +36,14 @@ class Worker:
     """One consumer in the workers group; idempotent on (operator, event_id)."""
 
     def __init__(self, store: Store, bus: EventBus, on_change: ChangeSink | None = None,
-                 cooldown_s: int = 120, name: str | None = None, batch: int = 500) -> None:
+                 cooldown_s: int = 120, name: str | None = None, batch: int = 500, max_deliveries: int = 3) -> None:
         self.store = store
         self.bus = bus
         self.on_change = on_change
         self.cooldown = timedelta(seconds=cooldown_s)
         self.name = name or f"{socket.gethostname()}-{threading.get_ident()}"
         self.batch = batch
+        self.max_deliveries = max_deliveries
 
     def run_once(self, block_ms: int = 1000) -> int:
         """Consume and process one batch; returns how many messages were handled."""
@@ -50,18 +52,37 @@ class Worker:
             return 0
         try:
             changed = self._process(messages)
-        except sqlalchemy.exc.IntegrityError:
-            # Another worker stored some of these first; redo one by one so each lands exactly once.
-            logger.info("integrity conflict in batch of %d; retrying one by one", len(messages))
-            changed = {}
+            done = [m.id for m in messages]
+        except Exception:
+            # One bad message (or another worker storing some first) must not hold the batch hostage:
+            # redo one by one so each lands exactly once and only the culprit stays behind.
+            logger.warning("batch of %d failed; retrying one by one", len(messages), exc_info=True)
+            changed, done = {}, []
             for message in messages:
                 try:
                     changed.update(self._process([message]))
+                    done.append(message.id)
                 except sqlalchemy.exc.IntegrityError:
                     logger.info("event in message %s already stored", message.id)
-        self.bus.ack(EVENTS_STREAM, WORKER_GROUP, [m.id for m in messages])
+                    done.append(message.id)
+                except Exception as exc:  # noqa: BLE001 - kept for review, never silently dropped
+                    if message.deliveries >= self.max_deliveries:
+                        self._dead_letter(message, exc)
+                        done.append(message.id)
+                    else:
+                        logger.warning("message %s failed (delivery %d): %s", message.id, message.deliveries, exc)
+        self.bus.ack(EVENTS_STREAM, WORKER_GROUP, done)
         self._publish(changed)
         return len(messages)
+
+    def _dead_letter(self, message: Message, exc: Exception) -> None:
+        logger.error("message %s failed %d times; moved to the dead-letter store: %s", message.id,
+                     message.deliveries, exc)
+        raw = json.dumps(message.payload, ensure_ascii=False, default=str).encode()
+        with self.store.session() as session:
+            session.add(DeadLetter(operator_id=message.payload.get("operator_id"), endpoint="worker",
+                                   reason=f"worker could not store it: {type(exc).__name__}: {exc}"[:2000],
+                                   raw=raw[:64 * 1024]))
 
     def drain(self, max_rounds: int = 1000) -> int:
         """Process until the stream is empty (tests, scripts)."""
@@ -123,6 +144,7 @@ class Worker:
                 else:
                     incident.event_count += 1
                     incident.last_seen_at = max(incident.last_seen_at, occurred)
+                    incident.first_seen_at = min(incident.first_seen_at, occurred)
                     incident.updated_at = utcnow()
                 event.incident_id = incident.id
                 changed[incident.id] = (incident.department_id, incident)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,8 +27,11 @@ def _person() -> User:
     return user
 
 
+MAX_ID = 2**31 - 1
+
+
 def _incident_in_scope(user: User, incident_id: int) -> Incident:
-    incident = db().get(Incident, incident_id)
+    incident = db().get(Incident, incident_id) if 0 < incident_id <= MAX_ID else None
     # Out of scope looks exactly like absent: no probing another department's ids.
     if incident is None or incident.department_id not in visible_departments(db(), user):
         raise Problem(404, "not-found", "No such incident", f"incident {incident_id} not found")
@@ -83,11 +87,22 @@ def post_transition(incident_id: int) -> Response:
                       [{"pointer": "/action", "detail": "unknown action"}])
     version = body.get("version")
     # Transfers go to neighbours outside the caller's scope, so only the target's existence is checked.
-    target = body.get("department_id") if isinstance(body.get("department_id"), int) else None
+    target = body.get("department_id")
+    if target is not None and (not isinstance(target, int) or isinstance(target, bool) or not 0 < target <= MAX_ID):
+        raise Problem(422, "validation", "Bad department", "department_id must be a department's id",
+                      [{"pointer": "/department_id", "detail": "must be a department id"}])
+    reason = body.get("reason", "")
+    if not isinstance(reason, str) or "\x00" in reason:
+        raise Problem(422, "validation", "Bad reason", "reason must be text",
+                      [{"pointer": "/reason", "detail": "must be a string"}])
+    outcome = body.get("outcome")
+    if outcome is not None and not isinstance(outcome, str):
+        raise Problem(422, "validation", "Bad outcome", "outcome must be one of the outcome names",
+                      [{"pointer": "/outcome", "detail": "must be a string"}])
     department_before = incident.department_id
     try:
         transition(db(), incident, action, user, expected_version=version if isinstance(version, int) else None,
-                   reason=str(body.get("reason", "")), outcome=body.get("outcome"), target_department_id=target)
+                   reason=reason, outcome=outcome, target_department_id=target)
         db().commit()
     except Conflict as conflict:
         db().rollback()
@@ -99,17 +114,26 @@ def post_transition(incident_id: int) -> Response:
     return jsonify(_detail(user, incident))
 
 
+def _finite_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
 @api.post("/incidents")
 def create_incident() -> tuple[Response, int]:
     """A manual incident from a 102 call: {"lat", "lon", "type", "description"?, "address"?}."""
     user = _person()
     body = json_object(request.get_json(silent=True))
     errors = [{"pointer": f"/{k}", "detail": "must be a number"} for k in ("lat", "lon")
-              if not isinstance(body.get(k), (int, float)) or isinstance(body.get(k), bool)]
+              if not _finite_number(body.get(k))]
     if not isinstance(body.get("type"), str):
         errors.append({"pointer": "/type", "detail": "must be an incident type"})
     for key in ("description", "address"):
-        if key in body and not isinstance(body[key], str):
+        if key in body and (not isinstance(body[key], str) or "\x00" in body[key]):
             errors.append({"pointer": f"/{key}", "detail": "must be a string"})
     if errors:
         raise Problem(422, "validation", "Invalid incident", "fix the fields listed in errors", errors)
@@ -128,7 +152,8 @@ def create_incident() -> tuple[Response, int]:
 def get_camera(camera_id: str) -> Response:
     """A camera by numeric id, if it stands in the caller's departments."""
     user = _person()
-    camera = db().get(Camera, int(camera_id)) if camera_id.isdigit() else None
+    numeric = camera_id.isascii() and camera_id.isdigit() and 0 < int(camera_id) <= MAX_ID
+    camera = db().get(Camera, int(camera_id)) if numeric else None
     if camera is None or camera.department_id not in visible_departments(db(), user):
         raise Problem(404, "not-found", "No such camera", f"camera {camera_id} not found")
     operator = db().get(Operator, camera.operator_id)

@@ -60,7 +60,8 @@ class InProcessBus:
                 for seq, (owner, since, deliveries) in list(g.pending.items()):
                     if len(out) >= count:
                         break
-                    if owner != consumer and now - since >= self._claim_idle_s:
+                    # Idle long enough: reclaimed by whoever asks, the owner included (as XAUTOCLAIM does).
+                    if now - since >= self._claim_idle_s:
                         g.pending[seq] = (consumer, now, deliveries + 1)
                         out.append(Message(str(seq), s.entries[seq], deliveries + 1))
                 for seq in [k for k in s.entries if k > g.last][: count - len(out)]:

@@ -23,6 +23,8 @@ def test_valid_public_order_event_is_accepted() -> None:
     ({"event_id": "has space"}, "/event_id", "pattern"),
     ({"occurred_at": "2026-11-25 10:00"}, "/occurred_at", "RFC 3339"),
     ({"occurred_at": 1764064800}, "/occurred_at", "RFC 3339"),
+    ({"occurred_at": "0001-01-01T00:00:00+05:00"}, "", "before 2000"),
+    ({"camera_id": "CAM\u0000X"}, "/camera_id", "pattern"),
     ({"confidence": 1.5}, "/confidence", "less than or equal"),
     ({"confidence": "0.9"}, "/confidence", "valid number"),
     ({"location": {"lat": 91.0, "lon": 76.9}}, "/location/lat", "less than or equal"),

@@ -1,0 +1,116 @@
+"""Regressions from review: poison messages, racing officers, parallel guesses, odd ids and bodies."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from services.bus import EVENTS_STREAM, WORKER_GROUP
+from services.bus.memory import InProcessBus
+from services.incidents import Conflict, transition
+from services.models import DeadLetter, Event, Incident, User
+from services.worker import Worker
+from tests.conftest import PASSWORD, World, event
+
+
+def _envelope(world: World, record: dict) -> dict:
+    return {"operator_id": world.operator_id, "camera_pk": world.cameras["CAM-A"], "late": False,
+            "received_at": datetime.now(timezone.utc).isoformat(), "record": record}
+
+
+def test_a_poison_message_is_dead_lettered_and_does_not_hold_the_batch(app: Flask, world: World) -> None:
+    store = app.extensions["kuzet"].store
+    bus = InProcessBus(claim_idle_ms=0)
+    good = event("CAM-A")
+    poison = {**event("CAM-A"), "occurred_at": "not a time"}  # cannot happen through ingest; can on a shared bus
+    bus.publish(EVENTS_STREAM, [_envelope(world, good), _envelope(world, poison)])
+    worker = Worker(store, bus, max_deliveries=3)
+    for _ in range(4):
+        worker.run_once(block_ms=0)
+    assert bus.pending(EVENTS_STREAM, WORKER_GROUP) == 0
+    with store.session() as s:
+        assert s.scalars(sa.select(Event.event_id)).all() == [good["event_id"]]
+        letter = s.scalar(sa.select(DeadLetter))
+        assert letter.endpoint == "worker" and poison["event_id"].encode() in letter.raw
+
+
+def test_two_officers_racing_get_one_success_and_one_conflict(app: Flask, client: FlaskClient, world: World) -> None:
+    client.post("/api/v1/events", json=event("CAM-A"), headers={"Authorization": f"Bearer {world.api_key}"})
+    app.extensions["kuzet"].worker.drain()
+    store = app.extensions["kuzet"].store
+    with store.sessionmaker() as first, store.sessionmaker() as second:
+        a = first.scalar(sa.select(Incident))
+        b = second.scalar(sa.select(Incident))
+        officer_1 = first.scalar(sa.select(User).where(User.username == "duty.a"))
+        officer_2 = second.scalar(sa.select(User).where(User.username == "super.a"))
+        transition(first, a, "acknowledge", officer_1)
+        first.commit()
+        with pytest.raises(Conflict, match="changed by another user"):
+            transition(second, b, "dismiss", officer_2, reason="looked like a fight, was not")
+        second.rollback()
+    with store.session() as s:
+        incident = s.scalar(sa.select(Incident))
+        assert incident.status == "acknowledged" and [h.action for h in incident.history] == ["open", "acknowledge"]
+
+
+def test_parallel_wrong_passwords_still_lock_the_account(app: Flask, world: World) -> None:
+    def guess() -> None:
+        app.test_client().post("/api/v1/auth/token", json={"username": "duty.a", "password": "guess-123"})
+
+    threads = [threading.Thread(target=guess) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    right = app.test_client().post("/api/v1/auth/token", json={"username": "duty.a", "password": PASSWORD})
+    assert right.status_code == 401 and "locked" in right.get_json()["detail"]
+
+
+def test_old_events_do_not_merge_into_todays_incident(app: Flask, client: FlaskClient, world: World) -> None:
+    old = (datetime.now(timezone.utc) - timedelta(hours=20)).isoformat()
+    headers = {"Authorization": f"Bearer {world.api_key}"}
+    client.post("/api/v1/events", json=event("CAM-A"), headers=headers)
+    app.extensions["kuzet"].worker.drain()
+    client.post("/api/v1/events", json=event("CAM-A", occurred_at=old), headers=headers)
+    app.extensions["kuzet"].worker.drain()
+    with app.extensions["kuzet"].store.session() as s:
+        assert sorted(s.scalars(sa.select(Incident.event_count))) == [1, 1]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cameras/%C2%B2", "/api/v1/cameras/99999999999999999999999",
+                                  "/api/v1/incidents/99999999999999999999999"])
+def test_odd_ids_are_not_found_not_errors(client: FlaskClient, world: World, path: str) -> None:
+    token = client.post("/api/v1/auth/token", json={"username": "duty.a", "password": PASSWORD}).get_json()
+    response = client.get(path, headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_odd_bodies_get_422_not_500(app: Flask, client: FlaskClient, world: World) -> None:
+    client.post("/api/v1/events", json=event("CAM-A"), headers={"Authorization": f"Bearer {world.api_key}"})
+    app.extensions["kuzet"].worker.drain()
+    token = client.post("/api/v1/auth/token", json={"username": "duty.a", "password": PASSWORD}).get_json()
+    auth = {"Authorization": f"Bearer {token['access_token']}"}
+    with app.extensions["kuzet"].store.session() as s:
+        incident_id = s.scalar(sa.select(Incident.id))
+    url = f"/api/v1/incidents/{incident_id}/transitions"
+    for body in ({"action": "dismiss", "reason": None}, {"action": "transfer", "department_id": 2**70, "reason": "x"},
+                 {"action": "resolve", "outcome": ["detained"]}):
+        response = client.post(url, json=body, headers=auth)
+        assert response.status_code == 422, (body, response.get_json())
+    huge = client.post("/api/v1/incidents", data='{"lat": 1' + "0" * 400 + ', "lon": 76.9, "type": "fight"}',
+                       content_type="application/json", headers=auth)
+    assert huge.status_code == 422
+    nul = client.post("/api/v1/events", json=event("CAM\u0000X"), headers={"Authorization": f"Bearer {world.api_key}"})
+    assert nul.status_code == 202 and nul.get_json()["results"][0]["status"] == "rejected"
+    login_nul = client.post("/api/v1/auth/token", json={"username": "duty\u0000a", "password": "x"})
+    assert login_nul.status_code == 401
+
+
+def test_login_without_a_session_token_is_refused(client: FlaskClient, world: World) -> None:
+    response = client.post("/login", data={"username": "duty.a", "password": PASSWORD})
+    assert response.status_code == 400
