@@ -39,6 +39,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     config = dict(config or {})
     settings = _settings_from(config)
+    from services.coverage import parse_radii
+
+    parse_radii(settings.coverage_radii)  # a typo in KUZET_COVERAGE_RADII stops start-up, not the chief's page
     app = Flask(__name__)
     if settings.secret_key == "dev-insecure-change-me":
         logger.warning("KUZET_SECRET_KEY not set: using a random key; sessions end when the process does")

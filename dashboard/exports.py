@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, Response, abort, request
 from flask_login import current_user
 
-from dashboard.callbacks.coverage import COVERAGE_ROLES
+from dashboard.callbacks.coverage import COVERAGE_ROLES, radii
 from dashboard.context import db
 from services.coverage import cameras_csv, coverage
 from services.scope import visible_departments
@@ -31,7 +31,7 @@ def _operator() -> int | None:
 @bp.get("/candidates.csv")
 def candidates_csv() -> Response:
     """Blind spots with incidents, ranked, as CSV."""
-    report = coverage(db(), _scope(), operator_id=_operator())
+    report = coverage(db(), _scope(), operator_id=_operator(), radii=radii())
     logger.info("export candidates.csv by %s", current_user.user.username)
     return Response(report.candidates_csv(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=kuzet-candidate-sites.csv"})
@@ -40,7 +40,7 @@ def candidates_csv() -> Response:
 @bp.get("/candidates.geojson")
 def candidates_geojson() -> Response:
     """Blind spots with incidents, ranked, as GeoJSON hexagons."""
-    report = coverage(db(), _scope(), operator_id=_operator())
+    report = coverage(db(), _scope(), operator_id=_operator(), radii=radii())
     logger.info("export candidates.geojson by %s", current_user.user.username)
     return Response(report.candidates_geojson(), mimetype="application/geo+json",
                     headers={"Content-Disposition": "attachment; filename=kuzet-candidate-sites.geojson"})

@@ -52,6 +52,24 @@ class Coverage:
         return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
 
 
+def parse_radii(text: str) -> dict[str, float]:
+    """View radii from "kind=metres,..." over the defaults; refuses unknown kinds and bad numbers."""
+    radii = dict(VIEW_RADIUS_M)
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        kind, _, value = part.partition("=")
+        kind = kind.strip()
+        if kind not in VIEW_RADIUS_M:
+            raise ValueError(f"unknown mount kind {kind!r} in coverage radii; kinds are {', '.join(VIEW_RADIUS_M)}")
+        try:
+            metres = float(value)
+        except ValueError:
+            raise ValueError(f"coverage radius for {kind!r} must be metres, not {value!r}") from None
+        if not 0 < metres <= 2000:
+            raise ValueError(f"coverage radius for {kind!r} must be between 0 and 2000 m")
+        radii[kind] = metres
+    return radii
+
+
 def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)

@@ -19,8 +19,10 @@ def visible_departments(session: so.Session, user: User) -> set[int]:
     if user.department_id is None:
         return set()
     if user.role == Role.CHIEF.value:
-        city = session.scalar(sa.select(Department.city).where(Department.id == user.department_id))
-        return set(session.scalars(sa.select(Department.id).where(Department.city == city)))
+        # The city police department's chief sees the whole city; a district chief, the district.
+        department = session.get(Department, user.department_id)
+        if department is not None and department.parent_id is None:
+            return set(session.scalars(sa.select(Department.id).where(Department.city == department.city)))
     return {user.department_id}
 
 

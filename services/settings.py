@@ -33,6 +33,7 @@ class Settings:
     lockout_minutes: int = 10
     max_body_bytes: int = 1024 * 1024
     max_batch: int = 1000
+    coverage_radii: str = ""  # e.g. "road=150,street=100,yard=60": camera view radius in metres per mount kind
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

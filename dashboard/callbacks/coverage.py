@@ -10,12 +10,12 @@ from dash import Input, Output, html, no_update
 from flask_login import current_user
 from shapely.geometry import shape
 
-from dashboard.context import db
+from dashboard.context import db, kuzet
 from geodata import ATTRIBUTION
 from layouts import coverage as ids
 from layouts.coverage import ALL_OPERATORS, export_links, layout, map_figure
 from layouts.wall import denied
-from services.coverage import coverage, operators
+from services.coverage import coverage, operators, parse_radii
 from services.models import District, Role, User
 from services.scope import visible_departments
 from services.situation import DISPLAY_TOLERANCE_DEG
@@ -30,6 +30,11 @@ def _chief() -> User | None:
 
 def _operator_id(value: Any) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def radii() -> dict[str, float]:
+    """Camera view radii per mount kind from settings (KUZET_COVERAGE_RADII)."""
+    return parse_radii(kuzet().settings.coverage_radii)
 
 
 def districts_geo(department_ids: set[int]) -> list[dict[str, Any]]:
@@ -48,7 +53,7 @@ def page(**_query: Any) -> html.Div:
     if user is None:
         return denied("Карта покрытия доступна начальникам и администраторам · Coverage is for chiefs and admins")
     scope = visible_departments(db(), user)
-    report = coverage(db(), scope)
+    report = coverage(db(), scope, radii=radii())
     label = f"{len(report.districts)} районов · districts · инциденты с {report.since:%d.%m.%Y}"
     return layout(report, districts_geo(scope), operators(db()), scope_label=label, username=user.username,
                   attribution=f"Границы районов: {ATTRIBUTION} · соты H3")
@@ -72,6 +77,6 @@ def register(app: dash.Dash) -> None:
         if user is None:
             return (no_update,) * 6
         scope = visible_departments(db(), user)
-        report = coverage(db(), scope, operator_id=_operator_id(value))
+        report = coverage(db(), scope, operator_id=_operator_id(value), radii=radii())
         return (map_figure(report, districts_geo(scope)), report.districts, report.candidates[:20],
                 *export_links(value or ALL_OPERATORS))

@@ -8,6 +8,7 @@ import json
 from datetime import timedelta
 
 import h3
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -122,3 +123,23 @@ def test_transfer_leaves_one_queue_and_enters_the_other_live(app: Flask, client:
     b_rows = [r for m in room_b.get_received() for r in m["args"][0]["rows"]]
     assert [(r["id"], r["open"]) for r in a_rows] == [(incident_id, False)]
     assert [(r["id"], r["open"], r["status"]) for r in b_rows] == [(incident_id, True, "new")]
+
+
+def test_coverage_radii_are_configurable_and_checked() -> None:
+    from services.coverage import parse_radii
+
+    assert parse_radii("road=300, yard=20")["road"] == 300 and parse_radii("")["street"] == 100
+    with pytest.raises(ValueError, match="unknown mount kind 'roof'"):
+        parse_radii("roof=10")
+    with pytest.raises(ValueError, match="must be metres"):
+        parse_radii("road=far")
+
+
+def test_a_district_chief_sees_only_the_district(app: Flask, client: FlaskClient, world: World) -> None:
+    from services.users import create_user
+
+    with app.extensions["kuzet"].store.session() as s:
+        create_user(s, "chief.almaly", "correct-horse-42", "chief", "almaty-almaly")
+    login(client, "chief.almaly")
+    rows = list(csv.DictReader(io.StringIO(client.get("/coverage/export/cameras.csv").get_data(as_text=True))))
+    assert {r["camera_id"] for r in rows} == {"CAM-A"}

@@ -41,3 +41,15 @@ def test_districts_have_plausible_areas() -> None:
     areas = {b.name: b.area_km2 for b in load_boundaries(ALMATY_DISTRICTS)}
     assert 15 < areas["Almaly"] < 21
     assert 250 < areas["Medeu"] < 300
+
+
+def test_point_on_a_shared_border_belongs_to_one_side_and_is_not_outside() -> None:
+    boundaries = load_boundaries(ALMATY_DISTRICTS)
+    by_name = {b.name: b for b in boundaries}
+    border = by_name["Almaly"].geometry.boundary.intersection(by_name["Bostandyk"].geometry.boundary)
+    assert not border.is_empty
+    point = border.representative_point()
+    index, names = _index()
+    key, outside = index.locate(point.y, point.x)
+    assert outside is False and names[key] in {"Almaly", "Bostandyk"}
+    assert index.locate(point.y, point.x) == (key, outside)  # deterministic
