@@ -29,6 +29,11 @@ MANUAL_TYPE = "wall-manual-type"
 MANUAL_ADDRESS = "wall-manual-address"
 MANUAL_DESCRIPTION = "wall-manual-description"
 MANUAL_CREATE = "wall-manual-create"
+TRANSFER = "wall-transfer"
+TRANSFER_MODAL = "wall-transfer-modal"
+TRANSFER_TARGET = "wall-transfer-target"
+TRANSFER_REASON = "wall-transfer-reason"
+TRANSFER_CONFIRM = "wall-transfer-confirm"
 COUNTER = "wall-counter-{}"
 COUNTERS = ("open", "unacknowledged", "units_free", "cameras_offline")
 COUNTER_LABELS = {
@@ -189,8 +194,19 @@ def manual_incident_modal() -> dmc.Modal:
     ])
 
 
+def transfer_modal(neighbours: list[dict[str, str]]) -> dmc.Modal:
+    """Hand the selected incident to a neighbouring department, with a reason."""
+    return dmc.Modal(id=TRANSFER_MODAL, title="Передать по территориальности · Transfer", opened=False, size="lg",
+                     children=[
+        dmc.Select(id=TRANSFER_TARGET, label="Отдел · Department", data=neighbours, searchable=True),
+        dmc.Textarea(id=TRANSFER_REASON, label="Причина · Reason", minRows=2,
+                     placeholder="место происшествия на их территории"),
+        dmc.Group(justify="flex-end", mt="md", children=[dmc.Button("Передать · Transfer", id=TRANSFER_CONFIRM)]),
+    ])
+
+
 def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str = "",
-           show_coverage: bool = False) -> html.Div:
+           show_coverage: bool = False, neighbours: list[dict[str, str]] | None = None) -> html.Div:
     """The whole wall page for one department."""
     dept = s.department
     return html.Div(className="wall" + (" kiosk" if kiosk else ""), children=[
@@ -198,6 +214,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
         dcc.Store(id=DEPARTMENT, data=dept["id"]),
         dcc.Store(id=MANUAL_POINT),
         manual_incident_modal(),
+        transfer_modal(neighbours or []),
         html.Header(className="wall-top", children=[
             html.Div(className="wall-title", children=[
                 html.Div("KUZET", className="brand"),
@@ -226,7 +243,10 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
             html.Section(className="wall-queue", children=[
                 html.Div(className="queue-head", children=[
                     html.Div("Очередь · Incident queue", className="queue-title"),
-                    dmc.Button("Принять · Acknowledge (A)", id=ACK, color="yellow", variant="filled", size="md"),
+                    dmc.Group(gap="sm", children=[
+                        dmc.Button("Передать · Transfer", id=TRANSFER, color="gray", variant="outline", size="md"),
+                        dmc.Button("Принять · Acknowledge (A)", id=ACK, color="yellow", variant="filled", size="md"),
+                    ]),
                 ]),
                 html.Div(id=FEEDBACK, className="feedback", role="status"),
                 html.Div(queue(s.incidents), className="queue-grid"),

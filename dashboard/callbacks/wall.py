@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import dash
+import sqlalchemy as sa
 from dash import Input, Output, Patch, State, html, no_update
 from flask_login import current_user
 
@@ -15,7 +16,7 @@ from geodata import ATTRIBUTION
 from layouts import wall as ids
 from layouts.wall import denied, incident_points, layout
 from services.incidents import TransitionRefused, create_manual, open_queue, transition
-from services.models import Incident, User
+from services.models import Department, Incident, User
 from services.scope import visible_departments
 from services.situation import counters, situation
 
@@ -40,7 +41,11 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
         department_id = min(scope)
     if department_id is None or department_id not in scope:
         return denied("Этот отдел вне вашей юрисдикции · This department is outside your jurisdiction")
-    return layout(situation(db(), department_id), username=user.username, kiosk=kiosk == "1",
+    neighbours = [{"value": str(d.id), "label": d.name_ru} for d in db().scalars(
+        sa.select(Department).where(Department.id != department_id, Department.city == sa.select(Department.city)
+                                    .where(Department.id == department_id).scalar_subquery())
+        .order_by(Department.name_ru))]
+    return layout(situation(db(), department_id), username=user.username, kiosk=kiosk == "1", neighbours=neighbours,
                   attribution=f"Границы районов: {ATTRIBUTION}", show_coverage=user.role in ("chief", "admin"))
 
 
@@ -49,6 +54,16 @@ def _scoped_department(department_id: Any) -> int | None:
     if user is None or not isinstance(department_id, int):
         return None
     return department_id if department_id in visible_departments(db(), user) else None
+
+
+def _selected_incident(user: User, selected: list[dict[str, Any]] | None) -> Incident | None:
+    """The incident behind the selected queue row, if the user may see it."""
+    row = selected[0] if selected else {}
+    incident_id = row.get("id") if isinstance(row, dict) else None
+    incident = db().get(Incident, incident_id) if isinstance(incident_id, int) and 0 < incident_id < 2**31 else None
+    if incident is None or incident.department_id not in visible_departments(db(), user):
+        return None
+    return incident
 
 
 def register(app: dash.Dash) -> None:
@@ -122,6 +137,44 @@ def register(app: dash.Dash) -> None:
         return f"№{incident.id} создано по вызову 102{where}", False
 
     @app.callback(
+        Output(ids.TRANSFER_MODAL, "opened"),
+        Input(ids.TRANSFER, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def open_transfer(_clicks: int) -> bool:
+        return True
+
+    @app.callback(
+        Output(ids.FEEDBACK, "children", allow_duplicate=True),
+        Output(ids.TRANSFER_MODAL, "opened", allow_duplicate=True),
+        Input(ids.TRANSFER_CONFIRM, "n_clicks"),
+        State(ids.QUEUE, "selectedRows"),
+        State(ids.DEPARTMENT, "data"),
+        State(ids.TRANSFER_TARGET, "value"),
+        State(ids.TRANSFER_REASON, "value"),
+        prevent_initial_call=True,
+    )
+    def transfer(_clicks: int, selected: list[dict[str, Any]] | None, department_id: Any, target: str | None,
+                 reason: str | None) -> tuple[str, bool]:
+        user = _user()
+        if user is None or _scoped_department(department_id) is None:
+            return "Нет доступа · Access denied", False
+        incident = _selected_incident(user, selected)
+        if incident is None:
+            return "Выберите происшествие в очереди · Select an incident first", False
+        if not target or not target.isdigit():
+            return "Выберите отдел · Choose a department", True
+        before = incident.department_id
+        try:
+            transition(db(), incident, "transfer", user, reason=reason or "", target_department_id=int(target))
+            db().commit()
+        except TransitionRefused as refused:
+            db().rollback()
+            return f"№{incident.id}: {refused}", True
+        push_incident(incident, before)
+        return f"№{incident.id} передано · transferred", False
+
+    @app.callback(
         Output(ids.FEEDBACK, "children"),
         Input(ids.ACK, "n_clicks"),
         State(ids.QUEUE, "selectedRows"),
@@ -135,9 +188,8 @@ def register(app: dash.Dash) -> None:
             return "Нет доступа · Access denied"
         if not selected:
             return "Выберите происшествие в очереди · Select an incident first"
-        row = selected[0]
-        incident = db().get(Incident, row.get("id")) if isinstance(row.get("id"), int) else None
-        if incident is None or incident.department_id not in visible_departments(db(), user):
+        incident = _selected_incident(user, selected)
+        if incident is None:
             return "Происшествие не найдено · Incident not found"
         try:
             transition(db(), incident, "acknowledge", user)

@@ -107,3 +107,33 @@ def test_socket_rooms_refuse_other_departments_and_push_own(app: Flask, client: 
     pushed = [m for m in own.get_received() if m["name"] == "incidents"]
     assert [row["id"] for m in pushed for row in m["args"][0]["rows"]] == [a]
     own.disconnect()
+
+
+def test_wall_transfer_hands_the_incident_to_the_neighbour(app: Flask, client: FlaskClient, world: World) -> None:
+    a = _incident_in(app, client, world, "CAM-A")
+    login(client, "duty.a")
+    client.get("/_dash-layout")
+    dash_app = app.extensions["dash"]
+    output = next(k for k in dash_app.callback_map if ids.TRANSFER_MODAL in k and ids.FEEDBACK in k)
+
+    def transfer(department: int, target: str) -> str:
+        response = client.post("/_dash-update-component", json={
+            "output": output,
+            "outputs": [{"id": ids.FEEDBACK, "property": output.split("...")[0].strip(".").split(".", 1)[1]},
+                        {"id": ids.TRANSFER_MODAL, "property": output.split("...")[1].strip(".").split(".", 1)[1]}],
+            "inputs": [{"id": ids.TRANSFER_CONFIRM, "property": "n_clicks", "value": 1}],
+            "state": [{"id": ids.QUEUE, "property": "selectedRows", "value": [{"id": a}]},
+                      {"id": ids.DEPARTMENT, "property": "data", "value": department},
+                      {"id": ids.TRANSFER_TARGET, "property": "value", "value": target},
+                      {"id": ids.TRANSFER_REASON, "property": "value", "value": "the other side of the street"}],
+            "changedPropIds": [f"{ids.TRANSFER_CONFIRM}.n_clicks"],
+        })
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return json.dumps(response.get_json(), ensure_ascii=False)
+
+    assert "Нет доступа" in transfer(world.bostandyk_id, str(world.almaly_id))
+    assert "передано" in transfer(world.almaly_id, str(world.bostandyk_id))
+    with app.extensions["kuzet"].store.session() as s:
+        incident = s.get(Incident, a)
+        assert incident.department_id == world.bostandyk_id and incident.history[-1].action == "transfer"
+        assert incident.history[-1].reason.endswith("the other side of the street")
