@@ -242,8 +242,8 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
             ]),
             html.Section(className="wall-queue", children=[
                 html.Div(className="queue-head", children=[
-                    html.Div("Очередь · Incident queue", className="queue-title"),
-                    dmc.Group(gap="sm", children=[
+                    html.Div("Очередь · Queue", className="queue-title"),
+                    dmc.Group(gap="sm", wrap="nowrap", children=[
                         dmc.Button("Передать · Transfer", id=TRANSFER, color="gray", variant="outline", size="md"),
                         dmc.Button("Принять · Acknowledge (A)", id=ACK, color="yellow", variant="filled", size="md"),
                     ]),

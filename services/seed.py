@@ -57,6 +57,12 @@ DEMO_USERS = (
 )
 
 DEMO_OPERATORS = ("AlmaVision LLP", "Qala Kamera JSC", "Tengri Secure LLP")
+# Well-known Almaty streets for demo addresses; demo cameras are placed at random, so a street
+# name here says nothing about where the camera really is.
+DEMO_STREETS = ("пр. Абая", "пр. Достык", "ул. Толе би", "пр. Райымбека", "ул. Жибек Жолы", "ул. Фурманова",
+                "пр. Аль-Фараби", "ул. Сатпаева", "ул. Тимирязева", "ул. Байзакова", "ул. Жандосова",
+                "пр. Сейфуллина", "ул. Шевченко", "ул. Кабанбай батыра", "ул. Богенбай батыра", "ул. Айтеке би",
+                "ул. Гоголя", "пр. Суюнбая", "ул. Розыбакиева", "ул. Момышулы")
 MOUNTS = ("street", "street", "road", "road", "yard", "transport", "school", "kindergarten")
 
 
@@ -130,7 +136,8 @@ def seed_demo(session: so.Session, cameras_per_district: int = 40, units_per_dis
                 mount = MOUNTS[rng.randrange(len(MOUNTS))]
                 session.add(Camera(operator_id=operator.id, external_id=f"{district.name[:3].upper()}-{n:03d}",
                                    lat=lat, lon=lon, mount_kind=mount,
-                                   address=f"{district.name_local}, камера {n}",
+                                   address=f"{DEMO_STREETS[rng.randrange(len(DEMO_STREETS))]}, "
+                                           f"{rng.randrange(1, 240)}",
                                    live_url=f"http://127.0.0.1:8889/{district.name.lower()}-{n:03d}/index.m3u8",
                                    department_id=where.department_id, district_id=where.district_id,
                                    outside_boundaries=where.outside_boundaries))
