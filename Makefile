@@ -31,6 +31,7 @@ chromium:
 	fi
 
 test: $(STAMP) chromium
+	$(BIN)/ruff check --select F,E9 dashboard layouts services geodata benchmarks tests
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 test-fast: $(STAMP)

@@ -10,12 +10,12 @@ from typing import Any
 
 from flask import Flask
 
+from services.settings import Settings
+
 logger = logging.getLogger(__name__)
 
 
-def _settings_from(config: Mapping[str, Any] | None) -> "Settings":
-    from services.settings import Settings
-
+def _settings_from(config: Mapping[str, Any] | None) -> Settings:
     overrides = {k.lower(): v for k, v in (config or {}).items() if k.isupper()}
     known = {f for f in Settings.__dataclass_fields__}
     return Settings.from_env(**{k: v for k, v in overrides.items() if k in known})

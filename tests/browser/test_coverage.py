@@ -7,26 +7,14 @@ from typing import Any
 import pytest
 
 from layouts.coverage import DISTRICTS, MAP, OPERATOR
-from tests.browser.test_wall import ARTIFACTS, VIEWPORT, WAIT_MS, browser  # noqa: F401  (shared fixture)
-from tests.conftest import PASSWORD, LiveServer
+from tests.browser.conftest import ARTIFACTS, WAIT_MS, logged_in_page
+from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 
 
-def _login(browser: Any, server: LiveServer, username: str, path: str) -> tuple[Any, Any]:  # noqa: F811
-    context = browser.new_context(viewport=VIEWPORT, locale="ru-RU", timezone_id="Asia/Almaty")
-    context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    page.goto(f"{server.url}/login?next={path}")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(f"**{path}")
-    return context, page
-
-
-def test_chief_sees_city_coverage_and_filters_by_operator(browser: Any, live_server: LiveServer) -> None:  # noqa: F811
-    context, page = _login(browser, live_server, "chief", "/coverage")
+def test_chief_sees_city_coverage_and_filters_by_operator(browser: Any, live_server: LiveServer) -> None:
+    context, page = logged_in_page(browser, live_server, "chief", "/coverage")
     try:
         page.wait_for_selector(f"#{MAP} .maplibregl-canvas")
         rows = page.locator(f"#{DISTRICTS} .ag-center-cols-container .ag-row")
@@ -47,8 +35,8 @@ def test_chief_sees_city_coverage_and_filters_by_operator(browser: Any, live_ser
         context.close()
 
 
-def test_duty_officer_is_refused(browser: Any, live_server: LiveServer) -> None:  # noqa: F811
-    context, page = _login(browser, live_server, "duty.a", "/coverage")
+def test_duty_officer_is_refused(browser: Any, live_server: LiveServer) -> None:
+    context, page = logged_in_page(browser, live_server, "duty.a", "/coverage")
     try:
         page.get_by_text("Нет доступа").wait_for()
         assert page.locator(f"#{MAP}").count() == 0

@@ -7,44 +7,19 @@ operator ingest API, the worker turns them into incidents, and the wall must sho
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from layouts.wall import ACK, FEEDBACK, QUEUE, SOCKET, STATUS_LABELS
+from tests.browser.conftest import ARTIFACTS, WAIT_MS, logged_in_page
 from tests.conftest import PASSWORD, LiveServer, event
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO_ROOT / "test-artifacts"
-VIEWPORT = {"width": 1920, "height": 1080}
 PUSH_TIMEOUT_MS = 5_000  # the queue must show a pushed incident within 5 s
-WAIT_MS = 10_000  # any other single wait
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the module; each test opens its own contexts."""
-    if not os.path.exists(CHROMIUM):
-        message = f"{CHROMIUM} not found; the browser tests need Debian's chromium"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -60,14 +35,7 @@ def _row(page: Any, incident_id: int) -> Any:
 
 def open_wall(browser: Any, server: LiveServer, username: str) -> tuple[Any, Any]:
     """A fresh context logged in through the real form, on the wall with its socket connected."""
-    context = browser.new_context(viewport=VIEWPORT, locale="ru-RU", timezone_id="Asia/Almaty")
-    context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    page.goto(f"{server.url}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation(url="**/wall"):
-        page.click("#login-submit")
+    context, page = logged_in_page(browser, server, username, "/wall")
     page.wait_for_selector(".wall")
     page.wait_for_selector(f"#{QUEUE} .ag-root")
     wait_socket_connected(page)
