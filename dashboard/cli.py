@@ -54,8 +54,13 @@ def db() -> None:
 @db.command("upgrade")
 @db_option
 def db_upgrade(database_url: str) -> None:
-    """Apply migrations up to the latest schema."""
-    _store(database_url).upgrade()
+    """Apply migrations up to the latest schema and store the shipped defaults (policy, SOPs)."""
+    from services.seed import seed_defaults
+
+    store = _store(database_url)
+    store.upgrade()
+    with store.session() as session:
+        seed_defaults(session)
     click.echo("database is at the latest schema")
 
 
@@ -63,11 +68,12 @@ def db_upgrade(database_url: str) -> None:
 @db_option
 def seed(database_url: str) -> None:
     """Create Almaty's departments and districts from the shipped boundaries (idempotent)."""
-    from services.seed import seed_departments
+    from services.seed import seed_defaults, seed_departments
 
     store = _store(database_url)
     store.upgrade()
     with store.session() as session:
+        seed_defaults(session)
         click.echo(f"{seed_departments(session)} district departments created")
 
 
@@ -191,8 +197,14 @@ def _serve(settings: Settings, with_worker: bool = True) -> tuple[Any, Any]:
 @port_option
 def serve(database_url: str, redis_url: str | None, host: str, port: int) -> None:
     """Run the web app (and, with the in-process bus, the worker inside it)."""
+    from services.seed import seed_defaults
+
     settings = Settings.from_env(database_url=database_url, redis_url=redis_url, host=host, port=port)
-    _store(database_url).upgrade()
+    store = _store(database_url)
+    store.upgrade()
+    with store.session() as session:
+        seed_defaults(session)
+    store.dispose()
     app, socketio = _serve(settings)
     click.echo(f"Kuzet at http://{host}:{port}/wall")
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)

@@ -40,13 +40,3 @@ TYPE_LABELS_RU: dict[str, str] = {
     "fall": "Падение человека", "crowd": "Скопление людей", "abandoned_object": "Оставленный предмет",
     "vandalism": "Вандализм", "loitering": "Праздношатание", "motion": "Движение",
 }
-
-
-def default_priority(event_type: str, confidence: float | None, mount_kind: str) -> int:
-    """Priority from the shipped policy: type first, schools raised, weak detections lowered."""
-    priority = DEFAULT_PRIORITY.get(event_type, 3)
-    if mount_kind in SENSITIVE_MOUNTS:
-        priority -= 1
-    if confidence is not None and confidence < 0.5:
-        priority += 1
-    return min(max(priority, 1), 4)

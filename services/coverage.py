@@ -15,6 +15,7 @@ import h3
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from services.geo import distance_m
 from services.models import Camera, CameraHealth, Department, District, Incident, Operator, utcnow
 
 # Resolution 9: hexagons with ~200 m edges (~0.1 km²), about a city block or two.
@@ -24,7 +25,6 @@ VIEW_RADIUS_M: dict[str, float] = {
     "road": 150, "street": 100, "yard": 60, "school": 80, "kindergarten": 80, "transport": 120,
     "prison": 100, "other": 80,
 }
-EARTH_RADIUS_M = 6_371_000.0
 
 
 @dataclass(frozen=True)
@@ -70,13 +70,6 @@ def parse_radii(text: str) -> dict[str, float]:
     return radii
 
 
-def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
-
-
 def cells_seen(lat: float, lon: float, radius_m: float, resolution: int = H3_RESOLUTION) -> set[str]:
     """Hexagons whose centre lies within a camera's view radius (its own cell always)."""
     home = h3.latlng_to_cell(lat, lon, resolution)
@@ -85,7 +78,7 @@ def cells_seen(lat: float, lon: float, radius_m: float, resolution: int = H3_RES
     seen = {home}
     for cell in h3.grid_disk(home, rings):
         clat, clon = h3.cell_to_latlng(cell)
-        if _distance_m(lat, lon, clat, clon) <= radius_m:
+        if distance_m(lat, lon, clat, clon) <= radius_m:
             seen.add(cell)
     return seen
 

@@ -10,8 +10,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from services.catalogue import TYPE_LABELS_RU
-from services.models import (OPEN_STATUSES, Camera, Department, Incident, IncidentHistory,
-                             IncidentStatus as S, Operator, Role, User, utcnow)
+from services.geo import degrees_around, distance_m
+from services import audit
+from services.models import (OPEN_STATUSES, Camera, Department, Event, Incident, IncidentHistory, IncidentLink,
+                             IncidentStatus as S, IncidentUnit, Offence, Operator, Role, Unit, UnitStatus, User,
+                             utcnow)
 
 if TYPE_CHECKING:
     from services.routing import Router
@@ -64,7 +67,8 @@ def allowed_actions(status: str, role: str) -> list[str]:
 
 def transition(session: so.Session, incident: Incident, action_name: str, actor: User, *,
                expected_version: int | None = None, reason: str = "", outcome: str | None = None,
-               target_department_id: int | None = None) -> IncidentHistory:
+               target_department_id: int | None = None, case_number: str = "",
+               sop_override: bool = False) -> IncidentHistory:
     """Apply one lifecycle action, recording who, when and why; refuses illegal moves clearly."""
     action = ACTIONS.get(action_name)
     if action is None:
@@ -84,7 +88,19 @@ def transition(session: so.Session, incident: Incident, action_name: str, actor:
     if action.name == "resolve":
         if outcome not in OUTCOMES:
             raise TransitionRefused(f"resolve needs an outcome, one of: {', '.join(OUTCOMES)}")
+        from services.sop import checklist
+
+        missing = checklist(session, incident, create=True).missing_mandatory()
+        if missing and not sop_override:
+            steps = "; ".join(f"{s.position}. {s.text}" for s in missing)
+            raise TransitionRefused(f"mandatory SOP steps not done: {steps}. A supervisor may override")
+        if missing:
+            if actor.role not in _SUPERVISORS:
+                raise TransitionRefused("only a supervisor may override unticked SOP steps")
+            reason = f"SOP override by {actor.username} ({len(missing)} steps unticked). {reason}".strip()
         incident.outcome = outcome
+        incident.case_number = case_number.strip()[:64]
+        incident.outcome_note = reason
     if action.name == "transfer":
         if target_department_id is None or target_department_id == incident.department_id:
             raise TransitionRefused("transfer needs another department")
@@ -106,12 +122,29 @@ def transition(session: so.Session, incident: Incident, action_name: str, actor:
                             reason=reason, at=now)
     if action.name == "acknowledge":
         incident.acknowledged_at = now
+    if action.name in ("resolve", "dismiss", "transfer"):
+        release_units(session, incident.id, now)
     incident.status = action.target
     incident.updated_at = now
     # Appending (not session.add) keeps the loaded history free of a second copy after autoflush.
     incident.history.append(entry)
     session.flush()
+    audit.record(session, actor.username, f"incident.{action.name}", f"incident:{incident.id}",
+                 from_status=entry.from_status, to_status=entry.to_status, reason=reason, outcome=incident.outcome)
     return entry
+
+
+def release_units(session: so.Session, incident_id: int, at: datetime) -> int:
+    """Free every unit still on the incident; returns how many."""
+    active = list(session.scalars(sa.select(IncidentUnit).where(IncidentUnit.incident_id == incident_id,
+                                                                IncidentUnit.released_at.is_(None))))
+    for assignment in active:
+        assignment.released_at = at
+        unit = session.get(Unit, assignment.unit_id)
+        if unit is not None and unit.status in (UnitStatus.EN_ROUTE.value, UnitStatus.ON_SCENE.value):
+            unit.status = UnitStatus.AVAILABLE.value
+            unit.updated_at = at
+    return len(active)
 
 
 def find_mergeable(session: so.Session, camera_id: int, event_type: str, occurred_at: datetime,
@@ -138,13 +171,16 @@ def open_incident(session: so.Session, camera: Camera, event_type: str, category
     session.flush()
     session.add(IncidentHistory(incident_id=incident.id, action="open", from_status=None,
                                 to_status=S.NEW.value, actor="system", reason=f"{event_type} from camera", at=now))
+    audit.record(session, "system", "incident.open", f"incident:{incident.id}", type=event_type,
+                 camera=camera.external_id, priority=priority)
     return incident
 
 
 def create_manual(session: so.Session, router: "Router", actor: User, lat: float, lon: float, event_type: str,
                   description: str = "", address: str = "") -> Incident:
     """Open an incident from a citizen's 102 call at a map point; the point decides the department."""
-    from services.catalogue import PUBLIC_ORDER_TYPES, default_priority
+    from services.catalogue import PUBLIC_ORDER_TYPES
+    from services.policy import decide, load_rules
 
     if actor.role not in _WORKERS:
         raise TransitionRefused(f"role {actor.role} may not create incidents")
@@ -154,8 +190,9 @@ def create_manual(session: so.Session, router: "Router", actor: User, lat: float
         raise TransitionRefused("the point lies outside Kazakhstan")
     where = router.resolve(lat, lon)
     now = utcnow()
+    priority = decide(load_rules(session), where.department_id, event_type, "street", None, now)
     incident = Incident(department_id=where.department_id, camera_id=None, source="manual", category="public_order",
-                        type=event_type, priority=default_priority(event_type, None, "street"),
+                        type=event_type, priority=priority,
                         status=S.NEW.value, lat=lat, lon=lon, address=address.strip()[:300],
                         description=description.strip()[:4000], event_count=1, first_seen_at=now, last_seen_at=now,
                         created_at=now, updated_at=now)
@@ -165,7 +202,37 @@ def create_manual(session: so.Session, router: "Router", actor: User, lat: float
                                             to_status=S.NEW.value, actor_user_id=actor.id, actor=actor.username,
                                             reason="102 call", at=now))
     session.flush()
+    audit.record(session, actor.username, "incident.open", f"incident:{incident.id}", type=event_type,
+                 source="102", lat=lat, lon=lon)
     return incident
+
+
+def link_related(session: so.Session, incident: Incident, within_m: float, window: timedelta) -> list[IncidentLink]:
+    """Link a new camera incident to open incidents of other cameras nearby within the window, both ways."""
+    dlat, dlon = degrees_around(incident.lat, within_m)
+    candidates = session.scalars(sa.select(Incident).where(
+        Incident.id != incident.id, Incident.status.in_(OPEN_STATUSES),
+        Incident.camera_id.is_not(None), Incident.camera_id != incident.camera_id,
+        Incident.last_seen_at >= incident.first_seen_at - window,
+        Incident.lat.between(incident.lat - dlat, incident.lat + dlat),
+        Incident.lon.between(incident.lon - dlon, incident.lon + dlon)))
+    links = []
+    for other in candidates:
+        metres = distance_m(incident.lat, incident.lon, other.lat, other.lon)
+        if metres <= within_m:
+            links += [IncidentLink(incident_id=incident.id, related_id=other.id, distance_m=round(metres, 1)),
+                      IncidentLink(incident_id=other.id, related_id=incident.id, distance_m=round(metres, 1))]
+    session.add_all(links)
+    return links
+
+
+def offence_of(event: Event, record: dict[str, Any], camera: Camera) -> Offence:
+    """The offence-register entry for a stored traffic event."""
+    return Offence(event_id=event.id, operator_id=event.operator_id, camera_id=camera.id,
+                   department_id=camera.department_id, type=record["type"], plate=record["plate"]["number"],
+                   plate_country=record["plate"]["country"], speed_kmh=record.get("speed_kmh"),
+                   limit_kmh=record.get("limit_kmh"), occurred_at=event.occurred_at,
+                   evidence={"media": record.get("media", [])})
 
 
 def queue_row(incident: Incident, camera_label: str = "", operator_name: str = "") -> dict[str, Any]:

@@ -231,6 +231,8 @@ class Incident(Base):
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     acknowledged_at: so.Mapped[Optional[datetime]]
     outcome: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32))
+    case_number: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    outcome_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # Bumped by lifecycle transitions only (not by merged events), so officers race each other, not the worker.
     version: so.Mapped[int] = so.mapped_column(default=1)
 
@@ -278,3 +280,116 @@ class DeadLetter(Base):
     reason: so.Mapped[str] = so.mapped_column(sa.Text)
     raw: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
     received_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class IncidentUnit(Base):
+    """A unit's assignment to an incident, from dispatch to release."""
+
+    __tablename__ = "incident_units"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    incident_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    unit_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("units.id"), index=True)
+    dispatched_by: so.Mapped[str] = so.mapped_column(sa.String(64))
+    dispatched_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    arrived_at: so.Mapped[Optional[datetime]]
+    released_at: so.Mapped[Optional[datetime]]
+    distance_m: so.Mapped[float] = so.mapped_column(default=0.0)
+
+
+class IncidentNote(Base):
+    """A free-text note on an incident."""
+
+    __tablename__ = "incident_notes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    incident_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    author: so.Mapped[str] = so.mapped_column(sa.String(64))
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class IncidentLink(Base):
+    """Two incidents of nearby cameras within the correlation window."""
+
+    __tablename__ = "incident_links"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "related_id", name="uq_incident_link"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    incident_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    related_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("incidents.id"))
+    distance_m: so.Mapped[float]
+
+
+class SopStep(Base):
+    """One step of the standard operating procedure for an incident type."""
+
+    __tablename__ = "sop_steps"
+    __table_args__ = (sa.UniqueConstraint("incident_type", "position", name="uq_sop_step_position"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    incident_type: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    position: so.Mapped[int]
+    text: so.Mapped[str] = so.mapped_column(sa.String(300))
+    mandatory: so.Mapped[bool] = so.mapped_column(default=True)
+
+
+class SopTick(Base):
+    """A ticked SOP step on one incident: who and when."""
+
+    __tablename__ = "sop_ticks"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "step_id", name="uq_sop_tick"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    incident_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    step_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("sop_steps.id"))
+    actor: so.Mapped[str] = so.mapped_column(sa.String(64))
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class PriorityRule(Base):
+    """A row of a priority policy table; the most specific matching row wins."""
+
+    __tablename__ = "priority_rules"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    department_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("departments.id"), index=True)
+    incident_type: so.Mapped[str] = so.mapped_column(sa.String(64))
+    mount_kind: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32))
+    night_only: so.Mapped[bool] = so.mapped_column(default=False)
+    priority: so.Mapped[int]
+
+
+class Offence(Base):
+    """An entry of the offence register: one traffic event, for the fines system."""
+
+    __tablename__ = "offences"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    event_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("events.id"), unique=True)
+    operator_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("operators.id"), index=True)
+    camera_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("cameras.id"))
+    department_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("departments.id"), index=True)
+    type: so.Mapped[str] = so.mapped_column(sa.String(64))
+    plate: so.Mapped[str] = so.mapped_column(sa.String(16), index=True)
+    plate_country: so.Mapped[str] = so.mapped_column(sa.String(2))
+    speed_kmh: so.Mapped[Optional[float]]
+    limit_kmh: so.Mapped[Optional[float]]
+    occurred_at: so.Mapped[datetime] = so.mapped_column(index=True)
+    evidence: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+
+
+class AuditEntry(Base):
+    """One line of the hash-chained journal; the application never updates or deletes these."""
+
+    __tablename__ = "audit_log"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime]
+    actor: so.Mapped[str] = so.mapped_column(sa.String(100))
+    action: so.Mapped[str] = so.mapped_column(sa.String(64))
+    subject: so.Mapped[str] = so.mapped_column(sa.String(200))
+    detail: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+    # Unique: two writers racing for the same predecessor cannot both append (no forks in the chain).
+    prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    hash: so.Mapped[str] = so.mapped_column(sa.String(64))

@@ -66,6 +66,15 @@ DEMO_STREETS = ("пр. Абая", "пр. Достык", "ул. Толе би", "
 MOUNTS = ("street", "street", "road", "road", "yard", "transport", "school", "kindergarten")
 
 
+def seed_defaults(session: so.Session) -> None:
+    """Shipped defaults every installation needs: the priority policy and the SOP checklists."""
+    from services.policy import seed_default_policy
+    from services.sop import seed_default_sops
+
+    seed_default_policy(session)
+    seed_default_sops(session)
+
+
 def seed_departments(session: so.Session) -> int:
     """Create Almaty's city police department and one department per district; idempotent."""
     if session.scalar(sa.select(Department).where(Department.code == CITY_CODE)):
@@ -113,6 +122,7 @@ def seed_demo(session: so.Session, cameras_per_district: int = 40, units_per_dis
     Returns a fresh API key per operator name (keys are only ever shown once).
     """
     rng = random.Random(seed)
+    seed_defaults(session)
     seed_departments(session)
     for user in DEMO_USERS:
         if session.scalar(sa.select(User.id).where(User.username == user.username)) is None:
@@ -154,12 +164,13 @@ def seed_history(session: so.Session, rng: random.Random, days: int = 30) -> int
     """A month of closed incidents: camera detections, and 102 calls clustered where no camera looks."""
     from datetime import timedelta
 
-    from services.catalogue import default_priority
+    from services.policy import decide, default_rules
     from services.incidents import OUTCOMES
     from services.models import Incident, IncidentStatus, utcnow
 
     now = utcnow()
     created = 0
+    rules = default_rules()
     cameras = list(session.scalars(sa.select(Camera)))
     for district in session.scalars(sa.select(District)):
         geometry = shapely.geometry.shape(district.geometry)
@@ -173,7 +184,7 @@ def seed_history(session: so.Session, rng: random.Random, days: int = 30) -> int
             at = now - timedelta(days=rng.uniform(1, days))
             session.add(Incident(
                 department_id=district.department_id, camera_id=camera_id, source=source, category="public_order",
-                type=event_type, priority=default_priority(event_type, None, "street"),
+                type=event_type, priority=decide(rules, district.department_id, event_type, "street", None, at),
                 status=IncidentStatus.CLOSED.value, lat=lat, lon=lon, address=f"{district.name_local}",
                 description="вызов 102 (демо-история)" if source == "manual" else "", event_count=1,
                 first_seen_at=at, last_seen_at=at, created_at=at, updated_at=at + timedelta(minutes=40),

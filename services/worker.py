@@ -16,8 +16,9 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 
 from services.bus import EVENTS_STREAM, WORKER_GROUP, EventBus, Message
-from services.catalogue import TRAFFIC_INCIDENT_TYPES, default_priority
-from services.incidents import find_mergeable, open_incident, rows_for
+from services.catalogue import TRAFFIC_INCIDENT_TYPES
+from services.policy import decide, load_rules
+from services.incidents import find_mergeable, link_related, offence_of, open_incident, rows_for
 from services.models import Camera, CameraHealth, Category, DeadLetter, Event, Incident, utcnow
 from services.store import Store
 
@@ -36,7 +37,8 @@ class Worker:
     """One consumer in the workers group; idempotent on (operator, event_id)."""
 
     def __init__(self, store: Store, bus: EventBus, on_change: ChangeSink | None = None,
-                 cooldown_s: int = 120, name: str | None = None, batch: int = 500, max_deliveries: int = 3) -> None:
+                 cooldown_s: int = 120, name: str | None = None, batch: int = 500, max_deliveries: int = 3,
+                 related_within_m: float = 300.0) -> None:
         self.store = store
         self.bus = bus
         self.on_change = on_change
@@ -44,6 +46,7 @@ class Worker:
         self.name = name or f"{socket.gethostname()}-{threading.get_ident()}"
         self.batch = batch
         self.max_deliveries = max_deliveries
+        self.related_within_m = related_within_m
 
     def run_once(self, block_ms: int = 1000) -> int:
         """Consume and process one batch; returns how many messages were handled."""
@@ -115,6 +118,8 @@ class Worker:
         cameras = {c.id: c for c in session.scalars(
             sa.select(Camera).where(Camera.id.in_({e["camera_pk"] for e in envelopes})))}
         changed: dict[int, tuple[int, Incident]] = {}
+        rules = load_rules(session)
+        offences: list[tuple[Event, dict[str, Any], Camera]] = []
         for env in envelopes:
             record = env["record"]
             key = (env["operator_id"], record["event_id"])
@@ -138,9 +143,11 @@ class Worker:
             if _opens_incident(record["category"], record["type"]):
                 incident = find_mergeable(session, camera.id, record["type"], occurred, self.cooldown)
                 if incident is None:
-                    priority = default_priority(record["type"], record.get("confidence"), camera.mount_kind)
+                    priority = decide(rules, camera.department_id, record["type"], camera.mount_kind,
+                                      record.get("confidence"), occurred)
                     incident = open_incident(session, camera, record["type"], record["category"], priority,
                                              occurred, location["lat"], location["lon"])
+                    link_related(session, incident, self.related_within_m, self.cooldown)
                 else:
                     incident.event_count += 1
                     incident.last_seen_at = max(incident.last_seen_at, occurred)
@@ -149,6 +156,11 @@ class Worker:
                 event.incident_id = incident.id
                 changed[incident.id] = (incident.department_id, incident)
             session.add(event)
+            if record["category"] == Category.TRAFFIC.value and "plate" in record:
+                offences.append((event, record, camera))
+        if offences:
+            session.flush()  # event ids for the register
+            session.add_all(offence_of(e, r, c) for e, r, c in offences)
         return changed
 
     @staticmethod

@@ -122,6 +122,7 @@ class World:
     other_key: str
     operator_id: int
     cameras: dict[str, int]
+    units: dict[str, int]
 
 
 PASSWORD = "correct-horse-42"
@@ -129,13 +130,14 @@ PASSWORD = "correct-horse-42"
 
 def seed_world(store: Store) -> World:
     """Seed departments from the real boundaries, users per role, one operator with two cameras."""
-    from services.models import Camera, Department
+    from services.models import Camera, Department, Unit
     from services.operators import create_operator, issue_key
     from services.routing import Router
-    from services.seed import seed_departments
+    from services.seed import seed_defaults, seed_departments
     from services.users import create_user
 
     with store.session() as s:
+        seed_defaults(s)
         seed_departments(s)
         almaly = s.scalar(sa.select(Department).where(Department.code == "almaty-almaly"))
         bostandyk = s.scalar(sa.select(Department).where(Department.code == "almaty-bostandyk"))
@@ -158,7 +160,16 @@ def seed_world(store: Store) -> World:
             s.add(cam)
             s.flush()
             cameras[ext] = cam.id
-        return World(almaly.id, bostandyk.id, key, other_key, operator.id, cameras)
+        units = {}
+        # ALM-1 stands ~300 m from CAM-A, ALM-2 ~2 km away; BOS-1 in Bostandyk.
+        for call_sign, dept, (lat, lon) in [("ALM-1", almaly.id, (43.2594, 76.9286)),
+                                            ("ALM-2", almaly.id, (43.2567, 76.9530)),
+                                            ("BOS-1", bostandyk.id, (43.2200, 76.9210))]:
+            unit = Unit(call_sign=call_sign, department_id=dept, lat=lat, lon=lon)
+            s.add(unit)
+            s.flush()
+            units[call_sign] = unit.id
+        return World(almaly.id, bostandyk.id, key, other_key, operator.id, cameras, units)
 
 
 @pytest.fixture

@@ -12,8 +12,10 @@ from dashboard.api import api, json_object
 from dashboard.auth import current_person
 from dashboard.context import db, router as kuzet_router
 from dashboard.live import push_incident
+from services.dispatch import arrive, assigned_units, dispatch, dispatch_nearest
 from services.incidents import (ACTIONS, Conflict, TransitionRefused, allowed_actions, create_manual, rows_for,
                                 transition)
+from services.sop import checklist
 from services.ingest import Problem
 from services.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, User
 from services.scope import visible_departments
@@ -40,6 +42,12 @@ def _incident_in_scope(user: User, incident_id: int) -> Incident:
 
 def _detail(user: User, incident: Incident) -> dict[str, Any]:
     row = rows_for(db(), [incident])[0]
+    row["case_number"] = incident.case_number
+    row["outcome_note"] = incident.outcome_note
+    sop = checklist(db(), incident)
+    row["sop"] = [{"id": s.id, "position": s.position, "text": s.text, "mandatory": s.mandatory,
+                   "ticked_by": sop.ticked[s.id].actor if s.id in sop.ticked else None} for s in sop.steps]
+    row["units"] = assigned_units(db(), incident.id)
     row["history"] = [
         {"action": h.action, "from": h.from_status, "to": h.to_status, "actor": h.actor, "reason": h.reason,
          "at": h.at.isoformat()} for h in incident.history
@@ -99,10 +107,31 @@ def post_transition(incident_id: int) -> Response:
     if outcome is not None and not isinstance(outcome, str):
         raise Problem(422, "validation", "Bad outcome", "outcome must be one of the outcome names",
                       [{"pointer": "/outcome", "detail": "must be a string"}])
+    case_number = body.get("case_number", "")
+    if not isinstance(case_number, str) or "\x00" in case_number:
+        raise Problem(422, "validation", "Bad case number", "case_number must be text",
+                      [{"pointer": "/case_number", "detail": "must be a string"}])
+    unit_ids = body.get("unit_ids", [])
+    if not isinstance(unit_ids, list) or not all(isinstance(u, int) and not isinstance(u, bool) and 0 < u <= MAX_ID
+                                                 for u in unit_ids):
+        raise Problem(422, "validation", "Bad units", "unit_ids must be a list of unit ids",
+                      [{"pointer": "/unit_ids", "detail": "must be a list of unit ids"}])
+    expected = version if isinstance(version, int) and not isinstance(version, bool) else None
     department_before = incident.department_id
     try:
-        transition(db(), incident, action, user, expected_version=version if isinstance(version, int) else None,
-                   reason=reason, outcome=outcome, target_department_id=target)
+        if action == "dispatch" and (unit_ids or body.get("nearest") is True):
+            if unit_ids:
+                dispatch(db(), incident, unit_ids, user, expected_version=expected)
+            else:
+                dispatch_nearest(db(), incident, user, expected_version=expected)
+        elif action == "dispatch":
+            raise TransitionRefused("dispatch needs unit_ids (see GET .../suggestions) or \"nearest\": true")
+        elif action == "arrive":
+            arrive(db(), incident, user)
+        else:
+            transition(db(), incident, action, user, expected_version=expected, reason=reason, outcome=outcome,
+                       target_department_id=target, case_number=case_number,
+                       sop_override=body.get("sop_override") is True)
         db().commit()
     except Conflict as conflict:
         db().rollback()

@@ -22,14 +22,24 @@ def _setup(app: Flask, client: FlaskClient, world: World, username: str = "duty.
 def test_full_lifecycle_records_every_step(app: Flask, client: FlaskClient, world: World) -> None:
     incident_id, auth = _setup(app, client, world)
     url = f"/api/v1/incidents/{incident_id}/transitions"
-    for action, status in [("acknowledge", "acknowledged"), ("dispatch", "dispatched"), ("arrive", "on_scene")]:
-        body = client.post(url, json={"action": action}, headers=auth).get_json()
-        assert body["status"] == status
+    assert client.post(url, json={"action": "acknowledge"}, headers=auth).get_json()["status"] == "acknowledged"
+    no_units = client.post(url, json={"action": "dispatch"}, headers=auth)
+    assert no_units.status_code == 409 and "unit_ids" in no_units.get_json()["detail"]
+    body = client.post(url, json={"action": "dispatch", "nearest": True}, headers=auth).get_json()
+    assert body["status"] == "dispatched" and [u["call_sign"] for u in body["units"]] == ["ALM-1"]
+    assert body["units"][0]["status"] == "en_route"
+    body = client.post(url, json={"action": "arrive"}, headers=auth).get_json()
+    assert body["status"] == "on_scene" and body["units"][0]["status"] == "on_scene"
     refused = client.post(url, json={"action": "resolve"}, headers=auth)
     assert refused.status_code == 409 and "outcome" in refused.get_json()["detail"]
-    body = client.post(url, json={"action": "resolve", "outcome": "detained", "reason": "two detained"},
-                       headers=auth).get_json()
-    assert body["status"] == "resolved" and body["outcome"] == "detained"
+    unticked = client.post(url, json={"action": "resolve", "outcome": "detained"}, headers=auth)
+    assert unticked.status_code == 409 and "mandatory SOP steps not done" in unticked.get_json()["detail"]
+    for step in body["sop"]:
+        client.post(f"/api/v1/incidents/{incident_id}/sop/{step['id']}", headers=auth)
+    body = client.post(url, json={"action": "resolve", "outcome": "detained", "reason": "two detained",
+                                  "case_number": "2611-0042"}, headers=auth).get_json()
+    assert body["status"] == "resolved" and body["outcome"] == "detained" and body["case_number"] == "2611-0042"
+    assert body["units"][0]["released_at"] is not None and body["units"][0]["status"] == "available"
     assert [h["action"] for h in body["history"]] == ["open", "acknowledge", "dispatch", "arrive", "resolve"]
     assert all(h["actor"] == "duty.a" for h in body["history"][1:])
     assert body["history"][-1]["reason"] == "two detained"
@@ -52,7 +62,7 @@ def test_stale_version_is_refused_as_a_conflict(app: Flask, client: FlaskClient,
     url = f"/api/v1/incidents/{incident_id}/transitions"
     version = client.get(f"/api/v1/incidents/{incident_id}", headers=auth).get_json()["version"]
     assert client.post(url, json={"action": "acknowledge", "version": version}, headers=auth).status_code == 200
-    late = client.post(url, json={"action": "dispatch", "version": version}, headers=auth)
+    late = client.post(url, json={"action": "dispatch", "nearest": True, "version": version}, headers=auth)
     assert late.status_code == 409 and "changed by duty.a" in late.get_json()["detail"]
 
 
