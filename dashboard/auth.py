@@ -14,6 +14,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from dashboard.context import db, kuzet
+from services import audit
 from services.models import Department, User
 from services.users import LockoutPolicy, LoginRefused, authenticate
 
@@ -90,10 +91,13 @@ def login() -> Any:
             user = authenticate(db(), request.form.get("username", ""), request.form.get("password", ""),
                                 lockout_policy())
         except LoginRefused as refused:
+            audit.record(db(), request.form.get("username", "")[:64] or "?", "login.refused", "web",
+                         ip=request.remote_addr, reason=str(refused))
             db().commit()
             flash(str(refused))
             logger.info("login refused for %r from %s", request.form.get("username", "")[:64], request.remote_addr)
             return render_template("login.html", csrf=csrf_token()), 401
+        audit.record(db(), user.username, "login", "web", ip=request.remote_addr)
         db().commit()
         session.clear()
         session.permanent = True

@@ -14,6 +14,7 @@ import click
 import requests
 import sqlalchemy as sa
 
+from services import audit
 from services.settings import DEFAULT_SQLITE, Settings
 
 logger = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ def geodata_import(database_url: str, path: Path, name_field: str, local_field: 
     try:
         with store.session() as session:
             report = import_boundaries(session, path, name_field, city, local_field=local_field)
+            audit.record(session, "cli", "admin.geodata.import", str(path), city=city, summary=report.summary())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(report.summary())
@@ -120,6 +122,31 @@ def geodata_locate(database_url: str, lat: float, lon: float) -> None:
         department = session.get(Department, where.department_id)
         line = f"{district.name}\t{department.name_ru}"
         click.echo(line + ("\t(nearest)" if where.outside_boundaries else ""))
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit journal."""
+
+
+@audit_group.command("verify")
+@db_option
+@click.option("--expect-head", default=None, help="Head hash kept outside the database (detects a cut-off tail).")
+def audit_verify(database_url: str, expect_head: str | None) -> None:
+    """Walk the chain; name the first broken entry (exit 1), else print the count and head hash."""
+    from services.audit import GENESIS, verify
+    from services.models import AuditEntry
+
+    with _store(database_url).session() as session:
+        verdict = verify(session)
+        head = session.scalar(sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
+    if not verdict.intact:
+        click.echo(f"BROKEN at entry #{verdict.broken_at}: {verdict.reason} ({verdict.entries} entries intact before it)")
+        sys.exit(1)
+    if expect_head and expect_head != head:
+        click.echo(f"BROKEN: head is {head}, expected {expect_head}: entries were removed from the end")
+        sys.exit(1)
+    click.echo(f"OK: {verdict.entries} entries, chain intact, head {head}")
 
 
 @main.group()
@@ -156,6 +183,7 @@ def users_add(database_url: str, username: str, password: str, role: str, depart
     try:
         with _store(database_url).session() as session:
             user = create_user(session, username, password, role, department)
+            audit.record(session, "cli", "admin.user.add", username, role=role, department=department)
             click.echo(f"user {user.username} ({user.role}) created with id {user.id}")
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
@@ -177,6 +205,7 @@ def operators_add(database_url: str, name: str) -> None:
         with _store(database_url).session() as session:
             operator = create_operator(session, name)
             key = issue_key(session, operator, label="first key")
+            audit.record(session, "cli", "admin.operator.add", name)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"operator {operator.name} created with id {operator.id}")

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from dashboard.callbacks.coverage import COVERAGE_ROLES, radii
 from dashboard.context import db
+from services import audit
 from services.coverage import cameras_csv, coverage
 from services.scope import visible_departments
 
@@ -20,6 +21,8 @@ bp = Blueprint("exports", __name__, url_prefix="/coverage/export")
 def _scope() -> set[int]:
     if not current_user.is_authenticated or current_user.user.role not in COVERAGE_ROLES:
         abort(403)
+    audit.record(db(), current_user.user.username, "export.coverage", request.path, args=dict(request.args))
+    db().commit()
     return visible_departments(db(), current_user.user)
 
 

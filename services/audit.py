@@ -40,13 +40,15 @@ def _serialise_appends(session: so.Session) -> None:
 
 def record(session: so.Session, actor: str, action: str, subject: str = "", **detail: Any) -> AuditEntry:
     """Append one entry in the caller's transaction, chained to the current tail."""
-    detail = json.loads(json.dumps(detail, default=str))
+    # NUL cannot be stored in PostgreSQL text; a hostile username must not break the journal.
+    detail = json.loads(json.dumps(detail, default=str).replace("\\u0000", "\\ufffd"))
+    actor, subject = actor.replace("\x00", "\ufffd")[:100], subject.replace("\x00", "\ufffd")[:200]
     _serialise_appends(session)
     last = session.execute(sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
     prev = last or GENESIS
     at = utcnow()
-    entry = AuditEntry(at=at, actor=actor, action=action, subject=subject[:200], detail=detail, prev_hash=prev,
-                       hash=entry_hash(prev, at.isoformat(), actor, action, subject[:200], detail))
+    entry = AuditEntry(at=at, actor=actor, action=action, subject=subject, detail=detail, prev_hash=prev,
+                       hash=entry_hash(prev, at.isoformat(), actor, action, subject, detail))
     session.add(entry)
     session.flush()
     return entry

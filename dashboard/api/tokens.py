@@ -7,6 +7,7 @@ from flask import Response, jsonify, request
 from dashboard.api import api, json_object
 from dashboard.auth import issue_token, lockout_policy
 from dashboard.context import db, kuzet
+from services import audit
 from services.ingest import Problem
 from services.users import LoginRefused, authenticate
 
@@ -23,8 +24,10 @@ def create_token() -> Response:
     try:
         user = authenticate(session, username, password, lockout_policy())
     except LoginRefused as refused:
+        audit.record(session, username[:64], "login.refused", "api", ip=request.remote_addr, reason=str(refused))
         session.commit()
         raise Problem(401, "unauthorized", "Login refused", str(refused)) from None
+    audit.record(session, user.username, "login", "api", ip=request.remote_addr)
     session.commit()
     ttl = kuzet().settings.api_token_ttl_s
     return jsonify({"access_token": issue_token(user), "token_type": "Bearer", "expires_in": ttl})
