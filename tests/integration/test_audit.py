@@ -39,7 +39,6 @@ def test_verify_names_the_first_edited_or_deleted_entry(app: Flask, client: Flas
     _work_an_incident(app, client, world)
     ok = runner.invoke(main, ["audit", "verify", "--db", db_url])
     assert ok.exit_code == 0 and ok.output.startswith("OK: 8 entries")
-    head = ok.output.split()[-1]
     store = app.extensions["kuzet"].store
     with store.session() as s:
         ids = s.scalars(sa.select(AuditEntry.id).order_by(AuditEntry.id)).all()
