@@ -100,6 +100,12 @@
     } else if (event.key === "a" || event.key === "A" || event.key === "ф" || event.key === "Ф") {
       var button = document.getElementById("wall-ack");
       if (button) { button.click(); }
+    } else if (event.key === "d" || event.key === "D" || event.key === "в" || event.key === "В") {
+      var dispatchButton = document.getElementById("wall-dispatch");
+      if (dispatchButton) { dispatchButton.click(); }
+    } else if (event.key === "Enter") {
+      var chosen = api.getSelectedRows()[0];
+      if (chosen) { window.location.assign("/incidents/" + chosen.id); }
     } else if (event.key === "m" || event.key === "M") {
       window.kuzetMuted = !window.kuzetMuted;
     }

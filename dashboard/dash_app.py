@@ -8,7 +8,7 @@ import dash
 import dash_mantine_components as dmc
 from flask import Flask
 
-from dashboard.callbacks import coverage, wall
+from dashboard.callbacks import coverage, incident, wall
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -29,7 +29,10 @@ def init_app(server: Flask) -> dash.Dash:
     dash.register_page("wall", path="/wall", title="Kuzet — пульт", layout=wall.page)
     app.layout = dmc.MantineProvider(forceColorScheme="dark", children=[dash.page_container])
     dash.register_page("coverage", path="/coverage", title="Kuzet — покрытие", layout=coverage.page)
+    dash.register_page("incident", path_template="/incidents/<incident_id>", title="Kuzet — происшествие",
+                       layout=incident.page)
     wall.register(app)
+    incident.register(app)
     coverage.register(app)
     server.extensions["dash"] = app
     return app

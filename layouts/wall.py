@@ -19,6 +19,7 @@ MAP = "wall-map"
 QUEUE = "wall-queue"
 SOCKET = "wall-socket"
 ACK = "wall-ack"
+DISPATCH = "wall-dispatch"
 FEEDBACK = "wall-feedback"
 DEPARTMENT = "wall-department"
 CLOCK = "wall-clock"
@@ -245,12 +246,14 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                     html.Div("Очередь · Queue", className="queue-title"),
                     dmc.Group(gap="sm", wrap="nowrap", children=[
                         dmc.Button("Передать · Transfer", id=TRANSFER, color="gray", variant="outline", size="md"),
+                        dmc.Button("Наряд · Dispatch (D)", id=DISPATCH, color="blue", variant="filled", size="md"),
                         dmc.Button("Принять · Acknowledge (A)", id=ACK, color="yellow", variant="filled", size="md"),
                     ]),
                 ]),
                 html.Div(id=FEEDBACK, className="feedback", role="status"),
                 html.Div(queue(s.incidents), className="queue-grid"),
-                html.Div("↑↓ выбор · A принять · M без звука · щелчок по карте — вызов 102", className="keys-hint"),
+                html.Div("↑↓ выбор · A принять · D ближайший наряд · Enter карточка · M без звука · щелчок по карте — вызов 102",
+                         className="keys-hint"),
             ]),
         ]),
     ])

@@ -65,7 +65,8 @@ class Simulator:
             "category": category,
             "type": event_type,
             "confidence": round(self.rng.uniform(0.55, 0.99), 2),
-            "media": [{"kind": "snapshot", "url": f"http://127.0.0.1:8889/snap/{camera}/{uuid.uuid4().hex[:8]}.jpg"}],
+            # Operators keep evidence on their own servers; the demo has none, so it links a placeholder.
+            "media": [{"kind": "snapshot", "url": f"{self.base_url}/assets/demo/snapshot.svg?camera={camera}"}],
         }
         if category == "traffic":
             event["plate"] = {"number": f"{self.rng.randrange(100, 999)}{''.join(self.rng.choices(PLATE_LETTERS, k=3))}02",

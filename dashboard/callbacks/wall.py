@@ -16,7 +16,8 @@ from geodata import ATTRIBUTION
 from layouts import wall as ids
 from layouts.wall import denied, incident_points, layout
 from services.incidents import TransitionRefused, create_manual, open_queue, transition
-from services.models import Department, Incident, User
+from services.dispatch import dispatch_nearest
+from services.models import Department, Incident, Unit, User
 from services.scope import visible_departments
 from services.situation import counters, situation
 
@@ -173,6 +174,30 @@ def register(app: dash.Dash) -> None:
             return f"№{incident.id}: {refused}", True
         push_incident(incident, before)
         return f"№{incident.id} передано · transferred", False
+
+    @app.callback(
+        Output(ids.FEEDBACK, "children", allow_duplicate=True),
+        Input(ids.DISPATCH, "n_clicks"),
+        State(ids.QUEUE, "selectedRows"),
+        State(ids.DEPARTMENT, "data"),
+        prevent_initial_call=True,
+    )
+    def dispatch_selected(_clicks: int, selected: list[dict[str, Any]] | None, department_id: Any) -> str:
+        user = _user()
+        if user is None or _scoped_department(department_id) is None:
+            return "Нет доступа · Access denied"
+        incident = _selected_incident(user, selected)
+        if incident is None:
+            return "Выберите происшествие в очереди · Select an incident first"
+        try:
+            assignment = dispatch_nearest(db(), incident, user)
+            db().commit()
+        except TransitionRefused as refused:
+            db().rollback()
+            return f"№{incident.id}: {refused}"
+        push_incident(incident)
+        unit = db().get(Unit, assignment.unit_id)
+        return f"№{incident.id}: направлен {unit.call_sign if unit else 'наряд'} ({assignment.distance_m:.0f} м)"
 
     @app.callback(
         Output(ids.FEEDBACK, "children"),

@@ -1,0 +1,185 @@
+"""The incident page: timeline, evidence, camera, map inset, SOP, units, notes, actions, outcome."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import dash_mantine_components as dmc
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from layouts.wall import BLANK_DARK_STYLE, PRIORITY_COLOURS, STATUS_LABELS, UNIT_COLOURS
+from services.casefile import CaseFile
+
+BODY = "incident-body"
+INCIDENT = "incident-id"
+FEEDBACK = "incident-feedback"
+ACTION = "incident-action"  # pattern id type: {"type": ACTION, "action": name}
+SOP_STEP = "incident-sop-step"  # pattern id type: {"type": SOP_STEP, "step": id}
+DISPATCH_UNIT = "incident-dispatch-unit"  # pattern id type: {"type": DISPATCH_UNIT, "unit": id}
+OUTCOME = "incident-outcome"
+CASE_NUMBER = "incident-case-number"
+OUTCOME_NOTE = "incident-outcome-note"
+OVERRIDE = "incident-sop-override"
+RESOLVE = "incident-resolve"
+NOTE_TEXT = "incident-note-text"
+NOTE_ADD = "incident-note-add"
+
+ALMATY = timezone(timedelta(hours=5))
+ACTION_LABELS = {
+    "acknowledge": "Принять (A)", "dispatch": "Ближайший наряд (D)", "arrive": "На месте (N)",
+    "close": "Закрыть (C)", "hold": "Отложить", "resume": "Возобновить", "dismiss": "Ложный вызов",
+    "transfer": "Передать", "reopen": "Переоткрыть", "resolve": "Решить (R)",
+}
+# Actions with their own form on this page (resolve: outcome form; transfer: on the wall).
+FORM_ACTIONS = ("resolve", "transfer")
+OUTCOME_LABELS = {
+    "detained": "Задержан · Detained", "administrative_protocol": "Адм. протокол · Administrative protocol",
+    "criminal_case": "Возбуждено уголовное дело · Criminal case", "warning": "Предупреждение · Warning",
+    "no_offence": "Правонарушения нет · No offence", "false_alarm": "Ложный вызов · False alarm",
+    "handed_over": "Передано другой службе · Handed to another service",
+}
+
+
+def local_time(iso: str | None) -> str:
+    """HH:MM:SS in Asia/Almaty."""
+    return datetime.fromisoformat(iso).astimezone(ALMATY).strftime("%d.%m %H:%M:%S") if iso else "—"
+
+
+def inset(case: CaseFile) -> go.Figure:
+    """A small map: the incident, its camera, the units on it and suggested ones."""
+    inc = case.incident
+    fig = go.Figure()
+    if case.camera:
+        fig.add_trace(go.Scattermap(lat=[case.camera["lat"]], lon=[case.camera["lon"]], mode="markers",
+                                    marker={"size": 10, "color": "#30d158"}, text=[case.camera["external_id"]],
+                                    hoverinfo="text"))
+    fig.add_trace(go.Scattermap(lat=[inc["lat"]], lon=[inc["lon"]], mode="markers",
+                                marker={"size": 22, "color": PRIORITY_COLOURS.get(inc["priority"], "#fff")},
+                                text=[f"№{inc['id']}"], hoverinfo="text"))
+    fig.update_layout(map={"style": BLANK_DARK_STYLE, "center": {"lat": inc["lat"], "lon": inc["lon"]}, "zoom": 14},
+                      margin={"l": 0, "r": 0, "t": 0, "b": 0}, paper_bgcolor="#0b0f17", showlegend=False,
+                      uirevision=f"incident-{inc['id']}")
+    return fig
+
+
+def _section(title: str, *children: Any) -> html.Section:
+    return html.Section(className="case-section", children=[html.H3(title), *children])
+
+
+def _evidence(case: CaseFile) -> list[Any]:
+    items = []
+    for media in case.evidence[-12:]:
+        caption = html.Div([media["kind"], " · ", local_time(media["at"]),
+                            html.Code(f" sha256 {media['sha256'][:16]}…") if media.get("sha256") else ""],
+                           className="evidence-caption")
+        if media["kind"] == "snapshot":
+            items.append(html.A(href=media["url"], target="_blank", className="evidence", children=[
+                html.Img(src=media["url"], alt=f"снимок {media['event_id']}"), caption]))
+        else:
+            items.append(html.A(href=media["url"], target="_blank", className="evidence link",
+                                children=[f"▶ {media['kind']}", caption]))
+    return items or [html.Div("Нет материалов · No evidence", className="muted")]
+
+
+def body(case: CaseFile, feedback: str = "") -> html.Div:
+    """The page body; re-rendered after every action on this page."""
+    inc = case.incident
+    header = html.Div(className="case-head", children=[
+        html.A("← Пульт (Esc)", href="/wall", className="back"),
+        html.Div(f"P{inc['priority']}", className=f"case-prio prio-{inc['priority']}"),
+        html.Div([html.Div(f"№{inc['id']} · {inc['type_label']}", className="case-title"),
+                  html.Div(f"{inc['address']} · {inc['source']} · создано {local_time(inc['created_at'])}",
+                           className="muted")]),
+        html.Div(STATUS_LABELS.get(inc["status"], inc["status"]), className=f"case-status status-{inc['status']}",
+                 id="incident-status"),
+        dmc.Group(gap="xs", className="case-actions", children=[
+            dmc.Button(ACTION_LABELS.get(a, a), id={"type": ACTION, "action": a}, size="md",
+                       color="yellow" if a == "acknowledge" else "blue", variant="filled")
+            for a in case.actions if a not in FORM_ACTIONS
+        ]),
+    ])
+    sop = [dmc.Checkbox(id={"type": SOP_STEP, "step": s["id"]}, checked=bool(s["ticked_by"]),
+                        disabled=bool(s["ticked_by"]) or inc["status"] not in ("new", "acknowledged", "dispatched",
+                                                                                "on_scene", "on_hold"),
+                        className="sop-step", size="md",
+                        label=f"{s['position']}. {s['text']}" + (" *" if s["mandatory"] else "")
+                        + (f" — {s['ticked_by']}, {local_time(s['ticked_at'])}" if s["ticked_by"] else ""))
+           for s in case.sop]
+    units = [html.Div(className="unit-row", children=[
+        html.Span(u["call_sign"], className="call-sign"),
+        html.Span(f" {u['status']}", style={"color": UNIT_COLOURS.get(u["status"], "#fff")}),
+        html.Span(f" · {u['distance_m']:.0f} м · направлен {local_time(u['dispatched_at'])}"
+                  + (f" · прибыл {local_time(u['arrived_at'])}" if u["arrived_at"] else ""), className="muted"),
+    ]) for u in case.units]
+    can_dispatch = inc["status"] in ("new", "acknowledged", "dispatched", "on_scene")
+    suggestions = [html.Div(className="unit-row", children=[
+        html.Span(s.call_sign, className="call-sign"),
+        html.Span(f" {s.distance_m / 1000:.1f} км · ~{max(1, round(s.eta_s / 60))} мин · экипаж {s.crew_size}",
+                  className="muted"),
+        dmc.Button("Направить", id={"type": DISPATCH_UNIT, "unit": s.unit_id}, size="xs", ml="sm",
+                   disabled=not can_dispatch),
+    ]) for s in case.suggestions]
+    resolvable = "resolve" in case.actions
+    outcome_form = [
+        dmc.Select(id=OUTCOME, label="Итог · Outcome (O)", data=[{"value": o, "label": OUTCOME_LABELS.get(o, o)}
+                                                                for o in case.outcomes],
+                   value=inc["outcome"], disabled=not resolvable, searchable=True),
+        dmc.TextInput(id=CASE_NUMBER, label="№ дела / протокола · Case number", value=inc["case_number"],
+                      disabled=not resolvable),
+        dmc.Textarea(id=OUTCOME_NOTE, label="Примечание · Note", value="", disabled=not resolvable, minRows=2),
+        dmc.Checkbox(id=OVERRIDE, label="Решить без отмеченных шагов (руководитель) · Supervisor override",
+                     disabled=not (resolvable and case.can_override), checked=False),
+        dmc.Button("Решить · Resolve (R)", id=RESOLVE, color="green", disabled=not resolvable, mt="sm"),
+    ]
+    camera = case.camera
+    camera_block = [html.Div("Ручной вызов 102 · Manual (102 call)", className="muted")] if camera is None else [
+        html.Div(f"{camera['external_id']} · {camera['operator']} · {camera['mount_kind']}"),
+        html.Div(f"{camera['address']} · состояние {camera['health']} · посл. сигнал {local_time(camera['last_seen_at'])}",
+                 className="muted"),
+        html.A("Живое видео камеры · Live view", href=camera["live_url"], target="_blank") if camera["live_url"] else "",
+    ]
+    return html.Div(className="case", children=[
+        header,
+        html.Div(feedback, id=FEEDBACK, className="feedback", role="status"),
+        html.Div(className="case-grid", children=[
+            html.Div(className="case-col", children=[
+                _section("Хронология · Timeline", html.Ol(className="timeline", children=[
+                    html.Li(className=f"tl-{t['kind']}", children=[
+                        html.Span(local_time(t["at"]), className="tl-time"), " ", t["text"],
+                        html.Span(f" — {t['actor']}" + (f": {t['reason']}" if t["reason"] else ""), className="muted")])
+                    for t in case.timeline[-60:]])),
+                _section("Материалы · Evidence", html.Div(_evidence(case), className="evidence-grid")),
+                _section("Описание · Description", html.Div(inc["description"] or "—")),
+            ]),
+            html.Div(className="case-col", children=[
+                _section("Камера · Camera", *camera_block),
+                dcc.Graph(figure=inset(case), config={"displayModeBar": False}, className="case-map"),
+                _section("Связанные · Related", *([html.A(f"№{r['id']} {r['type']} · {r['distance_m']:.0f} м · {r['status']}",
+                                                          href=f"/incidents/{r['id']}", className="related")
+                                                   for r in case.related] or [html.Div("—", className="muted")])),
+                _section("Заметки · Notes",
+                         *[html.Div([html.B(n["author"]), f" {local_time(n['at'])}: ", n["text"]], className="note")
+                           for n in case.notes],
+                         dmc.Textarea(id=NOTE_TEXT, placeholder="Заметка · Note", minRows=2),
+                         dmc.Button("Добавить · Add note", id=NOTE_ADD, size="xs", mt="xs")),
+            ]),
+            html.Div(className="case-col", children=[
+                _section("Порядок действий · SOP (1–9)", *sop),
+                _section("Наряды · Units", *(units or [html.Div("Не направлены", className="muted")])),
+                _section("Ближайшие свободные · Nearest available", *(suggestions or [html.Div("Нет свободных",
+                                                                                             className="muted")])),
+                _section("Итог · Outcome", *outcome_form),
+            ]),
+        ]),
+    ])
+
+
+def layout(case: CaseFile, *, username: str) -> html.Div:
+    """The incident page."""
+    return html.Div(className="incident-page", children=[
+        dcc.Store(id=INCIDENT, data=case.incident["id"]),
+        html.Div(id=BODY, children=body(case)),
+        html.Div(username, className="who-corner"),
+    ])
