@@ -324,7 +324,7 @@ def simulate(database_url: str, url: str, rate: float, rng_seed: int | None) -> 
 def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rate: float) -> None:
     """Migrate, seed Almaty, start the worker, the simulator and the web app; print logins."""
     from services.seed import DEMO_USERS, seed_demo
-    from services.simulator import Simulator
+    from services.simulator import Simulator, UnitDriver
 
     database_url = database_url or "sqlite:///kuzet-demo.db"
     store = _store(database_url)
@@ -348,7 +348,13 @@ def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rat
             _wait_for(base)
             Simulator(base, sim_ops, incidents_per_min=rate).run(stop)
 
+        def run_units() -> None:
+            _wait_for(base)
+            admin = next(u for u in DEMO_USERS if u.role == "admin")
+            UnitDriver(base, admin.username, admin.password).run(stop)
+
         threading.Thread(target=run_sim, name="kuzet-simulator", daemon=True).start()
+        threading.Thread(target=run_units, name="kuzet-unit-driver", daemon=True).start()
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
 
 

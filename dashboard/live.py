@@ -34,6 +34,14 @@ def make_change_sink(socketio: SocketIO) -> ChangeSink:
     return emit
 
 
+UNITS_EVENT = "units"
+
+
+def push_unit(department_id: int, unit: dict[str, Any]) -> None:
+    """Tell a department's walls that a unit moved or changed status."""
+    kuzet().socketio.emit(UNITS_EVENT, {"department_id": department_id, "units": [unit]}, to=room(department_id))
+
+
 def push_incident(incident: Incident, previous_department_id: int | None = None) -> None:
     """Emit one changed incident to its department; after a transfer, remove it from the old one."""
     row = rows_for(db(), [incident])[0]

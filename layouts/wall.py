@@ -43,6 +43,7 @@ COUNTER_LABELS = {
     "units_free": "Наряды свободны · Units free",
     "cameras_offline": "Камеры офлайн · Offline",
 }
+UNIT_TRACE = 1  # index of the units trace in the map figure; callbacks patch it
 INCIDENT_TRACE = 2  # index of the incidents trace in the map figure; callbacks patch it
 
 PRIORITY_COLOURS = {1: "#ff453a", 2: "#ff9f0a", 3: "#ffd60a", 4: "#64d2ff"}
@@ -211,7 +212,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
     """The whole wall page for one department."""
     dept = s.department
     return html.Div(className="wall" + (" kiosk" if kiosk else ""), children=[
-        DashSocketIO(id=SOCKET, eventNames=["incidents"], options={"query": {"department": str(dept["id"])}}),
+        DashSocketIO(id=SOCKET, eventNames=["incidents", "units"], options={"query": {"department": str(dept["id"])}}),
         dcc.Store(id=DEPARTMENT, data=dept["id"]),
         dcc.Store(id=MANUAL_POINT),
         manual_incident_modal(),

@@ -134,3 +134,62 @@ class Simulator:
             counts = self.tick(interval_s)
             logger.debug("simulator tick: %s", counts)
             stop.wait(max(0.0, interval_s - (time.monotonic() - started)))
+
+
+class UnitDriver:
+    """Patrol cars on the map: drive dispatched units to their incidents and report arrival."""
+
+    def __init__(self, base_url: str, username: str, password: str, seed: int | None = None,
+                 speed_m_per_tick: float = 250.0) -> None:
+        host = urlparse(base_url).hostname
+        if host not in LOCAL_HOSTS:
+            raise ValueError(f"the simulator only talks to this machine, not {host!r}")
+        self.base_url = base_url.rstrip("/")
+        self.credentials = {"username": username, "password": password}
+        self.rng = random.Random(seed)
+        self.step_m = speed_m_per_tick
+        self.http = requests.Session()
+        self._token_expires = 0.0
+
+    def _auth(self) -> None:
+        if time.monotonic() < self._token_expires:
+            return
+        answer = self.http.post(f"{self.base_url}/api/v1/auth/token", json=self.credentials, timeout=10)
+        answer.raise_for_status()
+        body = answer.json()
+        self.http.headers["Authorization"] = f"Bearer {body['access_token']}"
+        self._token_expires = time.monotonic() + body["expires_in"] * 0.8
+
+    def tick(self) -> dict[str, int]:
+        """Move every en-route unit one step; report arrivals; returns counts."""
+        self._auth()
+        units = self.http.get(f"{self.base_url}/api/v1/units", timeout=10).json()["units"]
+        moved = arrived = 0
+        for unit in units:
+            if unit["status"] != "en_route" or unit["incident_id"] is None:
+                continue
+            lat, lon = unit["lat"], unit["lon"]
+            tlat, tlon = unit["incident_lat"], unit["incident_lon"]
+            metres = max(((tlat - lat) * 111_320) ** 2 + ((tlon - lon) * 81_000) ** 2, 0.0) ** 0.5
+            if metres <= self.step_m:
+                lat, lon = tlat, tlon
+            else:
+                share = self.step_m / metres
+                lat, lon = lat + (tlat - lat) * share, lon + (tlon - lon) * share
+            self.http.post(f"{self.base_url}/api/v1/units/{unit['id']}/position", json={"lat": lat, "lon": lon},
+                           timeout=10)
+            moved += 1
+            if (lat, lon) == (tlat, tlon):
+                self.http.post(f"{self.base_url}/api/v1/incidents/{unit['incident_id']}/transitions",
+                               json={"action": "arrive"}, timeout=10)
+                arrived += 1
+        return {"moved": moved, "arrived": arrived}
+
+    def run(self, stop: threading.Event, interval_s: float = 2.0) -> None:
+        """Drive until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                self.tick()
+            except requests.RequestException as exc:
+                logger.warning("unit driver: %s", exc)
+            stop.wait(interval_s)

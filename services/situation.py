@@ -44,6 +44,13 @@ def counters(session: so.Session, department_id: int, incidents: list[dict[str, 
     }
 
 
+def situation_units(session: so.Session, department_id: int) -> list[dict[str, Any]]:
+    """The department's patrol units with status and position, by call sign."""
+    return [{"id": u.id, "call_sign": u.call_sign, "status": u.status, "lat": u.lat, "lon": u.lon}
+            for u in session.scalars(sa.select(Unit).where(Unit.department_id == department_id)
+                                     .order_by(Unit.call_sign))]
+
+
 def situation(session: so.Session, department_id: int) -> Situation:
     """Build the department's picture: own districts outlined, neighbours for context."""
     department = session.get(Department, department_id)
@@ -60,10 +67,7 @@ def situation(session: so.Session, department_id: int) -> Situation:
          "last_seen_at": c.last_seen_at.isoformat() if c.last_seen_at else None}
         for c in session.scalars(sa.select(Camera).where(Camera.department_id == department_id))
     ]
-    units = [
-        {"id": u.id, "call_sign": u.call_sign, "status": u.status, "lat": u.lat, "lon": u.lon}
-        for u in session.scalars(sa.select(Unit).where(Unit.department_id == department_id))
-    ]
+    units = situation_units(session, department_id)
     incidents = open_queue(session, {department_id})
     return Situation(
         department={"id": department.id, "code": department.code, "name_ru": department.name_ru,

@@ -13,12 +13,12 @@ from flask import Response, jsonify, request
 from dashboard.api import api, json_object
 from dashboard.api.incidents import MAX_ID, _detail, _incident_in_scope, _person
 from dashboard.context import db
-from dashboard.live import push_incident
+from dashboard.live import push_incident, push_unit
 from services import audit
 from services.dispatch import suggest, update_position
 from services.exchange import to_cap, to_eido
 from services.ingest import Problem
-from services.models import IncidentNote, Offence, Role, Unit, User, utcnow
+from services.models import Incident, IncidentNote, IncidentUnit, Offence, Role, Unit, User, utcnow
 from services.policy import load_rules, set_rule
 from services.scope import visible_departments
 from services.sop import set_steps, tick
@@ -69,6 +69,20 @@ def add_note(incident_id: int) -> tuple[Response, int]:
     return jsonify(_detail(user, incident)), 201
 
 
+@api.get("/units")
+def list_units() -> Response:
+    """Units of the caller's departments with their current incident, if any."""
+    user = _person()
+    rows = db().execute(
+        sa.select(Unit, IncidentUnit.incident_id, Incident.lat, Incident.lon)
+        .outerjoin(IncidentUnit, sa.and_(IncidentUnit.unit_id == Unit.id, IncidentUnit.released_at.is_(None)))
+        .outerjoin(Incident, Incident.id == IncidentUnit.incident_id)
+        .where(Unit.department_id.in_(visible_departments(db(), user))).order_by(Unit.call_sign))
+    return jsonify({"units": [{"id": u.id, "call_sign": u.call_sign, "department_id": u.department_id,
+                               "status": u.status, "lat": u.lat, "lon": u.lon, "incident_id": iid,
+                               "incident_lat": ilat, "incident_lon": ilon} for u, iid, ilat, ilon in rows]})
+
+
 @api.post("/units/<int:unit_id>/position")
 def unit_position(unit_id: int) -> Response:
     """A unit reports its position: {"lat", "lon"}."""
@@ -87,8 +101,9 @@ def unit_position(unit_id: int) -> Response:
     except ValueError as exc:
         raise Problem(422, "validation", "Bad position", str(exc)) from None
     db().commit()
-    return jsonify({"id": unit.id, "call_sign": unit.call_sign, "lat": unit.lat, "lon": unit.lon,
-                    "status": unit.status})
+    answer = {"id": unit.id, "call_sign": unit.call_sign, "lat": unit.lat, "lon": unit.lon, "status": unit.status}
+    push_unit(unit.department_id, answer)
+    return jsonify(answer)
 
 
 @api.get("/incidents/<int:incident_id>/cap")

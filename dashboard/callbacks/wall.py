@@ -19,7 +19,7 @@ from services.incidents import TransitionRefused, create_manual, open_queue, tra
 from services.dispatch import dispatch_nearest
 from services.models import Department, Incident, Unit, User
 from services.scope import visible_departments
-from services.situation import counters, situation
+from services.situation import counters, situation, situation_units
 
 logger = logging.getLogger(__name__)
 
@@ -80,16 +80,22 @@ def register(app: dash.Dash) -> None:
         Output(ids.MAP, "figure"),
         *[Output(ids.COUNTER.format(k), "children") for k in ids.COUNTERS],
         Input(ids.SOCKET, "data-incidents"),
+        Input(ids.SOCKET, "data-units"),
         State(ids.DEPARTMENT, "data"),
         prevent_initial_call=True,
     )
-    def refresh_map(_msg: Any, department_id: Any) -> tuple[Any, ...]:
+    def refresh_map(_incidents: Any, _units: Any, department_id: Any) -> tuple[Any, ...]:
         # The push only says "something changed": what is drawn is re-read within the user's scope.
         scoped = _scoped_department(department_id)
         if scoped is None:
             return (no_update,) * (1 + len(ids.COUNTERS))
         rows = open_queue(db(), {scoped})
         patch = Patch()
+        units = situation_units(db(), scoped)
+        patch["data"][ids.UNIT_TRACE]["lat"] = [u["lat"] for u in units]
+        patch["data"][ids.UNIT_TRACE]["lon"] = [u["lon"] for u in units]
+        patch["data"][ids.UNIT_TRACE]["marker"]["color"] = [ids.UNIT_COLOURS.get(u["status"], "#0a84ff") for u in units]
+        patch["data"][ids.UNIT_TRACE]["text"] = [f"{u['call_sign']} · {u['status']}" for u in units]
         for key, value in incident_points(rows).items():
             if key.startswith("marker."):
                 patch["data"][ids.INCIDENT_TRACE]["marker"][key.split(".", 1)[1]] = value
