@@ -13,7 +13,9 @@ dagfuncs.kuzetAge = function (params) {
 dagfuncs.kuzetLate = function (params) {
   if (!params.data) { return false; }
   var age = (Date.now() - Date.parse(params.data.created_at)) / 1000;
-  var targets = window.kuzetTargets || { ack: 30, dispatch: 60 };
+  var wall = document.querySelector(".wall");
+  var targets = { ack: Number((wall && wall.dataset.ackTarget) || 30),
+                  dispatch: Number((wall && wall.dataset.dispatchTarget) || 60) };
   if (params.data.status === "new") { return age > targets.ack; }
   if (params.data.status === "acknowledged") { return age > targets.dispatch; }
   return false;

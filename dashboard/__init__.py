@@ -21,6 +21,17 @@ def _settings_from(config: Mapping[str, Any] | None) -> Settings:
     return Settings.from_env(**{k: v for k, v in overrides.items() if k in known})
 
 
+def traffic_incident_types(settings: Settings) -> frozenset[str]:
+    """Traffic types that also open incidents (KUZET_TRAFFIC_INCIDENT_TYPES); unknown names stop start-up."""
+    from services.catalogue import TRAFFIC_TYPES
+
+    chosen = frozenset(t.strip() for t in settings.traffic_incident_types.split(",") if t.strip())
+    unknown = chosen - TRAFFIC_TYPES
+    if unknown:
+        raise ValueError(f"KUZET_TRAFFIC_INCIDENT_TYPES names unknown traffic types: {', '.join(sorted(unknown))}")
+    return chosen
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web app: Flask + Dash + Socket.IO on one store and one bus.
 
@@ -67,7 +78,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
-    worker = Worker(store, bus, on_change=live.make_change_sink(socketio), cooldown_s=settings.incident_cooldown_s)
+    worker = Worker(store, bus, on_change=live.make_change_sink(socketio), cooldown_s=settings.incident_cooldown_s,
+                    traffic_incident_types=traffic_incident_types(settings))
     app.extensions["kuzet"] = Kuzet(settings, store, bus, IngestService(bus, settings.max_batch), socketio, worker)
     app.teardown_appcontext(close_db)
 

@@ -208,10 +208,13 @@ def transfer_modal(neighbours: list[dict[str, str]]) -> dmc.Modal:
 
 
 def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str = "",
-           show_coverage: bool = False, neighbours: list[dict[str, str]] | None = None) -> html.Div:
+           show_coverage: bool = False, neighbours: list[dict[str, str]] | None = None,
+           targets: tuple[int, int] = (30, 60)) -> html.Div:
     """The whole wall page for one department."""
     dept = s.department
-    return html.Div(className="wall" + (" kiosk" if kiosk else ""), children=[
+    # Response targets (s) for the age colours; read by the queue's cell rules in the browser.
+    return html.Div(className="wall" + (" kiosk" if kiosk else ""),
+                    **{"data-ack-target": str(targets[0]), "data-dispatch-target": str(targets[1])}, children=[
         DashSocketIO(id=SOCKET, eventNames=["incidents", "units"], options={"query": {"department": str(dept["id"])}}),
         dcc.Store(id=DEPARTMENT, data=dept["id"]),
         dcc.Store(id=MANUAL_POINT),
@@ -244,11 +247,14 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
             ]),
             html.Section(className="wall-queue", children=[
                 html.Div(className="queue-head", children=[
-                    html.Div("Очередь · Queue", className="queue-title"),
+                    html.Div("Очередь", className="queue-title", title="Incident queue"),
                     dmc.Group(gap="sm", wrap="nowrap", children=[
-                        dmc.Button("Передать · Transfer", id=TRANSFER, color="gray", variant="outline", size="md"),
-                        dmc.Button("Наряд · Dispatch (D)", id=DISPATCH, color="blue", variant="filled", size="md"),
-                        dmc.Button("Принять · Acknowledge (A)", id=ACK, color="yellow", variant="filled", size="md"),
+                        dmc.Button("Передать", id=TRANSFER, color="gray", variant="outline", size="md",
+                                   title="Transfer to a neighbouring department"),
+                        dmc.Button("Наряд (D)", id=DISPATCH, color="blue", variant="filled", size="md",
+                                   title="Dispatch the nearest free unit"),
+                        dmc.Button("Принять (A)", id=ACK, color="yellow", variant="filled", size="md",
+                                   title="Acknowledge"),
                     ]),
                 ]),
                 html.Div(id=FEEDBACK, className="feedback", role="status"),

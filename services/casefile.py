@@ -33,7 +33,8 @@ class CaseFile:
     can_override: bool
 
 
-def case_file(session: so.Session, incident: Incident, role: str, event_limit: int = 200) -> CaseFile:
+def case_file(session: so.Session, incident: Incident, role: str, event_limit: int = 200,
+              speed_kmh: float = 40.0) -> CaseFile:
     """Gather the case file of an incident for a user of ``role``."""
     row = rows_for(session, [incident])[0]
     row.update(case_number=incident.case_number, outcome_note=incident.outcome_note)
@@ -70,5 +71,5 @@ def case_file(session: so.Session, incident: Incident, role: str, event_limit: i
                    .join(Incident, Incident.id == IncidentLink.related_id)
                    .where(IncidentLink.incident_id == incident.id))]
     return CaseFile(row, timeline, evidence, camera, steps, assigned_units(session, incident.id),
-                    suggest(session, incident), notes, related, allowed_actions(incident.status, role), OUTCOMES,
+                    suggest(session, incident, speed_kmh=speed_kmh), notes, related, allowed_actions(incident.status, role), OUTCOMES,
                     role in (Role.SUPERVISOR.value, Role.ADMIN.value))

@@ -75,7 +75,7 @@ def dispatch(session: so.Session, incident: Incident, unit_ids: list[int], actor
 def dispatch_nearest(session: so.Session, incident: Incident, actor: User,
                      expected_version: int | None = None) -> IncidentUnit:
     """The `D` key: send the nearest available unit."""
-    nearest = suggest(session, incident, limit=1)
+    nearest = suggest(session, incident, limit=1)  # nearest by distance; speed does not change the order
     if not nearest:
         raise TransitionRefused("no available unit in this department")
     return dispatch(session, incident, [nearest[0].unit_id], actor, expected_version=expected_version)[0]

@@ -28,17 +28,13 @@ ChangeSink = Callable[[int, list[dict[str, Any]]], None]
 """Receives (department_id, changed incident rows) after they are committed."""
 
 
-def _opens_incident(category: str, event_type: str) -> bool:
-    return category == Category.PUBLIC_ORDER.value or (
-        category == Category.TRAFFIC.value and event_type in TRAFFIC_INCIDENT_TYPES)
-
-
 class Worker:
     """One consumer in the workers group; idempotent on (operator, event_id)."""
 
     def __init__(self, store: Store, bus: EventBus, on_change: ChangeSink | None = None,
                  cooldown_s: int = 120, name: str | None = None, batch: int = 500, max_deliveries: int = 3,
-                 related_within_m: float = 300.0) -> None:
+                 related_within_m: float = 300.0,
+                 traffic_incident_types: frozenset[str] = TRAFFIC_INCIDENT_TYPES) -> None:
         self.store = store
         self.bus = bus
         self.on_change = on_change
@@ -47,6 +43,7 @@ class Worker:
         self.batch = batch
         self.max_deliveries = max_deliveries
         self.related_within_m = related_within_m
+        self.traffic_incident_types = traffic_incident_types
 
     def run_once(self, block_ms: int = 1000) -> int:
         """Consume and process one batch; returns how many messages were handled."""
@@ -140,7 +137,8 @@ class Worker:
                           occurred_at=occurred, received_at=datetime.fromisoformat(env["received_at"]),
                           late=env["late"], confidence=record.get("confidence"), lat=location["lat"],
                           lon=location["lon"], record=record)
-            if _opens_incident(record["category"], record["type"]):
+            if record["category"] == Category.PUBLIC_ORDER.value or (
+                    record["category"] == Category.TRAFFIC.value and record["type"] in self.traffic_incident_types):
                 incident = find_mergeable(session, camera.id, record["type"], occurred, self.cooldown)
                 if incident is None:
                     priority = decide(rules, camera.department_id, record["type"], camera.mount_kind,

@@ -12,7 +12,7 @@ from flask import Response, jsonify, request
 
 from dashboard.api import api, json_object
 from dashboard.api.incidents import MAX_ID, _detail, _incident_in_scope, _person
-from dashboard.context import db
+from dashboard.context import db, kuzet
 from dashboard.live import push_incident, push_unit
 from services import audit
 from services.dispatch import suggest, update_position
@@ -35,7 +35,8 @@ def _require(user: User, roles: tuple[str, ...]) -> None:
 def suggestions(incident_id: int) -> Response:
     """Nearest available units with distance (m) and ETA (s)."""
     incident = _incident_in_scope(_person(), incident_id)
-    return jsonify({"units": [s.__dict__ for s in suggest(db(), incident)]})
+    speed = kuzet().settings.city_speed_kmh
+    return jsonify({"units": [s.__dict__ for s in suggest(db(), incident, speed_kmh=speed)], "speed_kmh": speed})
 
 
 @api.post("/incidents/<int:incident_id>/sop/<int:step_id>")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from flask_login import current_user
 
-from dashboard.context import db
+from dashboard.context import db, kuzet
 from dashboard.live import push_incident
 from layouts import incident as ids
 from layouts.incident import body, layout
@@ -42,6 +42,10 @@ def _incident(user: User, incident_id: Any) -> Incident | None:
     return incident
 
 
+def _case(incident: Incident, user: User) -> Any:
+    return case_file(db(), incident, user.role, speed_kmh=kuzet().settings.city_speed_kmh)
+
+
 def page(incident_id: str | None = None, **_query: Any) -> html.Div:
     """The case file of one incident, if the user's scope holds it."""
     user = _user()
@@ -50,7 +54,7 @@ def page(incident_id: str | None = None, **_query: Any) -> html.Div:
     incident = _incident(user, incident_id)
     if incident is None:
         return denied(f"Происшествие №{incident_id} не найдено в вашей юрисдикции · Incident not found")
-    return layout(case_file(db(), incident, user.role), username=user.username)
+    return layout(_case(incident, user), username=user.username)
 
 
 def _act(incident_id: Any, work: Callable[[Incident, User], str]) -> Any:
@@ -66,11 +70,11 @@ def _act(incident_id: Any, work: Callable[[Incident, User], str]) -> Any:
     except (TransitionRefused, ValueError) as refused:
         db().rollback()
         incident = _incident(user, incident_id)
-        return body(case_file(db(), incident, user.role), feedback=str(refused)) if incident else no_update
+        return body(_case(incident, user), feedback=str(refused)) if incident else no_update
     push_incident(incident, before)
     if incident.department_id not in visible_departments(db(), user):
         return html.Div(message, className="feedback")
-    return body(case_file(db(), incident, user.role), feedback=message)
+    return body(_case(incident, user), feedback=message)
 
 
 def register(app: dash.Dash) -> None:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from dash import Input, Output, Patch, State, html, no_update
 from flask_login import current_user
 
-from dashboard.context import db, router
+from dashboard.context import db, kuzet, router
 from dashboard.live import push_incident
 from geodata import ATTRIBUTION
 from layouts import wall as ids
@@ -47,7 +47,8 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
                                     .where(Department.id == department_id).scalar_subquery())
         .order_by(Department.name_ru))]
     return layout(situation(db(), department_id), username=user.username, kiosk=kiosk == "1", neighbours=neighbours,
-                  attribution=f"Границы районов: {ATTRIBUTION}", show_coverage=user.role in ("chief", "admin"))
+                  attribution=f"Границы районов: {ATTRIBUTION}", show_coverage=user.role in ("chief", "admin"),
+                  targets=(kuzet().settings.response_ack_target_s, kuzet().settings.response_dispatch_target_s))
 
 
 def _scoped_department(department_id: Any) -> int | None:
