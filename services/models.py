@@ -36,7 +36,7 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.astimezone(timezone.utc)
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     DUTY_OFFICER = "duty_officer"
     SUPERVISOR = "supervisor"
     CHIEF = "chief"
@@ -44,13 +44,13 @@ class Role(str, enum.Enum):
     ADMIN = "admin"
 
 
-class Category(str, enum.Enum):
+class Category(enum.StrEnum):
     TRAFFIC = "traffic"
     PUBLIC_ORDER = "public_order"
     SYSTEM = "system"
 
 
-class IncidentStatus(str, enum.Enum):
+class IncidentStatus(enum.StrEnum):
     NEW = "new"
     ACKNOWLEDGED = "acknowledged"
     DISPATCHED = "dispatched"
@@ -71,14 +71,14 @@ OPEN_STATUSES: tuple[str, ...] = (
 )
 
 
-class UnitStatus(str, enum.Enum):
+class UnitStatus(enum.StrEnum):
     AVAILABLE = "available"
     EN_ROUTE = "en_route"
     ON_SCENE = "on_scene"
     OFF_DUTY = "off_duty"
 
 
-class CameraHealth(str, enum.Enum):
+class CameraHealth(enum.StrEnum):
     ONLINE = "online"
     STALE = "stale"
     OFFLINE = "offline"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import random
 import threading
@@ -14,6 +15,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import requests
+
+from services.operators import sign
 
 logger = logging.getLogger(__name__)
 
@@ -112,9 +115,12 @@ class Simulator:
 
     def send(self, operator: SimOperator, events: list[dict[str, Any]]) -> dict[str, int]:
         """POST one batch; returns counts by result status."""
+        body = json.dumps({"events": events}, separators=(",", ":")).encode()
+        stamp = str(int(time.time()))
+        headers = {"Authorization": f"Bearer {operator.api_key}", "Content-Type": "application/json",
+                   "X-Kuzet-Timestamp": stamp, "X-Kuzet-Signature": sign(operator.api_key, stamp, body)}
         try:
-            response = self.http.post(f"{self.base_url}/api/v1/events", json={"events": events}, timeout=10,
-                                      headers={"Authorization": f"Bearer {operator.api_key}"})
+            response = self.http.post(f"{self.base_url}/api/v1/events", data=body, timeout=10, headers=headers)
         except requests.RequestException as exc:
             logger.warning("simulator: %s could not reach Kuzet: %s", operator.name, exc)
             return {"unreachable": len(events)}

@@ -147,8 +147,9 @@ def seed_world(store: Store) -> World:
         create_user(s, "chief", PASSWORD, "chief", "almaty-city")
         create_user(s, "trainer.a", PASSWORD, "trainer", "almaty-almaly")
         create_user(s, "admin", PASSWORD, "admin", None)
-        operator = create_operator(s, "Test Operator LLP")
-        other = create_operator(s, "Other Operator LLP")
+        # Unsigned for brevity in most tests; signing has its own tests (tests/integration/test_signing.py).
+        operator = create_operator(s, "Test Operator LLP", signing_required=False)
+        other = create_operator(s, "Other Operator LLP", signing_required=False)
         key = issue_key(s, operator)
         other_key = issue_key(s, other)
         router = Router.from_session(s)

@@ -8,7 +8,7 @@ from dashboard.api import api
 from dashboard.context import db, kuzet
 from services.ingest import Problem
 from services.models import Operator
-from services.operators import authenticate_key
+from services.operators import authenticate_key, check_signature
 
 
 def current_operator() -> Operator:
@@ -16,9 +16,15 @@ def current_operator() -> Operator:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise Problem(401, "unauthorized", "API key required", "send Authorization: Bearer <operator API key>")
-    operator = authenticate_key(db(), header[7:].strip())
+    key = header[7:].strip()
+    operator = authenticate_key(db(), key)
     if operator is None:
         raise Problem(401, "unauthorized", "Unknown API key", "the API key is unknown or revoked")
+    if operator.signing_required:
+        problem = check_signature(key, request.headers.get("X-Kuzet-Timestamp"),
+                                  request.headers.get("X-Kuzet-Signature"), request.get_data(cache=True))
+        if problem is not None:
+            raise Problem(401, "bad-signature", "Request signature refused", problem)
     return operator
 
 
@@ -28,7 +34,7 @@ def post_events() -> Response:
     operator = current_operator()
     session = db()
     try:
-        results = kuzet().ingest.submit(session, operator.id, request.get_data(cache=False))
+        results = kuzet().ingest.submit(session, operator.id, request.get_data(cache=True))
     finally:
         session.commit()  # keeps the dead letters and key last-use even when the body is refused
     counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
