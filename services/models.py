@@ -171,6 +171,8 @@ class Camera(Base):
     lat: so.Mapped[float]
     lon: so.Mapped[float]
     mount_kind: so.Mapped[str] = so.mapped_column(sa.String(32), default="street")
+    heading: so.Mapped[Optional[float]]
+    field_of_view: so.Mapped[Optional[float]]
     address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     live_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     department_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("departments.id"), index=True)

@@ -1,0 +1,91 @@
+"""Camera registration by operators: position and kind in, jurisdiction resolved by the centre."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Optional
+
+import numpy as np
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.event_format import StrictFloat
+from services.models import Camera, Operator
+from services.routing import Router
+
+MountKind = Literal["road", "street", "yard", "school", "kindergarten", "transport", "prison", "other"]
+CAMERA_ID_PATTERN = r"^[^\x00-\x1f\x7f/]{1,64}$"
+
+
+class CameraV1(BaseModel):
+    """What an operator tells the centre about one camera (the jurisdiction is not among it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    lat: Annotated[StrictFloat, Field(ge=40.5, le=55.5)]
+    lon: Annotated[StrictFloat, Field(ge=46.4, le=87.4)]
+    heading: Optional[Annotated[StrictFloat, Field(ge=0, lt=360)]] = None
+    field_of_view: Optional[Annotated[StrictFloat, Field(gt=0, le=360)]] = None
+    mount_kind: MountKind = "street"
+    address: Annotated[str, Field(max_length=300, pattern=r"^[^\x00]*$")] = ""
+    live_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://\S+)?$")] = ""
+
+
+@dataclass(frozen=True)
+class Registered:
+    """One registration result."""
+
+    camera_id: str
+    status: str  # created | updated | rejected
+    department_id: int | None = None
+    district_id: int | None = None
+    outside_boundaries: bool = False
+    errors: tuple[dict[str, str], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        out: dict[str, Any] = {"camera_id": self.camera_id, "status": self.status}
+        if self.status != "rejected":
+            out.update(department_id=self.department_id, district_id=self.district_id,
+                       outside_boundaries=self.outside_boundaries)
+        if self.errors:
+            out["errors"] = list(self.errors)
+        return out
+
+
+def validate_camera(payload: Any, pointer: str = "") -> tuple[CameraV1 | None, list[dict[str, str]]]:
+    """Validate one camera description; errors carry JSON pointers."""
+    if not isinstance(payload, dict):
+        return None, [{"pointer": pointer, "detail": "must be an object"}]
+    try:
+        return CameraV1.model_validate(payload), []
+    except ValidationError as exc:
+        return None, [{"pointer": pointer + "".join(f"/{p}" for p in e["loc"]),
+                       "detail": e["msg"].removeprefix("Value error, ")} for e in exc.errors(include_url=False)]
+
+
+def register(session: so.Session, router: Router, operator: Operator,
+             items: list[tuple[str, CameraV1]]) -> list[Registered]:
+    """Create or update cameras; jurisdictions resolved in one vectorised lookup."""
+    if not items:
+        return []
+    places = router.resolve_many(np.array([c.lat for _, c in items]), np.array([c.lon for _, c in items]))
+    existing = {c.external_id: c for c in session.scalars(sa.select(Camera).where(
+        Camera.operator_id == operator.id, Camera.external_id.in_([cid for cid, _ in items])))}
+    results = []
+    for (camera_id, spec), where in zip(items, places):
+        camera = existing.get(camera_id)
+        status = "updated" if camera is not None else "created"
+        if camera is None:
+            camera = Camera(operator_id=operator.id, external_id=camera_id, lat=spec.lat, lon=spec.lon,
+                            department_id=where.department_id)
+            session.add(camera)
+            existing[camera_id] = camera
+        camera.lat, camera.lon = spec.lat, spec.lon
+        camera.heading, camera.field_of_view = spec.heading, spec.field_of_view
+        camera.mount_kind, camera.address, camera.live_url = spec.mount_kind, spec.address, spec.live_url
+        camera.department_id, camera.district_id = where.department_id, where.district_id
+        camera.outside_boundaries = where.outside_boundaries
+        results.append(Registered(camera_id, status, where.department_id, where.district_id, where.outside_boundaries))
+    session.flush()
+    return results
