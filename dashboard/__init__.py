@@ -80,9 +80,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     worker = Worker(store, bus, on_change=live.make_change_sink(socketio), cooldown_s=settings.incident_cooldown_s,
                     traffic_incident_types=traffic_incident_types(settings))
-    app.extensions["kuzet"] = Kuzet(settings, store, bus, IngestService(bus, settings.max_batch), socketio, worker)
+    from services.ratelimit import MemoryRateLimiter, RedisRateLimiter
+
+    limiter = (RedisRateLimiter(settings.redis_url, settings.rate_limit_per_s, settings.redis_prefix)
+               if settings.redis_url else MemoryRateLimiter(settings.rate_limit_per_s))
+    app.extensions["kuzet"] = Kuzet(settings, store, bus, IngestService(bus, settings.max_batch), socketio, worker,
+                                    limiter)
     app.teardown_appcontext(close_db)
 
+    from dashboard.http import GzipRequests
+
+    app.wsgi_app = GzipRequests(app.wsgi_app, settings.max_body_bytes,  # type: ignore[method-assign]
+                                settings.max_decompressed_bytes)
     auth.init_app(app)
     app.register_blueprint(api)
     app.register_blueprint(exports.bp)

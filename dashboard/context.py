@@ -12,6 +12,7 @@ from flask_socketio import SocketIO
 
 from services.bus import EventBus
 from services.ingest import IngestService
+from services.ratelimit import RateLimiter
 from services.routing import Router
 from services.settings import Settings
 from services.store import Store
@@ -28,6 +29,7 @@ class Kuzet:
     ingest: IngestService
     socketio: SocketIO
     worker: Worker
+    limiter: RateLimiter
     threads: list[tuple[threading.Thread, threading.Event]] = field(default_factory=list)
     router: Router | None = None
 

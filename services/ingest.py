@@ -33,6 +33,7 @@ class Problem(Exception):
     title: str
     detail: str
     errors: list[dict[str, str]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def type(self) -> str:

@@ -33,6 +33,8 @@ class Settings:
     lockout_minutes: int = 10
     max_body_bytes: int = 1024 * 1024
     max_batch: int = 1000
+    max_decompressed_bytes: int = 4 * 1024 * 1024
+    rate_limit_per_s: int = 50  # requests per second per operator API key
     traffic_incident_types: str = "wanted_vehicle"  # traffic types that also open incidents, comma-separated
     city_speed_kmh: int = 40  # for ETA of suggested units
     coverage_radii: str = ""  # e.g. "road=150,street=100,yard=60": camera view radius in metres per mount kind

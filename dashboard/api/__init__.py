@@ -27,7 +27,7 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
 
 @api.errorhandler(Problem)
 def _problem(problem: Problem) -> Response:
-    return problem_response(problem)
+    return problem_response(problem, problem.headers)
 
 
 @api.errorhandler(HTTPException)

@@ -9,6 +9,7 @@ from dashboard.context import db, kuzet
 from services.ingest import Problem
 from services.models import Operator
 from services.operators import authenticate_key, check_signature
+from services.ratelimit import retry_after
 
 
 def current_operator() -> Operator:
@@ -20,6 +21,11 @@ def current_operator() -> Operator:
     operator = authenticate_key(db(), key)
     if operator is None:
         raise Problem(401, "unauthorized", "Unknown API key", "the API key is unknown or revoked")
+    wait = kuzet().limiter.hit(key.split("_")[1] if key.count("_") >= 2 else key[:16])
+    if wait:
+        raise Problem(429, "rate-limited", "Too many requests",
+                      f"at most {kuzet().settings.rate_limit_per_s} requests per second per API key",
+                      headers={"Retry-After": retry_after(wait)})
     if operator.signing_required:
         problem = check_signature(key, request.headers.get("X-Kuzet-Timestamp"),
                                   request.headers.get("X-Kuzet-Signature"), request.get_data(cache=True))

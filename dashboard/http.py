@@ -1,0 +1,55 @@
+"""WSGI-level guards for the API: gzip bodies decompressed under a cap, before Flask sees them."""
+
+from __future__ import annotations
+
+import io
+import json
+import zlib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+PROBLEM_BASE = "https://kuzet.kz/problems/"
+
+
+def _problem(start_response: StartResponse, status: int, slug: str, title: str, detail: str) -> list[bytes]:
+    body = json.dumps({"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}).encode()
+    reason = {400: "Bad Request", 413: "Content Too Large", 415: "Unsupported Media Type"}[status]
+    start_response(f"{status} {reason}", [("Content-Type", "application/problem+json"),
+                                          ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class GzipRequests:
+    """Accepts `Content-Encoding: gzip` on /api/; a body that inflates past the cap is refused (413)."""
+
+    def __init__(self, app: WSGIApp, max_compressed: int, max_decompressed: int) -> None:
+        self.app = app
+        self.max_compressed = max_compressed
+        self.max_decompressed = max_decompressed
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        encoding = environ.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+        if not encoding or encoding == "identity" or not environ.get("PATH_INFO", "").startswith("/api/"):
+            return self.app(environ, start_response)
+        if encoding != "gzip":
+            return _problem(start_response, 415, "unsupported-encoding", "Unsupported Content-Encoding",
+                            "only gzip is accepted")
+        length = environ.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > self.max_compressed:
+            return _problem(start_response, 413, "payload-too-large", "Body too large",
+                            f"compressed body over {self.max_compressed} bytes")
+        compressed = environ["wsgi.input"].read(int(length))
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            data = inflater.decompress(compressed, self.max_decompressed + 1)
+        except zlib.error:
+            return _problem(start_response, 400, "malformed-body", "Body is not valid gzip", "gzip stream is corrupt")
+        if len(data) > self.max_decompressed or inflater.unconsumed_tail:
+            return _problem(start_response, 413, "payload-too-large", "Body inflates too far",
+                            f"decompressed body over {self.max_decompressed} bytes")
+        environ = {**environ, "wsgi.input": io.BytesIO(data), "CONTENT_LENGTH": str(len(data))}
+        environ.pop("HTTP_CONTENT_ENCODING", None)
+        return self.app(environ, start_response)
