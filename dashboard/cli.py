@@ -124,6 +124,20 @@ def geodata_locate(database_url: str, lat: float, lon: float) -> None:
         click.echo(line + ("\t(nearest)" if where.outside_boundaries else ""))
 
 
+@main.command("schema")
+@click.option("--out", "out_dir", default="docs", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+def schema_export(out_dir: Path) -> None:
+    """Write the JSON Schema and OpenAPI documents (docs/schema/event.json, docs/openapi.json)."""
+    import json
+
+    from services.schema import event_schema, openapi
+
+    (out_dir / "schema").mkdir(parents=True, exist_ok=True)
+    for path, document in ((out_dir / "schema" / "event.json", event_schema()), (out_dir / "openapi.json", openapi())):
+        path.write_text(json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        click.echo(f"wrote {path}")
+
+
 @main.group("audit")
 def audit_group() -> None:
     """The hash-chained audit journal."""
