@@ -8,7 +8,7 @@ import dash
 import dash_mantine_components as dmc
 from flask import Flask
 
-from dashboard.callbacks import coverage, incident, wall
+from dashboard.callbacks import admin, coverage, incident, wall
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -31,7 +31,10 @@ def init_app(server: Flask) -> dash.Dash:
     dash.register_page("coverage", path="/coverage", title="Kuzet — покрытие", layout=coverage.page)
     dash.register_page("incident", path_template="/incidents/<incident_id>", title="Kuzet — происшествие",
                        layout=incident.page)
+    dash.register_page("admin-dead-letters", path="/admin/dead-letters", title="Kuzet — отклонённые",
+                       layout=admin.page)
     wall.register(app)
+    admin.register(app)
     incident.register(app)
     coverage.register(app)
     server.extensions["dash"] = app

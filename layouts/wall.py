@@ -208,7 +208,7 @@ def transfer_modal(neighbours: list[dict[str, str]]) -> dmc.Modal:
 
 
 def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str = "",
-           show_coverage: bool = False, neighbours: list[dict[str, str]] | None = None,
+           show_coverage: bool = False, show_admin: bool = False, neighbours: list[dict[str, str]] | None = None,
            targets: tuple[int, int] = (30, 60)) -> html.Div:
     """The whole wall page for one department."""
     dept = s.department
@@ -233,6 +233,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                 html.Div(className="nav", children=[
                     html.Span(username, className="who"),
                     *([html.A("Покрытие", href="/coverage", className="nav-coverage")] if show_coverage else []),
+                    *([html.A("Отклонённые", href="/admin/dead-letters")] if show_admin else []),
                     html.A("Выход", href="/logout", className="logout"),
                 ]),
             ]),

@@ -150,14 +150,23 @@ class IngestService:
         self.max_batch = max_batch
 
     def submit(self, session: so.Session, operator_id: int, body: bytes,
-               received_at: datetime | None = None) -> list[ItemResult]:
-        """Process a POST /events body; raises Problem for a body that is bad as a whole."""
+               received_at: datetime | None = None, keep_rejects: bool = True) -> list[ItemResult]:
+        """Process a POST /events body; raises Problem for a body that is bad as a whole.
+
+        ``keep_rejects`` is off when replaying a dead letter, which already holds the payload.
+        """
         received_at = received_at or utcnow()
         try:
             items, batch = parse_body(body, self.max_batch)
         except Problem as problem:
-            self.dead_letter(session, operator_id, "events", problem.detail, body)
+            if keep_rejects:
+                self.dead_letter(session, operator_id, "events", f"{problem.title}: {problem.detail}", body)
             raise
+        return self.submit_items(session, operator_id, items, batch, received_at, keep_rejects)
+
+    def submit_items(self, session: so.Session, operator_id: int, items: list[Any], batch: bool,
+                     received_at: datetime, keep_rejects: bool = True, endpoint: str = "events") -> list[ItemResult]:
+        """Validate, check and publish already-decoded items (the JSON API and the adapters share this)."""
         results: list[ItemResult | None] = [None] * len(items)
         valid: list[tuple[int, EventV1]] = []
         for index, item in enumerate(items):
@@ -198,12 +207,12 @@ class IngestService:
 
         for result in results:
             assert result is not None
-            if result.status == "rejected":
+            if result.status == "rejected" and keep_rejects:
                 raw = json.dumps(items[result.index], ensure_ascii=False, default=str).encode()
                 detail = result.reason or ""
                 if result.errors:
                     detail += ": " + "; ".join(f"{e['pointer'] or '/'} {e['detail']}" for e in result.errors)
-                self.dead_letter(session, operator_id, "events", detail, raw)
+                self.dead_letter(session, operator_id, endpoint, detail, raw)
         return [r for r in results if r is not None]
 
     @staticmethod

@@ -281,7 +281,9 @@ class DeadLetter(Base):
     endpoint: so.Mapped[str] = so.mapped_column(sa.String(100))
     reason: so.Mapped[str] = so.mapped_column(sa.Text)
     raw: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
-    received_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    received_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    replayed_at: so.Mapped[Optional[datetime]]
+    replay_result: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
 
 class IncidentUnit(Base):

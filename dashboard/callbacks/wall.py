@@ -48,6 +48,7 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
         .order_by(Department.name_ru))]
     return layout(situation(db(), department_id), username=user.username, kiosk=kiosk == "1", neighbours=neighbours,
                   attribution=f"Границы районов: {ATTRIBUTION}", show_coverage=user.role in ("chief", "admin"),
+                  show_admin=user.role == "admin",
                   targets=(kuzet().settings.response_ack_target_s, kuzet().settings.response_dispatch_target_s))
 
 

@@ -1,0 +1,68 @@
+"""Admin pages: dead-letter review and replay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, State, html, no_update
+from flask_login import current_user
+
+from dashboard.context import db, kuzet
+from layouts import admin as ids
+from layouts.admin import layout
+from layouts.wall import denied
+from services.deadletters import raw_text, recent, replay
+from services.models import DeadLetter, Role, User
+
+
+def _admin() -> User | None:
+    user = current_user.user if current_user.is_authenticated else None
+    return user if user is not None and user.role == Role.ADMIN.value else None
+
+
+def page(**_query: Any) -> html.Div:
+    """Dead letters, newest first (admins only)."""
+    user = _admin()
+    if user is None:
+        return denied("Только для администраторов · Admins only")
+    return layout(recent(db()), username=user.username)
+
+
+def _selected(selected: list[dict[str, Any]] | None) -> DeadLetter | None:
+    row = selected[0] if selected else {}
+    letter_id = row.get("id") if isinstance(row, dict) else None
+    return db().get(DeadLetter, letter_id) if isinstance(letter_id, int) and 0 < letter_id < 2**31 else None
+
+
+def register(app: dash.Dash) -> None:
+    """Show the payload of the selected letter; replay it."""
+
+    @app.callback(Output(ids.RAW, "children"), Input(ids.DEAD_LETTERS, "selectedRows"), prevent_initial_call=True)
+    def show(selected: list[dict[str, Any]] | None) -> str:
+        if _admin() is None:
+            return "Нет доступа"
+        letter = _selected(selected)
+        return raw_text(letter) if letter else no_update
+
+    @app.callback(
+        Output(ids.FEEDBACK, "children"),
+        Output(ids.DEAD_LETTERS, "rowData"),
+        Input(ids.REPLAY, "n_clicks"),
+        State(ids.DEAD_LETTERS, "selectedRows"),
+        prevent_initial_call=True,
+    )
+    def do_replay(clicks: int | None, selected: list[dict[str, Any]] | None) -> tuple[str, Any]:
+        user = _admin()
+        if user is None or not clicks:
+            return "Нет доступа", no_update
+        letter = _selected(selected)
+        if letter is None:
+            return "Выберите строку · Select a row", no_update
+        try:
+            summary = replay(db(), kuzet().ingest, letter, user)
+            db().commit()
+        except ValueError as exc:
+            db().rollback()
+            return str(exc), no_update
+        return f"№{letter.id}: {summary}", recent(db())

@@ -1,0 +1,46 @@
+"""The dead-letter store: what was refused, kept for review, and replayed after a fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from services import audit
+from services.ingest import IngestService, Problem
+from services.models import DeadLetter, Operator, User, utcnow
+
+REPLAYABLE = ("events",)
+
+
+def recent(session: so.Session, limit: int = 500) -> list[dict[str, Any]]:
+    """Newest dead letters first, for the admin page."""
+    rows = session.execute(sa.select(DeadLetter, Operator.name).outerjoin(Operator)
+                           .order_by(DeadLetter.id.desc()).limit(limit))
+    return [{"id": d.id, "received_at": d.received_at.isoformat(), "operator": name or "—", "endpoint": d.endpoint,
+             "reason": d.reason[:300], "size": len(d.raw), "replayed_at": d.replayed_at.isoformat() if d.replayed_at
+             else None, "replay_result": d.replay_result} for d, name in rows]
+
+
+def raw_text(letter: DeadLetter, limit: int = 20_000) -> str:
+    """The kept body as text for display (binary parts shown as replacement characters)."""
+    return letter.raw[:limit].decode("utf-8", errors="replace")
+
+
+def replay(session: so.Session, ingest: IngestService, letter: DeadLetter, actor: User) -> str:
+    """Submit the kept body again as its operator; records the outcome on the letter and in the journal."""
+    if letter.endpoint not in REPLAYABLE:
+        raise ValueError(f"payloads of {letter.endpoint} are not replayable here; the operator must resend them")
+    if letter.operator_id is None:
+        raise ValueError("no operator is known for this payload (it failed authentication)")
+    try:
+        results = ingest.submit(session, letter.operator_id, letter.raw, keep_rejects=False)
+        summary = ", ".join(f"{r.status}" + (f" ({r.reason})" if r.reason else "") for r in results)
+    except Problem as problem:
+        summary = f"refused again: {problem.detail}"
+    letter.replayed_at = utcnow()
+    letter.replay_result = summary[:2000]
+    audit.record(session, actor.username, "admin.deadletter.replay", f"dead_letter:{letter.id}", result=summary[:500])
+    session.flush()
+    return summary
