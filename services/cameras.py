@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.event_format import StrictFloat
-from services.models import Camera, Operator
+from services.models import Camera, CameraAlias, Operator
 from services.routing import Router
 
 MountKind = Literal["road", "street", "yard", "school", "kindergarten", "transport", "prison", "other"]
@@ -29,6 +29,8 @@ class CameraV1(BaseModel):
     mount_kind: MountKind = "street"
     address: Annotated[str, Field(max_length=300, pattern=r"^[^\x00]*$")] = ""
     live_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://\S+)?$")] = ""
+    vendor_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]],
+                          Field(max_length=16)] = []
 
 
 @dataclass(frozen=True)
@@ -88,4 +90,27 @@ def register(session: so.Session, router: Router, operator: Operator,
         camera.outside_boundaries = where.outside_boundaries
         results.append(Registered(camera_id, status, where.department_id, where.district_id, where.outside_boundaries))
     session.flush()
+    _set_aliases(session, operator, [(existing[cid], spec.vendor_ids) for cid, spec in items])
     return results
+
+
+def _set_aliases(session: so.Session, operator: Operator, cameras: list[tuple[Camera, list[str]]]) -> None:
+    # The vendor identities given now replace the camera's old ones; an identity moves with its device.
+    ids = [c.id for c, _ in cameras]
+    session.execute(sa.delete(CameraAlias).where(CameraAlias.operator_id == operator.id,
+                                                 CameraAlias.camera_id.in_(ids)))
+    wanted = {alias: camera.id for camera, aliases in cameras for alias in aliases}
+    if wanted:
+        session.execute(sa.delete(CameraAlias).where(CameraAlias.operator_id == operator.id,
+                                                     CameraAlias.alias.in_(list(wanted))))
+        session.add_all(CameraAlias(operator_id=operator.id, alias=a, camera_id=c) for a, c in wanted.items())
+    session.flush()
+
+
+def resolve_aliases(session: so.Session, operator_id: int, names: set[str]) -> dict[str, str]:
+    """Vendor identity -> the operator's camera id, for the names that are registered aliases."""
+    if not names:
+        return {}
+    rows = session.execute(sa.select(CameraAlias.alias, Camera.external_id).join(Camera)
+                           .where(CameraAlias.operator_id == operator_id, CameraAlias.alias.in_(names)))
+    return {alias: external for alias, external in rows}

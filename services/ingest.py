@@ -13,9 +13,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from pydantic import ValidationError
 
+from services.adapters import Context
 from services.bus import EVENTS_STREAM, EventBus
 from services.event_format import EventV1
-from services.models import Camera, DeadLetter, Event, utcnow
+from services.models import Camera, DeadLetter, ReceivedEvent, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -178,20 +179,28 @@ class IngestService:
                 valid.append((index, record))
 
         cameras = self._cameras(session, operator_id, {r.camera_id for _, r in valid})
-        known_ids = self._stored_ids(session, operator_id, [r.event_id for _, r in valid])
         seen: set[str] = set()
-        envelopes: list[dict[str, Any]] = []
-        accepted: list[int] = []
+        candidates: list[tuple[int, EventV1, int]] = []
         for index, record in valid:
             camera = cameras.get(record.camera_id)
             if camera is None:
                 results[index] = ItemResult(index, "rejected", record.event_id,
                                             f"unknown camera {record.camera_id!r}: register it with PUT /api/v1/cameras/{{camera_id}} first")
                 continue
-            if record.event_id in known_ids or record.event_id in seen:
+            if record.event_id in seen:
                 results[index] = ItemResult(index, "duplicate", record.event_id)
                 continue
             seen.add(record.event_id)
+            candidates.append((index, record, camera))
+        # Reserve the ids in the caller's transaction: an id accepted once is a duplicate ever after,
+        # even before the worker has stored it; if publishing fails the reservation rolls back.
+        fresh = self._reserve(session, operator_id, [r.event_id for _, r, _ in candidates], received_at)
+        envelopes: list[dict[str, Any]] = []
+        accepted: list[int] = []
+        for index, record, camera in candidates:
+            if record.event_id not in fresh:
+                results[index] = ItemResult(index, "duplicate", record.event_id)
+                continue
             envelopes.append({
                 "operator_id": operator_id,
                 "camera_pk": camera,
@@ -215,6 +224,35 @@ class IngestService:
                 self.dead_letter(session, operator_id, endpoint, detail, raw)
         return [r for r in results if r is not None]
 
+    def submit_native(self, session: so.Session, operator_id: int, adapter: str, body: bytes,
+                      context: Context) -> dict[str, Any]:
+        """Translate a vendor payload, map vendor identities to cameras, and submit the records."""
+        from services.adapters import get
+        from services.cameras import resolve_aliases
+
+        try:
+            translation = get(adapter)(body, context)
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            # Adapters are written defensively; this keeps a new vendor quirk from ever becoming a 500.
+            logger.warning("adapter %s failed on a payload: %r", adapter, exc)
+            translation = None
+            unmapped = [f"adapter could not read the payload ({type(exc).__name__})"]
+        if translation is not None and translation.refused:
+            self.dead_letter(session, operator_id, f"ingest/{adapter}", translation.refused, body)
+            raise Problem(400, "malformed-body", f"{adapter} payload refused", translation.refused)
+        if translation is not None:
+            unmapped = translation.unmapped
+            aliases = resolve_aliases(session, operator_id, {e["camera_id"] for e in translation.events})
+            for event in translation.events:
+                event["camera_id"] = aliases.get(event["camera_id"], event["camera_id"])
+        if unmapped:
+            self.dead_letter(session, operator_id, f"ingest/{adapter}", "; ".join(unmapped), body)
+        results = self.submit_items(session, operator_id, translation.events if translation else [], True,
+                                    utcnow(), endpoint=f"ingest/{adapter}") if translation else []
+        counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
+        return {"results": [r.as_dict() for r in results], **counts,
+                "ignored": translation.ignored if translation else [], "unmapped": unmapped}
+
     @staticmethod
     def dead_letter(session: so.Session, operator_id: int | None, endpoint: str, reason: str, raw: bytes) -> None:
         """Keep a rejected payload for admin review and replay."""
@@ -233,9 +271,18 @@ class IngestService:
         return {ext: pk for ext, pk in rows}
 
     @staticmethod
-    def _stored_ids(session: so.Session, operator_id: int, event_ids: list[str]) -> set[str]:
+    def _reserve(session: so.Session, operator_id: int, event_ids: list[str], at: datetime) -> set[str]:
+        """Insert (operator, event_id) keys; returns the ids that were new (one statement per batch)."""
         if not event_ids:
             return set()
-        return set(session.scalars(
-            sa.select(Event.event_id).where(Event.operator_id == operator_id, Event.event_id.in_(event_ids))
-        ))
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:  # pragma: no cover - only the two supported backends
+            raise RuntimeError(f"unsupported database {dialect}")
+        statement = insert(ReceivedEvent).values(
+            [{"operator_id": operator_id, "event_id": e, "received_at": at} for e in event_ids]
+        ).on_conflict_do_nothing().returning(ReceivedEvent.event_id)
+        return set(session.scalars(statement))

@@ -397,3 +397,25 @@ class AuditEntry(Base):
     # Unique: two writers racing for the same predecessor cannot both append (no forks in the chain).
     prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+
+
+class CameraAlias(Base):
+    """A vendor identity (device serial or IP + channel) that names one of the operator's cameras."""
+
+    __tablename__ = "camera_aliases"
+    __table_args__ = (sa.UniqueConstraint("operator_id", "alias", name="uq_camera_alias"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    operator_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("operators.id"))
+    alias: so.Mapped[str] = so.mapped_column(sa.String(128))
+    camera_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("cameras.id"), index=True)
+
+
+class ReceivedEvent(Base):
+    """Every (operator, event_id) ever accepted: the idempotency key, reserved at ingest."""
+
+    __tablename__ = "received_events"
+
+    operator_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("operators.id"), primary_key=True)
+    event_id: so.Mapped[str] = so.mapped_column(sa.String(128), primary_key=True)
+    received_at: so.Mapped[datetime]

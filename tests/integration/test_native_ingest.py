@@ -1,0 +1,65 @@
+"""Vendors' native payloads over HTTP: translated, mapped to registered cameras, stored; the rest kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from services.models import Camera, DeadLetter, Event, Incident
+from tests.conftest import ALMALY_POINT, World
+
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "adapters"
+
+
+def _auth(world: World, content_type: str = "application/xml") -> dict[str, str]:
+    return {"Authorization": f"Bearer {world.api_key}", "Content-Type": content_type}
+
+
+def test_hikvision_alert_reaches_the_department_through_the_vendor_identity(app: Flask, client: FlaskClient,
+                                                                          world: World) -> None:
+    registered = client.put("/api/v1/cameras/ALM-GATE", json={
+        "lat": ALMALY_POINT[0], "lon": ALMALY_POINT[1], "mount_kind": "school",
+        "vendor_ids": ["44:19:b6:7a:21:0c:3", "44:19:b6:7a:21:0c:1"]}, headers=_auth(world, "application/json"))
+    assert registered.status_code == 201
+    body = (CORPUS / "hikvision-isapi" / "line_ver20_nvr.xml").read_bytes()
+    answer = client.post("/api/v1/ingest/hikvision-isapi", data=body, headers=_auth(world))
+    assert answer.status_code == 202 and answer.get_json()["accepted"] == 1, answer.get_json()
+    again = client.post("/api/v1/ingest/hikvision-isapi", data=body, headers=_auth(world)).get_json()
+    assert again["duplicate"] == 1  # the camera resent the same alert
+    beat = client.post("/api/v1/ingest/hikvision-isapi",
+                       data=(CORPUS / "hikvision-isapi" / "videoloss_idle.xml").read_bytes(), headers=_auth(world))
+    assert beat.get_json()["accepted"] == 1
+    app.extensions["kuzet"].worker.drain()
+    with app.extensions["kuzet"].store.session() as s:
+        incident = s.scalar(sa.select(Incident))
+        assert incident.department_id == world.almaly_id and incident.type == "intrusion"
+        assert incident.priority == 1  # intrusion at a school: raised by the policy
+        camera = s.scalar(sa.select(Camera).where(Camera.external_id == "ALM-GATE"))
+        assert camera.last_seen_at is not None and camera.health == "online"
+        assert s.scalar(sa.select(sa.func.count(Event.id))) == 2
+
+
+def test_unsafe_xml_is_400_and_kept(app: Flask, client: FlaskClient, world: World) -> None:
+    for sample in ("xxe.xml", "billion_laughs.xml"):
+        response = client.post("/api/v1/ingest/hikvision-isapi",
+                               data=(CORPUS / "hikvision-isapi" / sample).read_bytes(), headers=_auth(world))
+        assert response.status_code == 400 and response.mimetype == "application/problem+json"
+        assert "unsafe XML" in response.get_json()["detail"]
+    with app.extensions["kuzet"].store.session() as s:
+        assert s.scalar(sa.select(sa.func.count(DeadLetter.id)).where(DeadLetter.endpoint == "ingest/hikvision-isapi")) == 2
+
+
+def test_unmapped_parts_and_unknown_cameras_are_dead_lettered(app: Flask, client: FlaskClient, world: World) -> None:
+    junk = client.post("/api/v1/ingest/dahua?device=DH-SN1",
+                       data=(CORPUS / "dahua" / "tamper_and_junk.txt").read_bytes(), headers=_auth(world, "text/plain"))
+    body = junk.get_json()
+    assert junk.status_code == 202 and len(body["unmapped"]) == 2
+    assert body["results"][0]["status"] == "rejected" and "unknown camera 'DH-SN1:1'" in body["results"][0]["reason"]
+    with app.extensions["kuzet"].store.session() as s:
+        endpoints = s.scalars(sa.select(DeadLetter.endpoint)).all()
+    assert endpoints.count("ingest/dahua") == 2  # the unreadable lines, and the event for an unknown camera
+    assert client.post("/api/v1/ingest/milestone", data=b"x", headers=_auth(world)).status_code == 404
+    assert client.post("/api/v1/ingest/axis", data=b"x", headers=_auth(world, "application/json")).status_code == 400
