@@ -124,6 +124,23 @@ def geodata_locate(database_url: str, lat: float, lon: float) -> None:
         click.echo(line + ("\t(nearest)" if where.outside_boundaries else ""))
 
 
+@main.command("conformance")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--adapter", default=None, help="Vendor payloads: hikvision-isapi, dahua, axis, onvif, frigate.")
+@click.option("--device", default=None, help="Device id the adapter should name cameras after (dahua, onvif, frigate).")
+@click.option("--topic", default=None, help="MQTT topic of the payloads (frigate).")
+def conformance(files: tuple[Path, ...], adapter: str | None, device: str | None, topic: str | None) -> None:
+    """Check payload files offline: ACCEPTED or REJECTED <reason> per file; exit 1 if any is rejected."""
+    from services.conformance import check_file
+
+    params = {k: v for k, v in (("device", device), ("topic", topic)) if v}
+    verdicts = [check_file(path, adapter, params) for path in files]
+    for verdict in verdicts:
+        click.echo(verdict.line())
+    if not all(v.accepted for v in verdicts):
+        sys.exit(1)
+
+
 @main.command("schema")
 @click.option("--out", "out_dir", default="docs", show_default=True, type=click.Path(file_okay=False, path_type=Path))
 def schema_export(out_dir: Path) -> None:

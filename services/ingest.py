@@ -21,6 +21,7 @@ from services.models import Camera, DeadLetter, ReceivedEvent, utcnow
 logger = logging.getLogger(__name__)
 
 MAX_DEPTH = 16
+MAX_KEYS = 256  # per JSON object
 DEAD_LETTER_RAW_CAP = 64 * 1024
 PROBLEM_BASE = "https://kuzet.kz/problems/"
 
@@ -75,6 +76,7 @@ def _reject_constant(name: str) -> None:
 
 
 def _depth(value: Any, limit: int) -> int:
+    """Nesting depth (stops early past ``limit``); raises Problem for an object with too many keys."""
     stack = [(value, 1)]
     deepest = 0
     while stack:
@@ -83,6 +85,9 @@ def _depth(value: Any, limit: int) -> int:
         if depth > limit:
             return depth
         if isinstance(node, dict):
+            if len(node) > MAX_KEYS:
+                raise Problem(400, "too-many-keys", "Object with too many keys",
+                              f"a JSON object may have at most {MAX_KEYS} keys")
             stack.extend((v, depth + 1) for v in node.values())
         elif isinstance(node, list):
             stack.extend((v, depth + 1) for v in node)

@@ -1,0 +1,84 @@
+"""The conformance kit's verdicts, and arbitrary bytes and JSON thrown at every ingest endpoint."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from dashboard.cli import main
+from services.store import Store
+from tests.conftest import event, seed_world
+
+ADAPTERS = Path(__file__).resolve().parents[1] / "fixtures" / "adapters"
+
+
+def test_conformance_prints_a_verdict_per_file_and_exits_1_on_any_reject(runner: CliRunner, tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"events": [event("CAM-A"), event("CAM-B", "crowd")]}))
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**event("CAM-A"), "confidence": 2, "type": "speeding"}))
+    passed = runner.invoke(main, ["conformance", str(good)])
+    assert passed.exit_code == 0 and passed.output.strip() == f"{good}: ACCEPTED (2 events)"
+    failed = runner.invoke(main, ["conformance", str(good), str(bad)])
+    assert failed.exit_code == 1
+    assert f"{bad}: REJECTED /confidence Input should be less than or equal to 1" in failed.output
+    native = runner.invoke(main, ["conformance", str(ADAPTERS / "dahua" / "multipart_line_heartbeat.txt"),
+                                  "--adapter", "dahua", "--device", "DH-SN1"])
+    assert native.exit_code == 0 and "ACCEPTED (2 events)" in native.output
+    unsafe = runner.invoke(main, ["conformance", str(ADAPTERS / "hikvision-isapi" / "xxe.xml"), "--adapter",
+                                  "hikvision-isapi"])
+    assert unsafe.exit_code == 1 and "REJECTED unsafe XML refused" in unsafe.output
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, str]]:
+    from dashboard import create_app
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
+    store = Store(url)
+    store.upgrade()
+    world = seed_world(store)
+    store.dispose()
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "fuzz", "TESTING": True, "WORKER_THREAD": False,
+                      "RATE_LIMIT_PER_S": 1_000_000})
+    yield app, world.api_key
+    app.extensions["kuzet"].stop()
+
+
+ENDPOINTS = ["/api/v1/events", "/api/v1/cameras/FUZZ-1", "/api/v1/cameras:bulk", "/api/v1/ingest/hikvision-isapi",
+             "/api/v1/ingest/dahua", "/api/v1/ingest/axis", "/api/v1/ingest/onvif", "/api/v1/ingest/frigate",
+             "/api/v1/auth/token", "/api/v1/incidents"]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+    max_leaves=25)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(endpoint=st.sampled_from(ENDPOINTS), body=st.binary(max_size=300), gz=st.booleans())
+def test_arbitrary_bytes_never_get_a_5xx(fuzz_app: tuple[Flask, str], endpoint: str, body: bytes, gz: bool) -> None:
+    app, key = fuzz_app
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/octet-stream"}
+    if gz:
+        headers["Content-Encoding"] = "gzip"
+    method = "put" if endpoint.startswith("/api/v1/cameras/") else "post"
+    response = getattr(app.test_client(), method)(endpoint, data=body, headers=headers)
+    assert response.status_code < 500, (endpoint, body, response.get_data(as_text=True)[:200])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(endpoint=st.sampled_from(ENDPOINTS), value=json_values, as_event=st.booleans())
+def test_arbitrary_json_never_gets_a_5xx(fuzz_app: tuple[Flask, str], endpoint: str, value: object,
+                                         as_event: bool) -> None:
+    app, key = fuzz_app
+    payload = {**event("CAM-A"), "attributes": {"x": value}} if as_event else value
+    method = "put" if endpoint.startswith("/api/v1/cameras/") else "post"
+    response = getattr(app.test_client(), method)(endpoint, data=json.dumps(payload), headers={
+        "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    assert response.status_code < 500, (endpoint, payload, response.get_data(as_text=True)[:200])
