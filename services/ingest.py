@@ -230,7 +230,7 @@ class IngestService:
         return [r for r in results if r is not None]
 
     def submit_native(self, session: so.Session, operator_id: int, adapter: str, body: bytes,
-                      context: Context) -> dict[str, Any]:
+                      context: Context, keep_rejects: bool = True) -> dict[str, Any]:
         """Translate a vendor payload, map vendor identities to cameras, and submit the records."""
         from services.adapters import get
         from services.cameras import resolve_aliases
@@ -243,26 +243,29 @@ class IngestService:
             translation = None
             unmapped = [f"adapter could not read the payload ({type(exc).__name__})"]
         if translation is not None and translation.refused:
-            self.dead_letter(session, operator_id, f"ingest/{adapter}", translation.refused, body)
+            if keep_rejects:
+                self.dead_letter(session, operator_id, f"ingest/{adapter}", translation.refused, body, context.params)
             raise Problem(400, "malformed-body", f"{adapter} payload refused", translation.refused)
         if translation is not None:
             unmapped = translation.unmapped
             aliases = resolve_aliases(session, operator_id, {e["camera_id"] for e in translation.events})
             for event in translation.events:
                 event["camera_id"] = aliases.get(event["camera_id"], event["camera_id"])
-        if unmapped:
-            self.dead_letter(session, operator_id, f"ingest/{adapter}", "; ".join(unmapped), body)
+        if unmapped and keep_rejects:
+            self.dead_letter(session, operator_id, f"ingest/{adapter}", "; ".join(unmapped), body, context.params)
         results = self.submit_items(session, operator_id, translation.events if translation else [], True,
-                                    utcnow(), endpoint=f"ingest/{adapter}") if translation else []
+                                    utcnow(), keep_rejects=keep_rejects,
+                                    endpoint=f"ingest/{adapter}") if translation else []
         counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
         return {"results": [r.as_dict() for r in results], **counts,
                 "ignored": translation.ignored if translation else [], "unmapped": unmapped}
 
     @staticmethod
-    def dead_letter(session: so.Session, operator_id: int | None, endpoint: str, reason: str, raw: bytes) -> None:
+    def dead_letter(session: so.Session, operator_id: int | None, endpoint: str, reason: str, raw: bytes,
+                    params: dict[str, str] | None = None) -> None:
         """Keep a rejected payload for admin review and replay."""
         session.add(DeadLetter(operator_id=operator_id, endpoint=endpoint, reason=reason[:2000],
-                               raw=raw[:DEAD_LETTER_RAW_CAP]))
+                               raw=raw[:DEAD_LETTER_RAW_CAP], params=params or {}))
         logger.info("dead-lettered payload from operator %s: %s", operator_id, reason[:200])
 
     @staticmethod

@@ -284,6 +284,7 @@ class DeadLetter(Base):
     received_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
     replayed_at: so.Mapped[Optional[datetime]]
     replay_result: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    params: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)  # adapter context for replay
 
 
 class IncidentUnit(Base):

@@ -64,3 +64,23 @@ def test_dead_letter_page_lists_newest_first_for_admins(app: Flask, client: Flas
     assert "/confidence" in text, text[text.find("rowData"):][:600]
     assert "not valid JSON" in text
     assert text.index("/confidence") < text.index("not valid JSON")
+
+
+def test_native_payload_for_an_unregistered_device_is_replayed_through_its_adapter(
+        app: Flask, client: FlaskClient, world: World) -> None:
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "fixtures" / "adapters" / "dahua" / "motion_start.txt"
+    operator = {"Authorization": f"Bearer {world.api_key}"}
+    first = client.post("/api/v1/ingest/dahua?device=DH-NEW", data=sample.read_bytes(),
+                        headers={**operator, "Content-Type": "text/plain"}).get_json()
+    assert first["rejected"] == 1
+    with app.extensions["kuzet"].store.session() as s:
+        letter_id = s.scalar(sa.select(DeadLetter.id).where(DeadLetter.endpoint == "ingest/dahua"))
+    client.put("/api/v1/cameras/ENTRANCE", json={"lat": ALMALY_POINT[0], "lon": ALMALY_POINT[1],
+                                                 "vendor_ids": ["DH-NEW:1"]}, headers=operator)
+    login(client, "admin")
+    assert "accepted" in _replay(client, letter_id)
+    app.extensions["kuzet"].worker.drain()
+    with app.extensions["kuzet"].store.session() as s:
+        assert s.scalar(sa.select(sa.func.count(Event.id))) == 1
