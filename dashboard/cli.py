@@ -380,14 +380,18 @@ def _wait_for(url: str, timeout_s: float = 30.0) -> None:
 
 
 def _sim_operators(session: Any, keys: dict[str, str]) -> list[Any]:
-    from services.models import Camera, Operator
+    from services.models import Camera, CameraAlias, Operator
+    from services.seed import DEMO_VENDORS
     from services.simulator import SimOperator
 
     out = []
     for operator in session.scalars(sa.select(Operator).where(Operator.name.in_(keys))):
         cams = tuple(session.scalars(sa.select(Camera.external_id).where(Camera.operator_id == operator.id)))
+        identities = tuple(session.execute(sa.select(Camera.external_id, CameraAlias.alias).join(CameraAlias)
+                                           .where(CameraAlias.operator_id == operator.id)).tuples())
         if cams:
-            out.append(SimOperator(operator.name, keys[operator.name], cams))
+            out.append(SimOperator(operator.name, keys[operator.name], cams, DEMO_VENDORS.get(operator.name, "json"),
+                                   identities))
     return out
 
 

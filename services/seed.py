@@ -57,6 +57,8 @@ DEMO_USERS = (
 )
 
 DEMO_OPERATORS = ("AlmaVision LLP", "Qala Kamera JSC", "Tengri Secure LLP")
+# How each demo operator's equipment talks: v1 JSON, Hikvision ISAPI alerts, or a Frigate NVR over MQTT.
+DEMO_VENDORS = {"AlmaVision LLP": "json", "Qala Kamera JSC": "hikvision-isapi", "Tengri Secure LLP": "frigate"}
 # Well-known Almaty streets for demo addresses; demo cameras are placed at random, so a street
 # name here says nothing about where the camera really is.
 DEMO_STREETS = ("пр. Абая", "пр. Достык", "ул. Толе би", "пр. Райымбека", "ул. Жибек Жолы", "ул. Фурманова",
@@ -151,13 +153,31 @@ def seed_demo(session: so.Session, cameras_per_district: int = 40, units_per_dis
                                    live_url=f"http://127.0.0.1:8889/{district.name.lower()}-{n:03d}/index.m3u8",
                                    department_id=where.department_id, district_id=where.district_id,
                                    outside_boundaries=where.outside_boundaries))
+            session.flush()
             prefix = ALMATY_DEPARTMENTS[district.name][2]
             for u, (lat, lon) in enumerate(_points_inside(geometry, units_per_district, rng), start=1):
                 session.add(Unit(call_sign=f"{prefix}-{u:02d}", department_id=district.department_id,
                                  crew_size=2, lat=lat, lon=lon))
+        session.flush()
+        _demo_vendor_identities(session, operators)
         seed_history(session, rng)
     session.flush()
     return keys
+
+
+def _demo_vendor_identities(session: so.Session, operators: list[Operator]) -> None:
+    """Device names for the demo cameras of operators whose equipment speaks a vendor protocol."""
+    from services.models import CameraAlias
+
+    for operator in operators:
+        vendor = DEMO_VENDORS.get(operator.name, "json")
+        if vendor == "json":
+            continue
+        for n, camera in enumerate(session.scalars(sa.select(Camera).where(Camera.operator_id == operator.id)
+                                                   .order_by(Camera.id))):
+            alias = (f"44:19:b6:{n // 256:02x}:{n % 256:02x}:00:1" if vendor == "hikvision-isapi"
+                     else f"tengri-nvr:{camera.external_id.lower()}")
+            session.add(CameraAlias(operator_id=operator.id, alias=alias, camera_id=camera.id))
 
 
 def seed_history(session: so.Session, rng: random.Random, days: int = 30) -> int:

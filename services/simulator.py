@@ -35,6 +35,36 @@ class SimOperator:
     name: str
     api_key: str
     cameras: tuple[str, ...]
+    vendor: str = "json"  # json | hikvision-isapi | frigate
+    identities: tuple[tuple[str, str], ...] = ()  # camera id -> the device's own name for it
+
+
+# v1 type -> the vendor's own event name, for the types each vendor detects.
+HIKVISION_TYPES = {"fight": "fighting", "crowd": "peoplegathering", "loitering": "loitering",
+                   "intrusion": "fielddetection", "abandoned_object": "unattendedbaggage", "fall": "falldown",
+                   "fire_smoke": "smokedetection"}
+FRIGATE_LABELS = {"intrusion": "person", "weapon": "knife", "fire_smoke": "fire"}
+
+
+def hikvision_alert(identity: str, event_type: str, when: datetime, count: int) -> bytes:
+    """An EventNotificationAlert as a Hikvision camera posts it."""
+    mac, channel = identity.rsplit(":", 1)
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<EventNotificationAlert version="2.0" '
+            f'xmlns="http://www.hikvision.com/ver20/XMLSchema"><ipAddress>127.0.0.1</ipAddress>'
+            f"<macAddress>{mac}</macAddress><channelID>{channel}</channelID>"
+            f"<dateTime>{when.astimezone(timezone.utc).isoformat(timespec='seconds')}</dateTime>"
+            f"<activePostCount>{count}</activePostCount><eventType>{event_type}</eventType>"
+            f"<eventState>active</eventState><eventDescription>{event_type} alarm</eventDescription>"
+            f"</EventNotificationAlert>").encode()
+
+
+def frigate_event(identity: str, label: str, when: datetime, score: float) -> bytes:
+    """A frigate/events `new` message as an MQTT bridge forwards it."""
+    camera = identity.split(":", 1)[1]
+    object_id = f"{when.timestamp():.6f}-{uuid.uuid4().hex[:6]}"
+    after = {"id": object_id, "camera": camera, "label": label, "top_score": score, "score": score,
+             "start_time": when.timestamp(), "end_time": None, "current_zones": ["zone_1"], "has_snapshot": True}
+    return json.dumps({"type": "new", "before": after, "after": after}).encode()
 
 
 def _weighted(rng: random.Random, mix: tuple[tuple[str, int], ...]) -> str:
@@ -113,21 +143,56 @@ class Simulator:
                     counts[status] = counts.get(status, 0) + count
         return counts
 
-    def send(self, operator: SimOperator, events: list[dict[str, Any]]) -> dict[str, int]:
-        """POST one batch; returns counts by result status."""
-        body = json.dumps({"events": events}, separators=(",", ":")).encode()
+    def _native(self, operator: SimOperator, event: dict[str, Any]) -> tuple[str, bytes, str] | None:
+        """The event in the operator's vendor format, if that vendor reports this type; else None."""
+        identity = dict(operator.identities).get(event["camera_id"])
+        when = datetime.fromisoformat(event["occurred_at"])
+        if identity is None or event["category"] != "public_order":
+            return None
+        if operator.vendor == "hikvision-isapi" and event["type"] in HIKVISION_TYPES:
+            return ("hikvision-isapi", hikvision_alert(identity, HIKVISION_TYPES[event["type"]], when,
+                                                       self.rng.randrange(1, 5)), "application/xml")
+        if operator.vendor == "frigate" and event["type"] in FRIGATE_LABELS:
+            device = identity.split(":", 1)[0]
+            return (f"frigate?topic=frigate/events&device={device}",
+                    frigate_event(identity, FRIGATE_LABELS[event["type"]], when, event.get("confidence", 0.8)),
+                    "application/json")
+        return None
+
+    def _post(self, operator: SimOperator, path: str, body: bytes, content_type: str) -> requests.Response:
         stamp = str(int(time.time()))
-        headers = {"Authorization": f"Bearer {operator.api_key}", "Content-Type": "application/json",
+        headers = {"Authorization": f"Bearer {operator.api_key}", "Content-Type": content_type,
                    "X-Kuzet-Timestamp": stamp, "X-Kuzet-Signature": sign(operator.api_key, stamp, body)}
+        return self.http.post(f"{self.base_url}/api/v1/{path}", data=body, timeout=10, headers=headers)
+
+    def send(self, operator: SimOperator, events: list[dict[str, Any]]) -> dict[str, int]:
+        """Send one tick's events: natively where the operator's vendor reports the type, else as a v1 batch."""
+        counts: dict[str, int] = {}
+        plain = []
+        for event in events:
+            native = self._native(operator, event)
+            if native is None:
+                plain.append(event)
+                continue
+            path, body, content_type = native
+            try:
+                answer = self._post(operator, f"ingest/{path}", body, content_type)
+            except requests.RequestException as exc:
+                logger.warning("simulator: %s could not reach Kuzet: %s", operator.name, exc)
+                continue
+            for item in answer.json().get("results", []) if answer.status_code == 202 else []:
+                counts[item["status"]] = counts.get(item["status"], 0) + 1
+        if not plain:
+            return counts
+        body = json.dumps({"events": plain}, separators=(",", ":")).encode()
         try:
-            response = self.http.post(f"{self.base_url}/api/v1/events", data=body, timeout=10, headers=headers)
+            response = self._post(operator, "events", body, "application/json")
         except requests.RequestException as exc:
             logger.warning("simulator: %s could not reach Kuzet: %s", operator.name, exc)
             return {"unreachable": len(events)}
         if response.status_code != 202:
             logger.warning("simulator: %s got %s: %s", operator.name, response.status_code, response.text[:200])
-            return {f"http_{response.status_code}": len(events)}
-        counts: dict[str, int] = {}
+            return {f"http_{response.status_code}": len(plain)}
         for item in response.json()["results"]:
             counts[item["status"]] = counts.get(item["status"], 0) + 1
         return counts
