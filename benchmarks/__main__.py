@@ -1,7 +1,7 @@
 """Run the benchmarks: jurisdiction lookup and the ingest pipeline, each against a raw baseline.
 
-Environment: KUZET_BENCH_DATABASE_URL (default: a temporary SQLite file), KUZET_BENCH_REDIS_URL
-(default: none, in-process bus), KUZET_BENCH_SECONDS (default 10). Only 127.0.0.1 is used.
+Environment: KUZET_BENCH_POSTGRES_URL (admin URL; a fresh database is created and dropped), KUZET_BENCH_REDIS_URL
+(a fresh key prefix, deleted after), KUZET_BENCH_SECONDS (in-process, 10), KUZET_BENCH_HTTP_SECONDS (60). Only 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -60,15 +60,15 @@ def _raw_xadd_per_s(redis_url: str | None) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def bench_ingest(seconds: float) -> None:
+def bench_ingest(seconds: float) -> None:  # noqa: C901 - one scenario, read top to bottom
     """HTTP batch API -> validated -> bus -> stored by the worker, sustained for ``seconds``."""
     from dashboard import create_app
     from services.store import Store
     from tests.conftest import event, seed_world
 
     tmp = tempfile.mkdtemp(prefix="kuzet-bench-")
-    db_url = os.environ.get("KUZET_BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"
-    redis_url = os.environ.get("KUZET_BENCH_REDIS_URL") or None
+    db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"  # in-process figure: embedded default only
+    redis_url = None
     store = Store(db_url)
     store.upgrade()
     world = seed_world(store)
@@ -116,7 +116,20 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     bench_jurisdiction()
-    bench_ingest(float(os.environ.get("KUZET_BENCH_SECONDS", "10")))
+    seconds = float(os.environ.get("KUZET_BENCH_SECONDS", "10"))
+    bench_ingest(seconds)
+    admin_url = os.environ.get("KUZET_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    redis_url = os.environ.get("KUZET_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        from benchmarks.http_ingest import bench_http
+
+        line = bench_http(admin_url, redis_url, float(os.environ.get("KUZET_BENCH_HTTP_SECONDS", "60")))
+    except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
+        print(f"http_ingest=skipped reason={type(exc).__name__}: {exc}")
+        return 0
+    raw = _raw_xadd_per_s(redis_url)
+    stored = float(line.split("http_ingest_stored_per_s=")[1].split()[0])
+    print(line + (f" raw_xadd_per_s={raw:.0f} ratio={stored / raw:.2f}" if raw else ""))
     return 0
 
 

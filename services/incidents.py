@@ -12,9 +12,8 @@ import sqlalchemy.orm as so
 from services.catalogue import TYPE_LABELS_RU
 from services.geo import degrees_around, distance_m
 from services import audit
-from services.models import (OPEN_STATUSES, Camera, Department, Event, Incident, IncidentHistory, IncidentLink,
-                             IncidentStatus as S, IncidentUnit, Offence, Operator, Role, Unit, UnitStatus, User,
-                             utcnow)
+from services.models import (OPEN_STATUSES, Camera, Department, Incident, IncidentHistory, IncidentLink,
+                             IncidentStatus as S, IncidentUnit, Operator, Role, Unit, UnitStatus, User, utcnow)
 
 if TYPE_CHECKING:
     from services.routing import Router
@@ -226,13 +225,13 @@ def link_related(session: so.Session, incident: Incident, within_m: float, windo
     return links
 
 
-def offence_of(event: Event, record: dict[str, Any], camera: Camera) -> Offence:
-    """The offence-register entry for a stored traffic event."""
-    return Offence(event_id=event.id, operator_id=event.operator_id, camera_id=camera.id,
-                   department_id=camera.department_id, type=record["type"], plate=record["plate"]["number"],
-                   plate_country=record["plate"]["country"], speed_kmh=record.get("speed_kmh"),
-                   limit_kmh=record.get("limit_kmh"), occurred_at=event.occurred_at,
-                   evidence={"media": record.get("media", [])})
+def offence_row(event_pk: int, record: dict[str, Any], camera: Camera) -> dict[str, Any]:
+    """The offence-register row for a stored traffic event (for a bulk insert)."""
+    return {"event_id": event_pk, "operator_id": camera.operator_id, "camera_id": camera.id,
+            "department_id": camera.department_id, "type": record["type"], "plate": record["plate"]["number"],
+            "plate_country": record["plate"]["country"], "speed_kmh": record.get("speed_kmh"),
+            "limit_kmh": record.get("limit_kmh"), "occurred_at": datetime.fromisoformat(record["occurred_at"]),
+            "evidence": {"media": record.get("media", [])}}
 
 
 def queue_row(incident: Incident, camera_label: str = "", operator_name: str = "") -> dict[str, Any]:

@@ -18,8 +18,8 @@ import sqlalchemy.orm as so
 from services.bus import EVENTS_STREAM, WORKER_GROUP, EventBus, Message
 from services.catalogue import TRAFFIC_INCIDENT_TYPES
 from services.policy import decide, load_rules
-from services.incidents import find_mergeable, link_related, offence_of, open_incident, rows_for
-from services.models import Camera, CameraHealth, Category, DeadLetter, Event, Incident, utcnow
+from services.incidents import find_mergeable, link_related, offence_row, open_incident, rows_for
+from services.models import Camera, CameraHealth, Category, DeadLetter, Event, Incident, Offence, utcnow
 from services.store import Store
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,9 @@ class Worker:
             sa.select(Camera).where(Camera.id.in_({e["camera_pk"] for e in envelopes})))}
         changed: dict[int, tuple[int, Incident]] = {}
         rules = load_rules(session)
-        offences: list[tuple[Event, dict[str, Any], Camera]] = []
+        offences: dict[tuple[str, int], tuple[dict[str, Any], Camera]] = {}
+        rows: list[dict[str, Any]] = []
+        now = utcnow()
         for env in envelopes:
             record = env["record"]
             key = (env["operator_id"], record["event_id"])
@@ -132,11 +134,12 @@ class Worker:
             if camera.last_seen_at is None or occurred > camera.last_seen_at:
                 camera.last_seen_at = occurred
                 camera.health = CameraHealth.ONLINE.value
-            event = Event(operator_id=env["operator_id"], event_id=record["event_id"], camera_id=camera.id,
-                          department_id=camera.department_id, category=record["category"], type=record["type"],
-                          occurred_at=occurred, received_at=datetime.fromisoformat(env["received_at"]),
-                          late=env["late"], confidence=record.get("confidence"), lat=location["lat"],
-                          lon=location["lon"], record=record)
+            row = {"operator_id": env["operator_id"], "event_id": record["event_id"], "camera_id": camera.id,
+                   "department_id": camera.department_id, "incident_id": None, "category": record["category"],
+                   "type": record["type"], "occurred_at": occurred,
+                   "received_at": datetime.fromisoformat(env["received_at"]), "stored_at": now,
+                   "late": env["late"], "confidence": record.get("confidence"), "lat": location["lat"],
+                   "lon": location["lon"], "record": record}
             if record["category"] == Category.PUBLIC_ORDER.value or (
                     record["category"] == Category.TRAFFIC.value and record["type"] in self.traffic_incident_types):
                 incident = find_mergeable(session, camera.id, record["type"], occurred, self.cooldown)
@@ -151,14 +154,19 @@ class Worker:
                     incident.last_seen_at = max(incident.last_seen_at, occurred)
                     incident.first_seen_at = min(incident.first_seen_at, occurred)
                     incident.updated_at = utcnow()
-                event.incident_id = incident.id
+                row["incident_id"] = incident.id
                 changed[incident.id] = (incident.department_id, incident)
-            session.add(event)
+            rows.append(row)
             if record["category"] == Category.TRAFFIC.value and "plate" in record:
-                offences.append((event, record, camera))
-        if offences:
-            session.flush()  # event ids for the register
-            session.add_all(offence_of(e, r, c) for e, r, c in offences)
+                offences[record["event_id"], env["operator_id"]] = (record, camera)
+        if rows:
+            session.flush()  # incidents and camera last-seen before the bulk insert
+            # One multi-row INSERT ... RETURNING for the batch: the ORM's per-object work costs 4x more.
+            stored = session.execute(sa.insert(Event).returning(Event.id, Event.event_id, Event.operator_id), rows)
+            register = [offence_row(event_pk, *offences[event_id, operator_id])
+                        for event_pk, event_id, operator_id in stored if (event_id, operator_id) in offences]
+            if register:
+                session.execute(sa.insert(Offence), register)
         return changed
 
     @staticmethod

@@ -1,0 +1,118 @@
+"""Ingest end to end over real HTTP: `kuzet serve` + `kuzet worker` on PostgreSQL and Redis, several
+signing client processes, a sustained window; printed beside redis-benchmark's raw XADD rate."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+REPO = Path(__file__).resolve().parent.parent
+KUZET = [sys.executable, "-m", "dashboard.cli"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _client(url: str, key: str, seconds: float, counter: "multiprocessing.Value") -> None:
+    from services.operators import sign
+    from tests.conftest import event
+
+    http = requests.Session()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        body = json.dumps({"events": [event("CAM-A", "speeding", category="traffic", speed_kmh=92.0, limit_kmh=60.0,
+                                            plate={"number": "123ABC02", "country": "KZ"}) for _ in range(1000)]},
+                          separators=(",", ":")).encode()
+        stamp = str(int(time.time()))
+        answer = http.post(f"{url}/api/v1/events", data=body, timeout=30, headers={
+            "Authorization": f"Bearer {key}", "Content-Type": "application/json", "X-Kuzet-Timestamp": stamp,
+            "X-Kuzet-Signature": sign(key, stamp, body)})
+        if answer.status_code == 202:
+            with counter.get_lock():
+                counter.value += answer.json()["accepted"]
+
+
+def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3) -> str:
+    """Run the pipeline for ``seconds`` and return the figures line."""
+    from services.store import Store
+    from tests.conftest import seed_world
+
+    name = f"kuzet_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    db_url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    prefix = f"kuzet-bench-{uuid.uuid4().hex[:6]}"
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        store = Store(db_url)
+        store.upgrade()
+        world = seed_world(store)
+        with store.session() as s:
+            s.execute(sa.text("UPDATE operators SET signing_required = true"))
+        port = _free_port()
+        env = {**os.environ, "KUZET_DATABASE_URL": db_url, "KUZET_REDIS_URL": redis_url, "KUZET_REDIS_PREFIX": prefix,
+               "KUZET_SECRET_KEY": "bench", "KUZET_RATE_LIMIT_PER_S": "100000", "PYTHONPATH": str(REPO)}
+        procs.append(subprocess.Popen(KUZET + ["serve", "--port", str(port)], env=env, cwd=REPO,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(subprocess.Popen(KUZET + ["worker", "--name", "bench-1"], env=env, cwd=REPO,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                if requests.get(f"{url}/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        counter = multiprocessing.Value("q", 0)
+        started = time.monotonic()
+        workers = [multiprocessing.Process(target=_client, args=(url, world.api_key, seconds, counter))
+                   for _ in range(clients)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        http_elapsed = time.monotonic() - started
+        accepted = counter.value
+
+        def stored() -> int:
+            with store.session() as s:
+                return s.scalar(sa.select(sa.func.count()).select_from(sa.text("events"))) or 0
+
+        while stored() < accepted and time.monotonic() - started < seconds * 4 + 60:
+            time.sleep(0.5)
+        total = time.monotonic() - started
+        count = stored()
+        store.dispose()
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGINT)
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        import redis
+
+        client = redis.Redis.from_url(redis_url)
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return (f"http_ingest_accepted_per_s={accepted / http_elapsed:.0f} http_ingest_stored_per_s={count / total:.0f} "
+            f"clients={clients} seconds={seconds:.0f}")
