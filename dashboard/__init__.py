@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask
 
+from services.health import LastSeenStore, Thresholds
 from services.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,21 @@ def traffic_incident_types(settings: Settings) -> frozenset[str]:
     if unknown:
         raise ValueError(f"KUZET_TRAFFIC_INCIDENT_TYPES names unknown traffic types: {', '.join(sorted(unknown))}")
     return chosen
+
+
+def make_last_seen(settings: Settings) -> LastSeenStore:
+    """Redis hash when Redis is configured (shared by processes), memory otherwise."""
+    from services.health import MemoryLastSeen, RedisLastSeen
+
+    return RedisLastSeen(settings.redis_url, settings.redis_prefix) if settings.redis_url else MemoryLastSeen()
+
+
+def thresholds(settings: Settings) -> Thresholds:
+    """Health thresholds from settings (KUZET_HEARTBEAT_INTERVAL_S, KUZET_OFFLINE_AFTER_S, ...)."""
+    from services.health import Thresholds
+
+    return Thresholds(settings.heartbeat_interval_s, settings.offline_after_s, settings.recover_after_s,
+                      settings.outage_cameras)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -78,14 +94,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
+    last_seen = make_last_seen(settings)
     worker = Worker(store, bus, on_change=live.make_change_sink(socketio), cooldown_s=settings.incident_cooldown_s,
-                    traffic_incident_types=traffic_incident_types(settings))
+                    traffic_incident_types=traffic_incident_types(settings), last_seen=last_seen,
+                    thresholds=thresholds(settings))
     from services.ratelimit import MemoryRateLimiter, RedisRateLimiter
 
     limiter = (RedisRateLimiter(settings.redis_url, settings.rate_limit_per_s, settings.redis_prefix)
                if settings.redis_url else MemoryRateLimiter(settings.rate_limit_per_s))
-    app.extensions["kuzet"] = Kuzet(settings, store, bus, IngestService(bus, settings.max_batch), socketio, worker,
-                                    limiter)
+    app.extensions["kuzet"] = Kuzet(settings, store, bus, IngestService(bus, settings.max_batch, last_seen), socketio,
+                                    worker, limiter, last_seen)
     app.teardown_appcontext(close_db)
 
     from dashboard.http import GzipRequests

@@ -12,6 +12,7 @@ from flask_socketio import SocketIO
 
 from services.bus import EventBus
 from services.ingest import IngestService
+from services.health import LastSeenStore
 from services.ratelimit import RateLimiter
 from services.routing import Router
 from services.settings import Settings
@@ -30,6 +31,7 @@ class Kuzet:
     socketio: SocketIO
     worker: Worker
     limiter: RateLimiter
+    last_seen: LastSeenStore
     threads: list[tuple[threading.Thread, threading.Event]] = field(default_factory=list)
     router: Router | None = None
 

@@ -14,6 +14,7 @@ import sqlalchemy.orm as so
 from pydantic import ValidationError
 
 from services.adapters import Context
+from services.health import LastSeenStore
 from services.bus import EVENTS_STREAM, EventBus
 from services.event_format import EventV1
 from services.models import Camera, DeadLetter, ReceivedEvent, utcnow
@@ -151,9 +152,10 @@ def validate_item(item: Any, pointer_prefix: str) -> tuple[EventV1 | None, list[
 class IngestService:
     """Turns an operator's submission into bus messages and per-item answers."""
 
-    def __init__(self, bus: EventBus, max_batch: int = 1000) -> None:
+    def __init__(self, bus: EventBus, max_batch: int = 1000, last_seen: LastSeenStore | None = None) -> None:
         self.bus = bus
         self.max_batch = max_batch
+        self.last_seen = last_seen
 
     def submit(self, session: so.Session, operator_id: int, body: bytes,
                received_at: datetime | None = None, keep_rejects: bool = True) -> list[ItemResult]:
@@ -185,6 +187,7 @@ class IngestService:
 
         cameras = self._cameras(session, operator_id, {r.camera_id for _, r in valid})
         seen: set[str] = set()
+        beats: dict[int, datetime] = {}
         candidates: list[tuple[int, EventV1, int]] = []
         for index, record in valid:
             camera = cameras.get(record.camera_id)
@@ -196,9 +199,16 @@ class IngestService:
                 results[index] = ItemResult(index, "duplicate", record.event_id)
                 continue
             seen.add(record.event_id)
+            if record.type == "heartbeat" and self.last_seen is not None:
+                # Keep-alives never ride the event stream: they only refresh the camera's last-seen time.
+                beats[camera] = max(beats.get(camera, record.occurred_at), record.occurred_at)
+                results[index] = ItemResult(index, "accepted", record.event_id)
+                continue
             candidates.append((index, record, camera))
         # Reserve the ids in the caller's transaction: an id accepted once is a duplicate ever after,
         # even before the worker has stored it; if publishing fails the reservation rolls back.
+        if beats and self.last_seen is not None:
+            self.last_seen.touch(beats)
         fresh = self._reserve(session, operator_id, [r.event_id for _, r, _ in candidates], received_at)
         envelopes: list[dict[str, Any]] = []
         accepted: list[int] = []

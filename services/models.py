@@ -141,6 +141,8 @@ class Operator(Base):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
     signing_required: so.Mapped[bool] = so.mapped_column(default=False)
+    heartbeat_interval_s: so.Mapped[Optional[int]]
+    offline_after_s: so.Mapped[Optional[int]]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     keys: so.Mapped[list["ApiKey"]] = so.relationship(back_populates="operator")
@@ -178,8 +180,11 @@ class Camera(Base):
     department_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("departments.id"), index=True)
     district_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("districts.id"))
     outside_boundaries: so.Mapped[bool] = so.mapped_column(default=False)
-    health: so.Mapped[str] = so.mapped_column(sa.String(16), default=CameraHealth.UNKNOWN.value)
-    last_seen_at: so.Mapped[Optional[datetime]]
+    health: so.Mapped[str] = so.mapped_column(sa.String(16), default=CameraHealth.UNKNOWN.value, index=True)
+    health_since: so.Mapped[Optional[datetime]]
+    back_since: so.Mapped[Optional[datetime]]  # first sign of life after an outage (debounce)
+    expected_interval_s: so.Mapped[Optional[int]]  # overrides the operator's, then the global one
+    last_seen_at: so.Mapped[Optional[datetime]] = so.mapped_column(index=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     operator: so.Mapped[Operator] = so.relationship()
@@ -420,3 +425,17 @@ class ReceivedEvent(Base):
     operator_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("operators.id"), primary_key=True)
     event_id: so.Mapped[str] = so.mapped_column(sa.String(128), primary_key=True)
     received_at: so.Mapped[datetime]
+
+
+class CameraHealthChange(Base):
+    """One health transition of a camera; uptime is computed from these, not sampled."""
+
+    __tablename__ = "camera_health_changes"
+    __table_args__ = (sa.Index("ix_camera_health_changes_camera_at", "camera_id", "at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    camera_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("cameras.id"))
+    from_state: so.Mapped[str] = so.mapped_column(sa.String(16))
+    to_state: so.Mapped[str] = so.mapped_column(sa.String(16))
+    reason: so.Mapped[str] = so.mapped_column(sa.String(64))
+    at: so.Mapped[datetime]

@@ -37,6 +37,10 @@ class Settings:
     rate_limit_per_s: int = 50  # requests per second per operator API key
     traffic_incident_types: str = "wanted_vehicle"  # traffic types that also open incidents, comma-separated
     city_speed_kmh: int = 40  # for ETA of suggested units
+    heartbeat_interval_s: int = 30  # expected keep-alive interval; stale after two missed
+    offline_after_s: int = 90  # offline after this long without a heartbeat or event
+    recover_after_s: int = 30  # back this long before an outage closes (debounce)
+    outage_cameras: int = 10  # this many of one operator's cameras dropping together: one outage incident
     coverage_radii: str = ""  # e.g. "road=150,street=100,yard=60": camera view radius in metres per mount kind
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -6,6 +6,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ import sqlalchemy.orm as so
 from services.bus import EVENTS_STREAM, WORKER_GROUP, EventBus, Message
 from services.catalogue import TRAFFIC_INCIDENT_TYPES
 from services.policy import decide, load_rules
+from services.health import Change, LastSeenStore, Thresholds, camera_signal, flush, sweep
 from services.incidents import find_mergeable, link_related, offence_row, open_incident, rows_for
 from services.models import Camera, CameraHealth, Category, DeadLetter, Event, Incident, Offence, utcnow
 from services.store import Store
@@ -34,7 +36,9 @@ class Worker:
     def __init__(self, store: Store, bus: EventBus, on_change: ChangeSink | None = None,
                  cooldown_s: int = 120, name: str | None = None, batch: int = 500, max_deliveries: int = 3,
                  related_within_m: float = 300.0,
-                 traffic_incident_types: frozenset[str] = TRAFFIC_INCIDENT_TYPES) -> None:
+                 traffic_incident_types: frozenset[str] = TRAFFIC_INCIDENT_TYPES,
+                 last_seen: LastSeenStore | None = None, thresholds: Thresholds = Thresholds(),
+                 sweep_every_s: float = 5.0) -> None:
         self.store = store
         self.bus = bus
         self.on_change = on_change
@@ -44,6 +48,9 @@ class Worker:
         self.max_deliveries = max_deliveries
         self.related_within_m = related_within_m
         self.traffic_incident_types = traffic_incident_types
+        self.last_seen = last_seen
+        self.thresholds = thresholds
+        self.sweep_every_s = sweep_every_s
 
     def run_once(self, block_ms: int = 1000) -> int:
         """Consume and process one batch; returns how many messages were handled."""
@@ -94,12 +101,29 @@ class Worker:
             total += handled
         return total
 
+    def sweep_once(self, now: datetime | None = None) -> list[Change]:
+        """Flush signs of life, evaluate camera health, publish the health incidents that changed."""
+        if self.last_seen is None:
+            return []
+        with self.store.session() as session:
+            flush(session, self.last_seen)
+            result = sweep(session, now, self.thresholds)
+            changed = {i.id: (i.department_id, i) for i in result.incidents}
+        self._publish(changed)
+        if result.changes:
+            logger.info("health sweep: %d cameras changed state", len(result.changes))
+        return result.changes
+
     def run_forever(self, stop: threading.Event) -> None:
         """Loop until ``stop`` is set; errors are logged and the batch retried later."""
         logger.info("worker %s started", self.name)
+        next_sweep = 0.0
         while not stop.is_set():
             try:
                 self.run_once(block_ms=500)
+                if time.monotonic() >= next_sweep:
+                    self.sweep_once()
+                    next_sweep = time.monotonic() + self.sweep_every_s
             except Exception:
                 logger.exception("worker %s failed a batch; its messages stay pending for reclaim", self.name)
                 stop.wait(1.0)
@@ -131,9 +155,18 @@ class Worker:
                 continue
             occurred = datetime.fromisoformat(record["occurred_at"])
             location = record.get("location") or {"lat": camera.lat, "lon": camera.lon}
+            # Any event is a sign of life; whether the camera counts as back is the sweeper's call (debounce).
             if camera.last_seen_at is None or occurred > camera.last_seen_at:
                 camera.last_seen_at = occurred
-                camera.health = CameraHealth.ONLINE.value
+            if camera.health in (CameraHealth.OFFLINE.value, CameraHealth.STALE.value) and camera.back_since is None \
+                    and record["type"] not in ("video_loss", "tamper"):
+                camera.back_since = occurred
+            if record["category"] == Category.SYSTEM.value:
+                if record["type"] in ("video_loss", "tamper", "storage_failure"):
+                    incident = camera_signal(session, camera, record["type"], occurred)
+                    changed[incident.id] = (incident.department_id, incident)
+                if record["type"] == "heartbeat":
+                    continue  # beats are liveness only; they never become event rows
             row = {"operator_id": env["operator_id"], "event_id": record["event_id"], "camera_id": camera.id,
                    "department_id": camera.department_id, "incident_id": None, "category": record["category"],
                    "type": record["type"], "occurred_at": occurred,

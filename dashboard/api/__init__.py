@@ -52,4 +52,4 @@ def json_object(body: Any) -> dict[str, Any]:
     return body
 
 
-from dashboard.api import cameras, events, incidents, native, schema, tokens, work  # noqa: E402,F401  (routes register on import)
+from dashboard.api import cameras, events, heartbeats, incidents, native, schema, tokens, work  # noqa: E402,F401  (routes register on import)
