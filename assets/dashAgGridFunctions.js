@@ -26,3 +26,13 @@ dagfuncs.kuzetStatus = function (params) {
                  on_scene: "на месте", on_hold: "отложено" };
   return labels[params.value] || params.value;
 };
+
+// "2 мин назад" from an ISO time; a camera never seen says so instead of looking alive.
+dagfuncs.kuzetAgo = function (params) {
+  if (!params.value) { return "никогда · never"; }
+  var s = Math.max(0, Math.floor((Date.now() - Date.parse(params.value)) / 1000));
+  if (s < 60) { return s + " с назад"; }
+  if (s < 3600) { return Math.floor(s / 60) + " мин назад"; }
+  if (s < 86400) { return Math.floor(s / 3600) + " ч назад"; }
+  return Math.floor(s / 86400) + " дн назад";
+};

@@ -8,7 +8,7 @@ import dash
 import dash_mantine_components as dmc
 from flask import Flask
 
-from dashboard.callbacks import admin, coverage, incident, wall
+from dashboard.callbacks import admin, cameras, coverage, incident, wall
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -33,7 +33,10 @@ def init_app(server: Flask) -> dash.Dash:
                        layout=incident.page)
     dash.register_page("admin-dead-letters", path="/admin/dead-letters", title="Kuzet — отклонённые",
                        layout=admin.page)
+    dash.register_page("cameras", path="/cameras", title="Kuzet — камеры", layout=cameras.cameras_page)
+    dash.register_page("operators", path="/operators", title="Kuzet — операторы", layout=cameras.operators_page)
     wall.register(app)
+    cameras.register(app)
     admin.register(app)
     incident.register(app)
     coverage.register(app)

@@ -9,7 +9,7 @@ import dash_mantine_components as dmc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from layouts.wall import BLANK_DARK_STYLE, PRIORITY_COLOURS, STATUS_LABELS, UNIT_COLOURS
+from layouts.wall import BLANK_DARK_STYLE, PRIORITY_COLOURS, STATUS_LABELS, UNIT_COLOURS, ago
 from services.casefile import CaseFile
 
 BODY = "incident-body"
@@ -136,7 +136,8 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
     camera = case.camera
     camera_block = [html.Div("Ручной вызов 102 · Manual (102 call)", className="muted")] if camera is None else [
         html.Div(f"{camera['external_id']} · {camera['operator']} · {camera['mount_kind']}"),
-        html.Div(f"{camera['address']} · состояние {camera['health']} · посл. сигнал {local_time(camera['last_seen_at'])}",
+        html.Div(f"{camera['address']} · состояние {camera['health']} · посл. сигнал {local_time(camera['last_seen_at'])}"
+                 f" ({ago(camera['last_seen_at'])})",
                  className="muted"),
         html.A("Живое видео камеры · Live view", href=camera["live_url"], target="_blank") if camera["live_url"] else "",
     ]
@@ -150,7 +151,11 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
                         html.Span(local_time(t["at"]), className="tl-time"), " ", t["text"],
                         html.Span(f" — {t['actor']}" + (f": {t['reason']}" if t["reason"] else ""), className="muted")])
                     for t in case.timeline[-60:]])),
-                _section("Материалы · Evidence", html.Div(_evidence(case), className="evidence-grid")),
+                _section("Материалы · Evidence",
+                         *([html.Div("Камера сейчас не на связи: материалы могут быть устаревшими · camera offline, "
+                                     "evidence may be stale", className="stale-banner")]
+                           if camera and camera["health"] in ("offline", "stale") else []),
+                         html.Div(_evidence(case), className="evidence-grid")),
                 _section("Описание · Description", html.Div(inc["description"] or "—")),
             ]),
             html.Div(className="case-col", children=[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import datetime, timezone
 from typing import Any
 
 import dash_ag_grid as dag
@@ -43,6 +44,7 @@ COUNTER_LABELS = {
     "units_free": "Наряды свободны · Units free",
     "cameras_offline": "Камеры офлайн · Offline",
 }
+CAMERA_TRACE = 0  # index of the cameras trace in the map figure; callbacks patch it
 UNIT_TRACE = 1  # index of the units trace in the map figure; callbacks patch it
 INCIDENT_TRACE = 2  # index of the incidents trace in the map figure; callbacks patch it
 
@@ -83,6 +85,25 @@ def _view(districts: list[dict[str, Any]]) -> tuple[dict[str, float], float]:
     return {"lat": lat, "lon": (minx + maxx) / 2}, round(min(max(zoom, 8.0), 16.0), 2)
 
 
+def ago(iso: str | None, now: datetime | None = None) -> str:
+    """"2 мин назад" for a timestamp; "никогда" when a camera was never seen (a dead camera never looks alive)."""
+    if not iso:
+        return "никогда · never"
+    seconds = int(((now or datetime.now(timezone.utc)) - datetime.fromisoformat(iso)).total_seconds())
+    if seconds < 60:
+        return f"{max(seconds, 0)} с назад"
+    if seconds < 3600:
+        return f"{seconds // 60} мин назад"
+    if seconds < 86400:
+        return f"{seconds // 3600} ч назад"
+    return f"{seconds // 86400} дн назад"
+
+
+def camera_texts(cameras: list[dict[str, Any]]) -> list[str]:
+    """Hover text per camera: id, health, last seen."""
+    return [f"{c['external_id']} · {c['health']} · {ago(c['last_seen_at'])}<br>{c['address']}" for c in cameras]
+
+
 def incident_points(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Trace data for open incidents: positions, colours by priority, hover text."""
     return {
@@ -102,7 +123,7 @@ def map_figure(s: Situation) -> go.Figure:
     fig.add_trace(go.Scattermap(
         name="Камеры", lat=[c["lat"] for c in s.cameras], lon=[c["lon"] for c in s.cameras], mode="markers",
         marker={"size": 7, "color": [HEALTH_COLOURS.get(c["health"], "#5e6a7d") for c in s.cameras], "opacity": 0.8},
-        text=[f"{c['external_id']} · {c['health']}<br>{c['address']}" for c in s.cameras], hoverinfo="text",
+        text=camera_texts(s.cameras), hoverinfo="text",
     ))
     fig.add_trace(go.Scattermap(
         name="Наряды", lat=[u["lat"] for u in s.units], lon=[u["lon"] for u in s.units], mode="markers",
@@ -233,6 +254,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                 html.Div(className="nav", children=[
                     html.Span(username, className="who"),
                     *([html.A("Покрытие", href="/coverage", className="nav-coverage")] if show_coverage else []),
+                    html.A("Камеры", href="/cameras"),
                     *([html.A("Отклонённые", href="/admin/dead-letters")] if show_admin else []),
                     html.A("Выход", href="/logout", className="logout"),
                 ]),

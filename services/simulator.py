@@ -75,7 +75,8 @@ class Simulator:
     """Posts batches of v1 events to the ingest API; never talks to anything but this machine."""
 
     def __init__(self, base_url: str, operators: list[SimOperator], seed: int | None = None,
-                 incidents_per_min: float = 30.0, traffic_per_s: float = 2.0, bad_every: int = 40) -> None:
+                 incidents_per_min: float = 30.0, traffic_per_s: float = 2.0, bad_every: int = 40,
+                 heartbeat_every: int = 10, death_chance: float = 0.02) -> None:
         host = urlparse(base_url).hostname
         if host not in LOCAL_HOSTS:
             raise ValueError(f"the simulator only talks to this machine, not {host!r}")
@@ -88,6 +89,9 @@ class Simulator:
         self.http = requests.Session()
         self._ticks = itertools.count()
         self._recent: list[tuple[SimOperator, str, str]] = []
+        self.heartbeat_every = heartbeat_every
+        self.death_chance = death_chance
+        self._dead: dict[str, float] = {}  # camera id -> monotonic time it comes back
 
     def _event(self, camera: str, category: str, event_type: str, when: datetime) -> dict[str, Any]:
         event: dict[str, Any] = {
@@ -115,6 +119,8 @@ class Simulator:
         now = datetime.now(timezone.utc)
         counts: dict[str, int] = {}
         n = next(self._ticks)
+        if self.heartbeat_every and n % self.heartbeat_every == 0:
+            self._heartbeats(counts)
         for operator in self.operators:
             events: list[dict[str, Any]] = []
             share = 1 / len(self.operators)
@@ -126,22 +132,45 @@ class Simulator:
                     if op is operator:
                         events.append(self._event(cam, "public_order", etype, now))
                         continue
-                cam = self.rng.choice(operator.cameras)
+                cam = self.rng.choice(self._live(operator))
                 etype = _weighted(self.rng, PUBLIC_ORDER_MIX)
                 self._recent = (self._recent + [(operator, cam, etype)])[-20:]
                 events.append(self._event(cam, "public_order", etype, now))
             traffic = self.traffic_per_s * seconds * share
             for _ in range(int(traffic) + (self.rng.random() < traffic % 1)):
-                events.append(self._event(self.rng.choice(operator.cameras), "traffic",
+                events.append(self._event(self.rng.choice(self._live(operator)), "traffic",
                                           _weighted(self.rng, TRAFFIC_MIX), now - timedelta(seconds=1)))
             if self.bad_every and n % self.bad_every == self.bad_every - 1:
-                bad = self._event(self.rng.choice(operator.cameras), "public_order", "fight", now)
+                bad = self._event(self.rng.choice(self._live(operator)), "public_order", "fight", now)
                 bad["location"] = {"lat": 91.0, "lon": 76.9}  # a broken GPS fix, as real cameras send
                 events.append(bad)
             if events:
                 for status, count in self.send(operator, events).items():
                     counts[status] = counts.get(status, 0) + count
         return counts
+
+    def _live(self, operator: SimOperator) -> tuple[str, ...]:
+        """The operator's cameras that are not playing dead."""
+        return tuple(c for c in operator.cameras if c not in self._dead) or operator.cameras
+
+    def _heartbeats(self, counts: dict[str, int]) -> None:
+        """Keep-alives from every live camera; now and then one dies for a few minutes, as cameras do."""
+        clock = time.monotonic()
+        self._dead = {cam: until for cam, until in self._dead.items() if until > clock}
+        if self.rng.random() < self.death_chance * max(1, len(self.operators)):
+            operator = self.rng.choice(self.operators)
+            self._dead[self.rng.choice(operator.cameras)] = clock + self.rng.uniform(150, 400)
+        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        for operator in self.operators:
+            beats = [{"camera_id": cam, "at": stamp} for cam in operator.cameras if cam not in self._dead]
+            body = json.dumps({"heartbeats": beats}, separators=(",", ":")).encode()
+            try:
+                answer = self._post(operator, "heartbeats", body, "application/json")
+            except requests.RequestException as exc:
+                logger.warning("simulator: heartbeats of %s failed: %s", operator.name, exc)
+                continue
+            counts["heartbeats"] = counts.get("heartbeats", 0) + (answer.json().get("accepted", 0)
+                                                                  if answer.status_code == 202 else 0)
 
     def _native(self, operator: SimOperator, event: dict[str, Any]) -> tuple[str, bytes, str] | None:
         """The event in the operator's vendor format, if that vendor reports this type; else None."""

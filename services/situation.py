@@ -44,6 +44,15 @@ def counters(session: so.Session, department_id: int, incidents: list[dict[str, 
     }
 
 
+def situation_cameras(session: so.Session, department_id: int) -> list[dict[str, Any]]:
+    """The department's cameras in a stable order (the map trace is patched by position)."""
+    return [{"id": c.id, "external_id": c.external_id, "lat": c.lat, "lon": c.lon, "health": c.health,
+             "mount_kind": c.mount_kind, "address": c.address,
+             "last_seen_at": c.last_seen_at.isoformat() if c.last_seen_at else None}
+            for c in session.scalars(sa.select(Camera).where(Camera.department_id == department_id)
+                                     .order_by(Camera.id))]
+
+
 def situation_units(session: so.Session, department_id: int) -> list[dict[str, Any]]:
     """The department's patrol units with status and position, by call sign."""
     return [{"id": u.id, "call_sign": u.call_sign, "status": u.status, "lat": u.lat, "lon": u.lon}
@@ -61,12 +70,7 @@ def situation(session: so.Session, department_id: int) -> Situation:
         simplified = shape(d.geometry).simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=True)
         districts.append({"id": d.id, "name": d.name, "name_local": d.name_local, "own": d.department_id == department_id,
                           "geometry": mapping(simplified), "bounds": shape(d.geometry).bounds})
-    cameras = [
-        {"id": c.id, "external_id": c.external_id, "lat": c.lat, "lon": c.lon, "health": c.health,
-         "mount_kind": c.mount_kind, "address": c.address,
-         "last_seen_at": c.last_seen_at.isoformat() if c.last_seen_at else None}
-        for c in session.scalars(sa.select(Camera).where(Camera.department_id == department_id))
-    ]
+    cameras = situation_cameras(session, department_id)
     units = situation_units(session, department_id)
     incidents = open_queue(session, {department_id})
     return Situation(

@@ -109,7 +109,13 @@ class Worker:
             flush(session, self.last_seen)
             result = sweep(session, now, self.thresholds)
             changed = {i.id: (i.department_id, i) for i in result.incidents}
+            departments = set(session.scalars(sa.select(Camera.department_id).where(
+                Camera.id.in_([c.camera_id for c in result.changes])))) if result.changes else set()
         self._publish(changed)
+        if self.on_change is not None:
+            # Cameras changed colour: an empty change makes those walls redraw their map and counters.
+            for department_id in departments - {d for d, _ in changed.values()}:
+                self.on_change(department_id, [])
         if result.changes:
             logger.info("health sweep: %d cameras changed state", len(result.changes))
         return result.changes

@@ -18,8 +18,9 @@ from services import audit
 from services.dispatch import suggest, update_position
 from services.exchange import to_cap, to_eido
 from services.ingest import Problem
-from services.models import Incident, IncidentNote, IncidentUnit, Offence, Role, Unit, User, utcnow
+from services.models import Incident, IncidentNote, IncidentUnit, Offence, Operator, Role, Unit, User, utcnow
 from services.policy import load_rules, set_rule
+from services.scorecards import operator_uptime
 from services.scope import visible_departments
 from services.sop import set_steps, tick
 
@@ -148,6 +149,17 @@ def offences_csv() -> Response:
     db().commit()
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=kuzet-offences.csv"})
+
+
+@api.get("/operators/<int:operator_id>/uptime")
+def get_operator_uptime(operator_id: int) -> Response:
+    """Uptime of an operator's cameras in the caller's departments: day, week, month."""
+    user = _person()
+    operator = db().get(Operator, operator_id) if 0 < operator_id <= MAX_ID else None
+    if operator is None:
+        raise Problem(404, "not-found", "No such operator", f"operator {operator_id} not found")
+    figures = operator_uptime(db(), operator_id, department_ids=visible_departments(db(), user))
+    return jsonify({name: u.__dict__ for name, u in figures.items()})
 
 
 @api.get("/policy")

@@ -19,7 +19,7 @@ from services.incidents import TransitionRefused, create_manual, open_queue, tra
 from services.dispatch import dispatch_nearest
 from services.models import Department, Incident, Unit, User
 from services.scope import visible_departments
-from services.situation import counters, situation, situation_units
+from services.situation import counters, situation, situation_cameras, situation_units
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,12 @@ def register(app: dash.Dash) -> None:
             return (no_update,) * (1 + len(ids.COUNTERS))
         rows = open_queue(db(), {scoped})
         patch = Patch()
+        cameras = situation_cameras(db(), scoped)
+        patch["data"][ids.CAMERA_TRACE]["lat"] = [c["lat"] for c in cameras]
+        patch["data"][ids.CAMERA_TRACE]["lon"] = [c["lon"] for c in cameras]
+        patch["data"][ids.CAMERA_TRACE]["marker"]["color"] = [ids.HEALTH_COLOURS.get(c["health"], "#5e6a7d")
+                                                              for c in cameras]
+        patch["data"][ids.CAMERA_TRACE]["text"] = ids.camera_texts(cameras)
         units = situation_units(db(), scoped)
         patch["data"][ids.UNIT_TRACE]["lat"] = [u["lat"] for u in units]
         patch["data"][ids.UNIT_TRACE]["lon"] = [u["lon"] for u in units]
