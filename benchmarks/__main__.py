@@ -111,6 +111,52 @@ def bench_ingest(seconds: float) -> None:  # noqa: C901 - one scenario, read top
     print(line)
 
 
+def bench_heartbeats(cameras: int = 20_000, seconds: float = 5.0) -> None:
+    """Heartbeats over the HTTP API into the last-seen store, flushed to the database; then a full sweep."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from dashboard import create_app
+    from services.health import flush, sweep
+    from services.models import Camera, utcnow
+    from services.store import Store
+    from tests.conftest import seed_world
+
+    tmp = tempfile.mkdtemp(prefix="kuzet-bench-")
+    url = f"sqlite:///{Path(tmp) / 'hb.db'}"
+    store = Store(url)
+    store.upgrade()
+    world = seed_world(store)
+    with store.session() as s:
+        s.execute(sa.insert(Camera), [{"operator_id": world.operator_id, "external_id": f"HB-{n}", "lat": 43.25,
+                                       "lon": 76.92, "department_id": world.almaly_id, "mount_kind": "street",
+                                       "address": "", "live_url": "", "health": "unknown",
+                                       "outside_boundaries": False, "created_at": utcnow()} for n in range(cameras)])
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WORKER_THREAD": False, "RATE_LIMIT_PER_S": 10**6})
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {world.api_key}", "Content-Type": "application/json"}
+    beats = 0
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        offset = beats % cameras
+        body = json.dumps({"heartbeats": [{"camera_id": f"HB-{(offset + n) % cameras}"} for n in range(10_000)]})
+        beats += client.post("/api/v1/heartbeats", data=body, headers=headers).get_json()["accepted"]
+    flush_started = time.perf_counter()
+    with store.session() as s:
+        touched = flush(s, app.extensions["kuzet"].last_seen)
+    total = time.perf_counter() - started
+    flush_s = time.perf_counter() - flush_started
+    with store.session() as s:
+        sweep_started = time.perf_counter()
+        result = sweep(s, utcnow() + timedelta(minutes=5))  # everyone silent for 5 min: all evaluated, all offline
+        sweep_s = time.perf_counter() - sweep_started
+    app.extensions["kuzet"].stop()
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"heartbeats_per_s={beats / total:.0f} flush_cameras_per_s={touched / flush_s:.0f} "
+          f"sweep_cameras_evaluated_per_s={cameras / sweep_s:.0f} sweep_changes={len(result.changes)}")
+
+
 def main() -> int:
     """Run every benchmark and print one line each."""
     logging.basicConfig(level=logging.WARNING)
@@ -118,6 +164,7 @@ def main() -> int:
     bench_jurisdiction()
     seconds = float(os.environ.get("KUZET_BENCH_SECONDS", "10"))
     bench_ingest(seconds)
+    bench_heartbeats()
     admin_url = os.environ.get("KUZET_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     redis_url = os.environ.get("KUZET_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
     try:
