@@ -132,6 +132,18 @@ def openapi() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"application/geo+json": {"schema": {"type": "object"}},
                                                               "application/json": {"schema": {"type": "object"}}}},
                 "responses": {"200": {"description": "one result per feature"}, **_problems(400, 401, 413, 422)}}},
+            "/api/v1/heartbeats": {"post": {
+                "summary": "Keep-alives: {\"heartbeats\": [{camera_id, at?, status?}]} up to 10,000; cheap path",
+                "security": signed,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["heartbeats"], "properties": {"heartbeats": {
+                        "type": "array", "maxItems": 10000, "items": {
+                            "type": "object", "required": ["camera_id"], "additionalProperties": False,
+                            "properties": {"camera_id": {"type": "string", "maxLength": 128},
+                                           "at": dict(TIMESTAMP),
+                                           "status": {"enum": ["ok", "video_loss", "tamper", "storage_failure"]}}}}}}}}},
+                "responses": {"202": {"description": "one result per heartbeat"},
+                              **_problems(400, 401, 413, 422, 429)}}},
             "/api/v1/schema/event.json": {"get": {
                 "summary": "This JSON Schema of the v1 event", "security": [],
                 "responses": {"200": {"description": "JSON Schema 2020-12"}}}},
