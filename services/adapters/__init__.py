@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import import_module
 from typing import Any
+from xml.etree.ElementTree import Element
 
 from services.event_format import SPEC
 
@@ -67,6 +68,24 @@ def heartbeat(vendor: str, camera_id: str, at: datetime, why: str) -> dict[str, 
     """A keep-alive as a v1 system record (feeds camera health, opens nothing)."""
     return record(vendor, f"heartbeat|{at.isoformat()}", camera_id, at, "system", "heartbeat",
                   attributes={"source": why})
+
+
+MAX_XML = 256 * 1024
+
+
+def parse_xml(raw: bytes) -> tuple[Element | None, str | None]:
+    """(root, None) for safe, well-formed XML; (None, why) otherwise. Entities and DTDs are refused."""
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
+    if len(raw) > MAX_XML:
+        return None, f"XML over {MAX_XML} bytes"
+    try:
+        return SafeET.fromstring(raw), None
+    except DefusedXmlException as exc:
+        return None, f"unsafe XML refused ({type(exc).__name__}: entities and DTDs are not accepted)"
+    except SafeET.ParseError:
+        return None, "not well-formed XML"
 
 
 def parse_time(value: str | None, fallback: datetime) -> datetime:

@@ -7,13 +7,9 @@ from email.parser import BytesParser
 from email.policy import default as default_policy
 from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
-from services.adapters import Context, Translation, heartbeat, parse_time, record
+from services.adapters import Context, Translation, heartbeat, parse_time, parse_xml, record
 
 VENDOR = "hik"
-MAX_XML = 256 * 1024
 # eventType -> (category, v1 type). Hikvision names from the ISAPI event notification documentation.
 EVENT_TYPES = {
     "vmd": ("public_order", "motion"), "linedetection": ("public_order", "intrusion"),
@@ -62,16 +58,9 @@ def translate(body: bytes, context: Context) -> Translation:
     out = Translation()
     xml_parts, pictures = _parts(body, context.content_type)
     for raw in xml_parts:
-        if len(raw) > MAX_XML:
-            out.unmapped.append(f"XML part over {MAX_XML} bytes")
-            continue
-        try:
-            root = SafeET.fromstring(raw)
-        except DefusedXmlException as exc:
-            out.refused = f"unsafe XML refused ({type(exc).__name__}: entities and DTDs are not accepted)"
-            return out
-        except SafeET.ParseError:
-            out.refused = "not well-formed XML"
+        root, refused = parse_xml(raw)
+        if root is None:
+            out.refused = refused
             return out
         if _local(root.tag) != "EventNotificationAlert":
             out.unmapped.append(f"root element {_local(root.tag)!r}, not EventNotificationAlert")

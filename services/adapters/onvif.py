@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
-from services.adapters import Context, Translation, heartbeat, parse_time, record
+from services.adapters import Context, Translation, heartbeat, parse_time, parse_xml, record
 
 VENDOR = "onvif"
-MAX_XML = 256 * 1024
 # Topic (without prefixes) -> (state item that must be true, category, v1 type)
 TOPICS = {
     "RuleEngine/CellMotionDetector/Motion": ("IsMotion", "public_order", "motion"),
@@ -55,16 +51,9 @@ def _topic(notification: Element) -> str:
 def translate(body: bytes, context: Context) -> Translation:
     """NotificationMessages -> v1 records; `Initialized` state and false states are liveness, not alarms."""
     out = Translation()
-    if len(body) > MAX_XML:
-        out.refused = f"body over {MAX_XML} bytes"
-        return out
-    try:
-        root = SafeET.fromstring(body)
-    except DefusedXmlException as exc:
-        out.refused = f"unsafe XML refused ({type(exc).__name__}: entities and DTDs are not accepted)"
-        return out
-    except SafeET.ParseError:
-        out.refused = "not well-formed XML"
+    root, refused = parse_xml(body)
+    if root is None:
+        out.refused = refused
         return out
     notifications = _children(root, "NotificationMessage")
     if not notifications:
