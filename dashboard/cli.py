@@ -300,6 +300,26 @@ def operators_key_revoke(database_url: str, name: str, prefix: str) -> None:
     click.echo(f"key {prefix} of {name} revoked")
 
 
+@operators.command("health")
+@db_option
+@click.argument("name")
+@click.option("--interval", "interval_s", type=click.IntRange(5, 3600), default=None,
+              help="Seconds between the operator's keep-alives (stale after two missed).")
+@click.option("--offline-after", "offline_s", type=click.IntRange(10, 86400), default=None,
+              help="Seconds without any sign of life before a camera counts as offline.")
+def operators_health(database_url: str, name: str, interval_s: int | None, offline_s: int | None) -> None:
+    """Set an operator's heartbeat interval and offline threshold (overriding the global defaults)."""
+    with _store(database_url).session() as session:
+        operator = _operator(session, name)
+        if interval_s is not None:
+            operator.heartbeat_interval_s = interval_s
+        if offline_s is not None:
+            operator.offline_after_s = offline_s
+        audit.record(session, "cli", "admin.operator.health", name, interval_s=interval_s, offline_after_s=offline_s)
+        click.echo(f"{name}: heartbeat every {operator.heartbeat_interval_s or 'default'} s, "
+                   f"offline after {operator.offline_after_s or 'default'} s")
+
+
 @operators.command("signing")
 @db_option
 @click.argument("name")

@@ -29,6 +29,7 @@ class CameraV1(BaseModel):
     mount_kind: MountKind = "street"
     address: Annotated[str, Field(max_length=300, pattern=r"^[^\x00]*$")] = ""
     live_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://\S+)?$")] = ""
+    heartbeat_interval_s: Optional[Annotated[int, Field(strict=True, ge=5, le=3600)]] = None
     vendor_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]],
                           Field(max_length=16)] = []
 
@@ -86,6 +87,7 @@ def register(session: so.Session, router: Router, operator: Operator,
         camera.lat, camera.lon = spec.lat, spec.lon
         camera.heading, camera.field_of_view = spec.heading, spec.field_of_view
         camera.mount_kind, camera.address, camera.live_url = spec.mount_kind, spec.address, spec.live_url
+        camera.expected_interval_s = spec.heartbeat_interval_s
         camera.department_id, camera.district_id = where.department_id, where.district_id
         camera.outside_boundaries = where.outside_boundaries
         results.append(Registered(camera_id, status, where.department_id, where.district_id, where.outside_boundaries))

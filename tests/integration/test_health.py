@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from services.health import MemoryLastSeen, RedisLastSeen, Thresholds, flush, sweep, uptime
@@ -149,3 +150,22 @@ def test_uptime_arithmetic_on_a_known_history(db: Store) -> None:
     assert day.outages == 2 and day.outage_minutes == 60 + 239
     assert day.uptime_pct == round(100 * (1 - 299 / 1440), 3)
     assert both.uptime_pct == round(100 * (1 - 299 / 2880), 3) and both.cameras == 2
+
+
+def test_operator_and_camera_thresholds_override_the_defaults(store_and_beats: tuple, runner: CliRunner,
+                                                               db_url: str) -> None:
+    from dashboard.cli import main
+
+    store, world, beats = store_and_beats
+    result = runner.invoke(main, ["operators", "health", "--db", db_url, "Test Operator LLP", "--interval", "10",
+                                  "--offline-after", "300"])
+    assert result.exit_code == 0, result.output
+    with store.session() as s:
+        s.execute(sa.update(Camera).where(Camera.external_id == "CAM-B").values(expected_interval_s=120))
+    _beat(beats, world.cameras["CAM-A"], T0)
+    _beat(beats, world.cameras["CAM-B"], T0)
+    states = _tick(store, beats, T0 + timedelta(seconds=25))
+    assert states["CAM-A"] == "stale" and states["CAM-B"] == "online"  # 2 x 10 s missed vs 2 x 120 s
+    states = _tick(store, beats, T0 + timedelta(seconds=250))
+    assert states["CAM-A"] == "stale" and states["CAM-B"] == "stale"  # offline only after the operator's 300 s
+    assert _tick(store, beats, T0 + timedelta(seconds=301))["CAM-A"] == "offline"
