@@ -25,6 +25,12 @@ def operator_uptime(session: so.Session, operator_id: int, now: datetime | None 
     return {name: uptime(session, ids, now - span, now) for name, span in WINDOWS.items()}
 
 
+def camera_uptime(session: so.Session, camera_id: int, now: datetime | None = None) -> dict[str, Uptime]:
+    """Uptime of one camera over the last day, week and month."""
+    now = now or utcnow()
+    return {name: uptime(session, [camera_id], now - span, now) for name, span in WINDOWS.items()}
+
+
 def scorecards(session: so.Session, department_ids: set[int], now: datetime | None = None) -> list[dict[str, Any]]:
     """One row per operator with cameras in the departments."""
     rows = []

@@ -13,6 +13,7 @@ from dashboard.auth import current_person
 from dashboard.context import db, router as kuzet_router
 from dashboard.live import push_incident
 from services.dispatch import arrive, assigned_units, dispatch, dispatch_nearest
+from services.scorecards import camera_uptime
 from services.incidents import (ACTIONS, Conflict, TransitionRefused, allowed_actions, create_manual, rows_for,
                                 transition)
 from services.sop import checklist
@@ -192,4 +193,5 @@ def get_camera(camera_id: str) -> Response:
         "live_url": camera.live_url, "department_id": camera.department_id, "district_id": camera.district_id,
         "outside_boundaries": camera.outside_boundaries, "health": camera.health,
         "last_seen_at": camera.last_seen_at.isoformat() if camera.last_seen_at else None,
+        "uptime": {name: u.__dict__ for name, u in camera_uptime(db(), camera.id).items()},
     })

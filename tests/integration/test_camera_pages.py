@@ -59,6 +59,9 @@ def test_scorecards_and_uptime_api_come_from_transitions(app: Flask, client: Fla
     assert figures["day"]["uptime_pct"] == 75.0 and figures["day"]["outages"] == 1  # 6 h of 24 down
     assert figures["day"]["cameras"] == 1  # only the Almaly camera is in duty.a's scope
     assert figures["week"]["outage_minutes"] == 360.0
+    one = client.get(f"/api/v1/cameras/{world.cameras['CAM-A']}",
+                     headers={"Authorization": f"Bearer {token['access_token']}"}).get_json()
+    assert one["uptime"]["day"]["uptime_pct"] == 75.0 and one["uptime"]["month"]["outages"] == 1
     login(client, "chief")
     text = _page(client, "/operators")
     assert ids.SCORECARDS in text and "Test Operator LLP" in text
