@@ -202,7 +202,7 @@ class Worker:
             session.flush()  # incidents and camera last-seen before the bulk insert
             # Core executemany (the driver batches it) rather than ORM objects or a giant RETURNING
             # statement: both cost several times more per event at thousands of events a second.
-            session.execute(Event.__table__.insert(), rows)
+            insert_events(session, rows)
             if offences:
                 register = []
                 for operator_id in {op for _, op in offences}:
@@ -240,6 +240,23 @@ class Worker:
                 self.on_change(department_id, dept_rows)
             except Exception:
                 logger.exception("publishing changes for department %s failed", department_id)
+
+
+EVENT_COLUMNS = ("operator_id", "event_id", "camera_id", "department_id", "incident_id", "category", "type",
+                 "occurred_at", "received_at", "stored_at", "late", "confidence", "lat", "lon", "record")
+
+
+def insert_events(session: so.Session, rows: list[dict[str, Any]]) -> None:
+    """Store event rows: PostgreSQL COPY (an order of magnitude cheaper per row), executemany elsewhere."""
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(Event.__table__.insert(), rows)
+        return
+    connection = session.connection().connection.driver_connection  # psycopg, inside this transaction
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[c], separators=(",", ":")) if c == "record" else row[c]
+                                for c in EVENT_COLUMNS])
 
 
 def start_in_thread(worker: Worker) -> tuple[threading.Thread, threading.Event]:
