@@ -69,8 +69,9 @@ def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3)
                "KUZET_SECRET_KEY": "bench", "KUZET_RATE_LIMIT_PER_S": "100000", "PYTHONPATH": str(REPO)}
         procs.append(subprocess.Popen(KUZET + ["serve", "--port", str(port)], env=env, cwd=REPO,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        log = open(os.environ.get("KUZET_BENCH_WORKER_LOG", os.devnull), "wb")  # noqa: SIM115 - lives with the process
         procs.append(subprocess.Popen(KUZET + ["worker", "--name", "bench-1"], env=env, cwd=REPO,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                                      stdout=log, stderr=log))
         url = f"http://127.0.0.1:{port}"
         for _ in range(200):
             try:

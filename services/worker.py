@@ -141,7 +141,9 @@ class Worker:
 
     def _store_batch(self, session: so.Session, messages: list[Message]) -> dict[int, tuple[int, Incident]]:
         envelopes = [m.payload for m in messages]
-        existing = self._existing(session, envelopes)
+        # Only a redelivered message can already be stored; first deliveries skip the lookup (the
+        # unique key still guards them), which on a busy events table is the worker's costliest query.
+        existing = self._existing(session, [m.payload for m in messages if m.deliveries > 1])
         cameras = {c.id: c for c in session.scalars(
             sa.select(Camera).where(Camera.id.in_({e["camera_pk"] for e in envelopes})))}
         changed: dict[int, tuple[int, Incident]] = {}

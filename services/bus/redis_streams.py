@@ -70,7 +70,8 @@ class RedisStreamBus:
             for _stream, entries in response or []:
                 for msg_id, fields in entries:
                     if fields:
-                        out.append(Message(msg_id.decode(), json.loads(fields[b"data"]), 1))
+                        # Read back from our own pending list ("0"): delivered before, maybe stored before.
+                        out.append(Message(msg_id.decode(), json.loads(fields[b"data"]), 2 if read_id == "0" else 1))
             if out:
                 return out
         return out
