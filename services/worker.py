@@ -206,12 +206,8 @@ class Worker:
             # statement: both cost several times more per event at thousands of events a second.
             insert_events(session, rows)
             if offences:
-                register = []
-                for operator_id in {op for _, op in offences}:
-                    ids = [event_id for event_id, op in offences if op == operator_id]
-                    for event_pk, event_id in session.execute(sa.select(Event.id, Event.event_id).where(
-                            Event.operator_id == operator_id, Event.event_id.in_(ids))):
-                        register.append(offence_row(event_pk, *offences[event_id, operator_id]))
+                register = [offence_row(row["id"], *offences[row["event_id"], row["operator_id"]])
+                            for row in rows if (row["event_id"], row["operator_id"]) in offences]
                 session.execute(Offence.__table__.insert(), register)
         return changed
 
@@ -249,16 +245,24 @@ EVENT_COLUMNS = ("operator_id", "event_id", "camera_id", "department_id", "incid
 
 
 def insert_events(session: so.Session, rows: list[dict[str, Any]]) -> None:
-    """Store event rows: PostgreSQL COPY (an order of magnitude cheaper per row), executemany elsewhere."""
+    """Store event rows and set each row's "id": PostgreSQL COPY with ids drawn from the sequence first
+    (an order of magnitude cheaper per row, and no lookup afterwards); RETURNING elsewhere."""
     if session.get_bind().dialect.name != "postgresql":
-        session.execute(Event.__table__.insert(), rows)
+        stored = session.execute(sa.insert(Event).returning(Event.id, Event.event_id, Event.operator_id), rows)
+        ids = {(event_id, operator_id): pk for pk, event_id, operator_id in stored}
+        for row in rows:
+            row["id"] = ids[row["event_id"], row["operator_id"]]
         return
+    pks = session.scalars(sa.text("SELECT nextval(pg_get_serial_sequence('events', 'id')) "
+                                  "FROM generate_series(1, :n)"), {"n": len(rows)}).all()
+    for row, pk in zip(rows, pks):
+        row["id"] = pk
     connection = session.connection().connection.driver_connection  # psycopg, inside this transaction
     with connection.cursor() as cursor:
-        with cursor.copy(f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY events (id, {', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([json.dumps(row[c], separators=(",", ":")) if c == "record" else row[c]
-                                for c in EVENT_COLUMNS])
+                copy.write_row([row["id"]] + [json.dumps(row[c], separators=(",", ":")) if c == "record" else row[c]
+                                              for c in EVENT_COLUMNS])
 
 
 def start_in_thread(worker: Worker) -> tuple[threading.Thread, threading.Event]:
