@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import requests
 import sqlalchemy as sa
@@ -27,16 +28,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _client(url: str, key: str, seconds: float, counter: "multiprocessing.Value") -> None:
+def _client(url: str, key: str, seconds: float, counter: "multiprocessing.Value", start: Any) -> None:
     from services.operators import sign
     from tests.conftest import event
 
     http = requests.Session()
+    # Bodies are built before the clock starts: the figure is the centre's, not the load generator's.
+    bodies = [json.dumps({"events": [event("CAM-A", "speeding", category="traffic", speed_kmh=92.0, limit_kmh=60.0,
+                                           plate={"number": "123ABC02", "country": "KZ"}) for _ in range(1000)]},
+                         separators=(",", ":")).encode() for _ in range(int(seconds * 5))]
+    start.wait()
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        body = json.dumps({"events": [event("CAM-A", "speeding", category="traffic", speed_kmh=92.0, limit_kmh=60.0,
-                                            plate={"number": "123ABC02", "country": "KZ"}) for _ in range(1000)]},
-                          separators=(",", ":")).encode()
+    while time.monotonic() < deadline and bodies:
+        body = bodies.pop()
         stamp = str(int(time.time()))
         answer = http.post(f"{url}/api/v1/events", data=body, timeout=30, headers={
             "Authorization": f"Bearer {key}", "Content-Type": "application/json", "X-Kuzet-Timestamp": stamp,
@@ -80,11 +84,14 @@ def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3)
             except requests.RequestException:
                 time.sleep(0.1)
         counter = multiprocessing.Value("q", 0)
-        started = time.monotonic()
-        workers = [multiprocessing.Process(target=_client, args=(url, world.api_key, seconds, counter))
+        go = multiprocessing.Event()
+        workers = [multiprocessing.Process(target=_client, args=(url, world.api_key, seconds, counter, go))
                    for _ in range(clients)]
         for w in workers:
             w.start()
+        time.sleep(2 + seconds * 0.15)  # let the clients build their bodies
+        started = time.monotonic()
+        go.set()
         for w in workers:
             w.join()
         http_elapsed = time.monotonic() - started
