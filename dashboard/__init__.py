@@ -97,7 +97,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     last_seen = make_last_seen(settings)
     worker = Worker(store, bus, on_change=live.make_change_sink(socketio), cooldown_s=settings.incident_cooldown_s,
                     traffic_incident_types=traffic_incident_types(settings), last_seen=last_seen,
-                    thresholds=thresholds(settings))
+                    thresholds=thresholds(settings), on_cameras=live.make_camera_sink(socketio))
     from services.ratelimit import MemoryRateLimiter, RedisRateLimiter
 
     limiter = (RedisRateLimiter(settings.redis_url, settings.rate_limit_per_s, settings.redis_prefix)

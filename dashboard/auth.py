@@ -73,6 +73,12 @@ def current_person() -> User | None:
     return None
 
 
+def logged_in(roles: frozenset[str] | None = None) -> User | None:
+    """The session's user (for pages and callbacks), if logged in and, when given, holding one of ``roles``."""
+    user = current_user.user if current_user.is_authenticated else None
+    return user if user is not None and (roles is None or user.role in roles) else None
+
+
 def csrf_token() -> str:
     """The session's CSRF token for HTML forms."""
     if "csrf" not in session:

@@ -368,7 +368,7 @@ def worker(database_url: str, redis_url: str | None, name: str | None) -> None:
     from flask_socketio import SocketIO
 
     from dashboard import make_last_seen, thresholds, traffic_incident_types
-    from dashboard.live import make_change_sink
+    from dashboard.live import make_camera_sink, make_change_sink
     from services.bus import make_bus
     from services.worker import Worker
 
@@ -380,7 +380,7 @@ def worker(database_url: str, redis_url: str | None, name: str | None) -> None:
     w = Worker(_store(database_url), make_bus(redis_url, settings.redis_prefix), on_change=make_change_sink(emitter),
                cooldown_s=settings.incident_cooldown_s, name=name,
                traffic_incident_types=traffic_incident_types(settings), last_seen=make_last_seen(settings),
-               thresholds=thresholds(settings))
+               thresholds=thresholds(settings), on_cameras=make_camera_sink(emitter))
     stop = threading.Event()
     try:
         w.run_forever(stop)

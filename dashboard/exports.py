@@ -11,7 +11,7 @@ from dashboard.callbacks.coverage import COVERAGE_ROLES, radii
 from dashboard.context import db
 from services import audit
 from services.coverage import cameras_csv, coverage
-from services.scope import visible_departments
+from services.scope import as_id, visible_departments
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +27,7 @@ def _scope() -> set[int]:
 
 
 def _operator() -> int | None:
-    raw = request.args.get("operator", "")
-    return int(raw) if raw.isdigit() else None
+    return as_id(request.args.get("operator", ""))
 
 
 @bp.get("/candidates.csv")

@@ -13,7 +13,7 @@ from dashboard.context import db, kuzet
 from services.incidents import rows_for
 from services.models import Incident
 from services.scope import visible_departments
-from services.worker import ChangeSink
+from services.worker import CameraSink, ChangeSink
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,16 @@ def make_change_sink(socketio: SocketIO) -> ChangeSink:
 
 
 UNITS_EVENT = "units"
+CAMERAS_EVENT = "cameras"
+
+
+def make_camera_sink(socketio: SocketIO) -> CameraSink:
+    """A worker sink that tells a department's walls their cameras changed health."""
+
+    def emit(department_id: int) -> None:
+        socketio.emit(CAMERAS_EVENT, {"department_id": department_id}, to=room(department_id))
+
+    return emit
 
 
 def push_unit(department_id: int, unit: dict[str, Any]) -> None:

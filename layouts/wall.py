@@ -236,7 +236,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
     # Response targets (s) for the age colours; read by the queue's cell rules in the browser.
     return html.Div(className="wall" + (" kiosk" if kiosk else ""),
                     **{"data-ack-target": str(targets[0]), "data-dispatch-target": str(targets[1])}, children=[
-        DashSocketIO(id=SOCKET, eventNames=["incidents", "units"], options={"query": {"department": str(dept["id"])}}),
+        DashSocketIO(id=SOCKET, eventNames=["incidents", "units", "cameras"], options={"query": {"department": str(dept["id"])}}),
         dcc.Store(id=DEPARTMENT, data=dept["id"]),
         dcc.Store(id=MANUAL_POINT),
         manual_incident_modal(),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from services.models import Department, Role, User
+from services.models import Department, Incident, Role, User
+
+MAX_ID = 2**31 - 1  # ids are 32-bit; anything larger names nothing
 
 
 class OutOfScope(Exception):
@@ -30,3 +32,21 @@ def require_department(session: so.Session, user: User, department_id: int) -> N
     """Raise OutOfScope unless the user may see the department."""
     if department_id not in visible_departments(session, user):
         raise OutOfScope("this department is outside your jurisdiction")
+
+
+def as_id(value: object) -> int | None:
+    """An id from an int or a string of ASCII digits in range, else None (never an exception)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        return None
+    return value
+
+
+def incident_in_scope(session: so.Session, user: User, incident_id: object) -> Incident | None:
+    """The incident if the user may see it; out of scope looks exactly like absent (no probing ids)."""
+    key = as_id(incident_id)
+    incident = session.get(Incident, key) if key is not None else None
+    if incident is None or incident.department_id not in visible_departments(session, user):
+        return None
+    return incident

@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 ChangeSink = Callable[[int, list[dict[str, Any]]], None]
 """Receives (department_id, changed incident rows) after they are committed."""
+CameraSink = Callable[[int], None]
+"""Receives the id of a department whose cameras changed health."""
 
 
 class Worker:
@@ -38,7 +40,7 @@ class Worker:
                  related_within_m: float = 300.0,
                  traffic_incident_types: frozenset[str] = TRAFFIC_INCIDENT_TYPES,
                  last_seen: LastSeenStore | None = None, thresholds: Thresholds = Thresholds(),
-                 sweep_every_s: float = 5.0) -> None:
+                 sweep_every_s: float = 5.0, on_cameras: CameraSink | None = None) -> None:
         self.store = store
         self.bus = bus
         self.on_change = on_change
@@ -51,6 +53,7 @@ class Worker:
         self.last_seen = last_seen
         self.thresholds = thresholds
         self.sweep_every_s = sweep_every_s
+        self.on_cameras = on_cameras
 
     def run_once(self, block_ms: int = 1000) -> int:
         """Consume and process one batch; returns how many messages were handled."""
@@ -112,10 +115,9 @@ class Worker:
             departments = set(session.scalars(sa.select(Camera.department_id).where(
                 Camera.id.in_([c.camera_id for c in result.changes])))) if result.changes else set()
         self._publish(changed)
-        if self.on_change is not None:
-            # Cameras changed colour: an empty change makes those walls redraw their map and counters.
-            for department_id in departments - {d for d, _ in changed.values()}:
-                self.on_change(department_id, [])
+        if self.on_cameras is not None:
+            for department_id in departments:
+                self.on_cameras(department_id)
         if result.changes:
             logger.info("health sweep: %d cameras changed state", len(result.changes))
         return result.changes

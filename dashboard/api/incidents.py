@@ -19,7 +19,7 @@ from services.incidents import (ACTIONS, Conflict, TransitionRefused, allowed_ac
 from services.sop import checklist
 from services.ingest import Problem
 from services.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, User
-from services.scope import visible_departments
+from services.scope import MAX_ID, as_id, incident_in_scope, visible_departments
 
 
 def _person() -> User:
@@ -30,13 +30,9 @@ def _person() -> User:
     return user
 
 
-MAX_ID = 2**31 - 1
-
-
 def _incident_in_scope(user: User, incident_id: int) -> Incident:
-    incident = db().get(Incident, incident_id) if 0 < incident_id <= MAX_ID else None
-    # Out of scope looks exactly like absent: no probing another department's ids.
-    if incident is None or incident.department_id not in visible_departments(db(), user):
+    incident = incident_in_scope(db(), user, incident_id)
+    if incident is None:
         raise Problem(404, "not-found", "No such incident", f"incident {incident_id} not found")
     return incident
 
@@ -182,8 +178,8 @@ def create_incident() -> tuple[Response, int]:
 def get_camera(camera_id: str) -> Response:
     """A camera by numeric id, if it stands in the caller's departments."""
     user = _person()
-    numeric = camera_id.isascii() and camera_id.isdigit() and 0 < int(camera_id) <= MAX_ID
-    camera = db().get(Camera, int(camera_id)) if numeric else None
+    key = as_id(camera_id)
+    camera = db().get(Camera, key) if key is not None else None
     if camera is None or camera.department_id not in visible_departments(db(), user):
         raise Problem(404, "not-found", "No such camera", f"camera {camera_id} not found")
     operator = db().get(Operator, camera.operator_id)

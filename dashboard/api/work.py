@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Response, jsonify, request
 
 from dashboard.api import api, json_object
-from dashboard.api.incidents import MAX_ID, _detail, _incident_in_scope, _person
+from dashboard.api.incidents import _detail, _incident_in_scope, _person
 from dashboard.context import db, kuzet
 from dashboard.live import push_incident, push_unit
 from services import audit
@@ -21,7 +21,7 @@ from services.ingest import Problem
 from services.models import Incident, IncidentNote, IncidentUnit, Offence, Operator, Role, Unit, User, utcnow
 from services.policy import load_rules, set_rule
 from services.scorecards import operator_uptime
-from services.scope import visible_departments
+from services.scope import MAX_ID, visible_departments
 from services.sop import set_steps, tick
 
 WORKERS = (Role.DUTY_OFFICER.value, Role.SUPERVISOR.value, Role.ADMIN.value)

@@ -6,24 +6,23 @@ from typing import Any
 
 import dash
 from dash import Input, Output, State, html, no_update
-from flask_login import current_user
 
+from dashboard.auth import logged_in
 from dashboard.context import db, kuzet
 from layouts import admin as ids
 from layouts.admin import layout
 from layouts.wall import denied
 from services.deadletters import raw_text, recent, replay
-from services.models import DeadLetter, Role, User
+from services.models import DeadLetter, Role
+from services.scope import as_id
 
 
-def _admin() -> User | None:
-    user = current_user.user if current_user.is_authenticated else None
-    return user if user is not None and user.role == Role.ADMIN.value else None
+ADMINS = frozenset({Role.ADMIN.value})
 
 
 def page(**_query: Any) -> html.Div:
     """Dead letters, newest first (admins only)."""
-    user = _admin()
+    user = logged_in(ADMINS)
     if user is None:
         return denied("Только для администраторов · Admins only")
     return layout(recent(db()), username=user.username)
@@ -31,8 +30,8 @@ def page(**_query: Any) -> html.Div:
 
 def _selected(selected: list[dict[str, Any]] | None) -> DeadLetter | None:
     row = selected[0] if selected else {}
-    letter_id = row.get("id") if isinstance(row, dict) else None
-    return db().get(DeadLetter, letter_id) if isinstance(letter_id, int) and 0 < letter_id < 2**31 else None
+    letter_id = as_id(row.get("id") if isinstance(row, dict) else None)
+    return db().get(DeadLetter, letter_id) if letter_id is not None else None
 
 
 def register(app: dash.Dash) -> None:
@@ -40,7 +39,7 @@ def register(app: dash.Dash) -> None:
 
     @app.callback(Output(ids.RAW, "children"), Input(ids.DEAD_LETTERS, "selectedRows"), prevent_initial_call=True)
     def show(selected: list[dict[str, Any]] | None) -> str:
-        if _admin() is None:
+        if logged_in(ADMINS) is None:
             return "Нет доступа"
         letter = _selected(selected)
         return raw_text(letter) if letter else no_update
@@ -53,7 +52,7 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def do_replay(clicks: int | None, selected: list[dict[str, Any]] | None) -> tuple[str, Any]:
-        user = _admin()
+        user = logged_in(ADMINS)
         if user is None or not clicks:
             return "Нет доступа", no_update
         letter = _selected(selected)

@@ -7,29 +7,21 @@ from typing import Any
 import dash
 import sqlalchemy as sa
 from dash import Input, Output, html, no_update
-from flask_login import current_user
 
+from dashboard.auth import logged_in
 from dashboard.context import db
 from layouts import cameras as ids
 from layouts.cameras import cameras_layout, operators_layout
 from layouts.wall import denied
 from services.coverage import operators
-from services.models import District, User
-from services.scope import visible_departments
+from services.models import District
+from services.scope import as_id, visible_departments
 from services.scorecards import camera_list, scorecards
-
-
-def _user() -> User | None:
-    return current_user.user if current_user.is_authenticated else None
-
-
-def _id(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
 
 
 def cameras_page(**_query: Any) -> html.Div:
     """Every camera of the user's departments, quietest first."""
-    user = _user()
+    user = logged_in()
     if user is None:
         return denied("Войдите в систему · Please log in")
     scope = visible_departments(db(), user)
@@ -40,7 +32,7 @@ def cameras_page(**_query: Any) -> html.Div:
 
 def operators_page(**_query: Any) -> html.Div:
     """Operator scorecards over the user's departments."""
-    user = _user()
+    user = logged_in()
     if user is None:
         return denied("Войдите в систему · Please log in")
     return operators_layout(scorecards(db(), visible_departments(db(), user)), username=user.username)
@@ -52,8 +44,8 @@ def register(app: dash.Dash) -> None:
     @app.callback(Output(ids.CAMERAS, "rowData"), Input(ids.OPERATOR, "value"), Input(ids.DISTRICT, "value"),
                   Input(ids.HEALTH, "value"), prevent_initial_call=True)
     def filter_cameras(operator: str | None, district: str | None, health: str | None) -> Any:
-        user = _user()
+        user = logged_in()
         if user is None:
             return no_update
-        return camera_list(db(), visible_departments(db(), user), operator_id=_id(operator), district_id=_id(district),
+        return camera_list(db(), visible_departments(db(), user), operator_id=as_id(operator), district_id=as_id(district),
                            health=health if health in ("online", "stale", "offline", "unknown") else None)

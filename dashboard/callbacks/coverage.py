@@ -7,29 +7,20 @@ from typing import Any
 import dash
 import sqlalchemy as sa
 from dash import Input, Output, html, no_update
-from flask_login import current_user
 from shapely.geometry import shape
 
+from dashboard.auth import logged_in
 from dashboard.context import db, kuzet
 from geodata import ATTRIBUTION
 from layouts import coverage as ids
 from layouts.coverage import ALL_OPERATORS, export_links, layout, map_figure
 from layouts.wall import denied
 from services.coverage import coverage, operators, parse_radii
-from services.models import District, Role, User
-from services.scope import visible_departments
+from services.models import District, Role
+from services.scope import as_id, visible_departments
 from services.situation import DISPLAY_TOLERANCE_DEG
 
 COVERAGE_ROLES = frozenset({Role.CHIEF.value, Role.ADMIN.value})
-
-
-def _chief() -> User | None:
-    user = current_user.user if current_user.is_authenticated else None
-    return user if user is not None and user.role in COVERAGE_ROLES else None
-
-
-def _operator_id(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 def radii() -> dict[str, float]:
@@ -49,7 +40,7 @@ def districts_geo(department_ids: set[int]) -> list[dict[str, Any]]:
 
 def page(**_query: Any) -> html.Div:
     """The coverage page for chiefs (their city) and admins."""
-    user = _chief()
+    user = logged_in(COVERAGE_ROLES)
     if user is None:
         return denied("Карта покрытия доступна начальникам и администраторам · Coverage is for chiefs and admins")
     scope = visible_departments(db(), user)
@@ -73,10 +64,10 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def filter_operator(value: str | None) -> tuple[Any, ...]:
-        user = _chief()
+        user = logged_in(COVERAGE_ROLES)
         if user is None:
             return (no_update,) * 6
         scope = visible_departments(db(), user)
-        report = coverage(db(), scope, operator_id=_operator_id(value), radii=radii())
+        report = coverage(db(), scope, operator_id=as_id(value), radii=radii())
         return (map_figure(report, districts_geo(scope)), report.districts, report.candidates[:20],
                 *export_links(value or ALL_OPERATORS))

@@ -9,8 +9,8 @@ from typing import Any
 import dash
 import sqlalchemy as sa
 from dash import ALL, Input, Output, State, ctx, html, no_update
-from flask_login import current_user
 
+from dashboard.auth import logged_in
 from dashboard.context import db, kuzet
 from dashboard.live import push_incident
 from layouts import incident as ids
@@ -21,25 +21,10 @@ from services.casefile import case_file
 from services.dispatch import arrive, dispatch, dispatch_nearest
 from services.incidents import TransitionRefused, transition
 from services.models import Incident, IncidentNote, SopTick, User, utcnow
-from services.scope import visible_departments
+from services.scope import incident_in_scope, visible_departments
 from services.sop import tick
 
 logger = logging.getLogger(__name__)
-
-
-def _user() -> User | None:
-    return current_user.user if current_user.is_authenticated else None
-
-
-def _incident(user: User, incident_id: Any) -> Incident | None:
-    if isinstance(incident_id, str) and incident_id.isascii() and incident_id.isdigit():
-        incident_id = int(incident_id)
-    if not isinstance(incident_id, int) or not 0 < incident_id < 2**31:
-        return None
-    incident = db().get(Incident, incident_id)
-    if incident is None or incident.department_id not in visible_departments(db(), user):
-        return None
-    return incident
 
 
 def _case(incident: Incident, user: User) -> Any:
@@ -48,10 +33,10 @@ def _case(incident: Incident, user: User) -> Any:
 
 def page(incident_id: str | None = None, **_query: Any) -> html.Div:
     """The case file of one incident, if the user's scope holds it."""
-    user = _user()
+    user = logged_in()
     if user is None:
         return denied("Войдите в систему · Please log in")
-    incident = _incident(user, incident_id)
+    incident = incident_in_scope(db(), user, incident_id)
     if incident is None:
         return denied(f"Происшествие №{incident_id} не найдено в вашей юрисдикции · Incident not found")
     return layout(_case(incident, user), username=user.username)
@@ -59,8 +44,8 @@ def page(incident_id: str | None = None, **_query: Any) -> html.Div:
 
 def _act(incident_id: Any, work: Callable[[Incident, User], str]) -> Any:
     """Run one action in scope, commit, push the change, and re-render the body with feedback."""
-    user = _user()
-    incident = _incident(user, incident_id) if user else None
+    user = logged_in()
+    incident = incident_in_scope(db(), user, incident_id) if user else None
     if incident is None:
         return html.Div("Нет доступа · Access denied", className="feedback")
     before = incident.department_id
@@ -69,7 +54,7 @@ def _act(incident_id: Any, work: Callable[[Incident, User], str]) -> Any:
         db().commit()
     except (TransitionRefused, ValueError) as refused:
         db().rollback()
-        incident = _incident(user, incident_id)
+        incident = incident_in_scope(db(), user, incident_id)
         return body(_case(incident, user), feedback=str(refused)) if incident else no_update
     push_incident(incident, before)
     if incident.department_id not in visible_departments(db(), user):

@@ -7,9 +7,9 @@ from typing import Any
 
 import dash
 import sqlalchemy as sa
-from dash import Input, Output, Patch, State, html, no_update
-from flask_login import current_user
+from dash import Input, Output, Patch, State, ctx, html, no_update
 
+from dashboard.auth import logged_in
 from dashboard.context import db, kuzet, router
 from dashboard.live import push_incident
 from geodata import ATTRIBUTION
@@ -18,19 +18,15 @@ from layouts.wall import denied, incident_points, layout
 from services.incidents import TransitionRefused, create_manual, open_queue, transition
 from services.dispatch import dispatch_nearest
 from services.models import Department, Incident, Unit, User
-from services.scope import visible_departments
+from services.scope import incident_in_scope, visible_departments
 from services.situation import counters, situation, situation_cameras, situation_units
 
 logger = logging.getLogger(__name__)
 
 
-def _user() -> User | None:
-    return current_user.user if current_user.is_authenticated else None
-
-
 def page(department: str | None = None, kiosk: str | None = None, **_query: Any) -> html.Div:
     """Load the department's situation (in the user's scope) and lay out the wall."""
-    user = _user()
+    user = logged_in()
     if user is None:
         return denied("Войдите в систему · Please log in")
     scope = visible_departments(db(), user)
@@ -53,7 +49,7 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
 
 
 def _scoped_department(department_id: Any) -> int | None:
-    user = _user()
+    user = logged_in()
     if user is None or not isinstance(department_id, int):
         return None
     return department_id if department_id in visible_departments(db(), user) else None
@@ -62,11 +58,7 @@ def _scoped_department(department_id: Any) -> int | None:
 def _selected_incident(user: User, selected: list[dict[str, Any]] | None) -> Incident | None:
     """The incident behind the selected queue row, if the user may see it."""
     row = selected[0] if selected else {}
-    incident_id = row.get("id") if isinstance(row, dict) else None
-    incident = db().get(Incident, incident_id) if isinstance(incident_id, int) and 0 < incident_id < 2**31 else None
-    if incident is None or incident.department_id not in visible_departments(db(), user):
-        return None
-    return incident
+    return incident_in_scope(db(), user, row.get("id") if isinstance(row, dict) else None)
 
 
 def register(app: dash.Dash) -> None:
@@ -83,22 +75,25 @@ def register(app: dash.Dash) -> None:
         *[Output(ids.COUNTER.format(k), "children") for k in ids.COUNTERS],
         Input(ids.SOCKET, "data-incidents"),
         Input(ids.SOCKET, "data-units"),
+        Input(ids.SOCKET, "data-cameras"),
         State(ids.DEPARTMENT, "data"),
         prevent_initial_call=True,
     )
-    def refresh_map(_incidents: Any, _units: Any, department_id: Any) -> tuple[Any, ...]:
+    def refresh_map(_incidents: Any, _units: Any, _cameras: Any, department_id: Any) -> tuple[Any, ...]:
         # The push only says "something changed": what is drawn is re-read within the user's scope.
         scoped = _scoped_department(department_id)
         if scoped is None:
             return (no_update,) * (1 + len(ids.COUNTERS))
         rows = open_queue(db(), {scoped})
         patch = Patch()
-        cameras = situation_cameras(db(), scoped)
-        patch["data"][ids.CAMERA_TRACE]["lat"] = [c["lat"] for c in cameras]
-        patch["data"][ids.CAMERA_TRACE]["lon"] = [c["lon"] for c in cameras]
-        patch["data"][ids.CAMERA_TRACE]["marker"]["color"] = [ids.HEALTH_COLOURS.get(c["health"], "#5e6a7d")
-                                                              for c in cameras]
-        patch["data"][ids.CAMERA_TRACE]["text"] = ids.camera_texts(cameras)
+        if ctx.triggered_prop_ids and any(p.endswith("data-cameras") for p in ctx.triggered_prop_ids):
+            # Thousands of cameras: re-read only when the health sweep says some changed, not per incident.
+            cameras = situation_cameras(db(), scoped)
+            patch["data"][ids.CAMERA_TRACE]["lat"] = [c["lat"] for c in cameras]
+            patch["data"][ids.CAMERA_TRACE]["lon"] = [c["lon"] for c in cameras]
+            patch["data"][ids.CAMERA_TRACE]["marker"]["color"] = [ids.HEALTH_COLOURS.get(c["health"], "#5e6a7d")
+                                                                  for c in cameras]
+            patch["data"][ids.CAMERA_TRACE]["text"] = ids.camera_texts(cameras)
         units = situation_units(db(), scoped)
         patch["data"][ids.UNIT_TRACE]["lat"] = [u["lat"] for u in units]
         patch["data"][ids.UNIT_TRACE]["lon"] = [u["lon"] for u in units]
@@ -135,7 +130,7 @@ def register(app: dash.Dash) -> None:
     )
     def create_from_call(_clicks: int, point: dict[str, Any] | None, event_type: str | None,
                          address: str | None, description: str | None) -> tuple[str, bool]:
-        user = _user()
+        user = logged_in()
         if user is None:
             return "Нет доступа · Access denied", False
         if not point or not isinstance(point.get("lat"), (int, float)) or not isinstance(point.get("lon"), (int, float)):
@@ -171,7 +166,7 @@ def register(app: dash.Dash) -> None:
     )
     def transfer(_clicks: int, selected: list[dict[str, Any]] | None, department_id: Any, target: str | None,
                  reason: str | None) -> tuple[str, bool]:
-        user = _user()
+        user = logged_in()
         if user is None or _scoped_department(department_id) is None:
             return "Нет доступа · Access denied", False
         incident = _selected_incident(user, selected)
@@ -197,7 +192,7 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def dispatch_selected(_clicks: int, selected: list[dict[str, Any]] | None, department_id: Any) -> str:
-        user = _user()
+        user = logged_in()
         if user is None or _scoped_department(department_id) is None:
             return "Нет доступа · Access denied"
         incident = _selected_incident(user, selected)
@@ -221,7 +216,7 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def acknowledge(_clicks: int, selected: list[dict[str, Any]] | None, department_id: Any) -> str:
-        user = _user()
+        user = logged_in()
         scoped = _scoped_department(department_id)
         if user is None or scoped is None:
             return "Нет доступа · Access denied"
