@@ -38,7 +38,7 @@ def layout(rows: list[dict[str, Any]], *, username: str) -> html.Div:
                                                 html.A("Выход", href="/logout")]),
         ]),
         html.Main(className="admin-body", children=[
-            dag.AgGrid(id=DEAD_LETTERS, rowData=rows, columnDefs=COLUMNS, getRowId="params.data.id",
+            dag.AgGrid(id=DEAD_LETTERS, rowData=rows, columnDefs=COLUMNS, getRowId="'' + params.data.id",
                        dashGridOptions={"theme": {"function": GRID_THEME}, "rowSelection": {"mode": "singleRow",
                                                                                              "checkboxes": False,
                                                                                              "enableClickSelection": True},

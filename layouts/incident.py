@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -9,7 +10,7 @@ import dash_mantine_components as dmc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from layouts.wall import BLANK_DARK_STYLE, PRIORITY_COLOURS, STATUS_LABELS, UNIT_COLOURS, ago
+from layouts.wall import BLANK_DARK_STYLE, PRIORITY_COLOURS, STATUS_LABELS, UNIT_COLOURS, ago, district_layers
 from services.casefile import CaseFile
 
 BODY = "incident-body"
@@ -47,18 +48,41 @@ def local_time(iso: str | None) -> str:
     return datetime.fromisoformat(iso).astimezone(ALMATY).strftime("%d.%m %H:%M:%S") if iso else "—"
 
 
+def inset_view(points: list[tuple[float, float]], width_px: int = 640, height_px: int = 300) -> tuple[dict[str, float], float]:
+    """Centre and zoom that keep every (lat, lon) in view on a small map (at least a few streets wide)."""
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    lat, lon = (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
+    # Web-Mercator: at zoom z, 512 * 2^z px span 360 degrees of longitude (and ~cos(lat) as much latitude).
+    span_lon = max(max(lons) - min(lons), 0.004) * 1.4
+    span_lat = max(max(lats) - min(lats), 0.004) * 1.4 / math.cos(math.radians(lat))
+    zoom = min(math.log2(360 * width_px / (512 * span_lon)), math.log2(360 * height_px / (512 * span_lat)))
+    return {"lat": lat, "lon": lon}, round(min(max(zoom, 10.0), 16.0), 2)
+
+
 def inset(case: CaseFile) -> go.Figure:
-    """A small map: the incident, its camera, the units on it and suggested ones."""
+    """A small map: the incident, its camera, the units on it and the nearest free ones, all in view."""
     inc = case.incident
     fig = go.Figure()
+    points = [(inc["lat"], inc["lon"])]
     if case.camera:
+        points.append((case.camera["lat"], case.camera["lon"]))
         fig.add_trace(go.Scattermap(lat=[case.camera["lat"]], lon=[case.camera["lon"]], mode="markers",
                                     marker={"size": 10, "color": "#30d158"}, text=[case.camera["external_id"]],
                                     hoverinfo="text"))
+    units = [(u["call_sign"], u["status"], u["lat"], u["lon"]) for u in case.units if not u["released_at"]]
+    units += [(s.call_sign, "available", s.lat, s.lon) for s in case.suggestions[:3]]
+    if units:
+        points += [(lat, lon) for _, _, lat, lon in units]
+        fig.add_trace(go.Scattermap(lat=[u[2] for u in units], lon=[u[3] for u in units], mode="markers",
+                                    # No text labels: map text needs a glyph server, and this map fetches nothing.
+                                    marker={"size": 13, "color": [UNIT_COLOURS.get(u[1], "#0a84ff") for u in units]},
+                                    text=[f"{u[0]} · {u[1]}" for u in units], hoverinfo="text"))
     fig.add_trace(go.Scattermap(lat=[inc["lat"]], lon=[inc["lon"]], mode="markers",
                                 marker={"size": 22, "color": PRIORITY_COLOURS.get(inc["priority"], "#fff")},
                                 text=[f"№{inc['id']}"], hoverinfo="text"))
-    fig.update_layout(map={"style": BLANK_DARK_STYLE, "center": {"lat": inc["lat"], "lon": inc["lon"]}, "zoom": 14},
+    center, zoom = inset_view(points)
+    fig.update_layout(map={"style": BLANK_DARK_STYLE, "center": center, "zoom": zoom,
+                           "layers": district_layers(case.districts)},
                       margin={"l": 0, "r": 0, "t": 0, "b": 0}, paper_bgcolor="#0b0f17", showlegend=False,
                       uirevision=f"incident-{inc['id']}")
     return fig

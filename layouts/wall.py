@@ -117,6 +117,19 @@ def incident_points(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def district_layers(districts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Map layers under the traces: own districts filled and outlined bright, neighbours (``own`` false) dim."""
+    layers = []
+    for d in districts:
+        own = d.get("own", True)
+        feature = {"type": "Feature", "geometry": d["geometry"], "properties": {"name": d["name"]}}
+        layers.append({"source": feature, "sourcetype": "geojson", "type": "fill", "below": "traces",
+                       "color": "#1c2a44" if own else "#121824", "opacity": 0.9 if own else 0.6})
+        layers.append({"source": feature, "sourcetype": "geojson", "type": "line", "below": "traces",
+                       "color": "#4d8dff" if own else "#2c3445", "line": {"width": 3 if own else 1}})
+    return layers
+
+
 def map_figure(s: Situation) -> go.Figure:
     """The jurisdiction map: districts (own bright, neighbours dim), cameras, units, incidents."""
     fig = go.Figure()
@@ -136,16 +149,9 @@ def map_figure(s: Situation) -> go.Figure:
         marker={"size": points["marker.size"], "color": points["marker.color"], "opacity": 0.95},
         text=points["text"], customdata=points["customdata"], hoverinfo="text",
     ))
-    layers = []
-    for d in s.districts:
-        feature = {"type": "Feature", "geometry": d["geometry"], "properties": {"name": d["name"]}}
-        layers.append({"source": feature, "sourcetype": "geojson", "type": "fill", "below": "traces",
-                       "color": "#1c2a44" if d["own"] else "#121824", "opacity": 0.9 if d["own"] else 0.6})
-        layers.append({"source": feature, "sourcetype": "geojson", "type": "line", "below": "traces",
-                       "color": "#4d8dff" if d["own"] else "#2c3445", "line": {"width": 3 if d["own"] else 1}})
     center, zoom = _view(s.districts)
     fig.update_layout(
-        map={"style": BLANK_DARK_STYLE, "center": center, "zoom": zoom, "layers": layers},
+        map={"style": BLANK_DARK_STYLE, "center": center, "zoom": zoom, "layers": district_layers(s.districts)},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         paper_bgcolor="#0b0f17",
         showlegend=False,
@@ -153,6 +159,28 @@ def map_figure(s: Situation) -> go.Figure:
         hoverlabel={"font": {"size": 16}},
     )
     return fig
+
+
+LEGEND = "wall-legend"
+UNIT_LABELS = {"available": "свободен · free", "en_route": "в пути · en route", "on_scene": "на месте · on scene"}
+HEALTH_LABELS = {"online": "на связи · online", "stale": "нет сигнала · stale", "offline": "офлайн · offline"}
+
+
+def map_legend() -> html.Div:
+    """The key to the map's colours, so a new officer reads the wall without asking."""
+    def row(colour: str, label: str, size: str) -> html.Div:
+        return html.Div(className="legend-row", children=[
+            html.Span(className=f"legend-dot legend-{size}", style={"background": colour}), html.Span(label)])
+
+    def group(title: str, rows: list[html.Div]) -> html.Div:
+        return html.Div(className="legend-group", children=[html.Div(title, className="legend-head"),
+                                                            html.Div(rows, className="legend-items")])
+
+    return html.Div(id=LEGEND, className="map-legend", children=[
+        group("Происшествия", [row(PRIORITY_COLOURS[p], f"P{p}", "big") for p in (1, 2, 3, 4)]),
+        group("Наряды", [row(UNIT_COLOURS[k], label, "mid") for k, label in UNIT_LABELS.items()]),
+        group("Камеры", [row(HEALTH_COLOURS[k], label, "small") for k, label in HEALTH_LABELS.items()]),
+    ])
 
 
 def _counter(key: str, value: int) -> html.Div:
@@ -191,7 +219,7 @@ def queue(rows: list[dict[str, Any]]) -> dag.AgGrid:
         id=QUEUE,
         rowData=rows,
         columnDefs=COLUMN_DEFS,
-        getRowId="params.data.id",
+        getRowId="'' + params.data.id",
         className="wall-grid",
         dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
                          "animateRows": True,
@@ -266,6 +294,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                          children=[
                 dcc.Graph(id=MAP, figure=map_figure(s), config={"displayModeBar": False, "scrollZoom": True},
                           style={"height": "100%", "width": "100%"}),
+                map_legend(),
                 html.Div(attribution, className="attribution"),
             ]),
             html.Section(className="wall-queue", children=[

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from shapely.geometry import mapping, shape
 
 from services.catalogue import TYPE_LABELS_RU
 from services.dispatch import Suggestion, assigned_units, suggest
 from services.incidents import OUTCOMES, allowed_actions, rows_for
-from services.models import Camera, Event, Incident, IncidentLink, IncidentNote, Operator, Role
+from services.models import Camera, District, Event, Incident, IncidentLink, IncidentNote, Operator, Role
+from services.situation import DISPLAY_TOLERANCE_DEG
 from services.sop import checklist
 
 
@@ -31,6 +33,7 @@ class CaseFile:
     actions: list[str]
     outcomes: tuple[str, ...]
     can_override: bool
+    districts: list[dict[str, Any]] = field(default_factory=list)  # the department's outlines, for the inset map
 
 
 def case_file(session: so.Session, incident: Incident, role: str, event_limit: int = 200,
@@ -72,4 +75,10 @@ def case_file(session: so.Session, incident: Incident, role: str, event_limit: i
                    .where(IncidentLink.incident_id == incident.id))]
     return CaseFile(row, timeline, evidence, camera, steps, assigned_units(session, incident.id),
                     suggest(session, incident, speed_kmh=speed_kmh), notes, related, allowed_actions(incident.status, role), OUTCOMES,
-                    role in (Role.SUPERVISOR.value, Role.ADMIN.value))
+                    role in (Role.SUPERVISOR.value, Role.ADMIN.value), _outlines(session, incident.department_id))
+
+
+def _outlines(session: so.Session, department_id: int) -> list[dict[str, Any]]:
+    return [{"name": d.name, "geometry": mapping(shape(d.geometry).simplify(DISPLAY_TOLERANCE_DEG,
+                                                                            preserve_topology=True))}
+            for d in session.scalars(sa.select(District).where(District.department_id == department_id))]

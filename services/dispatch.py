@@ -24,6 +24,8 @@ class Suggestion:
     crew_size: int
     distance_m: float
     eta_s: int
+    lat: float
+    lon: float
 
 
 def suggest(session: so.Session, incident: Incident, limit: int = 5,
@@ -35,7 +37,7 @@ def suggest(session: so.Session, incident: Incident, limit: int = 5,
     for unit in units:
         metres = distance_m(incident.lat, incident.lon, unit.lat, unit.lon)
         out.append(Suggestion(unit.id, unit.call_sign, unit.crew_size, round(metres),
-                              int(round(metres / (speed_kmh * 1000 / 3600)))))
+                              int(round(metres / (speed_kmh * 1000 / 3600))), unit.lat, unit.lon))
     return sorted(out, key=lambda s: (s.distance_m, s.call_sign))[:limit]
 
 
@@ -104,12 +106,12 @@ def arrive(session: so.Session, incident: Incident, actor: User, unit_id: int | 
 
 def assigned_units(session: so.Session, incident_id: int) -> list[dict[str, object]]:
     """Units on the incident, for the incident page."""
-    rows = session.execute(sa.select(IncidentUnit, Unit.call_sign, Unit.status).join(Unit)
+    rows = session.execute(sa.select(IncidentUnit, Unit.call_sign, Unit.status, Unit.lat, Unit.lon).join(Unit)
                            .where(IncidentUnit.incident_id == incident_id).order_by(IncidentUnit.id))
-    return [{"call_sign": call, "status": status, "dispatched_at": a.dispatched_at.isoformat(),
+    return [{"call_sign": call, "status": status, "lat": lat, "lon": lon, "dispatched_at": a.dispatched_at.isoformat(),
              "arrived_at": a.arrived_at.isoformat() if a.arrived_at else None,
              "released_at": a.released_at.isoformat() if a.released_at else None, "distance_m": a.distance_m}
-            for a, call, status in rows]
+            for a, call, status, lat, lon in rows]
 
 
 def update_position(session: so.Session, unit: Unit, lat: float, lon: float) -> None:

@@ -60,3 +60,28 @@ def test_map_draws_incidents_last_coloured_by_priority_and_keeps_the_view() -> N
     assert all(src["type"] == "geojson" and isinstance(src["data"], dict) for src in sources.values())  # no URLs
     assert "glyphs" not in figure.layout.map.style and "sprite" not in figure.layout.map.style
     assert len(figure.layout.map.layers) == 2 and 8 <= figure.layout.map.zoom <= 16
+
+
+def test_legend_names_every_colour_the_map_uses_for_priorities_units_and_health() -> None:
+    legend = _find(wall.layout(_situation([]), username="duty.a"), wall.LEGEND)
+    colours = {dot.style["background"] for group in legend.children for row in group.children[1].children
+               for dot in row.children if getattr(dot, "style", None)}
+    assert set(wall.PRIORITY_COLOURS.values()) <= colours
+    assert {wall.UNIT_COLOURS[k] for k in wall.UNIT_LABELS} <= colours
+    assert {wall.HEALTH_COLOURS[k] for k in wall.HEALTH_LABELS} <= colours
+
+
+def test_incident_inset_keeps_the_incident_and_its_nearest_units_in_view() -> None:
+    import math
+
+    from layouts.incident import inset_view
+
+    incident, unit = (43.2567, 76.9286), (43.2300, 76.9700)  # a unit ~4.6 km away
+    center, zoom = inset_view([incident, unit], width_px=640, height_px=300)
+    # At that zoom the map must span at least the distance between them, in both directions.
+    span_lon = 360 * 640 / (512 * 2 ** zoom)
+    span_lat = 360 * 300 / (512 * 2 ** zoom) * math.cos(math.radians(center["lat"]))
+    assert span_lon >= abs(unit[1] - incident[1]) and span_lat >= abs(unit[0] - incident[0])
+    assert min(incident[0], unit[0]) < center["lat"] < max(incident[0], unit[0])
+    # A lone point still gets a street-level view, not the whole world or a single house.
+    assert 14 <= inset_view([incident])[1] <= 16
