@@ -74,21 +74,25 @@ def test_sigkilled_worker_loses_nothing_and_stores_nothing_twice(pg_redis_app: F
     assert len(accepted_ids) == total  # all of it durably on the stream before any worker runs
 
     log = tmp_path / "worker.log"
+    bus = RedisStreamBus(redis_url, redis_prefix)
     worker = _start_worker(postgres_url, redis_url, redis_prefix, log)
     try:
         deadline = time.monotonic() + 60
-        while _counts(store)[0] < PER_BATCH and time.monotonic() < deadline and worker.poll() is None:
-            time.sleep(0.01)
-        stored_before_kill = _counts(store)[0]
+        # Kill once something is stored and the worker holds a batch it has read but not acknowledged.
+        while time.monotonic() < deadline and worker.poll() is None:
+            if _counts(store)[0] >= PER_BATCH and bus.pending("events", "workers") > 0:
+                break
+            time.sleep(0.005)
         worker.send_signal(signal.SIGKILL)  # no clean-up, no ack of whatever it was holding
         worker.wait(timeout=10)
     finally:
         if worker.poll() is None:
             worker.kill()
+    stored_before_kill = _counts(store)[0]
     assert 0 < stored_before_kill < total, log.read_text()
+    assert bus.pending("events", "workers") > 0  # it died holding unacknowledged messages
 
     restarted = _start_worker(postgres_url, redis_url, redis_prefix, log)
-    bus = RedisStreamBus(redis_url, redis_prefix)
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
