@@ -70,8 +70,11 @@ class EventV1(BaseModel):
     plate: Optional[Plate] = None
     speed_kmh: Optional[Annotated[StrictFloat, Field(ge=0, le=500)]] = None
     limit_kmh: Optional[Annotated[StrictFloat, Field(ge=0, le=200)]] = None
-    media: Annotated[list[Media], Field(max_length=10)] = []
-    attributes: Annotated[dict[str, Any], Field(max_length=32)] = {}
+    # Factories, not literal defaults: pydantic deep-copies a mutable default for every record.
+    media: Annotated[list[Media], Field(max_length=10, default_factory=list,
+                                        json_schema_extra={"default": []})]
+    attributes: Annotated[dict[str, Any], Field(max_length=32, default_factory=dict,
+                                                json_schema_extra={"default": {}})]
 
     _check_time = field_validator("occurred_at", mode="before")(lambda v: _rfc3339(v))
 

@@ -210,7 +210,7 @@ class Worker:
             if offences:
                 register = [offence_row(row["id"], *offences[row["event_id"], row["operator_id"]])
                             for row in rows if (row["event_id"], row["operator_id"]) in offences]
-                session.execute(Offence.__table__.insert(), register)
+                insert_offences(session, register)
         return changed
 
     @staticmethod
@@ -244,6 +244,19 @@ class Worker:
 
 EVENT_COLUMNS = ("operator_id", "event_id", "camera_id", "department_id", "incident_id", "category", "type",
                  "occurred_at", "received_at", "stored_at", "late", "confidence", "lat", "lon", "record")
+OFFENCE_COLUMNS = ("event_id", "operator_id", "camera_id", "department_id", "type", "plate", "plate_country",
+                   "speed_kmh", "limit_kmh", "occurred_at", "evidence")
+JSON_COLUMNS = frozenset({"record", "evidence"})
+
+
+def _copy(session: so.Session, table: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL COPY of ``rows`` into ``table`` inside the session's transaction (every column given)."""
+    connection = session.connection().connection.driver_connection  # psycopg, inside this transaction
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[c], separators=(",", ":")) if c in JSON_COLUMNS else row[c]
+                                for c in columns])
 
 
 def insert_events(session: so.Session, rows: list[dict[str, Any]]) -> None:
@@ -259,12 +272,15 @@ def insert_events(session: so.Session, rows: list[dict[str, Any]]) -> None:
                                   "FROM generate_series(1, :n)"), {"n": len(rows)}).all()
     for row, pk in zip(rows, pks):
         row["id"] = pk
-    connection = session.connection().connection.driver_connection  # psycopg, inside this transaction
-    with connection.cursor() as cursor:
-        with cursor.copy(f"COPY events (id, {', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row["id"]] + [json.dumps(row[c], separators=(",", ":")) if c == "record" else row[c]
-                                              for c in EVENT_COLUMNS])
+    _copy(session, "events", ("id", *EVENT_COLUMNS), rows)
+
+
+def insert_offences(session: so.Session, rows: list[dict[str, Any]]) -> None:
+    """Store offence-register rows: COPY on PostgreSQL, a Core executemany elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        _copy(session, "offences", OFFENCE_COLUMNS, rows)
+    else:
+        session.execute(Offence.__table__.insert(), rows)
 
 
 def start_in_thread(worker: Worker) -> tuple[threading.Thread, threading.Event]:

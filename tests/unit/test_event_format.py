@@ -108,3 +108,34 @@ def test_arbitrary_bytes_parse_or_raise_problem(body: bytes) -> None:
         parse_body(body, 1000)
     except Problem as problem:
         assert 400 <= problem.status < 500
+
+
+def _nested(levels: int) -> bytes:
+    """An event whose attributes hold ``levels`` nested lists in all (the event object counts as one)."""
+    return json.dumps({**event(), "attributes": {"n": json.loads("[" * (levels - 2) + "1" + "]" * (levels - 2))}}).encode()
+
+
+def test_nesting_is_capped_at_sixteen_levels_counting_the_leaf() -> None:
+    from services.ingest import MAX_DEPTH
+
+    parse_body(_nested(MAX_DEPTH - 1), 1000)  # event, attributes, 13 lists, and the leaf: 16
+    with pytest.raises(Problem) as caught:
+        parse_body(_nested(MAX_DEPTH), 1000)
+    assert caught.value.type.endswith("too-deep")
+
+
+def test_objects_with_too_many_keys_are_refused_wherever_they_sit() -> None:
+    from services.ingest import MAX_KEYS
+
+    wide = {f"k{n}": n for n in range(MAX_KEYS + 1)}
+    with pytest.raises(Problem) as caught:
+        parse_body(json.dumps({"events": [{**event(), "attributes": {"inner": wide}}]}).encode(), 1000)
+    assert caught.value.status == 400 and caught.value.type.endswith("too-many-keys")
+    parse_body(json.dumps({**event(), "attributes": {f"k{n}": n for n in range(MAX_KEYS - 20)}}).encode(), 1000)
+
+
+def test_strings_and_keys_are_normalised_to_nfc() -> None:
+    nfd_short_i = "\u0438\u0306"  # "и" + combining breve: "й" as some keyboards and OCR engines send it
+    body = json.dumps({**event(), "attributes": {nfd_short_i: f"Алматы {nfd_short_i}"}}, ensure_ascii=False)
+    items, _ = parse_body(body.encode(), 1000)
+    assert items[0]["attributes"] == {"\u0439": "Алматы \u0439"}
