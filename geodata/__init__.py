@@ -92,8 +92,16 @@ class JurisdictionIndex:
         self._keys = np.array(keys)
         shapely.prepare(self._geometries)
         self._tree = shapely.STRtree(self._geometries)
-        # "Nearest department" needs tens of metres, not every vertex: a simplified copy keeps it cheap.
-        self._coarse = shapely.STRtree(shapely.simplify(self._geometries, NEAREST_TOLERANCE_DEG))
+        # "Nearest department" needs tens of metres, not every vertex: the edges of a simplified copy,
+        # each its own small geometry, so the tree's nearest search measures a few segments, not polygons.
+        segments, owners = [], []
+        for position, geometry in enumerate(shapely.simplify(self._geometries, NEAREST_TOLERANCE_DEG)):
+            for ring in shapely.get_parts(shapely.boundary(geometry)):
+                coords = shapely.get_coordinates(ring)
+                segments.extend(shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1)))
+                owners.extend([position] * (len(coords) - 1))
+        self._edges = shapely.STRtree(segments)
+        self._edge_owner = np.array(owners)
 
     def locate_many(self, lats: np.ndarray, lons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Keys of the containing (or nearest) polygon per point, and a flag for points outside all."""
@@ -106,14 +114,17 @@ class JurisdictionIndex:
         point_idx, geom_idx = self._tree.query(points)
         inside = shapely.contains_xy(self._geometries[geom_idx], lons[point_idx], lats[point_idx])
         result[point_idx[inside][::-1]] = self._keys[geom_idx[inside][::-1]]
-        rest = np.flatnonzero(result == -1)
-        if rest.size:
-            # Points exactly on a shared border belong to the lowest-indexed polygon they touch.
-            p_idx, g_idx = self._tree.query(points[rest], predicate="intersects")
-            result[rest[p_idx[::-1]]] = self._keys[g_idx[::-1]]
+        # Points exactly on a shared border belong to the lowest-indexed polygon they touch; the
+        # candidate pairs are already known, so only the unresolved ones get the exact test.
+        open_pair = result[point_idx] == -1
+        if open_pair.any():
+            p_idx, g_idx = point_idx[open_pair], geom_idx[open_pair]
+            touching = shapely.intersects_xy(self._geometries[g_idx], lons[p_idx], lats[p_idx])
+            order = np.argsort(-g_idx[touching], kind="stable")  # lowest index written last, so it wins
+            result[p_idx[touching][order]] = self._keys[g_idx[touching][order]]
         outside = result == -1
         if outside.any():
-            result[outside] = self._keys[self._coarse.nearest(points[outside])]
+            result[outside] = self._keys[self._edge_owner[self._edges.nearest(points[outside])]]
         return result, outside
 
     def locate(self, lat: float, lon: float) -> tuple[int, bool]:

@@ -53,3 +53,14 @@ def test_point_on_a_shared_border_belongs_to_one_side_and_is_not_outside() -> No
     key, outside = index.locate(point.y, point.x)
     assert outside is False and names[key] in {"Almaly", "Bostandyk"}
     assert index.locate(point.y, point.x) == (key, outside)  # deterministic
+
+
+def test_a_shared_edge_goes_to_the_first_listed_polygon_in_bulk_too() -> None:
+    from shapely.geometry import box
+
+    west, east = box(76.90, 43.20, 76.95, 43.25), box(76.95, 43.20, 77.00, 43.25)
+    on_edge, inside_east = (43.22, 76.95), (43.22, 76.97)
+    for geometries, keys in (([west, east], [10, 20]), ([east, west], [20, 10])):
+        index = JurisdictionIndex(geometries, keys)
+        found, outside = index.locate_many(np.array([on_edge[0], inside_east[0]]), np.array([on_edge[1], inside_east[1]]))
+        assert list(found) == [keys[0], 20] and not outside.any()
