@@ -12,6 +12,8 @@ StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 PROBLEM_BASE = "https://kuzet.kz/problems/"
+WIRE_BODY = "kuzet.wire_body"  # environ key: the compressed bytes as sent, for the HMAC signature
+INFLATED_CAP = "kuzet.inflated_cap"  # environ key: the cap that applies to the inflated body
 
 
 def _problem(start_response: StartResponse, status: int, slug: str, title: str, detail: str) -> list[bytes]:
@@ -50,6 +52,8 @@ class GzipRequests:
         if len(data) > self.max_decompressed or inflater.unconsumed_tail:
             return _problem(start_response, 413, "payload-too-large", "Body inflates too far",
                             f"decompressed body over {self.max_decompressed} bytes")
-        environ = {**environ, "wsgi.input": io.BytesIO(data), "CONTENT_LENGTH": str(len(data))}
+        # The signature covers the bytes on the wire; the inflated body gets the larger cap (see dashboard.api).
+        environ = {**environ, "wsgi.input": io.BytesIO(data), "CONTENT_LENGTH": str(len(data)),
+                   WIRE_BODY: compressed, INFLATED_CAP: self.max_decompressed}
         environ.pop("HTTP_CONTENT_ENCODING", None)
         return self.app(environ, start_response)

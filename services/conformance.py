@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.adapters import Context, adapter_names, get
+from services.adapters import Context, adapter_names, translate
 from services.ingest import Problem, parse_body, validate_item
 
 
@@ -43,7 +43,7 @@ def check_file(path: Path, adapter: str | None = None, params: dict[str, str] | 
         if body.startswith(b"--"):
             boundary = body.split(b"\r\n", 1)[0][2:].decode("latin-1").strip()
             content_type = f"multipart/mixed; boundary={boundary}"
-        translation = get(adapter)(body, Context(content_type, params or {}))
+        translation = translate(adapter, body, Context(content_type, params or {}))
         if translation.refused:
             return Verdict(path, False, (translation.refused,))
         reasons = [f"not translated: {u}" for u in translation.unmapped]

@@ -9,7 +9,7 @@ import sqlalchemy.orm as so
 
 from services import audit
 from services.geo import distance_m
-from services.incidents import TransitionRefused, transition
+from services.incidents import TransitionRefused, check_actor, transition
 from services.models import Incident, IncidentStatus, IncidentUnit, Unit, UnitStatus, User, utcnow
 
 DEFAULT_CITY_SPEED_KMH = 40.0
@@ -44,6 +44,8 @@ def suggest(session: so.Session, incident: Incident, limit: int = 5,
 def dispatch(session: so.Session, incident: Incident, unit_ids: list[int], actor: User,
              expected_version: int | None = None) -> list[IncidentUnit]:
     """Send units: they go en route; the incident becomes dispatched (more units may join later)."""
+    # Every path checks role and version, also when more units join an incident already dispatched.
+    check_actor(incident, "dispatch", actor, expected_version)
     if not unit_ids:
         raise TransitionRefused("choose at least one unit to dispatch")
     units = list(session.scalars(sa.select(Unit).where(Unit.id.in_(unit_ids)).with_for_update()))
@@ -83,8 +85,10 @@ def dispatch_nearest(session: so.Session, incident: Incident, actor: User,
     return dispatch(session, incident, [nearest[0].unit_id], actor, expected_version=expected_version)[0]
 
 
-def arrive(session: so.Session, incident: Incident, actor: User, unit_id: int | None = None) -> None:
-    """A unit (or the first, if none named) reports on scene; the incident moves to on_scene."""
+def arrive(session: so.Session, incident: Incident, actor: User, unit_id: int | None = None,
+           expected_version: int | None = None) -> None:
+    """A unit reports on scene (all units on the way, if none named); the incident moves to on_scene."""
+    check_actor(incident, "arrive", actor, expected_version)
     active = list(session.scalars(sa.select(IncidentUnit).where(IncidentUnit.incident_id == incident.id,
                                                                 IncidentUnit.released_at.is_(None))))
     if unit_id is not None:
@@ -112,6 +116,22 @@ def assigned_units(session: so.Session, incident_id: int) -> list[dict[str, obje
              "arrived_at": a.arrived_at.isoformat() if a.arrived_at else None,
              "released_at": a.released_at.isoformat() if a.released_at else None, "distance_m": a.distance_m}
             for a, call, status, lat, lon in rows]
+
+
+DUTY_STATUSES = (UnitStatus.AVAILABLE.value, UnitStatus.OFF_DUTY.value)
+
+
+def set_duty(session: so.Session, unit: Unit, status: object, actor: User) -> None:
+    """Put a unit on or off duty; a unit on an incident is freed by the incident, not by this."""
+    if status not in DUTY_STATUSES:
+        raise ValueError(f"status must be one of: {', '.join(DUTY_STATUSES)}")
+    if unit.status in (UnitStatus.EN_ROUTE.value, UnitStatus.ON_SCENE.value):
+        raise ValueError(f"unit {unit.call_sign} is {unit.status} on an incident; resolve or release it first")
+    if unit.status != status:
+        audit.record(session, actor.username, "unit.duty", f"unit:{unit.id}", call_sign=unit.call_sign,
+                     from_status=unit.status, to_status=status)
+        unit.status, unit.updated_at = str(status), utcnow()
+    session.flush()
 
 
 def update_position(session: so.Session, unit: Unit, lat: float, lon: float) -> None:

@@ -64,6 +64,16 @@ def allowed_actions(status: str, role: str) -> list[str]:
     return [a.name for a in ACTIONS.values() if status in a.sources and role in a.roles]
 
 
+def check_actor(incident: Incident, action_name: str, actor: User, expected_version: int | None = None) -> None:
+    """Refuse a stale view (Conflict naming who changed it) or a role that may not take the action."""
+    if expected_version is not None and expected_version != incident.version:
+        last = incident.history[-1].actor if incident.history else "another user"
+        raise Conflict(f"incident #{incident.id} was changed by {last}; reload and try again")
+    if actor.role not in ACTIONS[action_name].roles:
+        allowed = allowed_actions(incident.status, actor.role) or ["none"]
+        raise TransitionRefused(f"role {actor.role} may not {action_name}; allowed for you now: {', '.join(allowed)}")
+
+
 def transition(session: so.Session, incident: Incident, action_name: str, actor: User, *,
                expected_version: int | None = None, reason: str = "", outcome: str | None = None,
                target_department_id: int | None = None, case_number: str = "",
@@ -72,15 +82,11 @@ def transition(session: so.Session, incident: Incident, action_name: str, actor:
     action = ACTIONS.get(action_name)
     if action is None:
         raise TransitionRefused(f"unknown action {action_name!r}; actions are {', '.join(ACTIONS)}")
-    if expected_version is not None and expected_version != incident.version:
-        last = incident.history[-1].actor if incident.history else "another user"
-        raise Conflict(f"incident #{incident.id} was changed by {last}; reload and try again")
+    check_actor(incident, action.name, actor, expected_version)
     if incident.status not in action.sources:
         allowed = allowed_actions(incident.status, actor.role) or ["none"]
         raise TransitionRefused(
             f"cannot {action.name} an incident that is {incident.status}; allowed now: {', '.join(allowed)}")
-    if actor.role not in action.roles:
-        raise TransitionRefused(f"role {actor.role} may not {action.name}")
     reason = reason.strip()
     if action.needs_reason and not reason:
         raise TransitionRefused(f"{action.name} needs a reason")
@@ -113,7 +119,10 @@ def transition(session: so.Session, incident: Incident, action_name: str, actor:
         .values(version=incident.version + 1).execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        raise Conflict(f"incident #{incident.id} was changed by another user at the same time; reload and try again")
+        winner = session.scalar(sa.select(IncidentHistory.actor).where(IncidentHistory.incident_id == incident.id)
+                                .order_by(IncidentHistory.id.desc()).limit(1))
+        raise Conflict(f"incident #{incident.id} was changed by {winner or 'another user'} at the same time; "
+                       "reload and try again")
     incident.version += 1
     now = utcnow()
     entry = IncidentHistory(incident_id=incident.id, action=action.name, from_status=incident.status,

@@ -234,33 +234,32 @@ class IngestService:
     def submit_native(self, session: so.Session, operator_id: int, adapter: str, body: bytes,
                       context: Context, keep_rejects: bool = True) -> dict[str, Any]:
         """Translate a vendor payload, map vendor identities to cameras, and submit the records."""
-        from services.adapters import get
+        from services.adapters import translate
         from services.cameras import resolve_aliases
 
-        try:
-            translation = get(adapter)(body, context)
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            # Adapters are written defensively; this keeps a new vendor quirk from ever becoming a 500.
-            logger.warning("adapter %s failed on a payload: %r", adapter, exc)
-            translation = None
-            unmapped = [f"adapter could not read the payload ({type(exc).__name__})"]
-        if translation is not None and translation.refused:
+        translation = translate(adapter, body, context)
+        if translation.refused:
             if keep_rejects:
                 self.dead_letter(session, operator_id, f"ingest/{adapter}", translation.refused, body, context.params)
             raise Problem(400, "malformed-body", f"{adapter} payload refused", translation.refused)
-        if translation is not None:
-            unmapped = translation.unmapped
-            aliases = resolve_aliases(session, operator_id, {e["camera_id"] for e in translation.events})
-            for event in translation.events:
-                event["camera_id"] = aliases.get(event["camera_id"], event["camera_id"])
+        unmapped = list(translation.unmapped)
+        events = []
+        for event in translation.events:
+            try:
+                # The same NFC, depth and key caps as the JSON API: vendor extras ride in attributes.
+                events.append(_checked(event, MAX_DEPTH))
+            except Problem as problem:
+                unmapped.append(f"{problem.title}: {problem.detail}")
+        aliases = resolve_aliases(session, operator_id, {e["camera_id"] for e in events})
+        for event in events:
+            event["camera_id"] = aliases.get(event["camera_id"], event["camera_id"])
         if unmapped and keep_rejects:
             self.dead_letter(session, operator_id, f"ingest/{adapter}", "; ".join(unmapped), body, context.params)
-        results = self.submit_items(session, operator_id, translation.events if translation else [], True,
-                                    utcnow(), keep_rejects=keep_rejects,
-                                    endpoint=f"ingest/{adapter}") if translation else []
+        results = self.submit_items(session, operator_id, events, True, utcnow(), keep_rejects=keep_rejects,
+                                    endpoint=f"ingest/{adapter}")
         counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
-        return {"results": [r.as_dict() for r in results], **counts,
-                "ignored": translation.ignored if translation else [], "unmapped": unmapped}
+        return {"results": [r.as_dict() for r in results], **counts, "ignored": translation.ignored,
+                "unmapped": unmapped}
 
     @staticmethod
     def dead_letter(session: so.Session, operator_id: int | None, endpoint: str, reason: str, raw: bytes,

@@ -5,14 +5,28 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from dashboard.http import INFLATED_CAP, WIRE_BODY
 from services.ingest import Problem
 
 logger = logging.getLogger(__name__)
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@api.before_request
+def _inflated_cap() -> None:
+    # A gzip body was checked against the wire cap already; inflated, it may use the larger cap.
+    cap = request.environ.get(INFLATED_CAP)
+    if cap is not None:
+        request.max_content_length = cap
+
+
+def wire_body() -> bytes:
+    """The request body as the client sent it (compressed, for gzip), which is what it signed."""
+    return request.environ.get(WIRE_BODY) or request.get_data(cache=True)
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response:

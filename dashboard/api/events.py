@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from dashboard.api import api
+from dashboard.api import api, wire_body
 from dashboard.context import db, kuzet
 from services.ingest import Problem
 from services.models import Operator
@@ -28,7 +28,7 @@ def current_operator() -> Operator:
                       headers={"Retry-After": retry_after(wait)})
     if operator.signing_required:
         problem = check_signature(key, request.headers.get("X-Kuzet-Timestamp"),
-                                  request.headers.get("X-Kuzet-Signature"), request.get_data(cache=True))
+                                  request.headers.get("X-Kuzet-Signature"), wire_body())
         if problem is not None:
             raise Problem(401, "bad-signature", "Request signature refused", problem)
     return operator

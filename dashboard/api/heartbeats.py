@@ -90,7 +90,10 @@ def _check(beat: Any, now: datetime) -> tuple[str, str] | None:
     if "at" in beat:
         if not isinstance(beat["at"], str) or not RFC3339.match(beat["at"]):
             return "/at", "must be an RFC 3339 timestamp with an offset"
-        at = datetime.fromisoformat(beat["at"].replace("Z", "+00:00"))
+        try:
+            at = datetime.fromisoformat(beat["at"].replace("Z", "+00:00"))
+        except ValueError:  # the right shape, but no such date or time (month 13, hour 99)
+            return "/at", "not a real date and time"
         if at - now > timedelta(minutes=5):
             return "/at", "more than 5 minutes in the future"
     if beat.get("status", "ok") not in STATUSES:

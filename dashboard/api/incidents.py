@@ -124,7 +124,11 @@ def post_transition(incident_id: int) -> Response:
         elif action == "dispatch":
             raise TransitionRefused("dispatch needs unit_ids (see GET .../suggestions) or \"nearest\": true")
         elif action == "arrive":
-            arrive(db(), incident, user)
+            unit_id = body.get("unit_id")
+            if unit_id is not None and (not isinstance(unit_id, int) or isinstance(unit_id, bool)):
+                raise Problem(422, "validation", "Bad unit", "unit_id must be a unit's id",
+                              [{"pointer": "/unit_id", "detail": "must be a unit id"}])
+            arrive(db(), incident, user, unit_id=unit_id, expected_version=expected)
         else:
             transition(db(), incident, action, user, expected_version=expected, reason=reason, outcome=outcome,
                        target_department_id=target, case_number=case_number,

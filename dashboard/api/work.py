@@ -15,7 +15,7 @@ from dashboard.api.incidents import _detail, _incident_in_scope, _person
 from dashboard.context import db, kuzet
 from dashboard.live import push_incident, push_unit
 from services import audit
-from services.dispatch import suggest, update_position
+from services.dispatch import set_duty, suggest, update_position
 from services.exchange import to_cap, to_eido
 from services.ingest import Problem
 from services.models import Incident, IncidentNote, IncidentUnit, Offence, Operator, Role, Unit, User, utcnow
@@ -102,6 +102,26 @@ def unit_position(unit_id: int) -> Response:
         update_position(db(), unit, float(lat), float(lon))
     except ValueError as exc:
         raise Problem(422, "validation", "Bad position", str(exc)) from None
+    db().commit()
+    answer = {"id": unit.id, "call_sign": unit.call_sign, "lat": unit.lat, "lon": unit.lon, "status": unit.status}
+    push_unit(unit.department_id, answer)
+    return jsonify(answer)
+
+
+@api.post("/units/<int:unit_id>/status")
+def unit_status(unit_id: int) -> Response:
+    """A unit comes on or goes off duty: {"status": "available" | "off_duty"} (dispatch sets the rest)."""
+    user = _person()
+    _require(user, WORKERS)
+    unit = db().get(Unit, unit_id) if 0 < unit_id <= MAX_ID else None
+    if unit is None or unit.department_id not in visible_departments(db(), user):
+        raise Problem(404, "not-found", "No such unit", f"unit {unit_id} not found")
+    status = json_object(request.get_json(silent=True)).get("status")
+    try:
+        set_duty(db(), unit, status, user)
+    except ValueError as exc:
+        raise Problem(422, "validation", "Bad unit status", str(exc),
+                      [{"pointer": "/status", "detail": str(exc)}]) from None
     db().commit()
     answer = {"id": unit.id, "call_sign": unit.call_sign, "lat": unit.lat, "lon": unit.lon, "status": unit.status}
     push_unit(unit.department_id, answer)

@@ -7,6 +7,7 @@ touches one file (and its fixtures and tests) plus the name in ``adapter_names``
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -15,6 +16,8 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from services.event_format import SPEC
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,16 @@ def get(name: str) -> Translate:
     """The translate function of an adapter, or KeyError."""
     module = import_module(f"services.adapters.{ADAPTER_MODULES[name]}")
     return module.translate  # type: ignore[no-any-return]
+
+
+def translate(name: str, body: bytes, context: Context) -> Translation:
+    """Run an adapter so that no vendor quirk escapes as an exception: what it cannot read is unmapped."""
+    adapter = get(name)  # an unknown name is the caller's KeyError, not the payload's fault
+    try:
+        return adapter(body, context)
+    except Exception as exc:  # noqa: BLE001 - one odd payload must never become a 500
+        logger.warning("adapter %s could not read a payload: %r", name, exc)
+        return Translation(unmapped=[f"adapter could not read the payload ({type(exc).__name__})"])
 
 
 def record(vendor: str, key: str, camera_id: str, occurred_at: datetime, category: str, event_type: str,

@@ -82,3 +82,82 @@ def test_arbitrary_json_never_gets_a_5xx(fuzz_app: tuple[Flask, str], endpoint: 
     response = getattr(app.test_client(), method)(endpoint, data=json.dumps(payload), headers={
         "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
     assert response.status_code < 500, (endpoint, payload, response.get_data(as_text=True)[:200])
+
+
+DEEP = "[" * 5000 + "]" * 5000
+VENDOR_CRASHERS = [  # each once escaped an adapter as an exception (found by review); now each is a clear answer
+    ("dahua", "device=DH-SN1", b"Code=VideoMotion;action=Start;index=0;data=[1]"),
+    ("dahua", "device=DH-SN1", b'Code=VideoMotion;action=Start;index=0;data={"UTC":1e20}'),
+    ("dahua", "device=DH-SN1", f"Code=VideoMotion;action=Start;index=0;data={DEEP}".encode()),
+    ("axis", "", json.dumps({"apiVersion": "1.0", "method": "events:notify", "params": {"notification": {
+        "topic": "tns1:VideoSource/tnsaxis:MotionAlarm", "timestamp": 1e300,
+        "message": {"source": {"VideoSourceConfigurationToken": "1"}, "data": {"State": "1"}}}}}).encode()),
+    ("axis", "", b'{"apiVersion": "1.0", "method": "events:notify", "params": [1]}'),
+    ("frigate", "device=nvr1&topic=frigate/events", json.dumps({"type": "new", "after": {
+        "id": "x", "camera": "yard_east", "label": "person", "start_time": 1e20, "top_score": 0.9}}).encode()),
+    ("frigate", "device=nvr1&topic=frigate/events", DEEP.encode()),
+]
+
+
+@pytest.mark.parametrize("adapter, query, body", VENDOR_CRASHERS)
+def test_odd_vendor_payloads_are_answered_and_kept_not_500(fuzz_app: tuple[Flask, str], adapter: str, query: str,
+                                                          body: bytes, runner: CliRunner, tmp_path: Path) -> None:
+    app, key = fuzz_app
+    response = app.test_client().post(f"/api/v1/ingest/{adapter}?{query}", data=body, headers={
+        "Authorization": f"Bearer {key}", "Content-Type": "application/json" if adapter != "dahua" else "text/plain"})
+    assert response.status_code in (202, 400), response.get_data(as_text=True)[:300]
+    answer = response.get_json()
+    assert answer.get("accepted", 0) == 0 and (answer.get("unmapped") or answer.get("results") or answer["type"])
+    sample = tmp_path / "sample.txt"
+    sample.write_bytes(body)
+    params = [arg for pair in query.split("&") if pair for k, v in [pair.split("=")] for arg in (f"--{k}", v)]
+    verdict = runner.invoke(main, ["conformance", str(sample), "--adapter", adapter, *params])
+    assert verdict.exit_code == 1 and "REJECTED" in verdict.output, verdict.output
+    assert verdict.exception is None or isinstance(verdict.exception, SystemExit), verdict.exception
+
+
+def test_heartbeat_with_an_impossible_date_is_a_422_with_a_pointer(fuzz_app: tuple[Flask, str]) -> None:
+    app, key = fuzz_app
+    response = app.test_client().post("/api/v1/heartbeats", json={"heartbeats": [
+        {"camera_id": "CAM-A", "at": "2026-13-45T99:00:00Z"}]}, headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code < 500
+    assert "/heartbeats/0/at" in response.get_data(as_text=True)
+
+
+def _fixture_bodies() -> list[tuple[str, str, bytes]]:
+    cases = json.loads((ADAPTERS / "cases.json").read_text())
+    return [(c["adapter"], "&".join(f"{k}={v}" for k, v in c.get("params", {}).items()),
+             (ADAPTERS / c["adapter"] / c["file"]).read_bytes()) for c in cases if c["file"].endswith(".json")]
+
+
+def _mutate(value: object, replacement: object, position: int) -> object:
+    """``value`` with its ``position``-th leaf (depth first, modulo the leaf count) replaced."""
+    leaves: list[tuple[object, object]] = []
+
+    def walk(node: object) -> None:
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+        for k, v in list(items):
+            if isinstance(v, (dict, list)) and v:
+                walk(v)
+            else:
+                leaves.append((node, k))
+
+    copy = json.loads(json.dumps(value))
+    walk(copy)
+    if leaves:
+        parent, key = leaves[position % len(leaves)]
+        parent[key] = replacement  # type: ignore[index]
+    return copy
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=st.sampled_from(_fixture_bodies()), replacement=json_values, position=st.integers(0, 200))
+def test_vendor_shaped_json_with_any_field_changed_never_gets_a_5xx(fuzz_app: tuple[Flask, str],
+                                                                    case: tuple[str, str, bytes],
+                                                                    replacement: object, position: int) -> None:
+    app, key = fuzz_app
+    adapter, query, body = case
+    mutated = json.dumps(_mutate(json.loads(body), replacement, position)).encode()
+    response = app.test_client().post(f"/api/v1/ingest/{adapter}?{query}", data=mutated, headers={
+        "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    assert response.status_code < 500, (adapter, mutated[:300], response.get_data(as_text=True)[:200])

@@ -81,3 +81,27 @@ def test_limiters_count_per_key_per_second(kind: str, request: pytest.FixtureReq
     assert [limiter.hit("a") for _ in range(2)] == [0.0, 0.0]
     assert 0 < limiter.hit("a") <= 1.0
     assert limiter.hit("b") == 0.0
+
+
+def test_gzip_bodies_are_signed_as_sent_and_may_inflate_past_the_wire_cap(app: Flask, world: World) -> None:
+    import sqlalchemy as sa
+
+    from services.models import Operator
+    from services.operators import sign
+
+    with app.extensions["kuzet"].store.session() as s:
+        s.execute(sa.update(Operator).where(Operator.id == world.operator_id).values(signing_required=True))
+    # ~2 MiB inflated (over the 1 MiB wire cap), far less compressed: 1,000 events with bulky attributes.
+    batch = [event("CAM-A", attributes={"note": "x" * 2000}) for _ in range(1000)]
+    raw = json.dumps({"events": batch}).encode()
+    body = gzip.compress(raw)
+    assert len(raw) > 2 * 1024 * 1024 > 1024 * 1024 > len(body)
+    stamp = str(int(time.time()))
+    headers = {**_headers(world), "Content-Encoding": "gzip", "X-Kuzet-Timestamp": stamp}
+    client = app.test_client()
+    signed_as_sent = client.post("/api/v1/events", data=body,
+                                 headers={**headers, "X-Kuzet-Signature": sign(world.api_key, stamp, body)})
+    assert signed_as_sent.status_code == 202 and signed_as_sent.get_json()["accepted"] == 1000
+    signed_inflated = client.post("/api/v1/events", data=body,
+                                  headers={**headers, "X-Kuzet-Signature": sign(world.api_key, stamp, raw)})
+    assert signed_inflated.status_code == 401  # the signature is over what travelled, as the guide says

@@ -50,7 +50,7 @@ def test_two_officers_racing_get_one_success_and_one_conflict(app: Flask, client
         officer_2 = second.scalar(sa.select(User).where(User.username == "super.a"))
         transition(first, a, "acknowledge", officer_1)
         first.commit()
-        with pytest.raises(Conflict, match="changed by another user"):
+        with pytest.raises(Conflict, match="changed by duty.a at the same time; reload"):
             transition(second, b, "dismiss", officer_2, reason="looked like a fight, was not")
         second.rollback()
     with store.session() as s:
