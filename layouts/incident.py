@@ -26,6 +26,9 @@ OVERRIDE = "incident-sop-override"
 RESOLVE = "incident-resolve"
 NOTE_TEXT = "incident-note-text"
 NOTE_ADD = "incident-note-add"
+REASON = "incident-reason"  # why: required to hold, dismiss or reopen
+VERSION = "incident-version"  # the version this page shows; an action on a stale page is refused
+REASON_ACTIONS = ("hold", "dismiss", "reopen")
 
 ALMATY = timezone(timedelta(hours=5))
 ACTION_LABELS = {
@@ -119,10 +122,15 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
         html.Div(STATUS_LABELS.get(inc["status"], inc["status"]), className=f"case-status status-{inc['status']}",
                  id="incident-status"),
         dmc.Group(gap="xs", className="case-actions", children=[
-            dmc.Button(ACTION_LABELS.get(a, a), id={"type": ACTION, "action": a}, size="md",
-                       color="yellow" if a == "acknowledge" else "blue", variant="filled")
-            for a in case.actions if a not in FORM_ACTIONS
+            # Always present (the action callback reads it), shown only when an action needs a reason.
+            dmc.TextInput(id=REASON, placeholder="Причина · Reason (отложить, ложный вызов, переоткрыть)",
+                          size="md", w=360, **{"aria-label": "Reason for hold, dismiss or reopen"},
+                          style={} if any(a in REASON_ACTIONS for a in case.actions) else {"display": "none"}),
+            *[dmc.Button(ACTION_LABELS.get(a, a), id={"type": ACTION, "action": a}, size="md",
+                         color="yellow" if a == "acknowledge" else "blue", variant="filled")
+              for a in case.actions if a not in FORM_ACTIONS],
         ]),
+        dcc.Store(id=VERSION, data=inc["version"]),
     ])
     sop = [dmc.Checkbox(id={"type": SOP_STEP, "step": s["id"]}, checked=bool(s["ticked_by"]),
                         disabled=bool(s["ticked_by"]) or inc["status"] not in ("new", "acknowledged", "dispatched",

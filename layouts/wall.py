@@ -52,7 +52,8 @@ PRIORITY_COLOURS = {1: "#ff453a", 2: "#ff9f0a", 3: "#ffd60a", 4: "#64d2ff"}
 HEALTH_COLOURS = {"online": "#30d158", "stale": "#ffb340", "offline": "#8e8e93", "unknown": "#5e6a7d"}
 UNIT_COLOURS = {"available": "#0a84ff", "en_route": "#bf5af2", "on_scene": "#ff375f", "off_duty": "#48484a"}
 STATUS_LABELS = {"new": "НОВОЕ", "acknowledged": "принято", "dispatched": "наряд направлен",
-                 "on_scene": "на месте", "on_hold": "отложено"}
+                 "on_scene": "на месте", "on_hold": "отложено", "resolved": "решено", "closed": "закрыто",
+                 "dismissed": "ложный вызов"}
 
 # A style that fetches nothing (no tiles, no glyphs): a dark background and one empty inline source.
 # The source must not be empty: Plotly drops an empty "sources" on update and MapLibre then

@@ -69,22 +69,29 @@ def register(app: dash.Dash) -> None:
         Output(ids.BODY, "children", allow_duplicate=True),
         Input({"type": ids.ACTION, "action": ALL}, "n_clicks"),
         State(ids.INCIDENT, "data"),
+        State(ids.VERSION, "data"),
+        State(ids.REASON, "value"),
         prevent_initial_call=True,
     )
-    def on_action(clicks: list[int | None], incident_id: Any) -> Any:
+    def on_action(clicks: list[int | None], incident_id: Any, version: Any, reason: str | None) -> Any:
         if not ctx.triggered_id or not any(clicks):
             return no_update
         action = ctx.triggered_id["action"]
+        # The version this page showed: acting on a view someone else has changed is refused by name.
+        seen = version if isinstance(version, int) and not isinstance(version, bool) else None
+        why = reason.strip() if isinstance(reason, str) and "\x00" not in reason else ""
 
         def work(incident: Incident, user: User) -> str:
             if action == "dispatch":
-                unit = dispatch_nearest(db(), incident, user)
+                unit = dispatch_nearest(db(), incident, user, expected_version=seen)
                 return f"Направлен ближайший наряд ({unit.distance_m:.0f} м)"
             if action == "arrive":
-                arrive(db(), incident, user)
+                arrive(db(), incident, user, expected_version=seen)
                 return "Наряд на месте"
-            transition(db(), incident, action, user, reason="" if action not in ("hold", "dismiss", "reopen")
-                       else "с карточки происшествия")
+            if action in ids.REASON_ACTIONS and not why:
+                raise ValueError("Укажите причину · Enter a reason first")
+            transition(db(), incident, action, user, expected_version=seen,
+                       reason=why if action in ids.REASON_ACTIONS else "")
             return f"{ids.ACTION_LABELS.get(action, action)}: выполнено"
 
         return _act(incident_id, work)

@@ -201,7 +201,7 @@ def test_an_incident_is_worked_from_new_to_closed_with_the_keyboard_only(browser
         assert outcome.input_value().startswith("Задержан")
 
         keys.press("r")
-        _wait_text(page, status, "resolved")
+        _wait_text(page, status, STATUS_LABELS["resolved"])
         _wait_text(page, feedback, "Происшествие решено · Resolved")
 
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -210,7 +210,7 @@ def test_an_incident_is_worked_from_new_to_closed_with_the_keyboard_only(browser
 
         assert _active_tag(page) == "BODY", _active_tag(page)
         keys.press("c")
-        _wait_text(page, status, "closed")
+        _wait_text(page, status, STATUS_LABELS["closed"])
         _wait_text(page, feedback, f"{card.ACTION_LABELS['close']}: выполнено")
 
         assert _active_tag(page) == "BODY", _active_tag(page)
@@ -240,5 +240,28 @@ def test_an_incident_is_worked_from_new_to_closed_with_the_keyboard_only(browser
         assert unit["released_at"], unit
         assert unit["status"] == "available", unit
         assert not errors, f"page errors: {errors}"
+    finally:
+        context.close()
+
+
+def test_dismissing_from_the_case_file_asks_for_a_reason_and_records_it(browser: Any,
+                                                                       live_server: LiveServer) -> None:
+    _post_event(live_server, event("CAM-A", "loitering"))
+    headers = _bearer(live_server, "duty.a")
+    incident_id = _wait_open_incident(live_server, headers, "CAM-A")["id"]
+    context, page = logged_in_page(browser, live_server, "duty.a", f"/incidents/{incident_id}")
+    try:
+        page.wait_for_selector(".incident-page")
+        dismiss = page.locator(f'[id=\'{{"action":"dismiss","type":"{card.ACTION}"}}\']')
+        dismiss.click()
+        _wait_text(page, f"#{card.FEEDBACK}", "Укажите причину", exact=False)
+        assert _detail(live_server, headers, incident_id)["status"] == "new"
+        page.fill(f"#{card.REASON}", "a courier waiting for a client, checked on the live view")
+        page.locator(f'[id=\'{{"action":"dismiss","type":"{card.ACTION}"}}\']').click()
+        _wait_text(page, f"#{STATUS}", STATUS_LABELS["dismissed"])
+        detail = _detail(live_server, headers, incident_id)
+        assert detail["status"] == "dismissed"
+        assert detail["history"][-1]["reason"] == "a courier waiting for a client, checked on the live view"
+        assert detail["history"][-1]["actor"] == "duty.a"
     finally:
         context.close()
