@@ -48,6 +48,16 @@ def thresholds(settings: Settings) -> Thresholds:
                       settings.outage_cameras)
 
 
+def worker_options(settings: Settings) -> dict[str, Any]:
+    """Worker keyword arguments from settings, shared by the web process and `kuzet worker`."""
+    from services.incidents import parse_cooldowns
+
+    return {"cooldown_s": settings.incident_cooldown_s, "cooldowns": parse_cooldowns(settings.incident_cooldowns),
+            "related_within_m": float(settings.related_within_m), "related_window_s": settings.related_window_s,
+            "traffic_incident_types": traffic_incident_types(settings), "last_seen": make_last_seen(settings),
+            "thresholds": thresholds(settings)}
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web app: Flask + Dash + Socket.IO on one store and one bus.
 
@@ -94,10 +104,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
-    last_seen = make_last_seen(settings)
-    worker = Worker(store, bus, on_change=live.make_change_sink(socketio), cooldown_s=settings.incident_cooldown_s,
-                    traffic_incident_types=traffic_incident_types(settings), last_seen=last_seen,
-                    thresholds=thresholds(settings), on_cameras=live.make_camera_sink(socketio))
+    options = worker_options(settings)
+    last_seen = options["last_seen"]
+    worker = Worker(store, bus, on_change=live.make_change_sink(socketio), on_cameras=live.make_camera_sink(socketio),
+                    **options)
     from services.ratelimit import MemoryRateLimiter, RedisRateLimiter
 
     limiter = (RedisRateLimiter(settings.redis_url, settings.rate_limit_per_s, settings.redis_prefix)

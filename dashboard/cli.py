@@ -367,7 +367,7 @@ def worker(database_url: str, redis_url: str | None, name: str | None) -> None:
     """Consume the event stream: store events, open or merge incidents, push changes."""
     from flask_socketio import SocketIO
 
-    from dashboard import make_last_seen, thresholds, traffic_incident_types
+    from dashboard import worker_options
     from dashboard.live import make_camera_sink, make_change_sink
     from services.bus import make_bus
     from services.worker import Worker
@@ -378,9 +378,7 @@ def worker(database_url: str, redis_url: str | None, name: str | None) -> None:
     settings = Settings.from_env(database_url=database_url, redis_url=redis_url)
     emitter = SocketIO(message_queue=redis_url, channel=f"{settings.redis_prefix}-socketio")
     w = Worker(_store(database_url), make_bus(redis_url, settings.redis_prefix), on_change=make_change_sink(emitter),
-               cooldown_s=settings.incident_cooldown_s, name=name,
-               traffic_incident_types=traffic_incident_types(settings), last_seen=make_last_seen(settings),
-               thresholds=thresholds(settings), on_cameras=make_camera_sink(emitter))
+               on_cameras=make_camera_sink(emitter), name=name, **worker_options(settings))
     stop = threading.Event()
     try:
         w.run_forever(stop)

@@ -155,6 +155,22 @@ def release_units(session: so.Session, incident_id: int, at: datetime) -> int:
     return len(active)
 
 
+def parse_cooldowns(text: str) -> dict[str, int]:
+    """Per-type merge windows from "type=seconds,..." (KUZET_INCIDENT_COOLDOWNS); unknown types are an error."""
+    from services.catalogue import CATEGORY_OF
+
+    out: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name, _, seconds = part.partition("=")
+        name = name.strip()
+        if name not in CATEGORY_OF:
+            raise ValueError(f"incident cooldowns name an unknown type {name!r}")
+        if not seconds.strip().isdigit():
+            raise ValueError(f"incident cooldown for {name!r} must be whole seconds, not {seconds!r}")
+        out[name] = int(seconds)
+    return out
+
+
 def find_mergeable(session: so.Session, camera_id: int, event_type: str, occurred_at: datetime,
                    cooldown: timedelta) -> Incident | None:
     """The open incident of this camera and type seen within the cooldown, if any."""

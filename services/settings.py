@@ -25,6 +25,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8050
     incident_cooldown_s: int = 120
+    incident_cooldowns: str = ""  # per-type overrides, e.g. "crowd=300,loitering=600" (seconds)
+    related_within_m: float = 300.0  # other cameras' incidents this near are linked as related
+    related_window_s: int = 120  # ... if seen within this window
     response_ack_target_s: int = 30
     response_dispatch_target_s: int = 60
     session_idle_minutes: int = 30
@@ -54,7 +57,7 @@ class Settings:
             raw = _env(f.name)
             if raw is None:
                 continue
-            values[f.name] = int(raw) if f.type in ("int", int) else raw
+            values[f.name] = int(raw) if f.type in ("int", int) else float(raw) if f.type in ("float", float) else raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,11 +40,14 @@ class Worker:
                  related_within_m: float = 300.0,
                  traffic_incident_types: frozenset[str] = TRAFFIC_INCIDENT_TYPES,
                  last_seen: LastSeenStore | None = None, thresholds: Thresholds = Thresholds(),
-                 sweep_every_s: float = 5.0, on_cameras: CameraSink | None = None) -> None:
+                 sweep_every_s: float = 5.0, on_cameras: CameraSink | None = None,
+                 cooldowns: Mapping[str, int] | None = None, related_window_s: int | None = None) -> None:
         self.store = store
         self.bus = bus
         self.on_change = on_change
         self.cooldown = timedelta(seconds=cooldown_s)
+        self.cooldowns = {t: timedelta(seconds=v) for t, v in (cooldowns or {}).items()}
+        self.related_window = timedelta(seconds=related_window_s) if related_window_s is not None else self.cooldown
         self.name = name or f"{socket.gethostname()}-{threading.get_ident()}"
         self.batch = batch
         self.max_deliveries = max_deliveries
@@ -185,13 +188,14 @@ class Worker:
                    "lon": location["lon"], "record": record}
             if record["category"] == Category.PUBLIC_ORDER.value or (
                     record["category"] == Category.TRAFFIC.value and record["type"] in self.traffic_incident_types):
-                incident = find_mergeable(session, camera.id, record["type"], occurred, self.cooldown)
+                cooldown = self.cooldowns.get(record["type"], self.cooldown)
+                incident = find_mergeable(session, camera.id, record["type"], occurred, cooldown)
                 if incident is None:
                     priority = decide(rules, camera.department_id, record["type"], camera.mount_kind,
                                       record.get("confidence"), occurred)
                     incident = open_incident(session, camera, record["type"], record["category"], priority,
                                              occurred, location["lat"], location["lon"])
-                    link_related(session, incident, self.related_within_m, self.cooldown)
+                    link_related(session, incident, self.related_within_m, self.related_window)
                 else:
                     incident.event_count += 1
                     incident.last_seen_at = max(incident.last_seen_at, occurred)
