@@ -12,7 +12,7 @@ import sqlalchemy.orm as so
 
 from services.catalogue import TYPE_LABELS_RU
 from services.dispatch import assigned_units
-from services.models import Department, Incident, IncidentNote, utcnow
+from services.models import Department, Incident, IncidentNote
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ALMATY = timezone(timedelta(hours=5))
@@ -35,19 +35,30 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     return element
 
 
+def cap_identifier(incident_id: int, version: int) -> str:
+    """The CAP identifier of one version of an incident."""
+    return f"kuzet-incident-{incident_id}-v{version}"
+
+
 def to_cap(session: so.Session, incident: Incident, sender: str = "kuzet.kz") -> bytes:
     """The incident as a CAP 1.2 alert (msgType Alert while open, Cancel once closed or dismissed)."""
     department = session.get(Department, incident.department_id)
     ET.register_namespace("", CAP_NS)
     alert = ET.Element(f"{{{CAP_NS}}}alert")
-    _sub(alert, "identifier", f"kuzet-incident-{incident.id}-v{incident.version}")
-    _sub(alert, "sender", f"{department.code if department else 'unknown'}@{sender}")
-    _sub(alert, "sent", cap_time(utcnow()))
+    # One alert per incident version, sent when that version came about, so an Update or Cancel can
+    # reference the first alert exactly as CAP 1.2 asks ("sender,identifier,sent").
+    sender_address = f"{department.code if department else 'unknown'}@{sender}"
+    msg_type = "Cancel" if incident.status == "dismissed" else "Alert" if incident.version == 1 else "Update"
+    _sub(alert, "identifier", cap_identifier(incident.id, incident.version))
+    _sub(alert, "sender", sender_address)
+    _sub(alert, "sent", cap_time(incident.updated_at if incident.version > 1 else incident.created_at))
     _sub(alert, "status", "Actual")
-    _sub(alert, "msgType", "Cancel" if incident.status in ("dismissed",) else "Alert")
+    _sub(alert, "msgType", msg_type)
     _sub(alert, "scope", "Restricted")
     _sub(alert, "restriction", "Law enforcement and emergency services only")
     _sub(alert, "note", f"Kuzet incident #{incident.id}, status {incident.status}")
+    if msg_type != "Alert":
+        _sub(alert, "references", f"{sender_address},{cap_identifier(incident.id, 1)},{cap_time(incident.created_at)}")
     info = _sub(alert, "info")
     _sub(info, "language", "ru-KZ")
     _sub(info, "category", CAP_CATEGORY.get(incident.type, "Security"))

@@ -201,3 +201,31 @@ def test_admins_configure_procedures(app: Flask, client: FlaskClient, world: Wor
         ("Call the school director", True), ("Check cameras", False)]
     assert client.put("/api/v1/sop/intrusion", json={"steps": steps}, headers=_auth(client)).status_code == 403
     assert client.put("/api/v1/sop/intrusion", json={"steps": []}, headers=admin).status_code == 422
+
+
+def test_cap_updates_and_cancels_reference_the_first_alert(app: Flask, client: FlaskClient, world: World) -> None:
+    _post(client, world, event("CAM-A", "loitering"))
+    app.extensions["kuzet"].worker.drain()
+    auth = _auth(client)
+    incident_id = client.get("/api/v1/incidents", headers=auth).get_json()["incidents"][0]["id"]
+
+    def alert() -> tuple[str, str, str, str | None]:
+        root = SafeET.fromstring(client.get(f"/api/v1/incidents/{incident_id}/cap", headers=auth).data)
+        refs = root.find(f"{CAP}references")
+        assert _order_ok([c.tag.removeprefix(CAP) for c in root], CAP_ALERT_ORDER)
+        return (root.find(f"{CAP}msgType").text, root.find(f"{CAP}identifier").text, root.find(f"{CAP}sender").text
+                + "," + root.find(f"{CAP}identifier").text + "," + root.find(f"{CAP}sent").text,
+                refs.text if refs is not None else None)
+
+    msg_type, first_id, first_ref, refs = alert()
+    assert (msg_type, refs) == ("Alert", None)
+    assert alert()[2] == first_ref  # the same version exported twice is the same message
+    client.post(f"/api/v1/incidents/{incident_id}/transitions", json={"action": "acknowledge"}, headers=auth)
+    msg_type, update_id, _, refs = alert()
+    assert msg_type == "Update" and update_id != first_id and refs == first_ref
+    client.post(f"/api/v1/incidents/{incident_id}/transitions", json={"action": "dismiss", "reason": "a courier"},
+                headers=auth)
+    msg_type, _, _, refs = alert()
+    assert msg_type == "Cancel" and refs == first_ref
+    sender, identifier, sent = refs.split(",")
+    assert "@" in sender and identifier == first_id and CAP_TIME.match(sent)
