@@ -144,7 +144,10 @@ def sweep(session: so.Session, now: datetime | None = None, limits: Thresholds =
         return SweepResult([], [])
     operators = {o.id: o for o in session.scalars(sa.select(Operator))}
     # Indexed pre-filter: cameras already out, or online ones quiet for longer than the shortest interval.
-    shortest = min([limits.interval_s] + [o.heartbeat_interval_s for o in operators.values() if o.heartbeat_interval_s])
+    # The shortest interval anywhere, per camera too: a 5 s camera must not wait for the 30 s default.
+    camera_shortest = session.scalar(sa.select(sa.func.min(Camera.expected_interval_s)))
+    shortest = min([limits.interval_s] + [o.heartbeat_interval_s for o in operators.values() if o.heartbeat_interval_s]
+                   + ([camera_shortest] if camera_shortest else []))
     cameras = list(session.scalars(sa.select(Camera).where(sa.or_(
         Camera.health.in_([H.STALE.value, H.OFFLINE.value]),
         sa.and_(Camera.health == H.ONLINE.value, Camera.last_seen_at < now - timedelta(seconds=2 * shortest)),
@@ -252,6 +255,8 @@ def _health_incidents(session: so.Session, went: list[Change], came: list[Change
     for change in came:
         cam = cams[change.camera_id]
         for incident in _open_health(session, cam.id):
+            if incident.type == "tamper":
+                continue  # someone interfered with the camera: an officer closes that, not the camera's return
             _close(session, incident, now, f"камера {cam.external_id} снова на связи · camera back")
             touched.append(incident)
         outage = session.scalar(sa.select(Incident).where(

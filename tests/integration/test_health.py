@@ -169,3 +169,28 @@ def test_operator_and_camera_thresholds_override_the_defaults(store_and_beats: t
     states = _tick(store, beats, T0 + timedelta(seconds=250))
     assert states["CAM-A"] == "stale" and states["CAM-B"] == "stale"  # offline only after the operator's 300 s
     assert _tick(store, beats, T0 + timedelta(seconds=301))["CAM-A"] == "offline"
+
+
+def test_tamper_stays_open_for_an_officer_when_the_camera_comes_back(store_and_beats: tuple) -> None:
+    from services.health import camera_signal
+
+    store, world, beats = store_and_beats
+    cam = world.cameras["CAM-A"]
+    with store.session() as s:
+        camera_signal(s, s.get(Camera, cam), "tamper", T0)
+    for second in range(5, 100, 5):  # beating again, long past the debounce
+        _beat(beats, cam, T0 + timedelta(seconds=second))
+        states = _tick(store, beats, T0 + timedelta(seconds=second))
+    assert states["CAM-A"] == "online"
+    assert _health_incidents(store) == [("tamper", "new", 2)]  # the camera is back; the tamper is not explained
+
+
+def test_a_camera_with_a_short_interval_goes_stale_on_its_own_clock(store_and_beats: tuple) -> None:
+    store, world, beats = store_and_beats
+    with store.session() as s:
+        s.execute(sa.update(Camera).where(Camera.external_id == "CAM-A").values(expected_interval_s=5))
+    _beat(beats, world.cameras["CAM-A"], T0)
+    _beat(beats, world.cameras["CAM-B"], T0)
+    _tick(store, beats, T0 + timedelta(seconds=1))
+    states = _tick(store, beats, T0 + timedelta(seconds=12))  # two 5 s beats missed; the default is 30 s
+    assert states == {"CAM-A": "stale", "CAM-B": "online"}
