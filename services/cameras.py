@@ -116,3 +116,25 @@ def resolve_aliases(session: so.Session, operator_id: int, names: set[str]) -> d
     rows = session.execute(sa.select(CameraAlias.alias, Camera.external_id).join(Camera)
                            .where(CameraAlias.operator_id == operator_id, CameraAlias.alias.in_(names)))
     return {alias: external for alias, external in rows}
+
+
+def expand_device_beats(session: so.Session, operator_id: int, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A device-wide keep-alive becomes one keep-alive per channel registered under that device ("DEVICE:...")."""
+    from services.adapters import DEVICE_ATTRIBUTE
+
+    out: list[dict[str, Any]] = []
+    for event in events:
+        device = event.get("attributes", {}).get(DEVICE_ATTRIBUTE) if event.get("type") == "heartbeat" else None
+        if not isinstance(device, str) or not device:
+            out.append(event)
+            continue
+        prefix = device.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ":%"
+        channels = session.scalars(sa.select(CameraAlias.alias).where(
+            CameraAlias.operator_id == operator_id, CameraAlias.alias.like(prefix, escape="\\"))
+            .order_by(CameraAlias.alias)).all()
+        if not channels:
+            out.append(event)  # perhaps the device itself is registered as a camera; if not, it is dead-lettered
+            continue
+        out.extend({**event, "camera_id": alias, "event_id": f"{event['event_id']}.{n}"[:128]}
+                   for n, alias in enumerate(channels))
+    return out

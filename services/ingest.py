@@ -235,7 +235,7 @@ class IngestService:
                       context: Context, keep_rejects: bool = True) -> dict[str, Any]:
         """Translate a vendor payload, map vendor identities to cameras, and submit the records."""
         from services.adapters import translate
-        from services.cameras import resolve_aliases
+        from services.cameras import expand_device_beats, resolve_aliases
 
         translation = translate(adapter, body, context)
         if translation.refused:
@@ -250,6 +250,7 @@ class IngestService:
                 events.append(_checked(event, MAX_DEPTH))
             except Problem as problem:
                 unmapped.append(f"{problem.title}: {problem.detail}")
+        events = expand_device_beats(session, operator_id, events)
         aliases = resolve_aliases(session, operator_id, {e["camera_id"] for e in events})
         for event in events:
             event["camera_id"] = aliases.get(event["camera_id"], event["camera_id"])

@@ -77,10 +77,17 @@ def record(vendor: str, key: str, camera_id: str, occurred_at: datetime, categor
     return event
 
 
-def heartbeat(vendor: str, camera_id: str, at: datetime, why: str) -> dict[str, Any]:
-    """A keep-alive as a v1 system record (feeds camera health, opens nothing)."""
+DEVICE_ATTRIBUTE = "device"  # on a device-wide keep-alive: the device whose every channel is alive
+
+
+def heartbeat(vendor: str, camera_id: str, at: datetime, why: str, device: str | None = None) -> dict[str, Any]:
+    """A keep-alive as a v1 system record (feeds camera health, opens nothing).
+
+    ``device`` marks a keep-alive of a whole recorder or camera: it counts for each of its channels.
+    """
+    attributes = {"source": why, **({DEVICE_ATTRIBUTE: device} if device else {})}
     return record(vendor, f"heartbeat|{at.isoformat()}", camera_id, at, "system", "heartbeat",
-                  attributes={"source": why})
+                  attributes=attributes)
 
 
 MAX_XML = 256 * 1024

@@ -54,7 +54,7 @@ def translate(body: bytes, context: Context) -> Translation:
     device = context.params.get("device", "dahua")
     for line in _join_data(_lines(body)):
         if line.lower() == "heartbeat":
-            out.events.append(heartbeat(VENDOR, device, context.received_at, "dahua keep-alive"))
+            out.events.append(heartbeat(VENDOR, device, context.received_at, "dahua keep-alive", device=device))
             continue
         match = LINE.match(line)
         if match is None:

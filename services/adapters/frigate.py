@@ -42,7 +42,8 @@ def translate(body: bytes, context: Context) -> Translation:
     server = context.params.get("device", "frigate")
     if topic.endswith("/available"):
         if payload == "online":
-            out.events.append(heartbeat(VENDOR, f"{server}:server", context.received_at, "frigate available"))
+            out.events.append(heartbeat(VENDOR, f"{server}:server", context.received_at, "frigate available",
+                                        device=server))
         else:
             out.ignored.append(f"frigate reports {payload!r}")
         return out

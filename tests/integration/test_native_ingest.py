@@ -66,3 +66,31 @@ def test_unmapped_parts_and_unknown_cameras_are_dead_lettered(app: Flask, client
     assert endpoints.count("ingest/dahua") == 2  # the unreadable lines, and the event for an unknown camera
     assert client.post("/api/v1/ingest/milestone", data=b"x", headers=_auth(world)).status_code == 404
     assert client.post("/api/v1/ingest/axis", data=b"x", headers=_auth(world, "application/json")).status_code == 400
+
+
+def test_device_keep_alives_count_for_every_channel_of_the_device(app: Flask, client: FlaskClient,
+                                                                 world: World) -> None:
+    for camera, vendor_ids in {"NVR-GATE": ["DH-SN1:1", "nvr1:gate"], "NVR-YARD": ["DH-SN1:2", "nvr1:yard"],
+                               "ELSEWHERE": ["DH-SN10:1"]}.items():
+        assert client.put(f"/api/v1/cameras/{camera}", json={"lat": ALMALY_POINT[0], "lon": ALMALY_POINT[1],
+                                                             "vendor_ids": vendor_ids},
+                          headers=_auth(world, "application/json")).status_code == 201
+
+    def last_seen() -> dict[str, datetime | None]:
+        app.extensions["kuzet"].worker.sweep_once()  # flushes the last-seen store
+        with app.extensions["kuzet"].store.session() as s:
+            return {c.external_id: c.last_seen_at for c in s.scalars(sa.select(Camera).where(
+                Camera.external_id.in_(["NVR-GATE", "NVR-YARD", "ELSEWHERE"])))}
+
+    dahua = client.post("/api/v1/ingest/dahua?device=DH-SN1", data=b"Heartbeat\r\n", headers=_auth(world, "text/plain"))
+    assert dahua.status_code == 202 and dahua.get_json()["accepted"] == 2, dahua.get_json()
+    seen = last_seen()
+    assert seen["NVR-GATE"] and seen["NVR-YARD"] and seen["ELSEWHERE"] is None  # DH-SN10 is another device
+    frigate = client.post("/api/v1/ingest/frigate?device=nvr1&topic=frigate/available", data=b"online",
+                          headers=_auth(world, "text/plain"))
+    assert frigate.get_json()["accepted"] == 2 and not frigate.get_json()["unmapped"]
+    unknown = client.post("/api/v1/ingest/dahua?device=DH-OTHER", data=b"Heartbeat\r\n",
+                          headers=_auth(world, "text/plain")).get_json()
+    assert unknown["accepted"] == 0 and unknown["rejected"] == 1  # nothing registered under that device: kept
+    with app.extensions["kuzet"].store.session() as s:
+        assert s.scalar(sa.select(sa.func.count(DeadLetter.id)).where(DeadLetter.endpoint == "ingest/dahua")) == 1
