@@ -68,14 +68,19 @@ def db_upgrade(database_url: str) -> None:
 @main.command()
 @db_option
 def seed(database_url: str) -> None:
-    """Create Almaty's departments and districts from the shipped boundaries (idempotent)."""
-    from services.seed import seed_defaults, seed_departments
+    """Create the departments and districts of the shipped boundaries (idempotent).
+
+    Almaty's, Astana's and Shymkent's district police departments, and one regional department for each
+    of the other 17 regions until their districts are imported.
+    """
+    from services.seed import seed_country, seed_defaults, seed_departments
 
     store = _store(database_url)
     store.upgrade()
     with store.session() as session:
         seed_defaults(session)
-        click.echo(f"{seed_departments(session)} district departments created")
+        click.echo(f"{seed_departments(session)} Almaty district departments created")
+        click.echo(f"{seed_country(session)} departments of Astana, Shymkent and the regions created")
 
 
 @main.group()

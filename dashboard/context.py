@@ -14,7 +14,7 @@ from services.bus import EventBus
 from services.ingest import IngestService
 from services.health import LastSeenStore
 from services.ratelimit import RateLimiter
-from services.routing import Router
+from services.routing import Router, boundaries_stamp
 from services.settings import Settings
 from services.store import Store
 from services.worker import Worker
@@ -34,6 +34,7 @@ class Kuzet:
     last_seen: LastSeenStore
     threads: list[tuple[threading.Thread, threading.Event]] = field(default_factory=list)
     router: Router | None = None
+    router_stamp: tuple[Any, ...] = ()
 
     def stop(self) -> None:
         """Stop background threads and release connections."""
@@ -58,11 +59,13 @@ def db() -> so.Session:
 
 
 def router() -> Router:
-    """The jurisdiction index, built from the stored districts on first use in this process."""
+    """The jurisdiction index, rebuilt when the stored districts change (an import by another process)."""
     k = kuzet()
-    if k.router is None:
+    stamp = boundaries_stamp(db())
+    if k.router is None or k.router_stamp != stamp:
         with k.store.session() as session:
             k.router = Router.from_session(session)
+        k.router_stamp = stamp
     return k.router
 
 

@@ -14,6 +14,9 @@ logger = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ALMATY_DISTRICTS = DATA_DIR / "almaty_districts.geojson"
+ASTANA_DISTRICTS = DATA_DIR / "astana_districts.geojson"
+SHYMKENT_DISTRICTS = DATA_DIR / "shymkent_districts.geojson"
+KZ_REGIONS = DATA_DIR / "kz_regions.geojson"
 ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0)"
 NEAREST_TOLERANCE_DEG = 0.0005  # about 50 m
 
@@ -26,6 +29,11 @@ class Boundary:
     name_local: str
     geometry: BaseGeometry
     area_km2: float
+
+
+def area_km2(geometry: BaseGeometry) -> float:
+    """Area in km² on an equal-area projection."""
+    return _area_km2(geometry)
 
 
 def _area_km2(geometry: BaseGeometry) -> float:
@@ -113,7 +121,11 @@ class JurisdictionIndex:
         # polygons, vectorised (the tree's own predicate would prepare the points instead).
         point_idx, geom_idx = self._tree.query(points)
         inside = shapely.contains_xy(self._geometries[geom_idx], lons[point_idx], lats[point_idx])
-        result[point_idx[inside][::-1]] = self._keys[geom_idx[inside][::-1]]
+        # Where polygons overlap the earliest listed wins: write in descending index order, so it is written last
+        # (the tree gives no order of candidates within a point).
+        p_in, g_in = point_idx[inside], geom_idx[inside]
+        order = np.argsort(-g_in, kind="stable")
+        result[p_in[order]] = self._keys[g_in[order]]
         # Points exactly on a shared border belong to the lowest-indexed polygon they touch; the
         # candidate pairs are already known, so only the unresolved ones get the exact test.
         open_pair = result[point_idx] == -1

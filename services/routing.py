@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -28,6 +29,9 @@ class Router:
     def __init__(self, districts: list[District]) -> None:
         if not districts:
             raise ValueError("no districts stored: seed or import boundaries first")
+        # Smallest first: where polygons overlap (a city's imported districts inside the regional
+        # department's whole-region polygon) the more specific one wins, as the index prefers earlier ones.
+        districts = sorted(districts, key=lambda d: (d.area_km2 or 0.0, d.id))
         self._department_of = {d.id: d.department_id for d in districts}
         self._index = JurisdictionIndex([shape(d.geometry) for d in districts], [d.id for d in districts])
 
@@ -45,3 +49,9 @@ class Router:
         """Jurisdictions of many points at once (bulk registration)."""
         keys, outside = self._index.locate_many(lats, lons)
         return [Jurisdiction(int(k), self._department_of[int(k)], bool(o)) for k, o in zip(keys, outside)]
+
+
+def boundaries_stamp(session: so.Session) -> tuple[Any, ...]:
+    """A cheap fingerprint of the stored districts: it changes when an import adds, removes or redraws one."""
+    return tuple(session.execute(sa.select(sa.func.count(District.id), sa.func.max(District.id),
+                                           sa.func.sum(District.area_km2))).one())

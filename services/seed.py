@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from shapely.geometry import mapping
+from shapely.geometry import mapping, shape
 
-from geodata import ALMATY_DISTRICTS, load_boundaries
+from geodata import ALMATY_DISTRICTS, ASTANA_DISTRICTS, KZ_REGIONS, SHYMKENT_DISTRICTS, area_km2, load_boundaries
 from services.models import Camera, Department, District, Operator, Unit, User
 from services.operators import create_operator, issue_key
 from services.routing import Router
@@ -101,6 +104,96 @@ def seed_departments(session: so.Session) -> int:
     return created
 
 
+# The data's English names are missing or transliterated oddly for some districts.
+SHYMKENT_ENGLISH = {"Енбекшинский район": "Enbekshi", "Каратауский район": "Karatau",
+                    "Аль-Фарабийский район": "Al-Farabi", "Абайский район": "Abai"}
+
+
+def _russian_genitive(name: str) -> str:
+    """"Акмолинская область" -> "Акмолинской области"; "Енбекшинский район" -> "Енбекшинского района"."""
+    words = name.split()
+    out = []
+    for word in words:
+        for ending, genitive in (("ская", "ской"), ("ая", "ой"), ("ский", "ского"), ("область", "области"),
+                                 ("район", "района")):
+            if word.endswith(ending):
+                word = word[: -len(ending)] + genitive
+                break
+        out.append(word)
+    return " ".join(out)
+
+
+def _add_department(session: so.Session, code: str, names: tuple[str, str, str], city: str,
+                    parent: Department | None, district: tuple[str, str, dict[str, Any]] | None) -> Department:
+    """One department (and, when given, the single district it serves: name, local name, geometry)."""
+    department = Department(code=code, name_ru=names[0], name_kk=names[1], name_en=names[2], city=city,
+                            parent_id=parent.id if parent else None)
+    session.add(department)
+    session.flush()
+    if district is not None:
+        name, local, geometry = district
+        session.add(District(name=name, name_local=local, city=city, department_id=department.id, geometry=geometry,
+                             area_km2=round(area_km2(shape(geometry)), 2), source=SOURCE))
+    return department
+
+
+def _features(path: Path) -> list[dict[str, Any]]:
+    return json.loads(path.read_text(encoding="utf-8"))["features"]
+
+
+def seed_country(session: so.Session) -> int:
+    """Astana's and Shymkent's district departments, and a regional department for each of the 17 regions.
+
+    A region's department serves the whole region until its district boundaries are imported, so no
+    camera in Kazakhstan is routed to another region's police. Idempotent; returns departments created.
+    """
+    created = 0
+    if session.scalar(sa.select(Department.id).where(Department.code == "astana-city")) is None:
+        city = _add_department(session, "astana-city", ("Департамент полиции г. Астаны",
+                               "Астана қаласының Полиция департаменті", "Astana City Police Department"),
+                               "astana", None, None)
+        for feature in _features(ASTANA_DISTRICTS):
+            props, names = feature["properties"], feature["properties"].get("osm_names", {})
+            english = names.get("name:en", props["name"]).replace(" district", "").replace(" District", "")
+            # District named as in the file's `name` field, so `kuzet geodata import` of a newer file updates it.
+            _add_department(session, f"astana-{props['osm_id']}",
+                            (f"УП района {props['name']}", f"{names.get('name', props['name'])} ПБ",
+                             f"{english} District Police Department"), "astana", city,
+                            (props["name"], names.get("name", props["name"]), feature["geometry"]))
+            created += 1
+        created += 1
+    if session.scalar(sa.select(Department.id).where(Department.code == "shymkent-city")) is None:
+        city = _add_department(session, "shymkent-city", ("Департамент полиции г. Шымкент",
+                               "Шымкент қаласының Полиция департаменті", "Shymkent City Police Department"),
+                               "shymkent", None, None)
+        for feature in _features(SHYMKENT_DISTRICTS):
+            props = feature["properties"]
+            if props.get("unit_kind") != "district":
+                continue
+            names = props["names_common"]
+            english = SHYMKENT_ENGLISH.get(names["ru"]) or names.get("en", names["ru"]).removesuffix(" District")
+            _add_department(session, f"shymkent-{english.lower()}",
+                            (f"УП {_russian_genitive(names['ru'])}", f"{names['kk']} ПБ",
+                             f"{english} District Police Department"), "shymkent", city,
+                            (english, names["kk"], feature["geometry"]))
+            created += 1
+        created += 1
+    for feature in _features(KZ_REGIONS):
+        props = feature["properties"]
+        if not props["name_ru"].endswith("область"):
+            continue  # Astana, Almaty and Shymkent are cities: their districts come from their own files
+        code = f"region-{props['id']}"
+        if session.scalar(sa.select(Department.id).where(Department.code == code)) is not None:
+            continue
+        english = props["name"].replace(" region", " Region")
+        _add_department(session, code, (f"Департамент полиции {_russian_genitive(props['name_ru'])}",
+                                        f"{props['local_name']} Полиция департаменті", f"{english} Police Department"),
+                        code, None, (english, props["local_name"], feature["geometry"]))
+        created += 1
+    session.flush()
+    return created
+
+
 def _points_inside(geometry: shapely.Geometry, n: int, rng: random.Random) -> list[tuple[float, float]]:
     # Cameras cluster where people are: sample within a shrunken core of the district, not the mountains.
     core = geometry.buffer(-0.002) if geometry.area > 0.001 else geometry
@@ -126,6 +219,7 @@ def seed_demo(session: so.Session, cameras_per_district: int = 40, units_per_dis
     rng = random.Random(seed)
     seed_defaults(session)
     seed_departments(session)
+    seed_country(session)
     for user in DEMO_USERS:
         if session.scalar(sa.select(User.id).where(User.username == user.username)) is None:
             create_user(session, user.username, user.password, user.role, user.department)
@@ -137,7 +231,7 @@ def seed_demo(session: so.Session, cameras_per_district: int = 40, units_per_dis
 
     if session.scalar(sa.select(sa.func.count(Camera.id))) == 0:
         router = Router.from_session(session)
-        districts = list(session.scalars(sa.select(District).order_by(District.id)))
+        districts = list(session.scalars(sa.select(District).where(District.city == CITY).order_by(District.id)))
         for district in districts:
             geometry = shapely.geometry.shape(district.geometry)
             points = _points_inside(geometry, cameras_per_district, rng)
@@ -192,7 +286,7 @@ def seed_history(session: so.Session, rng: random.Random, days: int = 30) -> int
     created = 0
     rules = default_rules()
     cameras = list(session.scalars(sa.select(Camera)))
-    for district in session.scalars(sa.select(District)):
+    for district in session.scalars(sa.select(District).where(District.city == CITY)):
         geometry = shapely.geometry.shape(district.geometry)
         own = [c for c in cameras if c.district_id == district.id]
         places: list[tuple[float, float, int | None, str]] = [(c.lat, c.lon, c.id, "camera") for c in rng.sample(own, min(20, len(own)))]

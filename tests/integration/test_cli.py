@@ -10,10 +10,11 @@ from dashboard.cli import main
 def test_migrate_seed_and_administer(runner: CliRunner, db_url: str) -> None:
     assert runner.invoke(main, ["db", "upgrade", "--db", db_url]).exit_code == 0
     seeded = runner.invoke(main, ["seed", "--db", db_url])
-    assert seeded.exit_code == 0 and "8 district departments created" in seeded.output
+    assert seeded.exit_code == 0 and "8 Almaty district departments created" in seeded.output
+    assert "29 departments of Astana, Shymkent and the regions created" in seeded.output
     listed = runner.invoke(main, ["departments", "list", "--db", db_url])
     lines = listed.output.strip().splitlines()
-    assert len(lines) == 9
+    assert len(lines) == 9 + 29  # Almaty city + 8; Astana city + 6; Shymkent city + 4; 17 regions
     ids = dict(line.split("\t") for line in lines)
     assert "Алмалинское РУП" in ids.values()
     almaly = next(k for k, v in ids.items() if v == "Алмалинское РУП")
@@ -35,7 +36,7 @@ def test_settings_come_from_the_environment(runner: CliRunner, db_url: str) -> N
     runner.invoke(main, ["db", "upgrade"], env={"KUZET_DATABASE_URL": db_url})
     runner.invoke(main, ["seed"], env={"KUZET_DATABASE_URL": db_url})
     listed = runner.invoke(main, ["departments", "list"], env={"KUZET_DATABASE_URL": db_url})
-    assert listed.exit_code == 0 and len(listed.output.strip().splitlines()) == 9
+    assert listed.exit_code == 0 and len(listed.output.strip().splitlines()) == 38
 
 
 def test_separate_worker_requires_redis(runner: CliRunner, db_url: str) -> None:

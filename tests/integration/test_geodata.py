@@ -115,6 +115,38 @@ def test_locate_prints_district_and_department_and_flags_nearest(runner: CliRunn
     runner.invoke(main, ["seed", "--db", db_url])
     inside = runner.invoke(main, ["geodata", "locate", "--db", db_url, "43.2567", "76.9286"])
     assert inside.output.strip() == "Almaly\tАлмалинское РУП"
-    outside = runner.invoke(main, ["geodata", "locate", "--db", db_url, "43.45", "77.10"])
+    # South of Almaty, over the border in Kyrgyzstan: outside every district of the country.
+    outside = runner.invoke(main, ["geodata", "locate", "--db", db_url, "42.80", "76.95"])
     district, department, flag = outside.output.strip().split("\t")
-    assert flag == "(nearest)" and department.endswith("РУП")
+    assert flag == "(nearest)" and department in ("Медеуское РУП", "Департамент полиции Алматинской области")
+
+
+@pytest.mark.parametrize("lat, lon, district, department", [
+    (51.1283, 71.4305, "Есиль", "УП района Есиль"),  # Astana, Baiterek tower
+    (42.3155, 69.5869, "Al-Farabi", "УП Аль-Фарабийского района"),  # Shymkent centre
+    (49.8047, 73.1094, "Karaganda Region", "Департамент полиции Карагандинской области"),  # Karaganda city
+    (47.1167, 51.8833, "Atyrau Region", "Департамент полиции Атырауской области"),  # Atyrau city
+    (43.2567, 76.9286, "Almaly", "Алмалинское РУП"),  # Almaty centre
+])
+def test_cameras_anywhere_in_the_country_reach_a_department_of_their_own_region(
+        runner: CliRunner, db_url: str, lat: float, lon: float, district: str, department: str) -> None:
+    runner.invoke(main, ["seed", "--db", db_url])
+    located = runner.invoke(main, ["geodata", "locate", "--db", db_url, str(lat), str(lon)])
+    assert located.output.strip() == f"{district}\t{department}"
+
+
+def test_imported_city_districts_take_precedence_over_their_region(runner: CliRunner, db_url: str,
+                                                                  tmp_path: Path) -> None:
+    runner.invoke(main, ["seed", "--db", db_url])
+    square = {"type": "Polygon", "coordinates": [[[73.05, 49.77], [73.17, 49.77], [73.17, 49.84], [73.05, 49.84],
+                                                  [73.05, 49.77]]]}
+    file = tmp_path / "karaganda.geojson"
+    file.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": square, "properties": {"name": "Kazybek bi"}}]}))
+    imported = runner.invoke(main, ["geodata", "import", "--db", db_url, str(file), "--name-field", "name",
+                                    "--city", "karaganda"])
+    assert imported.exit_code == 0, imported.output
+    inside = runner.invoke(main, ["geodata", "locate", "--db", db_url, "49.8047", "73.1094"]).output.strip()
+    assert inside.startswith("Kazybek bi\t")  # the city district, though the region's polygon holds it too
+    rest = runner.invoke(main, ["geodata", "locate", "--db", db_url, "50.30", "72.90"]).output.strip()
+    assert rest == "Karaganda Region\tДепартамент полиции Карагандинской области"

@@ -64,3 +64,12 @@ def test_a_shared_edge_goes_to_the_first_listed_polygon_in_bulk_too() -> None:
         index = JurisdictionIndex(geometries, keys)
         found, outside = index.locate_many(np.array([on_edge[0], inside_east[0]]), np.array([on_edge[1], inside_east[1]]))
         assert list(found) == [keys[0], 20] and not outside.any()
+
+
+def test_where_polygons_overlap_the_first_listed_wins_for_every_point() -> None:
+    from shapely.geometry import box
+
+    region, city = box(70.0, 49.0, 75.0, 52.0), box(73.0, 49.5, 73.2, 49.9)
+    lats, lons = np.full(500, 49.7), np.linspace(73.01, 73.19, 500)  # all inside both
+    assert set(JurisdictionIndex([city, region], [1, 2]).locate_many(lats, lons)[0]) == {1}
+    assert set(JurisdictionIndex([region, city], [2, 1]).locate_many(lats, lons)[0]) == {2}
