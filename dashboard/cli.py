@@ -25,6 +25,16 @@ redis_option = click.option("--redis", "redis_url", envvar="KUZET_REDIS_URL", de
                             help="Redis URL for Streams and Socket.IO fan-out (KUZET_REDIS_URL); none = in-process bus.")
 host_option = click.option("--host", envvar="KUZET_HOST", default="127.0.0.1", show_default=True)
 port_option = click.option("--port", envvar="KUZET_PORT", default=8050, show_default=True, type=int)
+set_option = click.option("--set", "pairs", multiple=True, metavar="NAME=VALUE",
+                          help="Any setting by name, e.g. --set incident_cooldown_s=60 (as KUZET_INCIDENT_COOLDOWN_S); "
+                               "repeatable. Flags win over the environment.")
+
+
+def _overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
+    try:
+        return Settings.parse_pairs(pairs)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--set") from None
 
 
 def _store(database_url: str) -> Any:
@@ -349,11 +359,13 @@ def _serve(settings: Settings, with_worker: bool = True) -> tuple[Any, Any]:
 @redis_option
 @host_option
 @port_option
-def serve(database_url: str, redis_url: str | None, host: str, port: int) -> None:
+@set_option
+def serve(database_url: str, redis_url: str | None, host: str, port: int, pairs: tuple[str, ...]) -> None:
     """Run the web app (and, with the in-process bus, the worker inside it)."""
     from services.seed import seed_defaults
 
-    settings = Settings.from_env(database_url=database_url, redis_url=redis_url, host=host, port=port)
+    settings = Settings.from_env(**{**_overrides(pairs), "database_url": database_url, "redis_url": redis_url,
+                                    "host": host, "port": port})
     store = _store(database_url)
     store.upgrade()
     with store.session() as session:
@@ -367,8 +379,10 @@ def serve(database_url: str, redis_url: str | None, host: str, port: int) -> Non
 @main.command()
 @db_option
 @redis_option
-@click.option("--name", default=None, help="Consumer name in the group (default host-thread).")
-def worker(database_url: str, redis_url: str | None, name: str | None) -> None:
+@click.option("--name", envvar="KUZET_WORKER_NAME", default=None,
+              help="Consumer name in the group (KUZET_WORKER_NAME; default host-thread). Keep it across restarts.")
+@set_option
+def worker(database_url: str, redis_url: str | None, name: str | None, pairs: tuple[str, ...]) -> None:
     """Consume the event stream: store events, open or merge incidents, push changes."""
     from flask_socketio import SocketIO
 
@@ -377,10 +391,11 @@ def worker(database_url: str, redis_url: str | None, name: str | None) -> None:
     from services.bus import make_bus
     from services.worker import Worker
 
+    overrides = _overrides(pairs)
     if not redis_url:
         raise click.ClickException("a separate worker needs Redis (--redis or KUZET_REDIS_URL); "
                                    "with the in-process bus the worker runs inside `kuzet serve`")
-    settings = Settings.from_env(database_url=database_url, redis_url=redis_url)
+    settings = Settings.from_env(**{**overrides, "database_url": database_url, "redis_url": redis_url})
     emitter = SocketIO(message_queue=redis_url, channel=f"{settings.redis_prefix}-socketio")
     w = Worker(_store(database_url), make_bus(redis_url, settings.redis_prefix), on_change=make_change_sink(emitter),
                on_cameras=make_camera_sink(emitter), name=name, **worker_options(settings))
@@ -423,8 +438,10 @@ def _sim_operators(session: Any, keys: dict[str, str]) -> list[Any]:
 @db_option
 @click.option("--url", envvar="KUZET_URL", default="http://127.0.0.1:8050", show_default=True,
               help="Kuzet base URL; only this machine is allowed.")
-@click.option("--rate", default=30.0, show_default=True, help="Public-order events per minute.")
-@click.option("--seed", "rng_seed", default=None, type=int)
+@click.option("--rate", envvar="KUZET_SIMULATOR_RATE", default=30.0, show_default=True,
+              help="Public-order events per minute (KUZET_SIMULATOR_RATE).")
+@click.option("--seed", "rng_seed", envvar="KUZET_SIMULATOR_SEED", default=None, type=int,
+              help="Random seed for a repeatable run (KUZET_SIMULATOR_SEED).")
 def simulate(database_url: str, url: str, rate: float, rng_seed: int | None) -> None:
     """Act as the camera operators: send events to a running Kuzet (mints a key per operator)."""
     from services.models import Operator
@@ -449,13 +466,18 @@ def simulate(database_url: str, url: str, rate: float, rng_seed: int | None) -> 
               help="SQLAlchemy URL; default kuzet-demo.db in the current folder.")
 @port_option
 @host_option
-@click.option("--no-simulator", is_flag=True, help="Do not start the simulated operators.")
-@click.option("--rate", default=30.0, show_default=True, help="Simulated public-order events per minute.")
-def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rate: float) -> None:
+@click.option("--no-simulator", is_flag=True, envvar="KUZET_NO_SIMULATOR",
+              help="Do not start the simulated operators (KUZET_NO_SIMULATOR=1).")
+@click.option("--rate", envvar="KUZET_SIMULATOR_RATE", default=30.0, show_default=True,
+              help="Simulated public-order events per minute (KUZET_SIMULATOR_RATE).")
+@set_option
+def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rate: float,
+         pairs: tuple[str, ...]) -> None:
     """Migrate, seed Almaty, start the worker, the simulator and the web app; print logins."""
     from services.seed import DEMO_USERS, seed_demo
     from services.simulator import Simulator, UnitDriver
 
+    overrides = _overrides(pairs)  # a typo stops the demo before it seeds anything
     database_url = database_url or "sqlite:///kuzet-demo.db"
     store = _store(database_url)
     store.upgrade()
@@ -464,7 +486,8 @@ def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rat
         sim_ops = _sim_operators(session, keys)
     store.dispose()
     # The demo is the embedded default whatever the environment says: SQLite and the in-process bus.
-    settings = replace(Settings.from_env(database_url=database_url, host=host, port=port), redis_url=None)
+    settings = replace(Settings.from_env(**{**overrides, "database_url": database_url, "host": host, "port": port}),
+                       redis_url=None)
     app, socketio = _serve(settings)
     base = f"http://{host}:{port}"
     lines = [f"Kuzet demo at {base}/wall   (kiosk: {base}/wall?kiosk=1)", "Demo logins:"]

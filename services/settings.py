@@ -61,6 +61,23 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
+    @classmethod
+    def parse_pairs(cls, pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
+        """``NAME=VALUE`` pairs (from ``--set``) as typed overrides; an unknown name or bad number is a ValueError."""
+        known = {f.name: f.type for f in fields(cls) if f.name != "extra"}
+        out: dict[str, Any] = {}
+        for pair in pairs:
+            name, sep, raw = pair.partition("=")
+            name = name.strip().lower().removeprefix("kuzet_")
+            if not sep or name not in known:
+                raise ValueError(f"unknown setting {pair!r}; settings are: {', '.join(sorted(known))}")
+            kind = known[name]
+            try:
+                out[name] = int(raw) if kind in ("int", int) else float(raw) if kind in ("float", float) else raw
+            except ValueError:
+                raise ValueError(f"setting {name} needs a number, not {raw!r}") from None
+        return out
+
     def with_overrides(self, **overrides: Any) -> "Settings":
         """Return a copy with the given non-None values replaced."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})

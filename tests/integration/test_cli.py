@@ -42,3 +42,15 @@ def test_settings_come_from_the_environment(runner: CliRunner, db_url: str) -> N
 def test_separate_worker_requires_redis(runner: CliRunner, db_url: str) -> None:
     result = runner.invoke(main, ["worker", "--db", db_url], env={"KUZET_REDIS_URL": ""})
     assert result.exit_code == 1 and "needs Redis" in result.output
+
+
+def test_any_setting_also_comes_from_a_flag(runner: CliRunner) -> None:
+    from services.settings import Settings
+
+    assert Settings.parse_pairs(["incident_cooldown_s=60", "KUZET_RELATED_WITHIN_M=75.5", "coverage_radii=road=200"]) \
+        == {"incident_cooldown_s": 60, "related_within_m": 75.5, "coverage_radii": "road=200"}
+    for command in ("serve", "demo", "worker"):
+        typo = runner.invoke(main, [command, "--set", "incident_coldown_s=60"])
+        assert typo.exit_code == 2 and "unknown setting 'incident_coldown_s=60'" in typo.output, typo.output
+    not_a_number = runner.invoke(main, ["serve", "--set", "port=eighty"])
+    assert not_a_number.exit_code == 2 and "needs a number" in not_a_number.output
