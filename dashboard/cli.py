@@ -418,22 +418,6 @@ def _wait_for(url: str, timeout_s: float = 30.0) -> None:
     raise click.ClickException(f"Kuzet did not answer at {url} within {timeout_s:.0f} s")
 
 
-def _sim_operators(session: Any, keys: dict[str, str]) -> list[Any]:
-    from services.models import Camera, CameraAlias, Operator
-    from services.seed import DEMO_VENDORS
-    from services.simulator import SimOperator
-
-    out = []
-    for operator in session.scalars(sa.select(Operator).where(Operator.name.in_(keys))):
-        cams = tuple(session.scalars(sa.select(Camera.external_id).where(Camera.operator_id == operator.id)))
-        identities = tuple(session.execute(sa.select(Camera.external_id, CameraAlias.alias).join(CameraAlias)
-                                           .where(CameraAlias.operator_id == operator.id)).tuples())
-        if cams:
-            out.append(SimOperator(operator.name, keys[operator.name], cams, DEMO_VENDORS.get(operator.name, "json"),
-                                   identities))
-    return out
-
-
 @main.command()
 @db_option
 @click.option("--url", envvar="KUZET_URL", default="http://127.0.0.1:8050", show_default=True,
@@ -446,11 +430,11 @@ def simulate(database_url: str, url: str, rate: float, rng_seed: int | None) -> 
     """Act as the camera operators: send events to a running Kuzet (mints a key per operator)."""
     from services.models import Operator
     from services.operators import issue_key
-    from services.simulator import Simulator
+    from services.simulator import Simulator, operators_for
 
     with _store(database_url).session() as session:
         keys = {op.name: issue_key(session, op, label="simulator") for op in session.scalars(sa.select(Operator))}
-        sim_ops = _sim_operators(session, keys)
+        sim_ops = operators_for(session, keys)
     if not sim_ops:
         raise click.ClickException("no operators with cameras: run `kuzet demo` or register some first")
     _wait_for(url)
@@ -475,7 +459,7 @@ def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rat
          pairs: tuple[str, ...]) -> None:
     """Migrate, seed Almaty, start the worker, the simulator and the web app; print logins."""
     from services.seed import DEMO_USERS, seed_demo
-    from services.simulator import Simulator, UnitDriver
+    from services.simulator import Simulator, UnitDriver, operators_for
 
     overrides = _overrides(pairs)  # a typo stops the demo before it seeds anything
     database_url = database_url or "sqlite:///kuzet-demo.db"
@@ -483,7 +467,7 @@ def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rat
     store.upgrade()
     with store.session() as session:
         keys = seed_demo(session)
-        sim_ops = _sim_operators(session, keys)
+        sim_ops = operators_for(session, keys)
     store.dispose()
     # The demo is the embedded default whatever the environment says: SQLite and the in-process bus.
     settings = replace(Settings.from_env(**{**overrides, "database_url": database_url, "host": host, "port": port}),

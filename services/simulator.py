@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import requests
+import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from services.operators import sign
 
@@ -293,3 +295,20 @@ class UnitDriver:
             except requests.RequestException as exc:
                 logger.warning("unit driver: %s", exc)
             stop.wait(interval_s)
+
+
+def operators_for(session: so.Session, keys: dict[str, str]) -> list[SimOperator]:
+    """The simulated operators for the given operator name -> API key, with their cameras and vendor identities."""
+    from services.models import Camera, CameraAlias, Operator
+    from services.seed import DEMO_VENDORS
+
+    out = []
+    for operator in session.scalars(sa.select(Operator).where(Operator.name.in_(keys))):
+        cams = tuple(session.scalars(sa.select(Camera.external_id).where(Camera.operator_id == operator.id)))
+        identities = tuple((external, alias) for external, alias in session.execute(
+            sa.select(Camera.external_id, CameraAlias.alias).join(CameraAlias)
+            .where(CameraAlias.operator_id == operator.id)))
+        if cams:
+            out.append(SimOperator(operator.name, keys[operator.name], cams, DEMO_VENDORS.get(operator.name, "json"),
+                                   identities))
+    return out
