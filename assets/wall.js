@@ -106,8 +106,10 @@
     } else if (event.key === "Enter") {
       var chosen = api.getSelectedRows()[0];
       if (chosen) { window.location.assign("/incidents/" + chosen.id); }
-    } else if (event.key === "m" || event.key === "M") {
+    } else if (event.key === "m" || event.key === "M" || event.key === "ь" || event.key === "Ь") {
       window.kuzetMuted = !window.kuzetMuted;
+      var wallEl = document.querySelector(".wall");
+      if (wallEl) { wallEl.classList.toggle("muted", !!window.kuzetMuted); }  // shown beside the clock
     }
   });
 })();

@@ -242,3 +242,40 @@ def test_pushed_incident_is_drawn_on_the_map(browser: Any, live_server: LiveServ
         assert state == {"visibility": "visible", "drawn": 1}, state
     finally:
         context.close()
+
+
+def test_p1_arrivals_flash_and_sound_until_muted_and_ages_turn_late(browser: Any, monkeypatch: pytest.MonkeyPatch,
+                                                                    request: pytest.FixtureRequest) -> None:
+    """A P1 flashes the wall and beeps; M mutes the beep (the flash stays); an unacknowledged row turns late."""
+    monkeypatch.setenv("KUZET_RESPONSE_ACK_TARGET_S", "2")  # read when the server below is built
+    server: LiveServer = request.getfixturevalue("live_server")
+    context, page = open_wall(browser, server, "duty.a")
+    try:
+        # Count the beeps: wall.js makes one AudioContext per beep.
+        page.evaluate("""() => { window.__beeps = 0; const Real = window.AudioContext;
+                                 window.AudioContext = function () { window.__beeps += 1; return new Real(); }; }""")
+        headers = bearer(server, "duty.a")
+        post_events(server, event("CAM-A", "weapon"))
+        first = wait_incident(server, headers, "CAM-A")
+        assert first["priority"] == 1
+        _row(page, first["id"]).wait_for(state="visible", timeout=PUSH_TIMEOUT_MS)
+        page.wait_for_selector(".wall.p1-flash", timeout=WAIT_MS)
+        assert page.evaluate("window.__beeps") == 1
+
+        page.locator("body").click(position={"x": 5, "y": 5})  # focus the page, not the grid's inputs
+        page.keyboard.press("m")
+        page.wait_for_selector(".wall.muted", timeout=WAIT_MS)
+        page.evaluate("() => document.querySelector('.wall').classList.remove('p1-flash')")
+        post_events(server, event("CAM-A", "panic_button"))
+        deadline = time.monotonic() + 5
+        while len(open_incidents(server, headers)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        second = max(open_incidents(server, headers), key=lambda i: i["id"])
+        _row(page, second["id"]).wait_for(state="visible", timeout=PUSH_TIMEOUT_MS)
+        page.wait_for_selector(".wall.p1-flash", timeout=WAIT_MS)  # still flashes...
+        assert page.evaluate("window.__beeps") == 1  # ...but no sound
+
+        late = f'#{QUEUE} .ag-center-cols-container .ag-row[row-id="{first["id"]}"] [col-id="age"].age-late'
+        page.wait_for_selector(late, timeout=WAIT_MS)  # unacknowledged past the 2 s target
+    finally:
+        context.close()
