@@ -367,6 +367,7 @@ class PriorityRule(Base):
     incident_type: so.Mapped[str] = so.mapped_column(sa.String(64))
     mount_kind: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32))
     night_only: so.Mapped[bool] = so.mapped_column(default=False)
+    min_confidence: so.Mapped[Optional[float]]  # the rule holds only for detections at least this sure
     priority: so.Mapped[int]
 
 

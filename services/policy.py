@@ -24,9 +24,12 @@ class Rule:
     mount_kind: str | None
     night_only: bool
     priority: int
+    min_confidence: float | None = None
 
     def specificity(self) -> int:
-        return (self.department_id is not None) * 4 + (self.mount_kind is not None) * 2 + self.night_only
+        """Department beats mount kind beats night beats a confidence floor; more specific rules win."""
+        return ((self.department_id is not None) * 8 + (self.mount_kind is not None) * 4 + self.night_only * 2
+                + (self.min_confidence is not None))
 
 
 def is_night(at: datetime) -> bool:
@@ -59,17 +62,23 @@ def load_rules(session: so.Session) -> list[Rule]:
     rows = list(session.scalars(sa.select(PriorityRule)))
     if not rows:
         return default_rules()
-    return [Rule(r.department_id, r.incident_type, r.mount_kind, r.night_only, r.priority) for r in rows]
+    return [Rule(r.department_id, r.incident_type, r.mount_kind, r.night_only, r.priority, r.min_confidence)
+            for r in rows]
 
 
 def decide(rules: list[Rule], department_id: int, incident_type: str, mount_kind: str, confidence: float | None,
            at: datetime) -> int:
-    """P1..P4: the most specific matching rule; weak detections (confidence < 0.5) one step lower."""
+    """P1..P4: the most specific matching rule; weak detections (confidence < 0.5) one step lower.
+
+    No confidence means a human confirmed it (1.0), so it meets any rule's confidence floor.
+    """
     night = is_night(at)
+    sure = 1.0 if confidence is None else confidence
     matching = [r for r in rules if r.incident_type == incident_type
                 and r.department_id in (None, department_id)
                 and r.mount_kind in (None, mount_kind)
-                and (night or not r.night_only)]
+                and (night or not r.night_only)
+                and (r.min_confidence is None or sure >= r.min_confidence)]
     priority = max(matching, key=Rule.specificity).priority if matching else 3
     if confidence is not None and confidence < 0.5:
         priority += 1
@@ -77,7 +86,8 @@ def decide(rules: list[Rule], department_id: int, incident_type: str, mount_kind
 
 
 def set_rule(session: so.Session, department_id: int | None, incident_type: str, priority: int,
-             mount_kind: str | None = None, night_only: bool = False) -> PriorityRule:
+             mount_kind: str | None = None, night_only: bool = False,
+             min_confidence: float | None = None) -> PriorityRule:
     """Create or change one rule of a department's table (admin action)."""
     from services.catalogue import CATEGORY_OF
 
@@ -85,15 +95,18 @@ def set_rule(session: so.Session, department_id: int | None, incident_type: str,
         raise ValueError(f"unknown incident type {incident_type!r}")
     if not 1 <= priority <= 4:
         raise ValueError("priority must be 1 (highest) to 4")
+    if min_confidence is not None and not 0 < min_confidence <= 1:
+        raise ValueError("min_confidence must be above 0 and at most 1")
     seed_default_policy(session)
     rule = session.scalar(sa.select(PriorityRule).where(
         PriorityRule.department_id.is_(None) if department_id is None else PriorityRule.department_id == department_id,
         PriorityRule.incident_type == incident_type,
         PriorityRule.mount_kind.is_(None) if mount_kind is None else PriorityRule.mount_kind == mount_kind,
-        PriorityRule.night_only == night_only))
+        PriorityRule.night_only == night_only,
+        PriorityRule.min_confidence.is_(None) if min_confidence is None else PriorityRule.min_confidence == min_confidence))
     if rule is None:
         rule = PriorityRule(department_id=department_id, incident_type=incident_type, mount_kind=mount_kind,
-                            night_only=night_only, priority=priority)
+                            night_only=night_only, priority=priority, min_confidence=min_confidence)
         session.add(rule)
     rule.priority = priority
     session.flush()

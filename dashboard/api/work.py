@@ -191,18 +191,22 @@ def get_policy() -> Response:
 
 @api.put("/policy")
 def put_policy_rule() -> Response:
-    """Admin: set one rule {"incident_type", "priority", "department_id"?, "mount_kind"?, "night_only"?}."""
+    """Admin: set one rule {"incident_type", "priority", "department_id"?, "mount_kind"?, "night_only"?,
+    "min_confidence"?}."""
     user = _person()
     _require(user, (Role.ADMIN.value,))
     body = json_object(request.get_json(silent=True))
     department_id, mount, night = body.get("department_id"), body.get("mount_kind"), body.get("night_only", False)
+    floor = body.get("min_confidence")
     if not isinstance(body.get("incident_type"), str) or not isinstance(body.get("priority"), int) \
             or (department_id is not None and not isinstance(department_id, int)) \
-            or (mount is not None and not isinstance(mount, str)) or not isinstance(night, bool):
+            or (mount is not None and not isinstance(mount, str)) or not isinstance(night, bool) \
+            or (floor is not None and (isinstance(floor, bool) or not isinstance(floor, (int, float)))):
         raise Problem(422, "validation", "Bad rule", "send incident_type (text), priority (1-4), optional "
-                      "department_id (id), mount_kind (text), night_only (bool)")
+                      "department_id (id), mount_kind (text), night_only (bool), min_confidence (0-1)")
     try:
-        rule = set_rule(db(), department_id, body["incident_type"], body["priority"], mount, night)
+        rule = set_rule(db(), department_id, body["incident_type"], body["priority"], mount, night,
+                        float(floor) if floor is not None else None)
     except ValueError as exc:
         raise Problem(422, "validation", "Bad rule", str(exc)) from None
     audit.record(db(), user.username, "admin.policy", body["incident_type"], rule=body)

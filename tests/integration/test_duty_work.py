@@ -229,3 +229,27 @@ def test_cap_updates_and_cancels_reference_the_first_alert(app: Flask, client: F
     assert msg_type == "Cancel" and refs == first_ref
     sender, identifier, sent = refs.split(",")
     assert "@" in sender and identifier == first_id and CAP_TIME.match(sent)
+
+
+def test_a_confidence_floor_in_the_policy_raises_only_sure_detections(app: Flask, client: FlaskClient,
+                                                                      world: World) -> None:
+    admin = _auth(client, "admin")
+    rule = {"incident_type": "loitering", "priority": 2, "department_id": world.almaly_id, "min_confidence": 0.9}
+    assert client.put("/api/v1/policy", json=rule, headers=admin).status_code == 200
+    assert client.put("/api/v1/policy", json={**rule, "min_confidence": 1.5}, headers=admin).status_code == 422
+    assert client.put("/api/v1/policy", json={**rule, "min_confidence": "high"}, headers=admin).status_code == 422
+    listed = client.get("/api/v1/policy", headers=admin).get_json()["rules"]
+    assert any(r["min_confidence"] == 0.9 and r["priority"] == 2 for r in listed)
+    _post(client, world, event("CAM-A", "loitering", confidence=0.95))
+    app.extensions["kuzet"].worker.drain()
+    with app.extensions["kuzet"].store.session() as s:
+        s.execute(sa.update(Incident).values(status="closed"))  # so the next one opens anew
+    _post(client, world, event("CAM-A", "loitering", confidence=0.7))
+    app.extensions["kuzet"].worker.drain()
+    with app.extensions["kuzet"].store.session() as s:
+        priorities = s.scalars(sa.select(Incident.priority).order_by(Incident.id)).all()
+    from services.catalogue import DEFAULT_PRIORITY
+    from services.policy import is_night
+
+    usual = DEFAULT_PRIORITY["loitering"] - (1 if is_night(datetime.now(timezone.utc)) else 0)
+    assert priorities == [2, usual]  # 0.95 meets the floor; 0.7 falls back to the shipped rule
