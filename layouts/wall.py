@@ -31,6 +31,7 @@ MANUAL_TYPE = "wall-manual-type"
 MANUAL_ADDRESS = "wall-manual-address"
 MANUAL_DESCRIPTION = "wall-manual-description"
 MANUAL_CREATE = "wall-manual-create"
+MANUAL_OPEN = "wall-manual-open"  # the 102 button: a call placed by address, not by a map click
 TRANSFER = "wall-transfer"
 TRANSFER_MODAL = "wall-transfer-modal"
 TRANSFER_TARGET = "wall-transfer-target"
@@ -231,14 +232,16 @@ def queue(rows: list[dict[str, Any]]) -> dag.AgGrid:
     )
 
 
-def manual_incident_modal() -> dmc.Modal:
-    """The 102-call form, opened by a click on the map."""
+def manual_incident_modal(addresses: list[str] | None = None) -> dmc.Modal:
+    """The 102-call form, opened by a click on the map or by the 102 button (then a known address places it)."""
     return dmc.Modal(id=MANUAL_MODAL, title="Вызов 102 · New incident from a 102 call", opened=False, size="lg",
                      children=[
         html.Div(id=MANUAL_COORDS, className="manual-coords"),
         dmc.Select(id=MANUAL_TYPE, label="Тип · Type", value="fight", allowDeselect=False,
                    data=[{"value": t, "label": label} for t, label in sorted(TYPE_LABELS_RU.items(), key=lambda x: x[1])]),
-        dmc.TextInput(id=MANUAL_ADDRESS, label="Адрес · Address", placeholder="ул. Абая, 10"),
+        dmc.Autocomplete(id=MANUAL_ADDRESS, label="Адрес · Address", placeholder="ул. Абая, 10", data=addresses or [],
+                         limit=12, description="Без точки на карте: выберите известный адрес · "
+                                               "Without a map point: pick a known address"),
         dmc.Textarea(id=MANUAL_DESCRIPTION, label="Что сообщил заявитель · What the caller reported", minRows=3),
         dmc.Group(justify="flex-end", mt="md", children=[
             dmc.Button("Создать · Create", id=MANUAL_CREATE, color="red"),
@@ -259,7 +262,7 @@ def transfer_modal(neighbours: list[dict[str, str]]) -> dmc.Modal:
 
 def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str = "",
            show_coverage: bool = False, show_admin: bool = False, neighbours: list[dict[str, str]] | None = None,
-           targets: tuple[int, int] = (30, 60)) -> html.Div:
+           targets: tuple[int, int] = (30, 60), addresses: list[str] | None = None) -> html.Div:
     """The whole wall page for one department."""
     dept = s.department
     # Response targets (s) for the age colours; read by the queue's cell rules in the browser.
@@ -268,7 +271,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
         DashSocketIO(id=SOCKET, eventNames=["incidents", "units", "cameras"], options={"query": {"department": str(dept["id"])}}),
         dcc.Store(id=DEPARTMENT, data=dept["id"]),
         dcc.Store(id=MANUAL_POINT),
-        manual_incident_modal(),
+        manual_incident_modal(addresses),
         transfer_modal(neighbours or []),
         html.Header(className="wall-top", children=[
             html.Div(className="wall-title", children=[
@@ -302,6 +305,8 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                 html.Div(className="queue-head", children=[
                     html.Div("Очередь", className="queue-title", title="Incident queue"),
                     dmc.Group(gap="sm", wrap="nowrap", children=[
+                        dmc.Button("Вызов 102", id=MANUAL_OPEN, color="red", variant="outline", size="md",
+                                   **{"aria-label": "New incident from a 102 call"}),
                         dmc.Button("Передать", id=TRANSFER, color="gray", variant="outline", size="md",
                                    **{"aria-label": "Transfer to a neighbouring department"}),
                         dmc.Button("Наряд (D)", id=DISPATCH, color="blue", variant="filled", size="md",

@@ -231,6 +231,37 @@ def create_manual(session: so.Session, router: "Router", actor: User, lat: float
     return incident
 
 
+def _address_key(address: str) -> str:
+    return " ".join(address.casefold().replace(",", " ").replace(".", ". ").split())
+
+
+def known_places(session: so.Session, department_ids: set[int], limit: int = 5000) -> dict[str, tuple[float, float]]:
+    """Addresses the centre already knows a position for (cameras, earlier 102 calls), keyed as typed.
+
+    There is no street geocoder offline; a caller's address that matches one of these needs no map click.
+    """
+    rows = list(session.execute(sa.select(Camera.address, Camera.lat, Camera.lon)
+                                .where(Camera.department_id.in_(department_ids), Camera.address != "")
+                                .order_by(Camera.id).limit(limit)))
+    rows += list(session.execute(sa.select(Incident.address, Incident.lat, Incident.lon)
+                                 .where(Incident.department_id.in_(department_ids), Incident.source == "manual",
+                                        Incident.address != "")
+                                 .order_by(Incident.id.desc()).limit(limit)))
+    places: dict[str, tuple[float, float]] = {}
+    for address, lat, lon in rows:
+        places.setdefault(address.strip(), (lat, lon))
+    return places
+
+
+def locate_address(session: so.Session, department_ids: set[int], address: str) -> tuple[float, float] | None:
+    """The position of a known address (case, commas and spacing aside), or None."""
+    wanted = _address_key(address)
+    if not wanted:
+        return None
+    return next((where for known, where in known_places(session, department_ids).items()
+                 if _address_key(known) == wanted), None)
+
+
 def link_related(session: so.Session, incident: Incident, within_m: float, window: timedelta) -> list[IncidentLink]:
     """Link a new camera incident to open incidents of other cameras nearby within the window, both ways."""
     dlat, dlon = degrees_around(incident.lat, within_m)

@@ -28,6 +28,14 @@ def visible_departments(session: so.Session, user: User) -> set[int]:
     return {user.department_id}
 
 
+def city_departments(session: so.Session, user: User) -> set[int]:
+    """Departments of the user's city (where a 102 caller's address may lie); everything for admins."""
+    if user.department_id is None:
+        return set(session.scalars(sa.select(Department.id))) if user.role == Role.ADMIN.value else set()
+    city = sa.select(Department.city).where(Department.id == user.department_id).scalar_subquery()
+    return set(session.scalars(sa.select(Department.id).where(Department.city == city)))
+
+
 def require_department(session: so.Session, user: User, department_id: int) -> None:
     """Raise OutOfScope unless the user may see the department."""
     if department_id not in visible_departments(session, user):

@@ -14,12 +14,12 @@ from dashboard.context import db, router as kuzet_router
 from dashboard.live import push_incident
 from services.dispatch import arrive, assigned_units, dispatch, dispatch_nearest
 from services.scorecards import camera_uptime
-from services.incidents import (ACTIONS, Conflict, TransitionRefused, allowed_actions, create_manual, rows_for,
-                                transition)
+from services.incidents import (ACTIONS, Conflict, TransitionRefused, allowed_actions, create_manual,
+                                locate_address, rows_for, transition)
 from services.sop import checklist
 from services.ingest import Problem
 from services.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, User
-from services.scope import MAX_ID, as_id, incident_in_scope, visible_departments
+from services.scope import MAX_ID, as_id, city_departments, incident_in_scope, visible_departments
 
 
 def _person() -> User:
@@ -155,9 +155,19 @@ def _finite_number(value: object) -> bool:
 
 @api.post("/incidents")
 def create_incident() -> tuple[Response, int]:
-    """A manual incident from a 102 call: {"lat", "lon", "type", "description"?, "address"?}."""
+    """A manual incident from a 102 call: {"lat", "lon", "type", "description"?, "address"?}.
+
+    Without lat/lon, an address the centre already knows (a camera's, an earlier call's) gives the position.
+    """
     user = _person()
     body = json_object(request.get_json(silent=True))
+    if "lat" not in body and "lon" not in body and isinstance(body.get("address"), str) and "\x00" not in body["address"]:
+        where = locate_address(db(), city_departments(db(), user), body["address"])
+        if where is None:
+            raise Problem(422, "validation", "Unknown address",
+                          "no position is known for this address: send lat and lon (a point on the map)",
+                          [{"pointer": "/address", "detail": "not a known address"}])
+        body = {**body, "lat": where[0], "lon": where[1]}
     errors = [{"pointer": f"/{k}", "detail": "must be a number"} for k in ("lat", "lon")
               if not _finite_number(body.get(k))]
     if not isinstance(body.get("type"), str):

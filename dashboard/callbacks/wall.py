@@ -15,10 +15,10 @@ from dashboard.live import push_incident
 from geodata import ATTRIBUTION
 from layouts import wall as ids
 from layouts.wall import denied, incident_points, layout
-from services.incidents import TransitionRefused, create_manual, open_queue, transition
+from services.incidents import TransitionRefused, create_manual, known_places, locate_address, open_queue, transition
 from services.dispatch import dispatch_nearest
 from services.models import Department, Incident, Unit, User
-from services.scope import incident_in_scope, visible_departments
+from services.scope import city_departments, incident_in_scope, visible_departments
 from services.situation import counters, situation, situation_cameras, situation_units
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,9 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
         sa.select(Department).where(Department.id != department_id, Department.city == sa.select(Department.city)
                                     .where(Department.id == department_id).scalar_subquery())
         .order_by(Department.name_ru))]
+    addresses = sorted(known_places(db(), city_departments(db(), user)))
     return layout(situation(db(), department_id), username=user.username, kiosk=kiosk == "1", neighbours=neighbours,
+                  addresses=addresses,
                   attribution=f"Границы районов: {ATTRIBUTION}", show_coverage=user.role in ("chief", "admin"),
                   show_admin=user.role == "admin",
                   targets=(kuzet().settings.response_ack_target_s, kuzet().settings.response_dispatch_target_s))
@@ -116,7 +118,17 @@ def register(app: dash.Dash) -> None:
     def open_manual(point: dict[str, Any] | None) -> tuple[bool, str]:
         if not point:
             return False, ""
+        if point.get("by_address"):
+            return True, "По известному адресу · At a known address (or close this and click the map)"
         return True, f"Точка · Point: {point['lat']:.5f}, {point['lon']:.5f}"
+
+    @app.callback(
+        Output(ids.MANUAL_POINT, "data", allow_duplicate=True),
+        Input(ids.MANUAL_OPEN, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def open_by_address(clicks: int | None) -> Any:
+        return {"by_address": True, "at": clicks} if clicks else no_update
 
     @app.callback(
         Output(ids.FEEDBACK, "children", allow_duplicate=True),
@@ -133,6 +145,11 @@ def register(app: dash.Dash) -> None:
         user = logged_in()
         if user is None:
             return "Нет доступа · Access denied", False
+        if point and point.get("by_address"):
+            where = locate_address(db(), city_departments(db(), user), address or "")
+            if where is None:
+                return "Адрес неизвестен: щёлкните по карте · Unknown address: click the map at the place", True
+            point = {"lat": where[0], "lon": where[1]}
         if not point or not isinstance(point.get("lat"), (int, float)) or not isinstance(point.get("lon"), (int, float)):
             return "Щёлкните по карте в месте происшествия · Click the map first", True
         try:

@@ -15,7 +15,7 @@ import requests
 
 from layouts.wall import ACK, FEEDBACK, QUEUE, SOCKET, STATUS_LABELS
 from tests.browser.conftest import ARTIFACTS, WAIT_MS, logged_in_page
-from tests.conftest import PASSWORD, LiveServer, event
+from tests.conftest import ALMALY_POINT, PASSWORD, LiveServer, event
 
 pytestmark = pytest.mark.browser
 
@@ -277,5 +277,24 @@ def test_p1_arrivals_flash_and_sound_until_muted_and_ages_turn_late(browser: Any
 
         late = f'#{QUEUE} .ag-center-cols-container .ag-row[row-id="{first["id"]}"] [col-id="age"].age-late'
         page.wait_for_selector(late, timeout=WAIT_MS)  # unacknowledged past the 2 s target
+    finally:
+        context.close()
+
+
+def test_a_102_call_at_a_known_address_is_created_from_the_button(browser: Any, live_server: LiveServer) -> None:
+    """The officer presses "Вызов 102", picks a known address (CAM-A's) and creates the incident there."""
+    from layouts.wall import MANUAL_ADDRESS, MANUAL_CREATE, MANUAL_OPEN
+
+    context, page = open_wall(browser, live_server, "duty.a")
+    try:
+        page.click(f"#{MANUAL_OPEN}")
+        page.wait_for_selector(f"#{MANUAL_ADDRESS}", state="visible", timeout=WAIT_MS)
+        page.fill(f"#{MANUAL_ADDRESS}", "test CAM-A")
+        page.click(f"#{MANUAL_CREATE}")
+        page.locator(f"#{FEEDBACK}", has_text="создано по вызову 102").wait_for(timeout=WAIT_MS)
+        created = open_incidents(live_server, bearer(live_server, "duty.a"))
+        assert len(created) == 1 and created[0]["source"] == "manual" and created[0]["address"] == "test CAM-A"
+        assert (created[0]["lat"], created[0]["lon"]) == ALMALY_POINT  # placed where the known address is
+        _row(page, created[0]["id"]).wait_for(state="visible", timeout=PUSH_TIMEOUT_MS)
     finally:
         context.close()

@@ -106,6 +106,24 @@ def test_manual_incident_goes_to_the_department_of_its_point(app: Flask, client:
         assert s.scalar(sa.select(sa.func.count(Incident.id))) == 1
 
 
+def test_a_call_at_a_known_address_needs_no_map_point(app: Flask, client: FlaskClient, world: World) -> None:
+    from tests.conftest import BOSTANDYK_POINT
+
+    token = client.post("/api/v1/auth/token", json={"username": "duty.a", "password": "correct-horse-42"}).get_json()
+    auth = {"Authorization": f"Bearer {token['access_token']}"}
+    # CAM-B's address, typed by the officer in other case and spacing: it lies in Bostandyk, so it goes there.
+    created = client.post("/api/v1/incidents", json={"address": "  TEST  cam-b ", "type": "fight"}, headers=auth)
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert (body["lat"], body["lon"]) == BOSTANDYK_POINT and body["department_id"] == world.bostandyk_id
+    again = client.post("/api/v1/incidents", json={"address": "test cam-b", "type": "crowd"}, headers=auth)
+    assert again.status_code == 201  # the first call's address is known now too
+    unknown = client.post("/api/v1/incidents", json={"address": "ул. Несуществующая, 1", "type": "fight"},
+                          headers=auth)
+    assert unknown.status_code == 422 and unknown.get_json()["errors"] == [
+        {"pointer": "/address", "detail": "not a known address"}]
+
+
 def test_transfer_leaves_one_queue_and_enters_the_other_live(app: Flask, client: FlaskClient, world: World) -> None:
     socketio = app.extensions["kuzet"].socketio
     client_b = app.test_client()
