@@ -50,7 +50,7 @@ def _hex_collection(cells: list[str]) -> dict[str, Any]:
 
 
 def map_figure(report: Coverage, districts_geo: list[dict[str, Any]]) -> go.Figure:
-    """Choropleth of cameras per km², covered hexagons, and hexagons with incidents but no camera."""
+    """Choropleth of cameras per km², covered hexagons (by incident count), and hexagons with incidents but no camera."""
     by_id = {d["district_id"]: d for d in report.districts}
     shown = [g for g in districts_geo if g["id"] in by_id]
     fig = go.Figure()
@@ -70,6 +70,14 @@ def map_figure(report: Coverage, districts_geo: list[dict[str, Any]]) -> go.Figu
         name="Обзор камер", geojson=_hex_collection(covered), locations=covered, z=[1] * len(covered),
         colorscale=[[0, "#30d158"], [1, "#30d158"]], showscale=False, hoverinfo="skip",
         marker={"opacity": 0.25, "line": {"width": 0}},
+    ))
+    # Incidents where cameras do look: the density to weigh coverage against (blind spots come next, in red).
+    seen = [c for c in covered if report.incident_cells.get(c)]
+    fig.add_trace(go.Choroplethmap(
+        name="Происшествия под камерами", geojson=_hex_collection(seen), locations=seen,
+        z=[report.incident_cells[c] for c in seen], colorscale=[[0, "#1f6f3a"], [1, "#ffd60a"]], zmin=0,
+        showscale=False, text=[f"{report.incident_cells[c]} происш. в зоне камер" for c in seen], hoverinfo="text",
+        marker={"opacity": 0.7, "line": {"color": "#30d158", "width": 0.5}},
     ))
     blind = [c["h3"] for c in report.candidates]
     fig.add_trace(go.Choroplethmap(
