@@ -1,7 +1,8 @@
 """Run the benchmarks: jurisdiction lookup and the ingest pipeline, each against a raw baseline.
 
 Environment: KUZET_BENCH_POSTGRES_URL (admin URL; a fresh database is created and dropped), KUZET_BENCH_REDIS_URL
-(a fresh key prefix, deleted after), KUZET_BENCH_SECONDS (in-process, 10), KUZET_BENCH_HTTP_SECONDS (60). Only 127.0.0.1.
+(a fresh key prefix, deleted after), KUZET_BENCH_SECONDS (in-process, 10), KUZET_BENCH_HTTP_SECONDS (60),
+KUZET_BENCH_HEARTBEAT_SECONDS (20). Only 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -185,6 +186,9 @@ def main() -> int:
     raw = _raw_xadd_per_s(redis_url)
     stored = float(line.split("http_ingest_stored_per_s=")[1].split()[0])
     print(line + (f" raw_xadd_per_s={raw:.0f} ratio={stored / raw:.2f}" if raw else ""))
+    from benchmarks.http_ingest import bench_http_heartbeats
+
+    print(bench_http_heartbeats(admin_url, redis_url, float(os.environ.get("KUZET_BENCH_HEARTBEAT_SECONDS", "20"))))
     return 0
 
 

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +52,70 @@ def _client(url: str, key: str, seconds: float, counter: "multiprocessing.Value"
                 counter.value += answer.json()["accepted"]
 
 
-def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3) -> str:
-    """Run the pipeline for ``seconds`` and return the figures line."""
+def _beats_client(url: str, key: str, seconds: float, cameras: int, counter: "multiprocessing.Value",
+                  start: Any) -> None:
+    from services.operators import sign
+
+    http = requests.Session()
+    bodies = [json.dumps({"heartbeats": [{"camera_id": f"HB-{(n * 10_000 + i) % cameras}"} for i in range(10_000)]},
+                         separators=(",", ":")).encode() for n in range(max(2, cameras // 10_000))]
+    start.wait()
+    deadline = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < deadline:
+        body = bodies[n % len(bodies)]
+        n += 1
+        stamp = str(int(time.time()))
+        answer = http.post(f"{url}/api/v1/heartbeats", data=body, timeout=30, headers={
+            "Authorization": f"Bearer {key}", "Content-Type": "application/json", "X-Kuzet-Timestamp": stamp,
+            "X-Kuzet-Signature": sign(key, stamp, body)})
+        if answer.status_code == 202:
+            with counter.get_lock():
+                counter.value += answer.json()["accepted"]
+
+
+def bench_http_heartbeats(admin_url: str, redis_url: str, seconds: float = 20.0, clients: int = 2,
+                          cameras: int = 40_000) -> str:
+    """Heartbeats over real HTTP into the Redis last-seen hash, flushed to PostgreSQL by the worker's sweeper."""
+    from services.models import Camera, utcnow
+
+    with _pipeline(admin_url, redis_url) as (db_url, store, world, url):
+        with store.session() as s:
+            s.execute(sa.insert(Camera), [{"operator_id": world.operator_id, "external_id": f"HB-{n}", "lat": 43.25,
+                                           "lon": 76.92, "department_id": world.almaly_id, "mount_kind": "street",
+                                           "address": "", "live_url": "", "health": "unknown",
+                                           "outside_boundaries": False, "created_at": utcnow()}
+                                          for n in range(cameras)])
+        started_at = utcnow()
+        counter = multiprocessing.Value("q", 0)
+        go = multiprocessing.Event()
+        procs = [multiprocessing.Process(target=_beats_client, args=(url, world.api_key, seconds, cameras, counter, go))
+                 for _ in range(clients)]
+        for proc in procs:
+            proc.start()
+        time.sleep(3)  # bodies built
+        began = time.monotonic()
+        go.set()
+        for proc in procs:
+            proc.join()
+        elapsed = time.monotonic() - began
+
+        def flushed() -> int:
+            with store.session() as s:
+                return s.scalar(sa.select(sa.func.count(Camera.id)).where(Camera.last_seen_at >= started_at)) or 0
+
+        deadline = time.monotonic() + 30
+        while flushed() < cameras and time.monotonic() < deadline:
+            time.sleep(0.5)  # the worker's sweeper flushes every few seconds
+        seen = flushed()
+    return (f"http_heartbeats_accepted_per_s={counter.value / elapsed:.0f} heartbeat_cameras={cameras} "
+            f"cameras_flushed_to_db={seen} clients={clients} seconds={seconds:.0f}")
+
+
+@contextmanager
+def _pipeline(admin_url: str, redis_url: str) -> Iterator[tuple[str, Any, Any, str]]:
+    """`kuzet serve` + `kuzet worker` on a fresh PostgreSQL database and Redis prefix, signing required;
+    yields (database URL, store, seeded world, base URL) and removes everything afterwards."""
     from services.store import Store
     from tests.conftest import seed_world
 
@@ -62,8 +126,8 @@ def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3)
     db_url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     prefix = f"kuzet-bench-{uuid.uuid4().hex[:6]}"
     procs: list[subprocess.Popen[bytes]] = []
+    store = Store(db_url)
     try:
-        store = Store(db_url)
         store.upgrade()
         world = seed_world(store)
         with store.session() as s:
@@ -83,6 +147,29 @@ def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3)
                     break
             except requests.RequestException:
                 time.sleep(0.1)
+        yield db_url, store, world, url
+    finally:
+        store.dispose()
+        for proc in procs:
+            proc.send_signal(signal.SIGINT)
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        import redis
+
+        client = redis.Redis.from_url(redis_url)
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3) -> str:
+    """Run the pipeline for ``seconds`` and return the figures line."""
+    with _pipeline(admin_url, redis_url) as (_db_url, store, world, url):
         counter = multiprocessing.Value("q", 0)
         go = multiprocessing.Event()
         workers = [multiprocessing.Process(target=_client, args=(url, world.api_key, seconds, counter, go))
@@ -105,22 +192,5 @@ def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3)
             time.sleep(0.5)
         total = time.monotonic() - started
         count = stored()
-        store.dispose()
-    finally:
-        for p in procs:
-            p.send_signal(signal.SIGINT)
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        import redis
-
-        client = redis.Redis.from_url(redis_url)
-        for key in client.scan_iter(f"{prefix}*"):
-            client.delete(key)
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return (f"http_ingest_accepted_per_s={accepted / http_elapsed:.0f} http_ingest_stored_per_s={count / total:.0f} "
             f"clients={clients} seconds={seconds:.0f}")
