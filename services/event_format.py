@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from services.catalogue import CATEGORY_OF, PLATE_TYPES
 
@@ -67,9 +67,10 @@ class EventV1(BaseModel):
     confidence: Optional[Annotated[StrictFloat, Field(ge=0, le=1)]] = None
     severity: Optional[Annotated[int, Field(strict=True, ge=1, le=5)]] = None
     location: Optional[Location] = None
-    plate: Optional[Plate] = None
-    speed_kmh: Optional[Annotated[StrictFloat, Field(ge=0, le=500)]] = None
-    limit_kmh: Optional[Annotated[StrictFloat, Field(ge=0, le=200)]] = None
+    # validate_default: a missing plate or speed must still meet the rules of the event's type.
+    plate: Optional[Plate] = Field(default=None, validate_default=True)
+    speed_kmh: Optional[Annotated[StrictFloat, Field(ge=0, le=500)]] = Field(default=None, validate_default=True)
+    limit_kmh: Optional[Annotated[StrictFloat, Field(ge=0, le=200)]] = Field(default=None, validate_default=True)
     # Factories, not literal defaults: pydantic deep-copies a mutable default for every record.
     media: Annotated[list[Media], Field(max_length=10, default_factory=list,
                                         json_schema_extra={"default": []})]
@@ -92,22 +93,40 @@ class EventV1(BaseModel):
             raise ValueError("attributes exceed 4 KiB serialised")
         return value
 
-    @model_validator(mode="after")
-    def _consistent(self) -> "EventV1":
-        expected = CATEGORY_OF.get(self.type)
-        if expected is None:
-            raise ValueError(f"unknown type {self.type!r}; see the type catalogue of {SPEC}")
-        if expected.value != self.category:
-            raise ValueError(f"type {self.type!r} belongs to category {expected.value!r}, not {self.category!r}")
-        if self.type in PLATE_TYPES and self.plate is None:
-            raise ValueError(f"type {self.type!r} requires plate")
-        if self.type == "speeding" and (self.speed_kmh is None or self.limit_kmh is None):
-            raise ValueError("type 'speeding' requires speed_kmh and limit_kmh")
-        if self.occurred_at < EARLIEST:
+    # Cross-field rules live on the field they are about, so each error carries that field's JSON pointer.
+    @field_validator("occurred_at", mode="after")
+    @classmethod
+    def _plausible_time(cls, value: datetime) -> datetime:
+        if value < EARLIEST:
             raise ValueError("occurred_at is before 2000-01-01 (check the camera clock)")
-        if self.occurred_at - datetime.now(timezone.utc) > MAX_FUTURE:
+        if value - datetime.now(timezone.utc) > MAX_FUTURE:
             raise ValueError("occurred_at is more than 5 minutes in the future (check the camera clock)")
-        return self
+        return value
+
+    @field_validator("type", mode="after")
+    @classmethod
+    def _known_type(cls, value: str, info: ValidationInfo) -> str:
+        expected = CATEGORY_OF.get(value)
+        if expected is None:
+            raise ValueError(f"unknown type {value!r}; see the type catalogue of {SPEC}")
+        category = info.data.get("category")
+        if category is not None and expected.value != category:
+            raise ValueError(f"type {value!r} belongs to category {expected.value!r}, not {category!r}")
+        return value
+
+    @field_validator("plate", mode="after")
+    @classmethod
+    def _plate_when_needed(cls, value: Plate | None, info: ValidationInfo) -> Plate | None:
+        if value is None and info.data.get("type") in PLATE_TYPES:
+            raise ValueError(f"type {info.data['type']!r} requires plate")
+        return value
+
+    @field_validator("speed_kmh", "limit_kmh", mode="after")
+    @classmethod
+    def _speeds_when_speeding(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is None and info.data.get("type") == "speeding":
+            raise ValueError(f"type 'speeding' requires {info.field_name}")
+        return value
 
     def is_late(self, received_at: datetime) -> bool:
         """Older than 24 h on arrival: accepted but flagged."""

@@ -184,8 +184,11 @@ class IngestService:
         for index, record in valid:
             camera = cameras.get(record.camera_id)
             if camera is None:
-                results[index] = ItemResult(index, "rejected", record.event_id,
-                                            f"unknown camera {record.camera_id!r}: register it with PUT /api/v1/cameras/{{camera_id}} first")
+                results[index] = ItemResult(
+                    index, "rejected", record.event_id,
+                    f"unknown camera {record.camera_id!r}: register it with PUT /api/v1/cameras/{{camera_id}} first",
+                    ({"pointer": f"/events/{index}/camera_id" if batch else "/camera_id",
+                      "detail": "not a camera registered by this operator"},))
                 continue
             if record.event_id in seen:
                 results[index] = ItemResult(index, "duplicate", record.event_id)

@@ -27,7 +27,9 @@ def test_conformance_prints_a_verdict_per_file_and_exits_1_on_any_reject(runner:
     assert passed.exit_code == 0 and passed.output.strip() == f"{good}: ACCEPTED (2 events)"
     failed = runner.invoke(main, ["conformance", str(good), str(bad)])
     assert failed.exit_code == 1
-    assert f"{bad}: REJECTED /confidence Input should be less than or equal to 1" in failed.output
+    # Every bad field at once, each by its pointer, so the integrator fixes them in one go.
+    assert f"{bad}: REJECTED /type type 'speeding' belongs to category 'traffic', not 'public_order'" in failed.output
+    assert "/confidence Input should be less than or equal to 1" in failed.output
     native = runner.invoke(main, ["conformance", str(ADAPTERS / "dahua" / "multipart_line_heartbeat.txt"),
                                   "--adapter", "dahua", "--device", "DH-SN1"])
     assert native.exit_code == 0 and "ACCEPTED (2 events)" in native.output

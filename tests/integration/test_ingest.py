@@ -74,6 +74,7 @@ def test_one_bad_item_never_sinks_the_batch_and_is_kept(app: Flask, client: Flas
     assert [r["status"] for r in body["results"]] == ["accepted", "rejected", "rejected"]
     assert body["results"][1]["errors"][0]["pointer"] == "/events/1/location/lat"
     assert "unknown camera 'NO-SUCH-CAM'" in body["results"][2]["reason"]
+    assert body["results"][2]["errors"][0]["pointer"] == "/events/2/camera_id"
     assert count(app, DeadLetter) == 2
     with app.extensions["kuzet"].store.session() as s:
         raws = [json.loads(r) for r in s.scalars(sa.select(DeadLetter.raw))]

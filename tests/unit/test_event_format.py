@@ -23,13 +23,19 @@ def test_valid_public_order_event_is_accepted() -> None:
     ({"event_id": "has space"}, "/event_id", "pattern"),
     ({"occurred_at": "2026-11-25 10:00"}, "/occurred_at", "RFC 3339"),
     ({"occurred_at": 1764064800}, "/occurred_at", "RFC 3339"),
-    ({"occurred_at": "0001-01-01T00:00:00+05:00"}, "", "before 2000"),
+    ({"occurred_at": "0001-01-01T00:00:00+05:00"}, "/occurred_at", "before 2000"),
     ({"camera_id": "CAM\u0000X"}, "/camera_id", "pattern"),
     ({"confidence": 1.5}, "/confidence", "less than or equal"),
     ({"confidence": "0.9"}, "/confidence", "valid number"),
     ({"location": {"lat": 91.0, "lon": 76.9}}, "/location/lat", "less than or equal"),
     ({"location": {"lat": 43.2, "lon": 30.0}}, "/location/lon", "greater than or equal"),
     ({"colour": "red"}, "/colour", "Extra inputs"),
+    ({"occurred_at": "2099-01-01T00:00:00+05:00"}, "/occurred_at", "in the future"),
+    ({"type": "alien"}, "/type", "unknown type"),
+    ({"type": "speeding"}, "/type", "belongs to category 'traffic'"),
+    ({"type": "red_light", "category": "traffic"}, "/plate", "requires plate"),
+    ({"type": "speeding", "category": "traffic", "plate": {"number": "123ABC02", "country": "KZ"},
+      "speed_kmh": 90.0}, "/limit_kmh", "requires limit_kmh"),
 ])
 def test_bad_fields_are_named_by_json_pointer(change: dict, pointer: str, fragment: str) -> None:
     record, errors = validate_item({**event(), **change}, "")
