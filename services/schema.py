@@ -112,8 +112,17 @@ def openapi() -> dict[str, Any]:
             "/api/v1/ingest/{adapter}": {"post": {
                 "summary": "Send a vendor's native payload; an adapter translates it into v1 events",
                 "security": signed,
-                "parameters": [{"name": "adapter", "in": "path", "required": True, "schema": {
-                    "enum": ["hikvision-isapi", "dahua", "axis", "onvif", "frigate"]}}],
+                "parameters": [
+                    {"name": "adapter", "in": "path", "required": True, "schema": {
+                        "enum": ["hikvision-isapi", "dahua", "axis", "onvif", "frigate"]}},
+                    {"name": "device", "in": "query", "required": False, "schema": {"type": "string"},
+                     "description": "the sending device's own name (serial, MAC or NVR id) for dahua, onvif and "
+                                    "frigate; with the channel it forms the vendor identity of a registered camera"},
+                    {"name": "topic", "in": "query", "required": False, "schema": {"type": "string"},
+                     "description": "frigate: the MQTT topic (frigate/events, frigate/reviews, frigate/available) "
+                                    "when the body is the bare payload"},
+                    {"name": "camera", "in": "query", "required": False, "schema": {"type": "string"},
+                     "description": "hikvision-isapi: your camera id, when the device cannot be named by a vendor id"}],
                 "requestBody": {"required": True, "content": {"*/*": {"schema": {"type": "string"}}}},
                 "responses": {"202": {"description": "one result per translated event"},
                               **_problems(400, 401, 404, 413, 415, 422, 429)}}},
