@@ -16,14 +16,14 @@ dagfuncs.kuzetLate = function (params) {
   var wall = document.querySelector(".wall");
   var targets = { ack: Number((wall && wall.dataset.ackTarget) || 30),
                   dispatch: Number((wall && wall.dataset.dispatchTarget) || 60) };
-  if (params.data.status === "new") { return age > targets.ack; }
+  if (params.data.status === "new" || params.data.status === "transferred") { return age > targets.ack; }
   if (params.data.status === "acknowledged") { return age > targets.dispatch; }
   return false;
 };
 
 dagfuncs.kuzetStatus = function (params) {
   var labels = { new: "НОВОЕ", acknowledged: "принято", dispatched: "наряд направлен",
-                 on_scene: "на месте", on_hold: "отложено" };
+                 on_scene: "на месте", on_hold: "отложено", transferred: "ПЕРЕДАНО" };
   return labels[params.value] || params.value;
 };
 

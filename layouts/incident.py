@@ -133,7 +133,7 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
         dcc.Store(id=VERSION, data=inc["version"]),
     ])
     sop = [dmc.Checkbox(id={"type": SOP_STEP, "step": s["id"]}, checked=bool(s["ticked_by"]),
-                        disabled=bool(s["ticked_by"]) or inc["status"] not in ("new", "acknowledged", "dispatched",
+                        disabled=bool(s["ticked_by"]) or inc["status"] not in ("new", "transferred", "acknowledged", "dispatched",
                                                                                 "on_scene", "on_hold"),
                         className="sop-step", size="md",
                         label=f"{s['position']}. {s['text']}" + (" *" if s["mandatory"] else "")
@@ -145,7 +145,7 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
         html.Span(f" · {u['distance_m']:.0f} м · направлен {local_time(u['dispatched_at'])}"
                   + (f" · прибыл {local_time(u['arrived_at'])}" if u["arrived_at"] else ""), className="muted"),
     ]) for u in case.units]
-    can_dispatch = inc["status"] in ("new", "acknowledged", "dispatched", "on_scene")
+    can_dispatch = inc["status"] in ("new", "transferred", "acknowledged", "dispatched", "on_scene")
     suggestions = [html.Div(className="unit-row", children=[
         html.Span(s.call_sign, className="call-sign"),
         html.Span(f" {s.distance_m / 1000:.1f} км · ~{max(1, round(s.eta_s / 60))} мин · экипаж {s.crew_size}",

@@ -54,7 +54,7 @@ HEALTH_COLOURS = {"online": "#30d158", "stale": "#ffb340", "offline": "#8e8e93",
 UNIT_COLOURS = {"available": "#0a84ff", "en_route": "#bf5af2", "on_scene": "#ff375f", "off_duty": "#48484a"}
 STATUS_LABELS = {"new": "НОВОЕ", "acknowledged": "принято", "dispatched": "наряд направлен",
                  "on_scene": "на месте", "on_hold": "отложено", "resolved": "решено", "closed": "закрыто",
-                 "dismissed": "ложный вызов"}
+                 "dismissed": "ложный вызов", "transferred": "ПЕРЕДАНО"}
 
 # A style that fetches nothing (no tiles, no glyphs): a dark background and one empty inline source.
 # The source must not be empty: Plotly drops an empty "sources" on update and MapLibre then
@@ -209,7 +209,7 @@ COLUMN_DEFS: list[dict[str, Any]] = [
     {"field": "address", "headerName": "Адрес · Address", "flex": 1.8, "minWidth": 160},
     {"field": "status", "headerName": "Статус", "flex": 1.1, "minWidth": 140,
      "valueFormatter": {"function": "kuzetStatus(params)"},
-     "cellClassRules": {"status-new": "params.value === 'new'"}},
+     "cellClassRules": {"status-new": "params.value === 'new' || params.value === 'transferred'"}},
     {"field": "event_count", "headerName": "×", "flex": 0.35, "minWidth": 52, "type": "rightAligned"},
     {"field": "id", "headerName": "№", "flex": 0.5, "minWidth": 70},
 ]

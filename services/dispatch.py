@@ -56,7 +56,7 @@ def dispatch(session: so.Session, incident: Incident, unit_ids: list[int], actor
             raise TransitionRefused(f"unit {unit.call_sign} belongs to another department")
         if unit.status != UnitStatus.AVAILABLE.value:
             raise TransitionRefused(f"unit {unit.call_sign} is {unit.status}, not available")
-    if incident.status in (IncidentStatus.NEW.value, IncidentStatus.ACKNOWLEDGED.value):
+    if incident.status in (IncidentStatus.NEW.value, IncidentStatus.ACKNOWLEDGED.value, IncidentStatus.TRANSFERRED.value):
         calls = ", ".join(u.call_sign for u in units)
         transition(session, incident, "dispatch", actor, expected_version=expected_version, reason=calls)
     elif incident.status not in (IncidentStatus.DISPATCHED.value, IncidentStatus.ON_SCENE.value):

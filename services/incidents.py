@@ -45,15 +45,19 @@ _WORKERS = frozenset({Role.DUTY_OFFICER.value, Role.SUPERVISOR.value, Role.ADMIN
 _SUPERVISORS = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
 
 ACTIONS: dict[str, Action] = {a.name: a for a in (
-    Action("acknowledge", frozenset({S.NEW}), S.ACKNOWLEDGED, _WORKERS),
-    Action("dispatch", frozenset({S.NEW, S.ACKNOWLEDGED}), S.DISPATCHED, _WORKERS),
+    # A transferred incident waits in the receiving department's queue until someone there takes it.
+    Action("acknowledge", frozenset({S.NEW, S.TRANSFERRED}), S.ACKNOWLEDGED, _WORKERS),
+    Action("dispatch", frozenset({S.NEW, S.ACKNOWLEDGED, S.TRANSFERRED}), S.DISPATCHED, _WORKERS),
     Action("arrive", frozenset({S.DISPATCHED}), S.ON_SCENE, _WORKERS),
     Action("resolve", frozenset({S.ACKNOWLEDGED, S.DISPATCHED, S.ON_SCENE}), S.RESOLVED, _WORKERS),
     Action("close", frozenset({S.RESOLVED}), S.CLOSED, _WORKERS),
-    Action("hold", frozenset({S.NEW, S.ACKNOWLEDGED, S.DISPATCHED}), S.ON_HOLD, _WORKERS, needs_reason=True),
+    Action("hold", frozenset({S.NEW, S.ACKNOWLEDGED, S.DISPATCHED, S.TRANSFERRED}), S.ON_HOLD, _WORKERS,
+           needs_reason=True),
     Action("resume", frozenset({S.ON_HOLD}), S.ACKNOWLEDGED, _WORKERS),
-    Action("dismiss", frozenset({S.NEW, S.ACKNOWLEDGED, S.ON_HOLD}), S.DISMISSED, _WORKERS, needs_reason=True),
-    Action("transfer", frozenset({S.NEW, S.ACKNOWLEDGED, S.ON_HOLD}), S.NEW, _WORKERS, needs_reason=True),
+    Action("dismiss", frozenset({S.NEW, S.ACKNOWLEDGED, S.ON_HOLD, S.TRANSFERRED}), S.DISMISSED, _WORKERS,
+           needs_reason=True),
+    Action("transfer", frozenset({S.NEW, S.ACKNOWLEDGED, S.ON_HOLD, S.TRANSFERRED}), S.TRANSFERRED, _WORKERS,
+           needs_reason=True),
     Action("reopen", frozenset({S.RESOLVED, S.CLOSED, S.DISMISSED}), S.ACKNOWLEDGED, _SUPERVISORS,
            needs_reason=True),
 )}

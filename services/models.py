@@ -64,6 +64,7 @@ class IncidentStatus(enum.StrEnum):
 
 OPEN_STATUSES: tuple[str, ...] = (
     IncidentStatus.NEW.value,
+    IncidentStatus.TRANSFERRED.value,  # handed over, waiting for the receiving department to take it
     IncidentStatus.ACKNOWLEDGED.value,
     IncidentStatus.DISPATCHED.value,
     IncidentStatus.ON_SCENE.value,

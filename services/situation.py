@@ -37,7 +37,8 @@ def counters(session: so.Session, department_id: int, incidents: list[dict[str, 
     cameras = session.scalar(sa.select(sa.func.count(Camera.id)).where(Camera.department_id == department_id)) or 0
     return {
         "open": len(incidents),
-        "unacknowledged": sum(1 for i in incidents if i["status"] == IncidentStatus.NEW.value),
+        "unacknowledged": sum(1 for i in incidents if i["status"] in (IncidentStatus.NEW.value,
+                                                                      IncidentStatus.TRANSFERRED.value)),
         "units_free": units_free,
         "cameras_offline": offline,
         "cameras": cameras,

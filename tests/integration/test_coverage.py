@@ -140,7 +140,7 @@ def test_transfer_leaves_one_queue_and_enters_the_other_live(app: Flask, client:
     a_rows = [r for m in room_a.get_received() for r in m["args"][0]["rows"]]
     b_rows = [r for m in room_b.get_received() for r in m["args"][0]["rows"]]
     assert [(r["id"], r["open"]) for r in a_rows] == [(incident_id, False)]
-    assert [(r["id"], r["open"], r["status"]) for r in b_rows] == [(incident_id, True, "new")]
+    assert [(r["id"], r["open"], r["status"]) for r in b_rows] == [(incident_id, True, "transferred")]
 
 
 def test_coverage_radii_are_configurable_and_checked() -> None:

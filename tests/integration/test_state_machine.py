@@ -13,19 +13,19 @@ from services.store import Store
 from tests.conftest import seed_world
 
 ALLOWED = {  # from DESIGN.md: new -> acknowledged -> dispatched -> on_scene -> resolved -> closed, plus the side exits
-    "acknowledge": {"new"},
-    "dispatch": {"new", "acknowledged"},
+    "acknowledge": {"new", "transferred"},
+    "dispatch": {"new", "acknowledged", "transferred"},
     "arrive": {"dispatched"},
     "resolve": {"acknowledged", "dispatched", "on_scene"},
     "close": {"resolved"},
-    "hold": {"new", "acknowledged", "dispatched"},
+    "hold": {"new", "acknowledged", "dispatched", "transferred"},
     "resume": {"on_hold"},
-    "dismiss": {"new", "acknowledged", "on_hold"},
-    "transfer": {"new", "acknowledged", "on_hold"},
+    "dismiss": {"new", "acknowledged", "on_hold", "transferred"},
+    "transfer": {"new", "acknowledged", "on_hold", "transferred"},
     "reopen": {"resolved", "closed", "dismissed"},
 }
 TARGET = {"acknowledge": "acknowledged", "dispatch": "dispatched", "arrive": "on_scene", "resolve": "resolved",
-          "close": "closed", "hold": "on_hold", "resume": "acknowledged", "dismiss": "dismissed", "transfer": "new",
+          "close": "closed", "hold": "on_hold", "resume": "acknowledged", "dismiss": "dismissed", "transfer": "transferred",
           "reopen": "acknowledged"}
 
 
@@ -47,7 +47,7 @@ def test_the_whole_matrix(world_store: Store) -> None:
                             lat=43.25, lon=76.92, first_seen_at=sa.func.now(), last_seen_at=now)
         s.add(incident)
     checked = 0
-    for status, action in itertools.product([st.value for st in IncidentStatus if st.value != "transferred"], ACTIONS):
+    for status, action in itertools.product([st.value for st in IncidentStatus], ACTIONS):
         with world_store.sessionmaker() as s:
             inc = s.get(Incident, incident.id)
             inc.status = status
@@ -64,7 +64,7 @@ def test_the_whole_matrix(world_store: Store) -> None:
                     transition(s, inc, action, actor, **kwargs)
             s.rollback()
             checked += 1
-    assert checked == 8 * len(ACTIONS)
+    assert checked == 9 * len(ACTIONS)
 
 
 def test_refusal_lists_what_is_allowed_for_the_role(world_store: Store) -> None:

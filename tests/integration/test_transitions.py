@@ -84,8 +84,11 @@ def test_transfer_moves_the_incident_to_the_neighbour(app: Flask, client: FlaskC
     body = client.post(f"/api/v1/incidents/{incident_id}/transitions",
                        json={"action": "transfer", "department_id": world.bostandyk_id, "reason": "across the street"},
                        headers=auth).get_json()
-    assert body["department_id"] == world.bostandyk_id and body["status"] == "new"
+    assert body["department_id"] == world.bostandyk_id and body["status"] == "transferred"
     assert client.get(f"/api/v1/incidents/{incident_id}", headers=auth).status_code == 404
     token = client.post("/api/v1/auth/token", json={"username": "duty.b", "password": PASSWORD}).get_json()
     other = {"Authorization": f"Bearer {token['access_token']}"}
     assert client.get(f"/api/v1/incidents/{incident_id}", headers=other).status_code == 200
+    taken = client.post(f"/api/v1/incidents/{incident_id}/transitions", json={"action": "acknowledge"},
+                        headers=other).get_json()
+    assert taken["status"] == "acknowledged"  # the receiving department takes it over
