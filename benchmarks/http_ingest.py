@@ -30,8 +30,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _client(url: str, key: str, seconds: float, counter: "multiprocessing.Value", start: Any) -> None:
+def _post_signed(http: requests.Session, url: str, key: str, body: bytes, counter: "multiprocessing.Value") -> None:
+    """One signed POST, as an operator sends it; what the centre accepted is added to ``counter``."""
     from services.operators import sign
+
+    stamp = str(int(time.time()))
+    answer = http.post(url, data=body, timeout=30, headers={
+        "Authorization": f"Bearer {key}", "Content-Type": "application/json", "X-Kuzet-Timestamp": stamp,
+        "X-Kuzet-Signature": sign(key, stamp, body)})
+    if answer.status_code == 202:
+        with counter.get_lock():
+            counter.value += answer.json()["accepted"]
+
+
+def _client(url: str, key: str, seconds: float, counter: "multiprocessing.Value", start: Any) -> None:
     from tests.conftest import event
 
     http = requests.Session()
@@ -42,19 +54,11 @@ def _client(url: str, key: str, seconds: float, counter: "multiprocessing.Value"
     start.wait()
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and bodies:
-        body = bodies.pop()
-        stamp = str(int(time.time()))
-        answer = http.post(f"{url}/api/v1/events", data=body, timeout=30, headers={
-            "Authorization": f"Bearer {key}", "Content-Type": "application/json", "X-Kuzet-Timestamp": stamp,
-            "X-Kuzet-Signature": sign(key, stamp, body)})
-        if answer.status_code == 202:
-            with counter.get_lock():
-                counter.value += answer.json()["accepted"]
+        _post_signed(http, f"{url}/api/v1/events", key, bodies.pop(), counter)
 
 
 def _beats_client(url: str, key: str, seconds: float, cameras: int, counter: "multiprocessing.Value",
                   start: Any) -> None:
-    from services.operators import sign
 
     http = requests.Session()
     bodies = [json.dumps({"heartbeats": [{"camera_id": f"HB-{(n * 10_000 + i) % cameras}"} for i in range(10_000)]},
@@ -63,15 +67,8 @@ def _beats_client(url: str, key: str, seconds: float, cameras: int, counter: "mu
     deadline = time.monotonic() + seconds
     n = 0
     while time.monotonic() < deadline:
-        body = bodies[n % len(bodies)]
+        _post_signed(http, f"{url}/api/v1/heartbeats", key, bodies[n % len(bodies)], counter)
         n += 1
-        stamp = str(int(time.time()))
-        answer = http.post(f"{url}/api/v1/heartbeats", data=body, timeout=30, headers={
-            "Authorization": f"Bearer {key}", "Content-Type": "application/json", "X-Kuzet-Timestamp": stamp,
-            "X-Kuzet-Signature": sign(key, stamp, body)})
-        if answer.status_code == 202:
-            with counter.get_lock():
-                counter.value += answer.json()["accepted"]
 
 
 def bench_http_heartbeats(admin_url: str, redis_url: str, seconds: float = 20.0, clients: int = 2,
@@ -117,7 +114,7 @@ def _pipeline(admin_url: str, redis_url: str) -> Iterator[tuple[str, Any, Any, s
     """`kuzet serve` + `kuzet worker` on a fresh PostgreSQL database and Redis prefix, signing required;
     yields (database URL, store, seeded world, base URL) and removes everything afterwards."""
     from services.store import Store
-    from tests.conftest import seed_world
+    from tests.conftest import seed_world, wait_healthy
 
     name = f"kuzet_bench_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -141,12 +138,7 @@ def _pipeline(admin_url: str, redis_url: str) -> Iterator[tuple[str, Any, Any, s
         procs.append(subprocess.Popen(KUZET + ["worker", "--name", "bench-1"], env=env, cwd=REPO,
                                       stdout=log, stderr=log))
         url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if requests.get(f"{url}/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
+        wait_healthy(url, timeout_s=20)
         yield db_url, store, world, url
     finally:
         store.dispose()

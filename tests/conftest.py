@@ -229,6 +229,32 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_healthy(base: str, timeout_s: float = 10.0) -> None:
+    """Poll ``base``/healthz until the server answers (or the time runs out)."""
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).ok:
+                return
+        except requests.RequestException:
+            time.sleep(0.1)
+
+
+def serve_in_thread(application: Flask) -> str:
+    """Serve the app (HTTP and WebSockets) on a free 127.0.0.1 port in a daemon thread; returns its base URL."""
+    port = free_port()
+    threading.Thread(target=application.extensions["kuzet"].socketio.run, daemon=True,
+                     kwargs={"app": application, "host": "127.0.0.1", "port": port, "allow_unsafe_werkzeug": True,
+                             "log_output": False}).start()
+    base = f"http://127.0.0.1:{port}"
+    wait_healthy(base)
+    return base
+
+
 @dataclass
 class LiveServer:
     """A real Kuzet serving HTTP and WebSockets on 127.0.0.1, worker thread running."""
@@ -249,22 +275,6 @@ def live_server(tmp_path: Any) -> Iterator[LiveServer]:
     world = seed_world(store)
     store.dispose()
     application = create_app({"DATABASE_URL": url, "SECRET_KEY": "live-secret"})
-    socketio = application.extensions["kuzet"].socketio
-    port = free_port()
-    thread = threading.Thread(
-        target=socketio.run, kwargs={"app": application, "host": "127.0.0.1", "port": port,
-                                     "allow_unsafe_werkzeug": True, "log_output": False},
-        daemon=True)
-    thread.start()
-    import requests
-    import time
-
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.1)
+    base = serve_in_thread(application)
     yield LiveServer(base, application, world)
     application.extensions["kuzet"].stop()

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 import sqlalchemy as sa
 
 from services.models import Camera, DeadLetter, Department, Event, Incident, Offence, Operator, Unit, User
 from services.seed import DEMO_USERS, DEMO_VENDORS, seed_demo
 from services.simulator import Simulator, operators_for
 from services.store import Store
-from tests.conftest import free_port
+from tests.conftest import serve_in_thread
 
 
 @pytest.fixture(scope="module")
@@ -29,17 +27,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     with store.session() as session:
         keys = seed_demo(session)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "demo-test"})
-    port = free_port()
-    threading.Thread(target=app.extensions["kuzet"].socketio.run, daemon=True,
-                     kwargs={"app": app, "host": "127.0.0.1", "port": port, "allow_unsafe_werkzeug": True,
-                             "log_output": False}).start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.1)
+    base = serve_in_thread(app)
     yield base, store, keys
     app.extensions["kuzet"].stop()
     store.dispose()
