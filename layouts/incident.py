@@ -51,7 +51,7 @@ def local_time(iso: str | None) -> str:
     return datetime.fromisoformat(iso).astimezone(ALMATY).strftime("%d.%m %H:%M:%S") if iso else "—"
 
 
-def inset_view(points: list[tuple[float, float]], width_px: int = 640, height_px: int = 300) -> tuple[dict[str, float], float]:
+def inset_view(points: list[tuple[float, float]], width_px: int = 560, height_px: int = 220) -> tuple[dict[str, float], float]:
     """Centre and zoom that keep every (lat, lon) in view on a small map (at least a few streets wide)."""
     lats, lons = [p[0] for p in points], [p[1] for p in points]
     lat, lon = (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
