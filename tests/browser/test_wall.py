@@ -106,16 +106,21 @@ def wait_status(server: LiveServer, headers: dict[str, str], incident_id: int, s
 # --- tests ---------------------------------------------------------------------------------------
 
 def test_pushed_incident_appears_without_reload_and_is_acknowledged(browser: Any, live_server: LiveServer) -> None:
-    """duty.a sees a new Almaly fight pushed into the queue, selects it and acknowledges it."""
+    """duty.a sees an incident from the simulator (signed, over HTTP) pushed into the queue and acknowledges it."""
+    from services.simulator import SimOperator, Simulator
+
     context, page = open_wall(browser, live_server, "duty.a")
     try:
         assert _queue_rows(page).count() == 0, "the seeded world has no incidents yet"
         page.evaluate("window.__marker = 1")
 
-        post_events(live_server, event("CAM-A", "fight"))
-        # Within 5 s of posting, by push only: the page is never reloaded.
-        page.locator(f"#{QUEUE} .ag-center-cols-container .ag-row", has_text="Драка").first.wait_for(
-            state="visible", timeout=PUSH_TIMEOUT_MS)
+        # One tick of the simulated operator: one public-order event from CAM-A (Almaly), as in the demo.
+        operator = SimOperator("Test Operator LLP", live_server.world.api_key, ("CAM-A",))
+        sent = Simulator(live_server.url, [operator], seed=3, incidents_per_min=60, traffic_per_s=0, bad_every=0,
+                         heartbeat_every=0, death_chance=0).tick(1.0)
+        assert sent.get("accepted") == 1, sent
+        # Within 5 s of sending, by push only: the page is never reloaded.
+        _queue_rows(page).first.wait_for(state="visible", timeout=PUSH_TIMEOUT_MS)
         assert page.evaluate("window.__marker") == 1, "the wall reloaded instead of taking the push"
 
         headers = bearer(live_server, "duty.a")
