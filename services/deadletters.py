@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 from services import audit
 from services.adapters import Context
 from services.cameras import resolve_aliases
-from services.ingest import IngestService, Problem
+from services.ingest import CONTENT_TYPE_PARAM, IngestService, Problem
 from services.models import DeadLetter, Operator, User, utcnow
 
 
@@ -56,8 +56,10 @@ def replay(session: so.Session, ingest: IngestService, letter: DeadLetter, actor
             summary = ", ".join(f"{r.status}" + (f" ({r.reason})" if r.reason else "") for r in results)
         elif letter.endpoint.startswith("ingest/"):
             adapter = letter.endpoint.split("/", 1)[1]
+            params = dict(letter.params or {})
+            content_type = params.pop(CONTENT_TYPE_PARAM, "")
             answer = ingest.submit_native(session, letter.operator_id, adapter, letter.raw,
-                                          Context(params=dict(letter.params or {})), keep_rejects=False)
+                                          Context(content_type=content_type, params=params), keep_rejects=False)
             summary = ", ".join([r["status"] for r in answer["results"]] +
                                 [f"not translated: {u}" for u in answer["unmapped"]]) or "nothing to ingest"
         else:

@@ -141,6 +141,13 @@ _RESERVE_PG = sa.text(
     "ON CONFLICT DO NOTHING RETURNING event_id")
 
 
+CONTENT_TYPE_PARAM = "content_type"  # kept with a native dead letter: a multipart body needs its boundary to replay
+
+
+def _replay_params(context: Context) -> dict[str, str]:
+    return {**context.params, **({CONTENT_TYPE_PARAM: context.content_type[:200]} if context.content_type else {})}
+
+
 class IngestService:
     """Turns an operator's submission into bus messages and per-item answers."""
 
@@ -243,7 +250,8 @@ class IngestService:
         translation = translate(adapter, body, context)
         if translation.refused:
             if keep_rejects:
-                self.dead_letter(session, operator_id, f"ingest/{adapter}", translation.refused, body, context.params)
+                self.dead_letter(session, operator_id, f"ingest/{adapter}", translation.refused, body,
+                                 _replay_params(context))
             raise Problem(400, "malformed-body", f"{adapter} payload refused", translation.refused)
         unmapped = list(translation.unmapped)
         events = []
@@ -258,7 +266,8 @@ class IngestService:
         for event in events:
             event["camera_id"] = aliases.get(event["camera_id"], event["camera_id"])
         if unmapped and keep_rejects:
-            self.dead_letter(session, operator_id, f"ingest/{adapter}", "; ".join(unmapped), body, context.params)
+            self.dead_letter(session, operator_id, f"ingest/{adapter}", "; ".join(unmapped), body,
+                             _replay_params(context))
         results = self.submit_items(session, operator_id, events, True, utcnow(), keep_rejects=keep_rejects,
                                     endpoint=f"ingest/{adapter}")
         counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}

@@ -84,3 +84,21 @@ def test_native_payload_for_an_unregistered_device_is_replayed_through_its_adapt
     app.extensions["kuzet"].worker.drain()
     with app.extensions["kuzet"].store.session() as s:
         assert s.scalar(sa.select(sa.func.count(Event.id))) == 1
+
+
+def test_a_multipart_letter_is_replayed_with_its_content_type(app: Flask, client: FlaskClient, world: World) -> None:
+    from pathlib import Path
+
+    sample = (Path(__file__).resolve().parents[1] / "fixtures" / "adapters" / "hikvision-isapi"
+              / "multipart_picture.bin").read_bytes().replace(b"fielddetection</eventType>", b"IO</eventType>")
+    headers = {"Authorization": f"Bearer {world.api_key}", "Content-Type": "multipart/form-data; boundary=MIME_boundary"}
+    first = client.post("/api/v1/ingest/hikvision-isapi", data=sample, headers=headers).get_json()
+    assert first["unmapped"] and "IO" in first["unmapped"][0]
+    with app.extensions["kuzet"].store.session() as s:
+        letter = s.scalar(sa.select(DeadLetter).where(DeadLetter.endpoint == "ingest/hikvision-isapi"))
+        assert letter.params["content_type"].startswith("multipart/form-data")
+        letter_id = letter.id
+    login(client, "admin")
+    replayed = _replay(client, letter_id)
+    # The multipart body is split again, so the replay meets the same unmapped event, not an unreadable body.
+    assert "not translated" in replayed and "IO" in replayed and "refused again" not in replayed
