@@ -114,7 +114,8 @@ def _pipeline(admin_url: str, redis_url: str) -> Iterator[tuple[str, Any, Any, s
     """`kuzet serve` + `kuzet worker` on a fresh PostgreSQL database and Redis prefix, signing required;
     yields (database URL, store, seeded world, base URL) and removes everything afterwards."""
     from services.store import Store
-    from tests.conftest import seed_world, wait_healthy
+    from dashboard.cli import wait_healthy
+    from tests.conftest import seed_world
 
     name = f"kuzet_bench_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")

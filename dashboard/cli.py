@@ -406,16 +406,22 @@ def worker(database_url: str, redis_url: str | None, name: str | None, pairs: tu
         stop.set()
 
 
-def _wait_for(url: str, timeout_s: float = 30.0) -> None:
+def wait_healthy(url: str, timeout_s: float = 30.0) -> bool:
+    """Poll ``url``/healthz until Kuzet answers; False if it did not within ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
             if requests.get(f"{url}/healthz", timeout=2).ok:
-                return
+                return True
         except requests.RequestException:
             pass
-        time.sleep(0.3)
-    raise click.ClickException(f"Kuzet did not answer at {url} within {timeout_s:.0f} s")
+        time.sleep(0.1)
+    return False
+
+
+def _wait_for(url: str, timeout_s: float = 30.0) -> None:
+    if not wait_healthy(url, timeout_s):
+        raise click.ClickException(f"Kuzet did not answer at {url} within {timeout_s:.0f} s")
 
 
 @main.command()

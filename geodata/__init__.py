@@ -111,6 +111,12 @@ class JurisdictionIndex:
         self._edges = shapely.STRtree(segments)
         self._edge_owner = np.array(owners)
 
+    def _assign_first_listed(self, result: np.ndarray, point_idx: np.ndarray, geom_idx: np.ndarray) -> None:
+        # Where a point has several polygons the earliest listed wins: writing in descending index order
+        # leaves it written last (the tree gives no order of candidates within a point).
+        order = np.argsort(-geom_idx, kind="stable")
+        result[point_idx[order]] = self._keys[geom_idx[order]]
+
     def locate_many(self, lats: np.ndarray, lons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Keys of the containing (or nearest) polygon per point, and a flag for points outside all."""
         lons = np.asarray(lons, dtype=float)
@@ -121,19 +127,14 @@ class JurisdictionIndex:
         # polygons, vectorised (the tree's own predicate would prepare the points instead).
         point_idx, geom_idx = self._tree.query(points)
         inside = shapely.contains_xy(self._geometries[geom_idx], lons[point_idx], lats[point_idx])
-        # Where polygons overlap the earliest listed wins: write in descending index order, so it is written last
-        # (the tree gives no order of candidates within a point).
-        p_in, g_in = point_idx[inside], geom_idx[inside]
-        order = np.argsort(-g_in, kind="stable")
-        result[p_in[order]] = self._keys[g_in[order]]
+        self._assign_first_listed(result, point_idx[inside], geom_idx[inside])
         # Points exactly on a shared border belong to the lowest-indexed polygon they touch; the
         # candidate pairs are already known, so only the unresolved ones get the exact test.
         open_pair = result[point_idx] == -1
         if open_pair.any():
             p_idx, g_idx = point_idx[open_pair], geom_idx[open_pair]
             touching = shapely.intersects_xy(self._geometries[g_idx], lons[p_idx], lats[p_idx])
-            order = np.argsort(-g_idx[touching], kind="stable")  # lowest index written last, so it wins
-            result[p_idx[touching][order]] = self._keys[g_idx[touching][order]]
+            self._assign_first_listed(result, p_idx[touching], g_idx[touching])
         outside = result == -1
         if outside.any():
             result[outside] = self._keys[self._edge_owner[self._edges.nearest(points[outside])]]

@@ -14,6 +14,11 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"KUZET_{name.upper()}", default)
 
 
+def _typed(kind: Any, raw: str) -> Any:
+    """A setting's text (environment or --set) as the field's type; ValueError for a bad number."""
+    return int(raw) if kind in ("int", int) else float(raw) if kind in ("float", float) else raw
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the back end needs to know; immutable once built."""
@@ -57,7 +62,7 @@ class Settings:
             raw = _env(f.name)
             if raw is None:
                 continue
-            values[f.name] = int(raw) if f.type in ("int", int) else float(raw) if f.type in ("float", float) else raw
+            values[f.name] = _typed(f.type, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -71,9 +76,8 @@ class Settings:
             name = name.strip().lower().removeprefix("kuzet_")
             if not sep or name not in known:
                 raise ValueError(f"unknown setting {pair!r}; settings are: {', '.join(sorted(known))}")
-            kind = known[name]
             try:
-                out[name] = int(raw) if kind in ("int", int) else float(raw) if kind in ("float", float) else raw
+                out[name] = _typed(known[name], raw)
             except ValueError:
                 raise ValueError(f"setting {name} needs a number, not {raw!r}") from None
         return out

@@ -229,21 +229,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_healthy(base: str, timeout_s: float = 10.0) -> None:
-    """Poll ``base``/healthz until the server answers (or the time runs out)."""
-    import time
-
-    import requests
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).ok:
-                return
-        except requests.RequestException:
-            time.sleep(0.1)
-
-
 def serve_in_thread(application: Flask) -> str:
     """Serve the app (HTTP and WebSockets) on a free 127.0.0.1 port in a daemon thread; returns its base URL."""
     port = free_port()
@@ -251,7 +236,9 @@ def serve_in_thread(application: Flask) -> str:
                      kwargs={"app": application, "host": "127.0.0.1", "port": port, "allow_unsafe_werkzeug": True,
                              "log_output": False}).start()
     base = f"http://127.0.0.1:{port}"
-    wait_healthy(base)
+    from dashboard.cli import wait_healthy
+
+    wait_healthy(base, timeout_s=10)
     return base
 
 

@@ -85,14 +85,27 @@ def list_units() -> Response:
                                "incident_lat": ilat, "incident_lon": ilon} for u, iid, ilat, ilon in rows]})
 
 
+def _unit_in_scope(user: User, unit_id: int) -> Unit:
+    unit = db().get(Unit, unit_id) if 0 < unit_id <= MAX_ID else None
+    if unit is None or unit.department_id not in visible_departments(db(), user):
+        raise Problem(404, "not-found", "No such unit", f"unit {unit_id} not found")
+    return unit
+
+
+def _unit_changed(unit: Unit) -> Response:
+    """Commit, tell the department's walls, and answer with the unit as it is now."""
+    db().commit()
+    answer = {"id": unit.id, "call_sign": unit.call_sign, "lat": unit.lat, "lon": unit.lon, "status": unit.status}
+    push_unit(unit.department_id, answer)
+    return jsonify(answer)
+
+
 @api.post("/units/<int:unit_id>/position")
 def unit_position(unit_id: int) -> Response:
     """A unit reports its position: {"lat", "lon"}."""
     user = _person()
     _require(user, WORKERS)
-    unit = db().get(Unit, unit_id) if 0 < unit_id <= MAX_ID else None
-    if unit is None or unit.department_id not in visible_departments(db(), user):
-        raise Problem(404, "not-found", "No such unit", f"unit {unit_id} not found")
+    unit = _unit_in_scope(user, unit_id)
     body = json_object(request.get_json(silent=True))
     lat, lon = body.get("lat"), body.get("lon")
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v)) for v in (lat, lon)):
@@ -102,10 +115,7 @@ def unit_position(unit_id: int) -> Response:
         update_position(db(), unit, float(lat), float(lon))
     except ValueError as exc:
         raise Problem(422, "validation", "Bad position", str(exc)) from None
-    db().commit()
-    answer = {"id": unit.id, "call_sign": unit.call_sign, "lat": unit.lat, "lon": unit.lon, "status": unit.status}
-    push_unit(unit.department_id, answer)
-    return jsonify(answer)
+    return _unit_changed(unit)
 
 
 @api.post("/units/<int:unit_id>/status")
@@ -113,19 +123,14 @@ def unit_status(unit_id: int) -> Response:
     """A unit comes on or goes off duty: {"status": "available" | "off_duty"} (dispatch sets the rest)."""
     user = _person()
     _require(user, WORKERS)
-    unit = db().get(Unit, unit_id) if 0 < unit_id <= MAX_ID else None
-    if unit is None or unit.department_id not in visible_departments(db(), user):
-        raise Problem(404, "not-found", "No such unit", f"unit {unit_id} not found")
+    unit = _unit_in_scope(user, unit_id)
     status = json_object(request.get_json(silent=True)).get("status")
     try:
         set_duty(db(), unit, status, user)
     except ValueError as exc:
         raise Problem(422, "validation", "Bad unit status", str(exc),
                       [{"pointer": "/status", "detail": str(exc)}]) from None
-    db().commit()
-    answer = {"id": unit.id, "call_sign": unit.call_sign, "lat": unit.lat, "lon": unit.lon, "status": unit.status}
-    push_unit(unit.department_id, answer)
-    return jsonify(answer)
+    return _unit_changed(unit)
 
 
 @api.get("/incidents/<int:incident_id>/cap")
