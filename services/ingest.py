@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from services.adapters import Context
 from services.health import LastSeenStore
-from services.bus import EVENTS_STREAM, EventBus
+from services.bus import EVENTS_STREAM, EventBus, event_batch
 from services.event_format import EventV1
 from services.models import Camera, DeadLetter, ReceivedEvent, utcnow
 
@@ -76,20 +77,34 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _checked(value: Any, limit: int, depth: int = 1) -> Any:
-    """One walk over a decoded body: Unicode NFC, nesting capped at ``limit``, key count capped (Problem)."""
+def _checked(value: Any, limit: int, depth: int = 1, normalise: bool = True) -> Any:
+    """One walk over a decoded body: Unicode NFC, nesting capped at ``limit``, key count capped (Problem).
+
+    ``normalise=False`` is for a body known to be ASCII (already NFC): only containers are walked then.
+    """
     if depth > limit:
         raise Problem(400, "too-deep", "Body nested too deeply", f"JSON nesting is capped at {limit} levels")
     if isinstance(value, str):
         # ASCII is already NFC; most of a body is, so the check saves the normaliser's call.
-        return value if value.isascii() else unicodedata.normalize("NFC", value)
+        return value if not normalise or value.isascii() else unicodedata.normalize("NFC", value)
     if isinstance(value, dict):
         if len(value) > MAX_KEYS:
             raise Problem(400, "too-many-keys", "Object with too many keys",
                           f"a JSON object may have at most {MAX_KEYS} keys")
-        return {_checked(k, limit, depth): _checked(v, limit, depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_checked(v, limit, depth + 1) for v in value]
+        if normalise:
+            return {_checked(k, limit, depth): _checked(v, limit, depth + 1) for k, v in value.items()}
+        children: Any = value.values()
+    elif isinstance(value, list):
+        if normalise:
+            return [_checked(v, limit, depth + 1) for v in value]
+        children = value
+    else:
+        return value
+    if children and depth >= limit:  # its members would sit one level too deep
+        _checked(None, limit, depth + 1)
+    for child in children:
+        if isinstance(child, (dict, list)):
+            _checked(child, limit, depth + 1, False)
     return value
 
 
@@ -101,7 +116,8 @@ def parse_body(body: bytes, max_batch: int) -> tuple[list[Any], bool]:
         raise Problem(400, "malformed-body", "Body is not UTF-8", "the request body must be UTF-8 JSON") from None
     except (ValueError, RecursionError) as exc:
         raise Problem(400, "malformed-body", "Body is not valid JSON", str(exc)[:300]) from None
-    document = _checked(document, MAX_DEPTH)
+    # Pure ASCII without \u escapes decodes to ASCII strings only, which are NFC already.
+    document = _checked(document, MAX_DEPTH, normalise=not body.isascii() or b"\\u" in body)
     if isinstance(document, dict) and set(document) == {"events"}:
         items = document["events"]
         if not isinstance(items, list):
@@ -133,6 +149,22 @@ def validate_item(item: Any, pointer_prefix: str) -> tuple[EventV1 | None, list[
             msg = err["msg"].removeprefix("Value error, ")
             errors.append({"pointer": _pointer(pointer_prefix, tuple(err["loc"])), "detail": msg})
         return None, errors
+
+
+_RECORDS = TypeAdapter(list[EventV1])
+
+
+def validate_items(items: list[Any], batch: bool) -> Iterator[tuple[int, EventV1 | None, list[dict[str, str]]]]:
+    """(index, record or None, bad fields) for each item; a batch that is all good is validated in one call."""
+    if all(isinstance(item, dict) for item in items):
+        try:
+            yield from ((index, record, []) for index, record in enumerate(_RECORDS.validate_python(items)))
+            return
+        except ValidationError:
+            pass  # some item is bad: find out which, item by item, with pointers relative to each
+    for index, item in enumerate(items):
+        record, errors = validate_item(item, f"/events/{index}" if batch else "")
+        yield index, record, errors
 
 
 _RESERVE_PG = sa.text(
@@ -176,9 +208,9 @@ class IngestService:
         """Validate, check and publish already-decoded items (the JSON API and the adapters share this)."""
         results: list[ItemResult | None] = [None] * len(items)
         valid: list[tuple[int, EventV1]] = []
-        for index, item in enumerate(items):
-            record, errors = validate_item(item, f"/events/{index}" if batch else "")
+        for index, record, errors in validate_items(items, batch):
             if record is None:
+                item = items[index]
                 event_id = item.get("event_id") if isinstance(item, dict) and isinstance(item.get("event_id"), str) else None
                 results[index] = ItemResult(index, "rejected", event_id, "invalid event", tuple(errors))
             else:
@@ -207,29 +239,22 @@ class IngestService:
                 results[index] = ItemResult(index, "accepted", record.event_id)
                 continue
             candidates.append((index, record, camera))
-        # Reserve the ids in the caller's transaction: an id accepted once is a duplicate ever after,
-        # even before the worker has stored it; if publishing fails the reservation rolls back.
         if beats and self.last_seen is not None:
             self.last_seen.touch(beats)
+        # Reserve the ids in the caller's transaction: an id accepted once is a duplicate ever after,
+        # even before the worker has stored it; if publishing fails the reservation rolls back.
         fresh = self._reserve(session, operator_id, [r.event_id for _, r, _ in candidates], received_at)
-        envelopes: list[dict[str, Any]] = []
-        accepted: list[int] = []
-        for index, record, camera in candidates:
+        accepted = [(index, record, camera) for index, record, camera in candidates if record.event_id in fresh]
+        for index, record, _camera in candidates:
             if record.event_id not in fresh:
                 results[index] = ItemResult(index, "duplicate", record.event_id)
-                continue
-            envelopes.append({
-                "operator_id": operator_id,
-                "camera_pk": camera,
-                "received_at": received_at.isoformat(),
-                "late": record.is_late(received_at),
-                "record": record.model_dump(mode="json", exclude_none=True),
-            })
-            accepted.append(index)
-        if envelopes:
-            self.bus.publish(EVENTS_STREAM, envelopes)
-        for index, envelope in zip(accepted, envelopes):
-            results[index] = ItemResult(index, "accepted", envelope["record"]["event_id"])
+        if accepted:
+            records = _RECORDS.dump_python([r for _, r, _ in accepted], mode="json", exclude_none=True)
+            self.bus.publish(EVENTS_STREAM, [event_batch(operator_id, received_at.isoformat(), [
+                {"camera_pk": camera, "late": record.is_late(received_at), "record": dumped}
+                for (_, record, camera), dumped in zip(accepted, records)])])
+            for index, record, _camera in accepted:
+                results[index] = ItemResult(index, "accepted", record.event_id)
 
         for result in results:
             assert result is not None

@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
-from services.bus import EVENTS_STREAM, WORKER_GROUP, EventBus, Message
+from services.bus import EVENTS_STREAM, WORKER_GROUP, EventBus, Message, envelopes
 from services.catalogue import TRAFFIC_INCIDENT_TYPES
 from services.policy import decide, load_rules
 from services.health import Change, LastSeenStore, Thresholds, camera_signal, flush, sweep
@@ -25,6 +25,8 @@ from services.models import Camera, CameraHealth, Category, DeadLetter, Event, I
 from services.store import Store
 
 logger = logging.getLogger(__name__)
+
+MAX_ENTRIES_PER_READ = 50  # at most 50,000 events in memory at once, whatever the entries hold
 
 ChangeSink = Callable[[int, list[dict[str, Any]]], None]
 """Receives (department_id, changed incident rows) after they are committed."""
@@ -36,7 +38,7 @@ class Worker:
     """One consumer in the workers group; idempotent on (operator, event_id)."""
 
     def __init__(self, store: Store, bus: EventBus, on_change: ChangeSink | None = None,
-                 cooldown_s: int = 120, name: str | None = None, batch: int = 500, max_deliveries: int = 3,
+                 cooldown_s: int = 120, name: str | None = None, batch: int = 2000, max_deliveries: int = 3,
                  related_within_m: float = 300.0,
                  traffic_incident_types: frozenset[str] = TRAFFIC_INCIDENT_TYPES,
                  last_seen: LastSeenStore | None = None, thresholds: Thresholds = Thresholds(),
@@ -49,7 +51,8 @@ class Worker:
         self.cooldowns = {t: timedelta(seconds=v) for t, v in (cooldowns or {}).items()}
         self.related_window = timedelta(seconds=related_window_s) if related_window_s is not None else self.cooldown
         self.name = name or f"{socket.gethostname()}-{threading.get_ident()}"
-        self.batch = batch
+        self.batch = batch  # events per transaction, roughly: reads are sized from the entries seen so far
+        self._events_per_entry = 1.0
         self.max_deliveries = max_deliveries
         self.related_within_m = related_within_m
         self.traffic_incident_types = traffic_incident_types
@@ -59,41 +62,66 @@ class Worker:
         self.on_cameras = on_cameras
 
     def run_once(self, block_ms: int = 1000) -> int:
-        """Consume and process one batch; returns how many messages were handled."""
-        messages = self.bus.consume(EVENTS_STREAM, WORKER_GROUP, self.name, count=self.batch, block_ms=block_ms)
+        """Consume and store one read of the stream; returns how many events it carried."""
+        # An entry is one submission of 1 to 1,000 events, and a read can only be bounded in entries:
+        # size it from the entries seen so far, cap it, and store it in transactions of about `batch` events.
+        count = min(MAX_ENTRIES_PER_READ, max(1, round(self.batch / self._events_per_entry)))
+        messages = self.bus.consume(EVENTS_STREAM, WORKER_GROUP, self.name, count=count, block_ms=block_ms)
         if not messages:
             return 0
+        unpacked = [(message, envelopes(message.payload)) for message in messages]
+        handled = sum(len(envs) for _, envs in unpacked)
+        self._events_per_entry = max(1.0, 0.7 * self._events_per_entry + 0.3 * handled / len(messages))
+        for chunk in _chunks(unpacked, self.batch):
+            self._store_chunk(chunk)
+        return handled
+
+    def _store_chunk(self, chunk: list[tuple[Message, list[dict[str, Any]]]]) -> None:
+        """Store the events of some messages in one transaction, acknowledge them, publish the changes."""
         try:
-            changed = self._process(messages)
-            done = [m.id for m in messages]
+            # Only a redelivered message can hold events stored before; first deliveries skip the lookup
+            # (the unique key still guards them), which on a busy events table is the costliest query.
+            changed = self._process([e for _, envs in chunk for e in envs],
+                                    [e for m, envs in chunk if m.deliveries > 1 for e in envs])
+            done = [m.id for m, _ in chunk]
         except Exception:
-            # One bad message (or another worker storing some first) must not hold the batch hostage:
-            # redo one by one so each lands exactly once and only the culprit stays behind.
-            logger.warning("batch of %d failed; retrying one by one", len(messages), exc_info=True)
+            # One bad event (or another worker storing some first) must not hold the rest hostage:
+            # redo message by message, then event by event, so each lands once and only the culprit stays.
+            logger.warning("%d messages failed together; retrying one by one", len(chunk), exc_info=True)
             changed, done = {}, []
-            for message in messages:
-                try:
-                    changed.update(self._process([message]))
+            for message, envs in chunk:
+                if self._retry(message, envs, changed):
                     done.append(message.id)
-                except sqlalchemy.exc.IntegrityError:
-                    logger.info("event in message %s already stored", message.id)
-                    done.append(message.id)
-                except Exception as exc:  # noqa: BLE001 - kept for review, never silently dropped
-                    if message.deliveries >= self.max_deliveries:
-                        self._dead_letter(message, exc)
-                        done.append(message.id)
-                    else:
-                        logger.warning("message %s failed (delivery %d): %s", message.id, message.deliveries, exc)
         self.bus.ack(EVENTS_STREAM, WORKER_GROUP, done)
         self._publish(changed)
-        return len(messages)
 
-    def _dead_letter(self, message: Message, exc: Exception) -> None:
-        logger.error("message %s failed %d times; moved to the dead-letter store: %s", message.id,
+    def _retry(self, message: Message, envs: list[dict[str, Any]], changed: dict[int, tuple[int, Incident]]) -> bool:
+        """Store one message's events after a failed read; True when the message is done with."""
+        try:
+            changed.update(self._process(envs, envs))
+            return True
+        except Exception:  # noqa: BLE001 - narrowed down event by event below
+            logger.info("message %s failed as a whole; storing its %d events one by one", message.id, len(envs))
+        finished = True
+        for env in envs:
+            try:
+                changed.update(self._process([env], [env]))
+            except sqlalchemy.exc.IntegrityError:
+                logger.info("event %s of message %s already stored", env["record"].get("event_id"), message.id)
+            except Exception as exc:  # noqa: BLE001 - kept for review, never silently dropped
+                if message.deliveries >= self.max_deliveries:
+                    self._dead_letter(message, env, exc)
+                else:
+                    logger.warning("message %s failed (delivery %d): %s", message.id, message.deliveries, exc)
+                    finished = False  # left pending: redelivered later, its stored events skipped then
+        return finished
+
+    def _dead_letter(self, message: Message, env: dict[str, Any], exc: Exception) -> None:
+        logger.error("an event of message %s failed %d times; moved to the dead-letter store: %s", message.id,
                      message.deliveries, exc)
-        raw = json.dumps(message.payload, ensure_ascii=False, default=str).encode()
+        raw = json.dumps(env, ensure_ascii=False, default=str).encode()
         with self.store.session() as session:
-            session.add(DeadLetter(operator_id=message.payload.get("operator_id"), endpoint="worker",
+            session.add(DeadLetter(operator_id=env.get("operator_id"), endpoint="worker",
                                    reason=f"worker could not store it: {type(exc).__name__}: {exc}"[:2000],
                                    raw=raw[:64 * 1024]))
 
@@ -140,23 +168,22 @@ class Worker:
                 stop.wait(1.0)
         logger.info("worker %s stopped", self.name)
 
-    def _process(self, messages: list[Message]) -> dict[int, tuple[int, Incident]]:
+    def _process(self, envs: list[dict[str, Any]], recheck: list[dict[str, Any]]) -> dict[int, tuple[int, Incident]]:
+        """Store ``envs`` in one transaction; those in ``recheck`` may have been stored before."""
         with self.store.session() as session:
-            return self._store_batch(session, messages)
+            return self._store_batch(session, envs, recheck)
 
-    def _store_batch(self, session: so.Session, messages: list[Message]) -> dict[int, tuple[int, Incident]]:
-        envelopes = [m.payload for m in messages]
-        # Only a redelivered message can already be stored; first deliveries skip the lookup (the
-        # unique key still guards them), which on a busy events table is the worker's costliest query.
-        existing = self._existing(session, [m.payload for m in messages if m.deliveries > 1])
+    def _store_batch(self, session: so.Session, envs: list[dict[str, Any]],
+                     recheck: list[dict[str, Any]]) -> dict[int, tuple[int, Incident]]:
+        existing = self._existing(session, recheck)
         cameras = {c.id: c for c in session.scalars(
-            sa.select(Camera).where(Camera.id.in_({e["camera_pk"] for e in envelopes})))}
+            sa.select(Camera).where(Camera.id.in_({e["camera_pk"] for e in envs})))}
         changed: dict[int, tuple[int, Incident]] = {}
         rules = load_rules(session)
         offences: dict[tuple[str, int], tuple[dict[str, Any], Camera]] = {}
         rows: list[dict[str, Any]] = []
         now = utcnow()
-        for env in envelopes:
+        for env in envs:
             record = env["record"]
             key = (env["operator_id"], record["event_id"])
             if key in existing:
@@ -218,9 +245,9 @@ class Worker:
         return changed
 
     @staticmethod
-    def _existing(session: so.Session, envelopes: list[dict[str, Any]]) -> set[tuple[int, str]]:
+    def _existing(session: so.Session, envs: list[dict[str, Any]]) -> set[tuple[int, str]]:
         by_operator: dict[int, list[str]] = defaultdict(list)
-        for env in envelopes:
+        for env in envs:
             by_operator[env["operator_id"]].append(env["record"]["event_id"])
         found: set[tuple[int, str]] = set()
         for operator_id, ids in by_operator.items():
@@ -244,6 +271,21 @@ class Worker:
                 self.on_change(department_id, dept_rows)
             except Exception:
                 logger.exception("publishing changes for department %s failed", department_id)
+
+
+def _chunks(unpacked: list[tuple[Message, list[dict[str, Any]]]],
+            size: int) -> Iterator[list[tuple[Message, list[dict[str, Any]]]]]:
+    """Consecutive groups of messages holding about ``size`` events each (a bigger message goes alone)."""
+    chunk: list[tuple[Message, list[dict[str, Any]]]] = []
+    events = 0
+    for item in unpacked:
+        if chunk and events + len(item[1]) > size:
+            yield chunk
+            chunk, events = [], 0
+        chunk.append(item)
+        events += len(item[1])
+    if chunk:
+        yield chunk
 
 
 EVENT_COLUMNS = ("operator_id", "event_id", "camera_id", "department_id", "incident_id", "category", "type",

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from services.bus import EVENTS_STREAM, WORKER_GROUP
+from services.bus import EVENTS_STREAM, WORKER_GROUP, event_batch
 from services.bus.memory import InProcessBus
 from services.incidents import Conflict, transition
-from services.models import DeadLetter, Event, Incident, User
+from services.models import DeadLetter, Event, Incident, Offence, User
 from services.worker import Worker
 from tests.conftest import PASSWORD, World, event
 
@@ -37,6 +37,43 @@ def test_a_poison_message_is_dead_lettered_and_does_not_hold_the_batch(app: Flas
         assert s.scalars(sa.select(Event.event_id)).all() == [good["event_id"]]
         letter = s.scalar(sa.select(DeadLetter))
         assert letter.endpoint == "worker" and poison["event_id"].encode() in letter.raw
+
+
+def test_a_poison_event_in_a_batch_entry_costs_only_itself(app: Flask, world: World) -> None:
+    store = app.extensions["kuzet"].store
+    bus = InProcessBus(claim_idle_ms=0)
+    good = [event("CAM-A", "speeding", category="traffic", speed_kmh=90.0, limit_kmh=60.0,
+                  plate={"number": "123ABC02", "country": "KZ"}) for _ in range(5)]
+    poison = {**event("CAM-A"), "occurred_at": "not a time"}
+    items = [{"camera_pk": world.cameras["CAM-A"], "late": False, "record": r} for r in good[:2] + [poison] + good[2:]]
+    bus.publish(EVENTS_STREAM, [event_batch(world.operator_id, datetime.now(timezone.utc).isoformat(), items)])
+    worker = Worker(store, bus, max_deliveries=3)
+    handled = [worker.run_once(block_ms=0) for _ in range(4)]
+    assert handled == [6, 6, 6, 0]  # delivered three times, then dead-lettered and acknowledged
+    assert bus.pending(EVENTS_STREAM, WORKER_GROUP) == 0
+    with store.session() as s:
+        assert sorted(s.scalars(sa.select(Event.event_id))) == sorted(r["event_id"] for r in good)  # each once
+        assert s.scalar(sa.select(sa.func.count(Offence.id))) == 5
+        letter = s.scalar(sa.select(DeadLetter))
+        assert letter.endpoint == "worker" and poison["event_id"].encode() in letter.raw
+        assert good[0]["event_id"].encode() not in letter.raw  # the letter holds the culprit alone
+
+
+def test_reads_are_stored_in_transactions_of_about_the_batch_size(app: Flask, world: World) -> None:
+    store = app.extensions["kuzet"].store
+    bus = InProcessBus()
+    at = datetime.now(timezone.utc).isoformat()
+    bus.publish(EVENTS_STREAM, [event_batch(world.operator_id, at, [
+        {"camera_pk": world.cameras["CAM-A"], "late": False, "record": event("CAM-A", "loitering")}
+        for _ in range(size)]) for size in (3, 3, 3, 7, 1)])
+    worker = Worker(store, bus, batch=6)
+    transactions: list[int] = []
+    process = worker._process
+    worker._process = lambda envs, recheck: transactions.append(len(envs)) or process(envs, recheck)  # type: ignore[method-assign]
+    assert worker.drain() == 17
+    assert transactions == [6, 3, 7, 1]  # an entry is never split; one bigger than the batch goes alone
+    with store.session() as s:
+        assert s.scalar(sa.select(sa.func.count(Event.id))) == 17
 
 
 def test_two_officers_racing_get_one_success_and_one_conflict(app: Flask, client: FlaskClient, world: World) -> None:

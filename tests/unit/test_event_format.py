@@ -116,17 +116,20 @@ def test_arbitrary_bytes_parse_or_raise_problem(body: bytes) -> None:
         assert 400 <= problem.status < 500
 
 
-def _nested(levels: int) -> bytes:
+def _nested(levels: int, leaf: str = "1") -> bytes:
     """An event whose attributes hold ``levels`` nested lists in all (the event object counts as one)."""
-    return json.dumps({**event(), "attributes": {"n": json.loads("[" * (levels - 2) + "1" + "]" * (levels - 2))}}).encode()
+    inner = json.loads("[" * (levels - 2) + leaf + "]" * (levels - 2))
+    return json.dumps({**event(), "attributes": {"n": inner}}, ensure_ascii=False).encode()
 
 
-def test_nesting_is_capped_at_sixteen_levels_counting_the_leaf() -> None:
+# An ASCII body takes the walk that skips strings; a body with other letters normalises every string.
+@pytest.mark.parametrize("leaf", ["1", '"Алматы"'], ids=["ascii", "cyrillic"])
+def test_nesting_is_capped_at_sixteen_levels_counting_the_leaf(leaf: str) -> None:
     from services.ingest import MAX_DEPTH
 
-    parse_body(_nested(MAX_DEPTH - 1), 1000)  # event, attributes, 13 lists, and the leaf: 16
+    parse_body(_nested(MAX_DEPTH - 1, leaf), 1000)  # event, attributes, 13 lists, and the leaf: 16
     with pytest.raises(Problem) as caught:
-        parse_body(_nested(MAX_DEPTH), 1000)
+        parse_body(_nested(MAX_DEPTH, leaf), 1000)
     assert caught.value.type.endswith("too-deep")
 
 
@@ -145,3 +148,11 @@ def test_strings_and_keys_are_normalised_to_nfc() -> None:
     body = json.dumps({**event(), "attributes": {nfd_short_i: f"Алматы {nfd_short_i}"}}, ensure_ascii=False)
     items, _ = parse_body(body.encode(), 1000)
     assert items[0]["attributes"] == {"\u0439": "Алматы \u0439"}
+
+
+def test_escaped_letters_in_an_ascii_body_are_normalised_too() -> None:
+    nfd_e_acute = "e\u0301"
+    body = json.dumps({**event(), "attributes": {"place": f"Caf{nfd_e_acute}"}})  # sent as \u escapes: pure ASCII
+    assert body.isascii()
+    items, _ = parse_body(body.encode(), 1000)
+    assert items[0]["attributes"] == {"place": "Caf\u00e9"}
