@@ -286,11 +286,11 @@ def link_related(session: so.Session, incident: Incident, within_m: float, windo
 
 
 def offence_row(event_pk: int, record: dict[str, Any], camera: Camera) -> dict[str, Any]:
-    """The offence-register row for a stored traffic event (for a bulk insert)."""
+    """The offence-register row for a stored traffic event (for a bulk insert; occurred_at as ISO text)."""
     return {"event_id": event_pk, "operator_id": camera.operator_id, "camera_id": camera.id,
             "department_id": camera.department_id, "type": record["type"], "plate": record["plate"]["number"],
             "plate_country": record["plate"]["country"], "speed_kmh": record.get("speed_kmh"),
-            "limit_kmh": record.get("limit_kmh"), "occurred_at": datetime.fromisoformat(record["occurred_at"]),
+            "limit_kmh": record.get("limit_kmh"), "occurred_at": record["occurred_at"],
             "evidence": {"media": record.get("media", [])}}
 
 

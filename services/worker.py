@@ -26,6 +26,10 @@ from services.store import Store
 
 logger = logging.getLogger(__name__)
 
+_SYSTEM, _TRAFFIC, _PUBLIC_ORDER = Category.SYSTEM.value, Category.TRAFFIC.value, Category.PUBLIC_ORDER.value
+_GONE = frozenset({CameraHealth.OFFLINE.value, CameraHealth.STALE.value})
+_CAMERA_DOWN = frozenset({"video_loss", "tamper"})  # signs of trouble, not of a camera coming back
+_CAMERA_ALARMS = _CAMERA_DOWN | {"storage_failure"}
 MAX_ENTRIES_PER_READ = 50  # at most 50,000 events in memory at once, whatever the entries hold
 
 ChangeSink = Callable[[int, list[dict[str, Any]]], None]
@@ -182,7 +186,8 @@ class Worker:
         rules = load_rules(session)
         offences: dict[tuple[str, int], tuple[dict[str, Any], Camera]] = {}
         rows: list[dict[str, Any]] = []
-        now = utcnow()
+        latest: dict[int, datetime] = {}
+        stored_at = utcnow().isoformat()
         for env in envs:
             record = env["record"]
             key = (env["operator_id"], record["event_id"])
@@ -193,35 +198,34 @@ class Worker:
             if camera is None:
                 logger.error("camera %s vanished before event %s was stored", env["camera_pk"], key)
                 continue
+            category, kind = record["category"], record["type"]
             occurred = datetime.fromisoformat(record["occurred_at"])
-            location = record.get("location") or {"lat": camera.lat, "lon": camera.lon}
             # Any event is a sign of life; whether the camera counts as back is the sweeper's call (debounce).
-            if camera.last_seen_at is None or occurred > camera.last_seen_at:
-                camera.last_seen_at = occurred
-            if camera.health in (CameraHealth.OFFLINE.value, CameraHealth.STALE.value) and camera.back_since is None \
-                    and record["type"] not in ("video_loss", "tamper"):
+            if camera.id not in latest or occurred > latest[camera.id]:
+                latest[camera.id] = occurred
+            if camera.health in _GONE and camera.back_since is None and kind not in _CAMERA_DOWN:
                 camera.back_since = occurred
-            if record["category"] == Category.SYSTEM.value:
-                if record["type"] in ("video_loss", "tamper", "storage_failure"):
-                    incident = camera_signal(session, camera, record["type"], occurred)
+            if category == _SYSTEM:
+                if kind in _CAMERA_ALARMS:
+                    incident = camera_signal(session, camera, kind, occurred)
                     changed[incident.id] = (incident.department_id, incident)
-                if record["type"] == "heartbeat":
+                if kind == "heartbeat":
                     continue  # beats are liveness only; they never become event rows
+            location = record.get("location")
+            lat, lon = (location["lat"], location["lon"]) if location else (camera.lat, camera.lon)
+            # Timestamps stay ISO 8601 text: COPY hands them to PostgreSQL as sent; insert_events converts elsewhere.
             row = {"operator_id": env["operator_id"], "event_id": record["event_id"], "camera_id": camera.id,
-                   "department_id": camera.department_id, "incident_id": None, "category": record["category"],
-                   "type": record["type"], "occurred_at": occurred,
-                   "received_at": datetime.fromisoformat(env["received_at"]), "stored_at": now,
-                   "late": env["late"], "confidence": record.get("confidence"), "lat": location["lat"],
-                   "lon": location["lon"], "record": record}
-            if record["category"] == Category.PUBLIC_ORDER.value or (
-                    record["category"] == Category.TRAFFIC.value and record["type"] in self.traffic_incident_types):
-                cooldown = self.cooldowns.get(record["type"], self.cooldown)
-                incident = find_mergeable(session, camera.id, record["type"], occurred, cooldown)
+                   "department_id": camera.department_id, "incident_id": None, "category": category,
+                   "type": kind, "occurred_at": record["occurred_at"], "received_at": env["received_at"],
+                   "stored_at": stored_at, "late": env["late"], "confidence": record.get("confidence"),
+                   "lat": lat, "lon": lon, "record": record}
+            if category == _PUBLIC_ORDER or (category == _TRAFFIC and kind in self.traffic_incident_types):
+                cooldown = self.cooldowns.get(kind, self.cooldown)
+                incident = find_mergeable(session, camera.id, kind, occurred, cooldown)
                 if incident is None:
-                    priority = decide(rules, camera.department_id, record["type"], camera.mount_kind,
+                    priority = decide(rules, camera.department_id, kind, camera.mount_kind,
                                       record.get("confidence"), occurred)
-                    incident = open_incident(session, camera, record["type"], record["category"], priority,
-                                             occurred, location["lat"], location["lon"])
+                    incident = open_incident(session, camera, kind, category, priority, occurred, lat, lon)
                     link_related(session, incident, self.related_within_m, self.related_window)
                 else:
                     incident.event_count += 1
@@ -231,12 +235,14 @@ class Worker:
                 row["incident_id"] = incident.id
                 changed[incident.id] = (incident.department_id, incident)
             rows.append(row)
-            if record["category"] == Category.TRAFFIC.value and "plate" in record:
+            if category == _TRAFFIC and "plate" in record:
                 offences[record["event_id"], env["operator_id"]] = (record, camera)
+        for camera_id, at in latest.items():
+            camera = cameras[camera_id]
+            if camera.last_seen_at is None or at > camera.last_seen_at:
+                camera.last_seen_at = at
         if rows:
             session.flush()  # incidents and camera last-seen before the bulk insert
-            # Core executemany (the driver batches it) rather than ORM objects or a giant RETURNING
-            # statement: both cost several times more per event at thousands of events a second.
             insert_events(session, rows)
             if offences:
                 register = [offence_row(row["id"], *offences[row["event_id"], row["operator_id"]])
@@ -290,13 +296,18 @@ def _chunks(unpacked: list[tuple[Message, list[dict[str, Any]]]],
 
 EVENT_COLUMNS = ("operator_id", "event_id", "camera_id", "department_id", "incident_id", "category", "type",
                  "occurred_at", "received_at", "stored_at", "late", "confidence", "lat", "lon", "record")
+EVENT_TIMES = ("occurred_at", "received_at", "stored_at")
 OFFENCE_COLUMNS = ("event_id", "operator_id", "camera_id", "department_id", "type", "plate", "plate_country",
                    "speed_kmh", "limit_kmh", "occurred_at", "evidence")
 JSON_COLUMNS = frozenset({"record", "evidence"})
 
 
 def _copy(session: so.Session, table: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL COPY of ``rows`` into ``table`` inside the session's transaction (every column given)."""
+    """PostgreSQL COPY of ``rows`` into ``table`` inside the session's transaction (every column given).
+
+    COPY streams while the rows are written, so the server stores them while Python formats the next;
+    a statement per row, or one big statement, costs several times more at thousands of events a second.
+    """
     connection = session.connection().connection.driver_connection  # psycopg, inside this transaction
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -306,14 +317,15 @@ def _copy(session: so.Session, table: str, columns: tuple[str, ...], rows: list[
 
 
 def insert_events(session: so.Session, rows: list[dict[str, Any]]) -> None:
-    """Store event rows and set each row's "id": PostgreSQL COPY with ids drawn from the sequence first
-    (an order of magnitude cheaper per row, and no lookup afterwards); RETURNING elsewhere."""
+    """Store event rows (timestamps as ISO 8601 text) and set each row's "id"."""
     if session.get_bind().dialect.name != "postgresql":
-        stored = session.execute(sa.insert(Event).returning(Event.id, Event.event_id, Event.operator_id), rows)
+        typed = [{**row, **{t: datetime.fromisoformat(row[t]) for t in EVENT_TIMES}} for row in rows]
+        stored = session.execute(sa.insert(Event).returning(Event.id, Event.event_id, Event.operator_id), typed)
         ids = {(event_id, operator_id): pk for pk, event_id, operator_id in stored}
         for row in rows:
             row["id"] = ids[row["event_id"], row["operator_id"]]
         return
+    # Ids drawn from the sequence first: the offence rows need them, and there is no lookup afterwards.
     pks = session.scalars(sa.text("SELECT nextval(pg_get_serial_sequence('events', 'id')) "
                                   "FROM generate_series(1, :n)"), {"n": len(rows)}).all()
     for row, pk in zip(rows, pks):
@@ -322,11 +334,12 @@ def insert_events(session: so.Session, rows: list[dict[str, Any]]) -> None:
 
 
 def insert_offences(session: so.Session, rows: list[dict[str, Any]]) -> None:
-    """Store offence-register rows: COPY on PostgreSQL, a Core executemany elsewhere."""
+    """Store offence-register rows (occurred_at as ISO 8601 text)."""
     if session.get_bind().dialect.name == "postgresql":
         _copy(session, "offences", OFFENCE_COLUMNS, rows)
     else:
-        session.execute(Offence.__table__.insert(), rows)
+        session.execute(Offence.__table__.insert(),
+                        [{**row, "occurred_at": datetime.fromisoformat(row["occurred_at"])} for row in rows])
 
 
 def start_in_thread(worker: Worker) -> tuple[threading.Thread, threading.Event]:

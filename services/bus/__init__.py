@@ -26,7 +26,10 @@ def envelopes(payload: dict[str, Any]) -> list[dict[str, Any]]:
     if "events" not in payload:
         return [payload]
     operator_id, received_at = payload["operator_id"], payload["received_at"]
-    return [{**item, "operator_id": operator_id, "received_at": received_at} for item in payload["events"]]
+    items: list[dict[str, Any]] = payload["events"]
+    for item in items:  # in place: the decoded entry is the consumer's own (a redelivery sets the same values)
+        item["operator_id"], item["received_at"] = operator_id, received_at
+    return items
 
 
 @dataclass(frozen=True)
