@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import threading
@@ -351,7 +352,19 @@ def _serve(settings: Settings, with_worker: bool = True) -> tuple[Any, Any]:
     from dashboard import create_app
 
     app = create_app({k.upper(): v for k, v in vars(settings).items() if k != "extra"} | {"WORKER_THREAD": with_worker})
+    settle_heap()
     return app, app.extensions["kuzet"].socketio
+
+
+def settle_heap() -> None:
+    """Exempt what start-up loaded from garbage collection, before a long-running process gets to work.
+
+    Dash, Plotly, pandas and the boundaries leave hundreds of thousands of objects that live as long
+    as the process; without this, every full collection walks them all again, which took a fifth of
+    the ingest path's time at thousands of events a second (benchmarks/http_ingest.py).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 @main.command()
@@ -399,6 +412,7 @@ def worker(database_url: str, redis_url: str | None, name: str | None, pairs: tu
     emitter = SocketIO(message_queue=redis_url, channel=f"{settings.redis_prefix}-socketio")
     w = Worker(_store(database_url), make_bus(redis_url, settings.redis_prefix), on_change=make_change_sink(emitter),
                on_cameras=make_camera_sink(emitter), name=name, **worker_options(settings))
+    settle_heap()
     stop = threading.Event()
     try:
         w.run_forever(stop)
