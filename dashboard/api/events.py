@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+import msgspec
+from flask import Response, request
 
 from dashboard.api import api, wire_body
 from dashboard.context import db, kuzet
@@ -44,6 +45,6 @@ def post_events() -> Response:
     finally:
         session.commit()  # keeps the dead letters and key last-use even when the body is refused
     counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
-    response = jsonify({"results": [r.as_dict() for r in results], **counts})
-    response.status_code = 202
-    return response
+    # A 1,000-item answer is encoded with msgspec: Flask's json with sorted keys costs several times more.
+    return Response(msgspec.json.encode({"results": [r.as_dict() for r in results], **counts}), status=202,
+                    mimetype="application/json")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
+import msgspec
 import redis
 
 from services.bus import Message
@@ -20,6 +20,8 @@ class RedisStreamBus:
         self._redis = redis.Redis.from_url(url)
         self._prefix = prefix
         self._claim_idle_ms = claim_idle_ms
+        self._encode = msgspec.json.Encoder().encode
+        self._decode = msgspec.json.Decoder().decode
         self._groups: set[tuple[str, str]] = set()
         self._recovered: set[tuple[str, str, str]] = set()
 
@@ -42,7 +44,7 @@ class RedisStreamBus:
         pipe = self._redis.pipeline(transaction=False)
         key = self._key(stream)
         for payload in payloads:
-            pipe.xadd(key, {"data": json.dumps(payload, separators=(",", ":"))})
+            pipe.xadd(key, {"data": self._encode(payload)})
         return [i.decode() for i in pipe.execute()]
 
     def consume(self, stream: str, group: str, consumer: str, count: int = 500,
@@ -56,7 +58,7 @@ class RedisStreamBus:
         )
         for msg_id, fields in claimed:
             if fields:
-                out.append(Message(msg_id.decode(), json.loads(fields[b"data"]), 2))
+                out.append(Message(msg_id.decode(), self._decode(fields[b"data"]), 2))
         if out:
             logger.warning("reclaimed %d pending messages for %s", len(out), consumer)
             return out
@@ -71,7 +73,7 @@ class RedisStreamBus:
                 for msg_id, fields in entries:
                     if fields:
                         # Read back from our own pending list ("0"): delivered before, maybe stored before.
-                        out.append(Message(msg_id.decode(), json.loads(fields[b"data"]), 2 if read_id == "0" else 1))
+                        out.append(Message(msg_id.decode(), self._decode(fields[b"data"]), 2 if read_id == "0" else 1))
             if out:
                 return out
         return out

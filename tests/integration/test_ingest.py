@@ -66,6 +66,20 @@ def test_replayed_event_id_is_a_duplicate_and_stored_once(app: Flask, client: Fl
     assert count(app, Event) == 1 and count(app, Incident) == 1
 
 
+def test_a_batch_mixing_new_and_replayed_ids_accepts_only_the_new(app: Flask, client: FlaskClient,
+                                                                   world: World) -> None:
+    old = [event("CAM-A", "loitering") for _ in range(3)]
+    post(client, world.api_key, {"events": [old[0], old[2]]})
+    new = [event("CAM-A", "loitering") for _ in range(2)]
+    _, body = post(client, world.api_key, {"events": [new[0], old[0], old[1], old[2], new[1]]})
+    assert [r["status"] for r in body["results"]] == ["accepted", "duplicate", "accepted", "duplicate", "accepted"]
+    assert (body["accepted"], body["duplicate"]) == (3, 2)
+    drain(app)
+    with app.extensions["kuzet"].store.session() as s:
+        stored = sorted(s.scalars(sa.select(Event.event_id)))
+    assert stored == sorted(e["event_id"] for e in old + new)  # each once
+
+
 def test_one_bad_item_never_sinks_the_batch_and_is_kept(app: Flask, client: FlaskClient, world: World) -> None:
     bad = {**event("CAM-A"), "location": {"lat": 91.0, "lon": 76.9}}
     unknown = event("NO-SUCH-CAM")
