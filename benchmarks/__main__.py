@@ -184,7 +184,7 @@ def main() -> int:
         print(f"http_ingest=skipped reason={type(exc).__name__}: {exc}")
         return 0
     raw = _raw_xadd_per_s(redis_url)
-    stored = float(line.split("http_ingest_stored_per_s=")[1].split()[0])
+    stored = float(line.split("ingest_events_per_s=")[1].split()[0])
     print(line + (f" raw_xadd_per_s={raw:.0f} ratio={stored / raw:.2f}" if raw else ""))
     from benchmarks.http_ingest import bench_http_heartbeats
 

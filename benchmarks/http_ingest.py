@@ -48,13 +48,17 @@ def _client(url: str, key: str, seconds: float, counter: "multiprocessing.Value"
 
     http = requests.Session()
     # Bodies are built before the clock starts: the figure is the centre's, not the load generator's.
+    # Mostly traffic offences, as in real life; 1 % public-order events open or merge incidents.
     bodies = [json.dumps({"events": [event("CAM-A", "speeding", category="traffic", speed_kmh=92.0, limit_kmh=60.0,
-                                           plate={"number": "123ABC02", "country": "KZ"}) for _ in range(1000)]},
-                         separators=(",", ":")).encode() for _ in range(int(seconds * 5))]
-    start.wait()
+                                           plate={"number": "123ABC02", "country": "KZ"}) for _ in range(990)]
+                          + [event("CAM-B", "fight") for _ in range(10)]},
+                         separators=(",", ":")).encode() for _ in range(int(seconds * 10))]
+    start.wait()  # every client has its bodies: the clock starts now
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and bodies:
         _post_signed(http, f"{url}/api/v1/events", key, bodies.pop(), counter)
+    if not bodies:
+        print("bench client ran out of bodies before the end: the figure is a lower bound", file=sys.stderr)
 
 
 def _beats_client(url: str, key: str, seconds: float, cameras: int, counter: "multiprocessing.Value",
@@ -164,14 +168,13 @@ def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3)
     """Run the pipeline for ``seconds`` and return the figures line."""
     with _pipeline(admin_url, redis_url) as (_db_url, store, world, url):
         counter = multiprocessing.Value("q", 0)
-        go = multiprocessing.Event()
-        workers = [multiprocessing.Process(target=_client, args=(url, world.api_key, seconds, counter, go))
+        ready = multiprocessing.Barrier(clients + 1)
+        workers = [multiprocessing.Process(target=_client, args=(url, world.api_key, seconds, counter, ready))
                    for _ in range(clients)]
         for w in workers:
             w.start()
-        time.sleep(2 + seconds * 0.15)  # let the clients build their bodies
+        ready.wait()
         started = time.monotonic()
-        go.set()
         for w in workers:
             w.join()
         http_elapsed = time.monotonic() - started
@@ -185,5 +188,7 @@ def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3)
             time.sleep(0.5)
         total = time.monotonic() - started
         count = stored()
-    return (f"http_ingest_accepted_per_s={accepted / http_elapsed:.0f} http_ingest_stored_per_s={count / total:.0f} "
-            f"clients={clients} seconds={seconds:.0f}")
+    # ingest_events_per_s is end to end: events accepted over HTTP and stored by the worker, over the
+    # time from the first request until the last accepted event was stored.
+    return (f"ingest_events_per_s={count / total:.0f} http_accepted_per_s={accepted / http_elapsed:.0f} "
+            f"events_stored={count} clients={clients} seconds={seconds:.0f}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -175,16 +176,29 @@ def parse_cooldowns(text: str) -> dict[str, int]:
     return out
 
 
-def find_mergeable(session: so.Session, camera_id: int, event_type: str, occurred_at: datetime,
-                   cooldown: timedelta) -> Incident | None:
-    """The open incident of this camera and type seen within the cooldown, if any."""
-    return session.scalar(
-        sa.select(Incident).where(
-            Incident.camera_id == camera_id, Incident.type == event_type,
-            Incident.status.in_(OPEN_STATUSES), Incident.last_seen_at >= occurred_at - cooldown,
-            Incident.first_seen_at <= occurred_at + cooldown,
-        ).order_by(Incident.last_seen_at.desc()).limit(1)
-    )
+def open_candidates(session: so.Session, keys: set[tuple[int, str]], earliest: datetime,
+                    latest: datetime) -> dict[tuple[int, str], list[Incident]]:
+    """Open incidents of these (camera, type) pairs seen between ``earliest`` and ``latest``, by pair.
+
+    One query for a whole batch of events; ``find_mergeable`` then picks among them per event.
+    """
+    if not keys:
+        return {}
+    found: dict[tuple[int, str], list[Incident]] = defaultdict(list)
+    for incident in session.scalars(sa.select(Incident).where(
+            Incident.camera_id.in_({camera for camera, _ in keys}), Incident.type.in_({kind for _, kind in keys}),
+            Incident.status.in_(OPEN_STATUSES), Incident.last_seen_at >= earliest,
+            Incident.first_seen_at <= latest)):
+        if (incident.camera_id, incident.type) in keys:
+            found[incident.camera_id, incident.type].append(incident)
+    return found
+
+
+def find_mergeable(candidates: list[Incident], occurred_at: datetime, cooldown: timedelta) -> Incident | None:
+    """The open incident among ``candidates`` seen within the cooldown of ``occurred_at``, latest seen first."""
+    fitting = [i for i in candidates if i.status in OPEN_STATUSES and i.last_seen_at >= occurred_at - cooldown
+               and i.first_seen_at <= occurred_at + cooldown]
+    return max(fitting, key=lambda i: i.last_seen_at) if fitting else None
 
 
 def open_incident(session: so.Session, camera: Camera, event_type: str, category: str, priority: int,

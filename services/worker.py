@@ -21,7 +21,7 @@ from services.bus import EVENTS_STREAM, WORKER_GROUP, EventBus, Message, envelop
 from services.catalogue import TRAFFIC_INCIDENT_TYPES
 from services.policy import decide, load_rules
 from services.health import Change, LastSeenStore, Thresholds, camera_signal, flush, sweep
-from services.incidents import find_mergeable, link_related, offence_row, open_incident, rows_for
+from services.incidents import find_mergeable, link_related, offence_row, open_candidates, open_incident, rows_for
 from services.models import Camera, CameraHealth, Category, DeadLetter, Event, Incident, Offence, utcnow
 from services.store import Store
 
@@ -191,6 +191,7 @@ class Worker:
         stored_at = utcnow().isoformat()
         # Read once per camera, not once per event: ORM attribute access is a Python call each time.
         facts = {camera: (camera.id, camera.department_id, camera.lat, camera.lon) for camera in cameras.values()}
+        candidates = self._merge_candidates(session, envs)
         for env in envs:
             record = env["record"]
             key = (env["operator_id"], record["event_id"])
@@ -223,14 +224,16 @@ class Worker:
                    "type": kind, "occurred_at": record["occurred_at"], "received_at": env["received_at"],
                    "stored_at": stored_at, "late": env["late"], "confidence": record.get("confidence"),
                    "lat": lat, "lon": lon, "record": record}
-            if category == _PUBLIC_ORDER or (category == _TRAFFIC and kind in self.traffic_incident_types):
+            if self._opens_incident(category, kind):
                 cooldown = self.cooldowns.get(kind, self.cooldown)
-                incident = find_mergeable(session, camera.id, kind, occurred, cooldown)
+                open_ones = candidates[camera_id, kind]
+                incident = find_mergeable(open_ones, occurred, cooldown)
                 if incident is None:
                     priority = decide(rules, camera.department_id, kind, camera.mount_kind,
                                       record.get("confidence"), occurred)
                     incident = open_incident(session, camera, kind, category, priority, occurred, lat, lon)
                     link_related(session, incident, self.related_within_m, self.related_window)
+                    open_ones.append(incident)
                 else:
                     incident.event_count += 1
                     incident.last_seen_at = max(incident.last_seen_at, occurred)
@@ -253,6 +256,24 @@ class Worker:
                             for row in rows if (row["event_id"], row["operator_id"]) in offences]
                 insert_offences(session, register)
         return changed
+
+    def _opens_incident(self, category: str, kind: str) -> bool:
+        return category == _PUBLIC_ORDER or (category == _TRAFFIC and kind in self.traffic_incident_types)
+
+    def _merge_candidates(self, session: so.Session,
+                          envs: list[dict[str, Any]]) -> defaultdict[tuple[int, str], list[Incident]]:
+        """The open incidents this batch's events may merge into, fetched in one query."""
+        keys, times = set(), []
+        for env in envs:
+            record = env["record"]
+            if self._opens_incident(record["category"], record["type"]):
+                keys.add((env["camera_pk"], record["type"]))
+                times.append(datetime.fromisoformat(record["occurred_at"]))
+        candidates: defaultdict[tuple[int, str], list[Incident]] = defaultdict(list)
+        if keys:
+            widest = max([self.cooldown, *self.cooldowns.values()])
+            candidates.update(open_candidates(session, keys, min(times) - widest, max(times) + widest))
+        return candidates
 
     @staticmethod
     def _existing(session: so.Session, envs: list[dict[str, Any]]) -> set[tuple[int, str]]:
