@@ -177,6 +177,24 @@ _RESERVE_PG = sa.text(
     "WHERE e NOT IN (SELECT event_id FROM fresh)")
 
 
+def refuse_foreign_cameras(session: so.Session, operator_id: int, named: list[tuple[str, str]]) -> None:
+    """A 403 Problem when any (pointer, camera id) names a camera that another operator registered.
+
+    An operator can only send for its own cameras: that is not one bad item among good ones but a
+    request this key may not make, so none of it is taken (the caller keeps the body for review).
+    """
+    if not named:
+        return
+    foreign = set(session.scalars(sa.select(Camera.external_id).where(
+        Camera.operator_id != operator_id, Camera.external_id.in_({camera for _, camera in named}))))
+    errors = [{"pointer": pointer, "detail": f"camera {camera!r} is registered by another operator"}
+              for pointer, camera in named if camera in foreign]
+    if errors:
+        raise Problem(403, "forbidden-camera", "Another operator's camera",
+                      f"an operator can only send for its own cameras; {len(errors)} item(s) name cameras "
+                      "another operator registered, so the request was refused as a whole", errors)
+
+
 CONTENT_TYPE_PARAM = "content_type"  # kept with a native dead letter: a multipart body needs its boundary to replay
 
 
@@ -201,11 +219,11 @@ class IngestService:
         received_at = received_at or utcnow()
         try:
             items, batch = parse_body(body, self.max_batch)
+            return self.submit_items(session, operator_id, items, batch, received_at, keep_rejects)
         except Problem as problem:
             if keep_rejects:
                 self.dead_letter(session, operator_id, "events", f"{problem.title}: {problem.detail}", body)
             raise
-        return self.submit_items(session, operator_id, items, batch, received_at, keep_rejects)
 
     def submit_items(self, session: so.Session, operator_id: int, items: list[Any], batch: bool,
                      received_at: datetime, keep_rejects: bool = True, endpoint: str = "events") -> list[ItemResult]:
@@ -221,6 +239,9 @@ class IngestService:
                 valid.append((index, record))
 
         cameras = self._cameras(session, operator_id, {r.camera_id for _, r in valid})
+        refuse_foreign_cameras(session, operator_id, [
+            (f"/events/{index}/camera_id" if batch else "/camera_id", record.camera_id)
+            for index, record in valid if record.camera_id not in cameras])
         seen: set[str] = set()
         beats: dict[int, datetime] = {}
         candidates: list[tuple[int, EventV1, int]] = []
@@ -294,11 +315,17 @@ class IngestService:
         aliases = resolve_aliases(session, operator_id, {e["camera_id"] for e in events})
         for event in events:
             event["camera_id"] = aliases.get(event["camera_id"], event["camera_id"])
+        try:
+            results = self.submit_items(session, operator_id, events, True, utcnow(), keep_rejects=keep_rejects,
+                                        endpoint=f"ingest/{adapter}")
+        except Problem as problem:
+            if keep_rejects:
+                self.dead_letter(session, operator_id, f"ingest/{adapter}", f"{problem.title}: {problem.detail}",
+                                 body, _replay_params(context))
+            raise
         if unmapped and keep_rejects:
             self.dead_letter(session, operator_id, f"ingest/{adapter}", "; ".join(unmapped), body,
                              _replay_params(context))
-        results = self.submit_items(session, operator_id, events, True, utcnow(), keep_rejects=keep_rejects,
-                                    endpoint=f"ingest/{adapter}")
         counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
         return {"results": [r.as_dict() for r in results], **counts, "ignored": translation.ignored,
                 "unmapped": unmapped}

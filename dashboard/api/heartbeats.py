@@ -13,7 +13,7 @@ from dashboard.api.events import current_operator
 from dashboard.context import db, kuzet
 from services.cameras import resolve_aliases
 from services.event_format import RFC3339, SPEC
-from services.ingest import IngestService, Problem
+from services.ingest import IngestService, Problem, refuse_foreign_cameras
 from services.models import Camera
 
 STATUSES = ("ok", "video_loss", "tamper", "storage_failure")
@@ -51,6 +51,13 @@ def post_heartbeats() -> Response:
     external = {aliases.get(n, n) for n in names}
     cameras = dict(db().execute(Camera.__table__.select().with_only_columns(Camera.external_id, Camera.id).where(
         Camera.operator_id == operator.id, Camera.external_id.in_(external))).all()) if external else {}
+    try:
+        refuse_foreign_cameras(db(), operator.id, [(f"/heartbeats/{i}/camera_id", name) for i, name, _, _ in good
+                                                   if aliases.get(name, name) not in cameras])
+    except Problem as problem:
+        IngestService.dead_letter(db(), operator.id, "heartbeats", f"{problem.title}: {problem.detail}", raw)
+        db().commit()
+        raise
     seen: dict[int, datetime] = {}
     alarms = []
     for i, name, at, status in good:

@@ -95,10 +95,28 @@ def test_one_bad_item_never_sinks_the_batch_and_is_kept(app: Flask, client: Flas
     assert {r["camera_id"] for r in raws} == {"CAM-A", "NO-SUCH-CAM"}
 
 
-def test_cameras_of_another_operator_are_unknown_to_it(app: Flask, client: FlaskClient, world: World) -> None:
-    _, body = post(client, world.other_key, event("CAM-A"))
-    assert body["results"][0]["status"] == "rejected"
-    assert drain(app) == 0
+def test_another_operators_camera_is_refused_with_403_and_kept(app: Flask, client: FlaskClient,
+                                                                world: World) -> None:
+    registered = client.put("/api/v1/cameras/OTHER-1", json={"lat": 43.26, "lon": 76.93, "mount_kind": "street"},
+                            headers={"Authorization": f"Bearer {world.other_key}"})
+    assert registered.status_code in (200, 201)
+    own = event("OTHER-1")
+    single = client.post("/api/v1/events", json=event("CAM-A"), headers={"Authorization": f"Bearer {world.other_key}"})
+    assert single.status_code == 403 and single.mimetype == "application/problem+json"
+    problem = single.get_json()
+    assert problem["type"].endswith("/forbidden-camera")
+    assert problem["errors"] == [{"pointer": "/camera_id", "detail": "camera 'CAM-A' is registered by another operator"}]
+    batch = client.post("/api/v1/events", json={"events": [own, event("CAM-B"), event("NO-SUCH-CAM")]},
+                        headers={"Authorization": f"Bearer {world.other_key}"})
+    assert batch.status_code == 403
+    assert [e["pointer"] for e in batch.get_json()["errors"]] == ["/events/1/camera_id"]  # not the unknown one
+    assert drain(app) == 0  # nothing of a refused request is taken, its own camera's event included
+    with app.extensions["kuzet"].store.session() as s:
+        kept = s.scalars(sa.select(DeadLetter).order_by(DeadLetter.id)).all()
+    assert [letter.reason.split(":")[0] for letter in kept] == ["Another operator's camera"] * 2
+    assert own["event_id"].encode() in kept[1].raw
+    _, body = post(client, world.other_key, own)  # its own camera: accepted as usual
+    assert body["results"][0]["status"] == "accepted" and drain(app) == 1
 
 
 def test_auth_and_malformed_bodies_get_problem_documents(app: Flask, client: FlaskClient, world: World) -> None:
