@@ -61,7 +61,7 @@ PROBLEM = {
 
 
 def _problems(*codes: int) -> dict[str, Any]:
-    text = {400: "malformed body", 401: "unknown key or bad signature", 403: "not yours", 404: "not found",
+    text = {400: "malformed body", 401: "unknown key or bad signature", 403: "names another operator's camera (forbidden-camera)", 404: "not found",
             413: "too large (body, batch, or inflated gzip)", 415: "unsupported Content-Encoding",
             422: "invalid fields (JSON pointers in errors)", 429: "rate limited; see Retry-After"}
     return {str(c): {"description": text[c], "content": {"application/problem+json": {
@@ -108,7 +108,7 @@ def openapi() -> dict[str, Any]:
                         "results": {"type": "array", "items": {"$ref": "#/components/schemas/ItemResult"}},
                         "accepted": {"type": "integer"}, "duplicate": {"type": "integer"},
                         "rejected": {"type": "integer"}}}}}},
-                    **_problems(400, 401, 413, 415, 422, 429)}}},
+                    **_problems(400, 401, 403, 413, 415, 422, 429)}}},
             "/api/v1/ingest/{adapter}": {"post": {
                 "summary": "Send a vendor's native payload; an adapter translates it into v1 events",
                 "security": signed,
@@ -125,7 +125,7 @@ def openapi() -> dict[str, Any]:
                      "description": "hikvision-isapi: your camera id, when the device cannot be named by a vendor id"}],
                 "requestBody": {"required": True, "content": {"*/*": {"schema": {"type": "string"}}}},
                 "responses": {"202": {"description": "one result per translated event"},
-                              **_problems(400, 401, 404, 413, 415, 422, 429)}}},
+                              **_problems(400, 401, 403, 404, 413, 415, 422, 429)}}},
             "/api/v1/cameras/{camera_id}": {"put": {
                 "summary": "Register or update one camera; the centre resolves its jurisdiction",
                 "security": signed,
@@ -152,7 +152,7 @@ def openapi() -> dict[str, Any]:
                                            "at": dict(TIMESTAMP),
                                            "status": {"enum": ["ok", "video_loss", "tamper", "storage_failure"]}}}}}}}}},
                 "responses": {"202": {"description": "one result per heartbeat"},
-                              **_problems(400, 401, 413, 422, 429)}}},
+                              **_problems(400, 401, 403, 413, 422, 429)}}},
             "/api/v1/schema/event.json": {"get": {
                 "summary": "This JSON Schema of the v1 event", "security": [],
                 "responses": {"200": {"description": "JSON Schema 2020-12"}}}},
