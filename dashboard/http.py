@@ -1,4 +1,4 @@
-"""WSGI-level guards for the API: gzip bodies decompressed under a cap, before Flask sees them."""
+"""WSGI-level guards for the API: body caps, and gzip bodies decompressed under a cap, before Flask sees them."""
 
 from __future__ import annotations
 
@@ -16,6 +16,11 @@ WIRE_BODY = "kuzet.wire_body"  # environ key: the compressed bytes as sent, for 
 INFLATED_CAP = "kuzet.inflated_cap"  # environ key: the cap that applies to the inflated body
 
 
+REFUSED = "kuzet.refused"  # environ key: (status, slug, title, detail) of a body refused before the app
+REFUSED_BODY = "kuzet.refused_body"  # environ key: its first bytes as sent, for the dead-letter store
+KEPT_BYTES = 64 * 1024  # the dead-letter store keeps at most this much of a body
+
+
 def _problem(start_response: StartResponse, status: int, slug: str, title: str, detail: str) -> list[bytes]:
     body = json.dumps({"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}).encode()
     reason = {400: "Bad Request", 413: "Content Too Large", 415: "Unsupported Media Type"}[status]
@@ -25,7 +30,12 @@ def _problem(start_response: StartResponse, status: int, slug: str, title: str, 
 
 
 class GzipRequests:
-    """Accepts `Content-Encoding: gzip` on /api/; a body that inflates past the cap is refused (413)."""
+    """Caps API bodies and inflates `Content-Encoding: gzip` under a cap, before Flask sees them.
+
+    A refused body is not answered here: the app gets an empty body marked REFUSED, with the first
+    KEPT_BYTES of what was sent, so that it can keep those for the operator's review (dead letters)
+    once it knows who sent them, then answer with the problem.
+    """
 
     def __init__(self, app: WSGIApp, max_compressed: int, max_decompressed: int) -> None:
         self.app = app
@@ -33,27 +43,44 @@ class GzipRequests:
         self.max_decompressed = max_decompressed
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if not environ.get("PATH_INFO", "").startswith("/api/"):
+            return self.app(environ, start_response)
         encoding = environ.get("HTTP_CONTENT_ENCODING", "").strip().lower()
-        if not encoding or encoding == "identity" or not environ.get("PATH_INFO", "").startswith("/api/"):
+        length = environ.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit():
+            return _problem(start_response, 400, "malformed-body", "Bad Content-Length", "not a number of bytes")
+        if int(length) > self.max_compressed:
+            return self._refuse(environ, start_response, 413, "payload-too-large", "Body too large",
+                                f"body over {self.max_compressed} bytes")
+        if not encoding or encoding == "identity":
             return self.app(environ, start_response)
         if encoding != "gzip":
-            return _problem(start_response, 415, "unsupported-encoding", "Unsupported Content-Encoding",
-                            "only gzip is accepted")
-        length = environ.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) > self.max_compressed:
-            return _problem(start_response, 413, "payload-too-large", "Body too large",
-                            f"compressed body over {self.max_compressed} bytes")
+            return self._refuse(environ, start_response, 415, "unsupported-encoding", "Unsupported Content-Encoding",
+                                "only gzip is accepted")
         compressed = environ["wsgi.input"].read(int(length))
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
             data = inflater.decompress(compressed, self.max_decompressed + 1)
         except zlib.error:
-            return _problem(start_response, 400, "malformed-body", "Body is not valid gzip", "gzip stream is corrupt")
+            return self._refuse(environ, start_response, 400, "malformed-body", "Body is not valid gzip",
+                                "gzip stream is corrupt", compressed)
         if len(data) > self.max_decompressed or inflater.unconsumed_tail:
-            return _problem(start_response, 413, "payload-too-large", "Body inflates too far",
-                            f"decompressed body over {self.max_decompressed} bytes")
+            return self._refuse(environ, start_response, 413, "payload-too-large", "Body inflates too far",
+                                f"decompressed body over {self.max_decompressed} bytes", compressed)
+        if not inflater.eof:
+            return self._refuse(environ, start_response, 400, "malformed-body", "Body is not valid gzip",
+                                "gzip stream is truncated", compressed)
         # The signature covers the bytes on the wire; the inflated body gets the larger cap (see dashboard.api).
         environ = {**environ, "wsgi.input": io.BytesIO(data), "CONTENT_LENGTH": str(len(data)),
                    WIRE_BODY: compressed, INFLATED_CAP: self.max_decompressed}
+        environ.pop("HTTP_CONTENT_ENCODING", None)
+        return self.app(environ, start_response)
+
+    def _refuse(self, environ: dict[str, Any], start_response: StartResponse, status: int, slug: str, title: str,
+                detail: str, sent: bytes | None = None) -> Iterable[bytes]:
+        if sent is None:  # not read yet: read no more than the store keeps
+            sent = environ["wsgi.input"].read(min(int(environ.get("CONTENT_LENGTH") or 0), KEPT_BYTES))
+        environ = {**environ, "wsgi.input": io.BytesIO(b""), "CONTENT_LENGTH": "0",
+                   REFUSED: (status, slug, title, detail), REFUSED_BODY: sent[:KEPT_BYTES]}
         environ.pop("HTTP_CONTENT_ENCODING", None)
         return self.app(environ, start_response)

@@ -8,12 +8,32 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from dashboard.http import INFLATED_CAP, WIRE_BODY
-from services.ingest import Problem
+from dashboard.context import db
+from dashboard.http import INFLATED_CAP, REFUSED, REFUSED_BODY, WIRE_BODY
+from services.ingest import IngestService, Problem
+from services.operators import authenticate_key
 
 logger = logging.getLogger(__name__)
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@api.before_request
+def _refused_body() -> None:
+    # Refused at the WSGI level (too large, bad gzip, unknown encoding): keep what was sent for the
+    # operator who sent it, then answer with the problem. Without a known key nothing is kept:
+    # otherwise anyone could fill the store.
+    refused = request.environ.get(REFUSED)
+    if refused is None:
+        return
+    status, slug, title, detail = refused
+    header = request.headers.get("Authorization", "")
+    operator = authenticate_key(db(), header[7:].strip()) if header.startswith("Bearer ") else None
+    if operator is not None:
+        endpoint = request.path.removeprefix(api.url_prefix or "").strip("/")
+        IngestService.dead_letter(db(), operator.id, endpoint, f"{title}: {detail}", request.environ[REFUSED_BODY])
+        db().commit()
+    raise Problem(status, slug, title, detail)
 
 
 @api.before_request

@@ -37,6 +37,30 @@ def test_bad_encodings_get_problem_documents(app: Flask, world: World, body: byt
     assert response.get_json()["type"].endswith(slug)
 
 
+@pytest.mark.parametrize("body, encoding, status", [
+    (b'{"events": [' + b" " * (2 * 1024 * 1024) + b"]}", None, 413),  # 2 MiB, over the 1 MiB cap
+    (b"\x1f\x8b\x08\x00garbage", "gzip", 400),
+    (b'{"spec": "kuzet.event/1"}', "br", 415),
+], ids=["too-large", "bad-gzip", "unknown-encoding"])
+def test_bodies_refused_at_the_gate_are_kept_for_a_known_operator_only(app: Flask, world: World, body: bytes,
+                                                                       encoding: str | None, status: int) -> None:
+    import sqlalchemy as sa
+
+    from services.models import DeadLetter
+
+    extra = {"Content-Encoding": encoding} if encoding else {}
+    client = app.test_client()
+    anonymous = client.post("/api/v1/events", data=body, headers={"Content-Type": "application/json", **extra})
+    assert anonymous.status_code == status
+    answer = client.post("/api/v1/events", data=body, headers={**_headers(world), **extra})
+    assert answer.status_code == status and answer.mimetype == "application/problem+json"
+    with app.extensions["kuzet"].store.session() as s:
+        letters = s.scalars(sa.select(DeadLetter)).all()
+        assert [(d.operator_id, d.endpoint) for d in letters] == [(world.operator_id, "events")]  # not the anonymous
+        assert letters[0].reason.startswith(answer.get_json()["title"])
+        assert letters[0].raw == body[:64 * 1024]  # as sent, capped
+
+
 def test_batches_over_a_thousand_are_refused(app: Flask, world: World) -> None:
     body = json.dumps({"events": [event("CAM-A") for _ in range(1001)]})
     response = app.test_client().post("/api/v1/events", data=body, headers=_headers(world))
