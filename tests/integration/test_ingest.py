@@ -132,7 +132,7 @@ def test_auth_and_malformed_bodies_get_problem_documents(app: Flask, client: Fla
     huge = client.post("/api/v1/events", data=b"x" * (1024 * 1024 + 10), content_type="application/json",
                        headers={"Authorization": f"Bearer {world.api_key}"})
     assert huge.status_code == 413 and huge.mimetype == "application/problem+json"
-    assert count(app, DeadLetter) == 1  # the malformed body is kept for review
+    assert count(app, DeadLetter) == 2  # the malformed and the oversized body are kept for review
 
 
 def test_worker_publishes_changes_to_the_departments_sink(app: Flask, client: FlaskClient, world: World) -> None:

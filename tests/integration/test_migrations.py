@@ -2,14 +2,64 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from services.models import Base
 from services.store import Store
+from tests.conftest import POSTGRES_ADMIN_URL, seed_world
 
 
 def test_migrated_schema_matches_the_models(db: Store) -> None:
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables yet: a new SQLite file, or a new PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    base = request.getfixturevalue("postgres_url")
+    name = f"{sa.make_url(base).database}_upgrade"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_an_install_with_stored_offences_upgrades_and_keeps_them(empty_url: str) -> None:
+    from services.models import Event, Offence, utcnow
+
+    store = Store(empty_url)
+    store.upgrade("0010")  # before the register kept one foreign key per row
+    world = seed_world(store)
+    now = utcnow()
+    with store.session() as s:
+        event_pk = s.scalar(sa.insert(Event).returning(Event.id).values(
+            operator_id=world.operator_id, event_id="ev-old-1", camera_id=world.cameras["CAM-A"],
+            department_id=world.almaly_id, category="traffic", type="speeding", occurred_at=now, received_at=now,
+            stored_at=now, late=False, lat=43.25, lon=76.92, record={"event_id": "ev-old-1"}))
+        s.execute(sa.insert(Offence).values(
+            event_id=event_pk, operator_id=world.operator_id, camera_id=world.cameras["CAM-A"],
+            department_id=world.almaly_id, type="speeding", plate="123ABC02", plate_country="KZ", occurred_at=now,
+            evidence={"media": []}))
+    store.upgrade()
+    with store.session() as s:
+        assert s.scalar(sa.select(Offence.plate).join(Event, Event.id == Offence.event_id)) == "123ABC02"
+    keys = sa.inspect(store.engine).get_foreign_keys("offences")
+    assert [(k["constrained_columns"], k["referred_table"]) for k in keys] == [(["event_id"], "events")]
+    if empty_url.startswith("sqlite"):
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # enforced again afterwards
+    store.dispose()
