@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+import sqlalchemy.orm as so
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard.context import db
 from dashboard.http import INFLATED_CAP, REFUSED, REFUSED_BODY, WIRE_BODY
+from services.bus import BusUnavailable
 from services.ingest import IngestService, Problem
 from services.operators import authenticate_key
 
@@ -62,6 +67,32 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
 @api.errorhandler(Problem)
 def _problem(problem: Problem) -> Response:
     return problem_response(problem, problem.headers)
+
+
+@api.errorhandler(BusUnavailable)
+def _bus_unavailable(exc: BusUnavailable) -> Response:
+    logger.error("event stream unavailable: %s", exc)
+    return problem_response(Problem(503, "unavailable", "Event stream unavailable",
+                                    "nothing of this request was taken; send it again shortly"), {"Retry-After": "5"})
+
+
+@contextmanager
+def ingest_session() -> Iterator[so.Session]:
+    """The request's session around an ingest call.
+
+    Committed when the call answers, with a Problem too (dead letters, the key's last use); rolled back
+    on anything else, so that no event id stays reserved for events that never reached the stream.
+    """
+    session = db()
+    try:
+        yield session
+    except Problem:
+        session.commit()
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
 
 
 @api.errorhandler(HTTPException)

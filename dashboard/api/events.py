@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 from flask import Response, request
 
-from dashboard.api import api, wire_body
+from dashboard.api import api, ingest_session, wire_body
 from dashboard.context import db, kuzet
 from services.ingest import Problem
 from services.models import Operator
@@ -39,11 +39,8 @@ def current_operator() -> Operator:
 def post_events() -> Response:
     """Accept one event or a batch; answers 202 with a result per item."""
     operator = current_operator()
-    session = db()
-    try:
+    with ingest_session() as session:
         results = kuzet().ingest.submit(session, operator.id, request.get_data(cache=True))
-    finally:
-        session.commit()  # keeps the dead letters and key last-use even when the body is refused
     counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
     # A 1,000-item answer is encoded with msgspec: Flask's json with sorted keys costs several times more.
     return Response(msgspec.json.encode({"results": [r.as_dict() for r in results], **counts}), status=202,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from dashboard.api import api
+from dashboard.api import api, ingest_session
 from dashboard.api.events import current_operator
-from dashboard.context import db, kuzet
+from dashboard.context import kuzet
 from services.adapters import Context, adapter_names
 from services.ingest import Problem
 
@@ -19,11 +19,8 @@ def post_native(adapter: str) -> Response:
     operator = current_operator()
     params = {k: v[:128] for k, v in request.args.items() if k in ("device", "topic", "camera")}
     context = Context(content_type=request.headers.get("Content-Type", ""), params=params)
-    session = db()
-    try:
+    with ingest_session() as session:
         answer = kuzet().ingest.submit_native(session, operator.id, adapter, request.get_data(cache=True), context)
-    finally:
-        session.commit()
     response = jsonify(answer)
     response.status_code = 202
     return response

@@ -32,6 +32,10 @@ def envelopes(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return items
 
 
+class BusUnavailable(Exception):
+    """The transport could not take the messages: nothing of them was published."""
+
+
 @dataclass(frozen=True)
 class Message:
     """One delivered message; ``id`` is what you acknowledge."""

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import redis
 
-from services.bus import Message
+from services.bus import BusUnavailable, Message
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,10 @@ class RedisStreamBus:
         key = self._key(stream)
         for payload in payloads:
             pipe.xadd(key, {"data": self._encode(payload)})
-        return [i.decode() for i in pipe.execute()]
+        try:
+            return [i.decode() for i in pipe.execute()]
+        except redis.RedisError as exc:
+            raise BusUnavailable(f"Redis did not take the messages: {exc}") from exc
 
     def consume(self, stream: str, group: str, consumer: str, count: int = 500,
                 block_ms: int = 1000) -> list[Message]:

@@ -80,6 +80,23 @@ def test_a_batch_mixing_new_and_replayed_ids_accepts_only_the_new(app: Flask, cl
     assert stored == sorted(e["event_id"] for e in old + new)  # each once
 
 
+def test_when_the_stream_is_down_nothing_is_taken_and_a_resend_is_accepted(app: Flask, client: FlaskClient,
+                                                                           world: World) -> None:
+    from services.bus.redis_streams import RedisStreamBus
+
+    ingest = app.extensions["kuzet"].ingest
+    working = ingest.bus
+    ingest.bus = RedisStreamBus("redis://127.0.0.1:1/0")  # nothing listens there: every publish fails for real
+    ev = event("CAM-A")
+    down = client.post("/api/v1/events", json={"events": [ev]}, headers={"Authorization": f"Bearer {world.api_key}"})
+    assert down.status_code == 503 and down.mimetype == "application/problem+json"
+    assert down.headers["Retry-After"] == "5" and down.get_json()["type"].endswith("/unavailable")
+    ingest.bus = working
+    _, body = post(client, world.api_key, {"events": [ev]})
+    assert body["results"][0]["status"] == "accepted"  # its id was not left reserved by the failed attempt
+    assert drain(app) == 1 and count(app, Event) == 1
+
+
 def test_one_bad_item_never_sinks_the_batch_and_is_kept(app: Flask, client: FlaskClient, world: World) -> None:
     bad = {**event("CAM-A"), "location": {"lat": 91.0, "lon": 76.9}}
     unknown = event("NO-SUCH-CAM")
