@@ -14,7 +14,6 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-import sqlalchemy.exc
 import sqlalchemy.orm as so
 
 from services.bus import EVENTS_STREAM, WORKER_GROUP, EventBus, Message, envelopes
@@ -111,15 +110,22 @@ class Worker:
         for env in envs:
             try:
                 changed.update(self._process([env], [env]))
-            except sqlalchemy.exc.IntegrityError:
-                logger.info("event %s of message %s already stored", env["record"].get("event_id"), message.id)
             except Exception as exc:  # noqa: BLE001 - kept for review, never silently dropped
-                if message.deliveries >= self.max_deliveries:
+                if self._stored(env):  # another worker stored it in the meantime
+                    logger.info("event %s of message %s already stored", env["record"].get("event_id"), message.id)
+                elif message.deliveries >= self.max_deliveries:
                     self._dead_letter(message, env, exc)
                 else:
                     logger.warning("message %s failed (delivery %d): %s", message.id, message.deliveries, exc)
                     finished = False  # left pending: redelivered later, its stored events skipped then
         return finished
+
+    def _stored(self, env: dict[str, Any]) -> bool:
+        try:
+            with self.store.session() as session:
+                return bool(self._existing(session, [env]))
+        except Exception:  # noqa: BLE001 - an unreadable envelope or database: not known to be stored
+            return False
 
     def _dead_letter(self, message: Message, env: dict[str, Any], exc: Exception) -> None:
         logger.error("an event of message %s failed %d times; moved to the dead-letter store: %s", message.id,

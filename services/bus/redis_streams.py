@@ -59,9 +59,11 @@ class RedisStreamBus:
         _next, claimed, _deleted = self._redis.xautoclaim(
             key, group, consumer, min_idle_time=self._claim_idle_ms, start_id="0-0", count=count
         )
-        for msg_id, fields in claimed:
-            if fields:
-                out.append(Message(msg_id.decode(), self._decode(fields[b"data"]), 2))
+        if claimed:
+            deliveries = self._deliveries(key, group, [msg_id for msg_id, _ in claimed])
+            for msg_id, fields in claimed:
+                if fields:
+                    out.append(Message(msg_id.decode(), self._decode(fields[b"data"]), deliveries[msg_id]))
         if out:
             logger.warning("reclaimed %d pending messages for %s", len(out), consumer)
             return out
@@ -73,13 +75,22 @@ class RedisStreamBus:
         for read_id, block in reads:
             response = self._redis.xreadgroup(group, consumer, {key: read_id}, count=count, block=block)
             for _stream, entries in response or []:
+                # Read back from our own pending list ("0"): delivered before, maybe stored before.
+                again = self._deliveries(key, group, [i for i, _ in entries]) if read_id == "0" else {}
                 for msg_id, fields in entries:
                     if fields:
-                        # Read back from our own pending list ("0"): delivered before, maybe stored before.
-                        out.append(Message(msg_id.decode(), self._decode(fields[b"data"]), 2 if read_id == "0" else 1))
+                        out.append(Message(msg_id.decode(), self._decode(fields[b"data"]), again.get(msg_id, 1)))
             if out:
                 return out
         return out
+
+    def _deliveries(self, key: str, group: str, ids: list[bytes]) -> dict[bytes, int]:
+        """How often each pending message was delivered, this time included (at least 2: it came back)."""
+        pipe = self._redis.pipeline(transaction=False)
+        for message_id in ids:
+            pipe.xpending_range(key, group, min=message_id, max=message_id, count=1)
+        return {message_id: max(2, int(found[0]["times_delivered"])) if found else 2
+                for message_id, found in zip(ids, pipe.execute())}
 
     def ack(self, stream: str, group: str, ids: list[str]) -> None:
         """XACK and XDEL: processed events live in the database, not the stream."""

@@ -48,6 +48,18 @@ def test_unacknowledged_messages_stay_pending_and_are_reclaimed(bus: EventBus) -
     assert bus.pending("s", "g") == 0
 
 
+def test_each_reclaim_counts_one_more_delivery(bus: EventBus) -> None:
+    import time
+
+    bus.publish("s", [{"n": 1}])
+    assert [m.deliveries for m in bus.consume("s", "g", "c1", block_ms=0)] == [1]
+    seen = []
+    for consumer in ("c2", "c3", "c2"):
+        time.sleep(0.25)
+        seen += [m.deliveries for m in bus.consume("s", "g", consumer, block_ms=0)]
+    assert seen == [2, 3, 4]  # what a worker's max_deliveries is measured against
+
+
 def test_groups_are_independent_and_blocking_times_out(bus: EventBus) -> None:
     bus.publish("s", [{"n": 1}])
     assert len(bus.consume("s", "g1", "c", block_ms=0)) == 1

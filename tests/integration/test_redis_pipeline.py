@@ -69,3 +69,30 @@ def test_events_flow_through_redis_and_survive_a_dead_worker(redis_app: Flask, r
         counts = sorted(s.scalars(sa.select(Incident.event_count)))
     assert counts == [1, 9]  # one fight incident with 9 merged events, one crowd incident
     survivor_bus.close()
+
+
+def test_a_poison_event_on_redis_is_dead_lettered_after_three_deliveries(redis_app: Flask, redis_url: str,
+                                                                         redis_prefix: str) -> None:
+    import time
+    from datetime import datetime, timezone
+
+    from services.bus import EVENTS_STREAM, event_batch
+    from services.models import DeadLetter
+
+    store = redis_app.extensions["kuzet"].store
+    world = seed_world(store)
+    bus = RedisStreamBus(redis_url, redis_prefix, claim_idle_ms=100)
+    good, poison = event("CAM-A", "loitering"), {**event("CAM-A"), "occurred_at": "not a time"}
+    bus.publish(EVENTS_STREAM, [event_batch(world.operator_id, datetime.now(timezone.utc).isoformat(), [
+        {"camera_pk": world.cameras["CAM-A"], "late": False, "record": r} for r in (good, poison)])])
+    worker = Worker(store, bus, name="w", max_deliveries=3)
+    for _ in range(6):
+        worker.run_once(block_ms=0)
+        time.sleep(0.15)  # idle past the claim time: the entry comes back, one delivery more
+        if bus.pending("events", "workers") == 0:
+            break
+    assert bus.pending("events", "workers") == 0
+    with store.session() as s:
+        assert s.scalars(sa.select(Event.event_id)).all() == [good["event_id"]]
+        letter = s.scalar(sa.select(DeadLetter))
+        assert letter.endpoint == "worker" and poison["event_id"].encode() in letter.raw
