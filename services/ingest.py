@@ -105,8 +105,8 @@ def _checked(value: Any, limit: int, depth: int = 1, normalise: bool = True) -> 
     return value
 
 
-def parse_body(body: bytes, max_batch: int) -> tuple[list[Any], bool]:
-    """Decode a body into event items; returns (items, was_batch) or raises Problem."""
+def decode_json(body: bytes) -> Any:
+    """A JSON body decoded, NFC-normalised and checked against the depth and key caps, or a 400 Problem."""
     try:
         # msgspec refuses what JSON does not have (NaN, Infinity, numbers out of range, lone surrogates).
         document = msgspec.json.decode(body)
@@ -117,7 +117,12 @@ def parse_body(body: bytes, max_batch: int) -> tuple[list[Any], bool]:
             raise Problem(400, "malformed-body", "Body is not UTF-8", "the request body must be UTF-8 JSON") from None
         raise Problem(400, "malformed-body", "Body is not valid JSON", str(exc)[:300]) from None
     # Pure ASCII without \u escapes decodes to ASCII strings only, which are NFC already.
-    document = _checked(document, MAX_DEPTH, normalise=not body.isascii() or b"\\u" in body)
+    return _checked(document, MAX_DEPTH, normalise=not body.isascii() or b"\\u" in body)
+
+
+def parse_body(body: bytes, max_batch: int) -> tuple[list[Any], bool]:
+    """Decode a body into event items; returns (items, was_batch) or raises Problem."""
+    document = decode_json(body)
     if isinstance(document, dict) and set(document) == {"events"}:
         items = document["events"]
         if not isinstance(items, list):
@@ -230,18 +235,22 @@ class IngestService:
         """Validate, check and publish already-decoded items (the JSON API and the adapters share this)."""
         results: list[ItemResult | None] = [None] * len(items)
         valid: list[tuple[int, EventV1]] = []
+        named: list[tuple[int, str]] = []  # (index, camera id) of every item, valid or not, that names one
         for index, record, errors in validate_items(items, batch):
             if record is None:
                 item = items[index]
                 event_id = item.get("event_id") if isinstance(item, dict) and isinstance(item.get("event_id"), str) else None
                 results[index] = ItemResult(index, "rejected", event_id, "invalid event", tuple(errors))
+                if isinstance(item, dict) and isinstance(item.get("camera_id"), str):
+                    named.append((index, item["camera_id"]))
             else:
                 valid.append((index, record))
+                named.append((index, record.camera_id))
 
-        cameras = self._cameras(session, operator_id, {r.camera_id for _, r in valid})
+        cameras = self._cameras(session, operator_id, {camera for _, camera in named})
         refuse_foreign_cameras(session, operator_id, [
-            (f"/events/{index}/camera_id" if batch else "/camera_id", record.camera_id)
-            for index, record in valid if record.camera_id not in cameras])
+            (f"/events/{index}/camera_id" if batch else "/camera_id", camera)
+            for index, camera in named if camera not in cameras])
         seen: set[str] = set()
         beats: dict[int, datetime] = {}
         candidates: list[tuple[int, EventV1, int]] = []

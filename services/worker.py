@@ -30,7 +30,7 @@ _SYSTEM, _TRAFFIC, _PUBLIC_ORDER = Category.SYSTEM.value, Category.TRAFFIC.value
 _GONE = frozenset({CameraHealth.OFFLINE.value, CameraHealth.STALE.value})
 _CAMERA_DOWN = frozenset({"video_loss", "tamper"})  # signs of trouble, not of a camera coming back
 _CAMERA_ALARMS = _CAMERA_DOWN | {"storage_failure"}
-MAX_ENTRIES_PER_READ = 50  # at most 50,000 events in memory at once, whatever the entries hold
+MAX_ENTRIES_PER_READ = 50  # entries of up to max_batch events each: 50,000 in memory at most by default
 
 ChangeSink = Callable[[int, list[dict[str, Any]]], None]
 """Receives (department_id, changed incident rows) after they are committed."""
@@ -269,7 +269,8 @@ class Worker:
     def _merge_candidates(self, session: so.Session,
                           envs: list[dict[str, Any]]) -> defaultdict[tuple[int, str], list[Incident]]:
         """The open incidents this batch's events may merge into, fetched in one query."""
-        keys, times = set(), []
+        keys: set[tuple[int, str]] = set()
+        times: list[datetime] = []
         for env in envs:
             record = env["record"]
             if self._opens_incident(record["category"], record["type"]):

@@ -16,7 +16,6 @@ from dashboard.context import db
 from dashboard.http import INFLATED_CAP, REFUSED, REFUSED_BODY, WIRE_BODY
 from services.bus import BusUnavailable
 from services.ingest import IngestService, Problem
-from services.operators import authenticate_key
 
 logger = logging.getLogger(__name__)
 
@@ -31,13 +30,18 @@ def _refused_body() -> None:
     refused = request.environ.get(REFUSED)
     if refused is None:
         return
+    from dashboard.api.events import keyed_operator
+
     status, slug, title, detail = refused
-    header = request.headers.get("Authorization", "")
-    operator = authenticate_key(db(), header[7:].strip()) if header.startswith("Bearer ") else None
-    if operator is not None:
-        endpoint = request.path.removeprefix(api.url_prefix or "").strip("/")
-        IngestService.dead_letter(db(), operator.id, endpoint, f"{title}: {detail}", request.environ[REFUSED_BODY])
-        db().commit()
+    try:
+        operator, _key = keyed_operator()  # the body is not whole, so its signature cannot be checked
+    except Problem as problem:
+        if problem.status == 429:
+            raise  # over its rate: nothing more is stored for this key
+        raise Problem(status, slug, title, detail) from None
+    endpoint = request.path.removeprefix(api.url_prefix or "").strip("/")[:100]  # "ingest/dahua": replay needs it
+    IngestService.dead_letter(db(), operator.id, endpoint, f"{title}: {detail}", request.environ[REFUSED_BODY])
+    db().commit()
     raise Problem(status, slug, title, detail)
 
 

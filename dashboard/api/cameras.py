@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 import re
 from typing import Any
 
@@ -13,22 +14,21 @@ from dashboard.api.events import current_operator
 from dashboard.context import db, router
 from services import audit
 from services.cameras import CAMERA_ID_PATTERN, CameraV1, register, validate_camera
-from services.ingest import IngestService, Problem
+from services.ingest import IngestService, Problem, decode_json
 
 MAX_BULK = 10_000
 
 
 def _json_body() -> Any:
-    try:
-        return json.loads(request.get_data(cache=True).decode("utf-8"), parse_constant=lambda c: float("nan"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise Problem(400, "malformed-body", "Body is not valid JSON", "send a JSON object") from None
+    # The events' decoding: camera ids in NFC here too, or an id registered decomposed would never match.
+    return decode_json(request.get_data(cache=True))
 
 
 @api.put("/cameras/<path:camera_id>")
 def put_camera(camera_id: str) -> Response:
     """Register or update one camera: {lat, lon, heading?, field_of_view?, mount_kind?, address?, live_url?}."""
     operator = current_operator()
+    camera_id = unicodedata.normalize("NFC", camera_id)
     if not re.match(CAMERA_ID_PATTERN, camera_id):
         raise Problem(422, "validation", "Bad camera id", "camera ids are 1..64 printable characters without '/'")
     spec, errors = validate_camera(_json_body())

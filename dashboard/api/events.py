@@ -13,8 +13,8 @@ from services.operators import authenticate_key, check_signature
 from services.ratelimit import retry_after
 
 
-def current_operator() -> Operator:
-    """The operator whose API key signs this request, or a 401 problem."""
+def keyed_operator() -> tuple[Operator, str]:
+    """The operator whose API key this request carries, and the key, within its rate; else 401 or 429."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise Problem(401, "unauthorized", "API key required", "send Authorization: Bearer <operator API key>")
@@ -27,6 +27,12 @@ def current_operator() -> Operator:
         raise Problem(429, "rate-limited", "Too many requests",
                       f"at most {kuzet().settings.rate_limit_per_s} requests per second per API key",
                       headers={"Retry-After": retry_after(wait)})
+    return operator, key
+
+
+def current_operator() -> Operator:
+    """The operator whose API key signs this request, or a 401/429 problem."""
+    operator, key = keyed_operator()
     if operator.signing_required:
         problem = check_signature(key, request.headers.get("X-Kuzet-Timestamp"),
                                   request.headers.get("X-Kuzet-Signature"), wire_body())

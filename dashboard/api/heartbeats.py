@@ -13,7 +13,7 @@ from dashboard.api.events import current_operator
 from dashboard.context import db, kuzet
 from services.cameras import resolve_aliases
 from services.event_format import RFC3339, SPEC
-from services.ingest import IngestService, Problem, refuse_foreign_cameras
+from services.ingest import IngestService, Problem, decode_json, refuse_foreign_cameras
 from services.models import Camera
 
 STATUSES = ("ok", "video_loss", "tamper", "storage_failure")
@@ -26,9 +26,15 @@ def post_heartbeats() -> Response:
     operator = current_operator()
     raw = request.get_data(cache=True)
     try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise Problem(400, "malformed-body", "Body is not valid JSON", "send {\"heartbeats\": [...]}") from None
+        return _take(operator.id, raw)
+    except Problem as problem:  # a body refused as a whole is kept for review, as on the other ingest paths
+        IngestService.dead_letter(db(), operator.id, "heartbeats", f"{problem.title}: {problem.detail}", raw)
+        db().commit()
+        raise
+
+
+def _take(operator_id: int, raw: bytes) -> Response:
+    document = decode_json(raw)  # the same NFC and caps as events: a camera id is matched as normalised
     beats = document.get("heartbeats") if isinstance(document, dict) else document
     if not isinstance(beats, list):
         raise Problem(422, "validation", "Invalid body", "send {\"heartbeats\": [...]}",
@@ -47,17 +53,12 @@ def post_heartbeats() -> Response:
             at = datetime.fromisoformat(beat["at"].replace("Z", "+00:00")) if "at" in beat else now
             good.append((i, beat["camera_id"], at, beat.get("status", "ok")))
     names = {name for _, name, _, _ in good}
-    aliases = resolve_aliases(db(), operator.id, names)
+    aliases = resolve_aliases(db(), operator_id, names)
     external = {aliases.get(n, n) for n in names}
     cameras = dict(db().execute(Camera.__table__.select().with_only_columns(Camera.external_id, Camera.id).where(
-        Camera.operator_id == operator.id, Camera.external_id.in_(external))).all()) if external else {}
-    try:
-        refuse_foreign_cameras(db(), operator.id, [(f"/heartbeats/{i}/camera_id", name) for i, name, _, _ in good
-                                                   if aliases.get(name, name) not in cameras])
-    except Problem as problem:
-        IngestService.dead_letter(db(), operator.id, "heartbeats", f"{problem.title}: {problem.detail}", raw)
-        db().commit()
-        raise
+        Camera.operator_id == operator_id, Camera.external_id.in_(external))).all()) if external else {}
+    refuse_foreign_cameras(db(), operator_id, [(f"/heartbeats/{i}/camera_id", name) for i, name, _, _ in good
+                                               if aliases.get(name, name) not in cameras])
     seen: dict[int, datetime] = {}
     alarms = []
     for i, name, at, status in good:
@@ -73,10 +74,10 @@ def post_heartbeats() -> Response:
                            "type": status})
     kuzet().last_seen.touch(seen)
     if alarms:
-        kuzet().ingest.submit_items(db(), operator.id, alarms, True, now, endpoint="heartbeats")
+        kuzet().ingest.submit_items(db(), operator_id, alarms, True, now, endpoint="heartbeats")
     rejected = [r for r in results if r["status"] == "rejected"]
     if rejected:
-        IngestService.dead_letter(db(), operator.id, "heartbeats", f"{len(rejected)} heartbeats rejected",
+        IngestService.dead_letter(db(), operator_id, "heartbeats", f"{len(rejected)} heartbeats rejected",
                                   json.dumps([beats[r["index"]] for r in rejected], default=str).encode())
     db().commit()
     results.sort(key=lambda r: r["index"])

@@ -61,6 +61,20 @@ def test_bodies_refused_at_the_gate_are_kept_for_a_known_operator_only(app: Flas
         assert letters[0].raw == body[:64 * 1024]  # as sent, capped
 
 
+def test_refused_bodies_count_against_the_key_rate_and_stop_being_kept(limited_app: Flask) -> None:
+    import sqlalchemy as sa
+
+    from services.models import DeadLetter
+
+    world = seed_world(limited_app.extensions["kuzet"].store)
+    client = limited_app.test_client()
+    statuses = [client.post("/api/v1/events", data=b"{}", headers={**_headers(world), "Content-Encoding": "br"}).status_code
+                for _ in range(6)]
+    assert statuses[:3] == [415] * 3 and 429 in statuses[3:]
+    with limited_app.extensions["kuzet"].store.session() as s:
+        assert s.scalar(sa.select(sa.func.count(DeadLetter.id))) == statuses.count(415)
+
+
 def test_batches_over_a_thousand_are_refused(app: Flask, world: World) -> None:
     body = json.dumps({"events": [event("CAM-A") for _ in range(1001)]})
     response = app.test_client().post("/api/v1/events", data=body, headers=_headers(world))

@@ -134,6 +134,25 @@ def test_another_operators_camera_is_refused_with_403_and_kept(app: Flask, clien
     assert own["event_id"].encode() in kept[1].raw
     _, body = post(client, world.other_key, own)  # its own camera: accepted as usual
     assert body["results"][0]["status"] == "accepted" and drain(app) == 1
+    invalid = {**event("CAM-A"), "type": "no-such-type"}  # invalid, and still another operator's camera
+    mixed = client.post("/api/v1/events", json={"events": [event("OTHER-1"), invalid]},
+                        headers={"Authorization": f"Bearer {world.other_key}"})
+    assert mixed.status_code == 403 and [e["pointer"] for e in mixed.get_json()["errors"]] == ["/events/1/camera_id"]
+    assert drain(app) == 0
+
+
+def test_camera_ids_match_whatever_unicode_form_they_are_sent_in(app: Flask, client: FlaskClient,
+                                                                 world: World) -> None:
+    composed, decomposed = "КАМ-\u0439", "КАМ-\u0438\u0306"  # "й" as one letter, and as "и" + breve
+    registered = client.put(f"/api/v1/cameras/{decomposed}", json={"lat": 43.26, "lon": 76.93},
+                            headers={"Authorization": f"Bearer {world.api_key}"})
+    assert registered.status_code == 201 and registered.get_json()["camera_id"] == composed
+    _, body = post(client, world.api_key, event(decomposed))
+    assert body["results"][0]["status"] == "accepted"
+    beats = client.post("/api/v1/heartbeats", json={"heartbeats": [{"camera_id": decomposed}]},
+                        headers={"Authorization": f"Bearer {world.api_key}"}).get_json()
+    assert beats["accepted"] == 1
+    assert drain(app) == 1
 
 
 def test_auth_and_malformed_bodies_get_problem_documents(app: Flask, client: FlaskClient, world: World) -> None:
