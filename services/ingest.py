@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import sqlalchemy.orm as so
 from pydantic import TypeAdapter, ValidationError
 
 from services.adapters import Context
+from services.cameras import CAMERA_ID_PATTERN
 from services.health import LastSeenStore
 from services.bus import EVENTS_STREAM, EventBus, event_batch
 from services.event_format import EventV1
@@ -157,6 +159,7 @@ def validate_item(item: Any, pointer_prefix: str) -> tuple[EventV1 | None, list[
 
 
 _RECORDS = TypeAdapter(list[EventV1])
+_REGISTRABLE = re.compile(CAMERA_ID_PATTERN)
 
 
 def validate_items(items: list[Any], batch: bool) -> Iterator[tuple[int, EventV1 | None, list[dict[str, str]]]]:
@@ -241,8 +244,9 @@ class IngestService:
                 item = items[index]
                 event_id = item.get("event_id") if isinstance(item, dict) and isinstance(item.get("event_id"), str) else None
                 results[index] = ItemResult(index, "rejected", event_id, "invalid event", tuple(errors))
-                if isinstance(item, dict) and isinstance(item.get("camera_id"), str):
-                    named.append((index, item["camera_id"]))
+                camera_id = item.get("camera_id") if isinstance(item, dict) else None
+                if isinstance(camera_id, str) and _REGISTRABLE.match(camera_id):  # others cannot be anyone's
+                    named.append((index, camera_id))
             else:
                 valid.append((index, record))
                 named.append((index, record.camera_id))
