@@ -73,6 +73,9 @@ def test_batch_pointers_carry_the_item_index() -> None:
 @pytest.mark.parametrize("body, status, slug", [
     (b"{not json", 400, "malformed-body"),
     (b'{"confidence": NaN}', 400, "malformed-body"),
+    (b'{"confidence": Infinity}', 400, "malformed-body"),
+    (b'{"speed_kmh": 1e400}', 400, "malformed-body"),  # no float holds it; json would have made it inf
+    (b'{"camera_id": "\\ud800"}', 400, "malformed-body"),  # a lone surrogate is no character
     (b"\xff\xfe", 400, "malformed-body"),
     (b"[1, 2]", 422, "validation"),
     (json.dumps({"events": "x"}).encode(), 422, "validation"),
