@@ -6,6 +6,7 @@ import io
 import json
 import zlib
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 StartResponse = Callable[..., Any]
@@ -23,8 +24,7 @@ KEPT_BYTES = 64 * 1024  # the dead-letter store keeps at most this much of a bod
 
 def _problem(start_response: StartResponse, status: int, slug: str, title: str, detail: str) -> list[bytes]:
     body = json.dumps({"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}).encode()
-    reason = {400: "Bad Request", 413: "Content Too Large", 415: "Unsupported Media Type"}[status]
-    start_response(f"{status} {reason}", [("Content-Type", "application/problem+json"),
+    start_response(f"{status} {HTTPStatus(status).phrase}", [("Content-Type", "application/problem+json"),
                                           ("Content-Length", str(len(body)))])
     return [body]
 

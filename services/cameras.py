@@ -109,6 +109,15 @@ def _set_aliases(session: so.Session, operator: Operator, cameras: list[tuple[Ca
     session.flush()
 
 
+def registered_cameras(session: so.Session, operator_id: int, external_ids: set[str]) -> dict[str, int]:
+    """Camera id -> primary key, for the ids among ``external_ids`` this operator registered."""
+    if not external_ids:
+        return {}
+    rows = session.execute(sa.select(Camera.external_id, Camera.id).where(
+        Camera.operator_id == operator_id, Camera.external_id.in_(external_ids)))
+    return {external_id: pk for external_id, pk in rows}
+
+
 def resolve_aliases(session: so.Session, operator_id: int, names: set[str]) -> dict[str, str]:
     """Vendor identity -> the operator's camera id, for the names that are registered aliases."""
     if not names:

@@ -53,7 +53,7 @@ def check_file(path: Path, adapter: str | None = None, params: dict[str, str] | 
         try:
             items, batch = parse_body(body, max_batch)
         except Problem as problem:
-            return Verdict(path, False, (f"{problem.title}: {problem.detail}",))
+            return Verdict(path, False, (problem.summary,))
         reasons = []
         pointer = "/events/{}" if batch else ""
     for index, item in enumerate(items):

@@ -7,6 +7,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ import sqlalchemy.orm as so
 from pydantic import TypeAdapter, ValidationError
 
 from services.adapters import Context
-from services.cameras import CAMERA_ID_PATTERN
+from services.cameras import CAMERA_ID_PATTERN, registered_cameras
 from services.health import LastSeenStore
 from services.bus import EVENTS_STREAM, EventBus, event_batch
 from services.event_format import EventV1
@@ -45,6 +46,11 @@ class Problem(Exception):
     @property
     def type(self) -> str:
         return PROBLEM_BASE + self.slug
+
+    @property
+    def summary(self) -> str:
+        """Title and detail on one line, as the dead-letter store and the conformance kit give it."""
+        return f"{self.title}: {self.detail}"
 
     def as_dict(self) -> dict[str, Any]:
         """The problem document."""
@@ -225,13 +231,9 @@ class IngestService:
         ``keep_rejects`` is off when replaying a dead letter, which already holds the payload.
         """
         received_at = received_at or utcnow()
-        try:
+        with self.kept_if_refused(session, operator_id, "events", body, keep=keep_rejects):
             items, batch = parse_body(body, self.max_batch)
             return self.submit_items(session, operator_id, items, batch, received_at, keep_rejects)
-        except Problem as problem:
-            if keep_rejects:
-                self.dead_letter(session, operator_id, "events", f"{problem.title}: {problem.detail}", body)
-            raise
 
     def submit_items(self, session: so.Session, operator_id: int, items: list[Any], batch: bool,
                      received_at: datetime, keep_rejects: bool = True, endpoint: str = "events") -> list[ItemResult]:
@@ -251,7 +253,7 @@ class IngestService:
                 valid.append((index, record))
                 named.append((index, record.camera_id))
 
-        cameras = self._cameras(session, operator_id, {camera for _, camera in named})
+        cameras = registered_cameras(session, operator_id, {camera for _, camera in named})
         refuse_foreign_cameras(session, operator_id, [
             (f"/events/{index}/camera_id" if batch else "/camera_id", camera)
             for index, camera in named if camera not in cameras])
@@ -323,19 +325,15 @@ class IngestService:
                 # The same NFC, depth and key caps as the JSON API: vendor extras ride in attributes.
                 events.append(_checked(event, MAX_DEPTH))
             except Problem as problem:
-                unmapped.append(f"{problem.title}: {problem.detail}")
+                unmapped.append(problem.summary)
         events = expand_device_beats(session, operator_id, events)
         aliases = resolve_aliases(session, operator_id, {e["camera_id"] for e in events})
         for event in events:
             event["camera_id"] = aliases.get(event["camera_id"], event["camera_id"])
-        try:
+        with self.kept_if_refused(session, operator_id, f"ingest/{adapter}", body, _replay_params(context),
+                                  keep=keep_rejects):
             results = self.submit_items(session, operator_id, events, True, utcnow(), keep_rejects=keep_rejects,
                                         endpoint=f"ingest/{adapter}")
-        except Problem as problem:
-            if keep_rejects:
-                self.dead_letter(session, operator_id, f"ingest/{adapter}", f"{problem.title}: {problem.detail}",
-                                 body, _replay_params(context))
-            raise
         if unmapped and keep_rejects:
             self.dead_letter(session, operator_id, f"ingest/{adapter}", "; ".join(unmapped), body,
                              _replay_params(context))
@@ -344,22 +342,24 @@ class IngestService:
                 "unmapped": unmapped}
 
     @staticmethod
+    @contextmanager
+    def kept_if_refused(session: so.Session, operator_id: int, endpoint: str, body: bytes,
+                        params: dict[str, str] | None = None, keep: bool = True) -> Iterator[None]:
+        """Keep ``body`` as a dead letter when the block refuses it as a whole (raises a Problem)."""
+        try:
+            yield
+        except Problem as problem:
+            if keep:
+                IngestService.dead_letter(session, operator_id, endpoint, problem.summary, body, params)
+            raise
+
+    @staticmethod
     def dead_letter(session: so.Session, operator_id: int | None, endpoint: str, reason: str, raw: bytes,
                     params: dict[str, str] | None = None) -> None:
         """Keep a rejected payload for admin review and replay."""
         session.add(DeadLetter(operator_id=operator_id, endpoint=endpoint, reason=reason[:2000],
                                raw=raw[:DEAD_LETTER_RAW_CAP], params=params or {}))
         logger.info("dead-lettered payload from operator %s: %s", operator_id, reason[:200])
-
-    @staticmethod
-    def _cameras(session: so.Session, operator_id: int, external_ids: set[str]) -> dict[str, int]:
-        if not external_ids:
-            return {}
-        rows = session.execute(
-            sa.select(Camera.external_id, Camera.id).where(
-                Camera.operator_id == operator_id, Camera.external_id.in_(external_ids))
-        )
-        return {ext: pk for ext, pk in rows}
 
     @staticmethod
     def _reserve(session: so.Session, operator_id: int, event_ids: list[str], at: datetime) -> set[str]:

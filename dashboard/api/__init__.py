@@ -32,17 +32,17 @@ def _refused_body() -> None:
         return
     from dashboard.api.events import keyed_operator
 
-    status, slug, title, detail = refused
+    problem = Problem(*refused)
     try:
         operator, _key = keyed_operator()  # the body is not whole, so its signature cannot be checked
-    except Problem as problem:
-        if problem.status == 429:
+    except Problem as unknown:
+        if unknown.status == 429:
             raise  # over its rate: nothing more is stored for this key
-        raise Problem(status, slug, title, detail) from None
+        raise problem from None
     endpoint = request.path.removeprefix(api.url_prefix or "").strip("/")[:100]  # "ingest/dahua": replay needs it
-    IngestService.dead_letter(db(), operator.id, endpoint, f"{title}: {detail}", request.environ[REFUSED_BODY])
+    IngestService.dead_letter(db(), operator.id, endpoint, problem.summary, request.environ[REFUSED_BODY])
     db().commit()
-    raise Problem(status, slug, title, detail)
+    raise problem
 
 
 @api.before_request

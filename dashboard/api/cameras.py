@@ -19,11 +19,6 @@ from services.ingest import IngestService, Problem, decode_json
 MAX_BULK = 10_000
 
 
-def _json_body() -> Any:
-    # The events' decoding: camera ids in NFC here too, or an id registered decomposed would never match.
-    return decode_json(request.get_data(cache=True))
-
-
 @api.put("/cameras/<path:camera_id>")
 def put_camera(camera_id: str) -> Response:
     """Register or update one camera: {lat, lon, heading?, field_of_view?, mount_kind?, address?, live_url?}."""
@@ -31,7 +26,7 @@ def put_camera(camera_id: str) -> Response:
     camera_id = unicodedata.normalize("NFC", camera_id)
     if not re.match(CAMERA_ID_PATTERN, camera_id):
         raise Problem(422, "validation", "Bad camera id", "camera ids are 1..64 printable characters without '/'")
-    spec, errors = validate_camera(_json_body())
+    spec, errors = validate_camera(decode_json(request.get_data(cache=True)))
     if spec is None:
         IngestService.dead_letter(db(), operator.id, "cameras", f"camera {camera_id}: {errors}",
                                   request.get_data(cache=True))
@@ -49,7 +44,8 @@ def put_camera(camera_id: str) -> Response:
 def bulk_cameras() -> Response:
     """Register many cameras from a GeoJSON FeatureCollection of Points (properties: camera_id and the rest)."""
     operator = current_operator()
-    document = _json_body()
+    # The events' decoding: NFC camera ids here too, or one registered decomposed would never match.
+    document = decode_json(request.get_data(cache=True))
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection" \
             or not isinstance(document.get("features"), list):
         raise Problem(422, "validation", "Not a FeatureCollection", "send a GeoJSON FeatureCollection",

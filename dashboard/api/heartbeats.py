@@ -6,15 +6,15 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import sqlalchemy.orm as so
 from flask import Response, jsonify, request
 
-from dashboard.api import api
+from dashboard.api import api, ingest_session
 from dashboard.api.events import current_operator
-from dashboard.context import db, kuzet
-from services.cameras import resolve_aliases
+from dashboard.context import kuzet
+from services.cameras import registered_cameras, resolve_aliases
 from services.event_format import RFC3339, SPEC
 from services.ingest import IngestService, Problem, decode_json, refuse_foreign_cameras
-from services.models import Camera
 
 STATUSES = ("ok", "video_loss", "tamper", "storage_failure")
 MAX_BEATS = 10_000
@@ -25,15 +25,11 @@ def post_heartbeats() -> Response:
     """`{"heartbeats": [{camera_id, at?, status?}]}` or a bare list; status other than ok becomes a system event."""
     operator = current_operator()
     raw = request.get_data(cache=True)
-    try:
-        return _take(operator.id, raw)
-    except Problem as problem:  # a body refused as a whole is kept for review, as on the other ingest paths
-        IngestService.dead_letter(db(), operator.id, "heartbeats", f"{problem.title}: {problem.detail}", raw)
-        db().commit()
-        raise
+    with ingest_session() as session, IngestService.kept_if_refused(session, operator.id, "heartbeats", raw):
+        return _take(session, operator.id, raw)
 
 
-def _take(operator_id: int, raw: bytes) -> Response:
+def _take(session: so.Session, operator_id: int, raw: bytes) -> Response:
     document = decode_json(raw)  # the same NFC and caps as events: a camera id is matched as normalised
     beats = document.get("heartbeats") if isinstance(document, dict) else document
     if not isinstance(beats, list):
@@ -53,11 +49,9 @@ def _take(operator_id: int, raw: bytes) -> Response:
             at = datetime.fromisoformat(beat["at"].replace("Z", "+00:00")) if "at" in beat else now
             good.append((i, beat["camera_id"], at, beat.get("status", "ok")))
     names = {name for _, name, _, _ in good}
-    aliases = resolve_aliases(db(), operator_id, names)
-    external = {aliases.get(n, n) for n in names}
-    cameras = dict(db().execute(Camera.__table__.select().with_only_columns(Camera.external_id, Camera.id).where(
-        Camera.operator_id == operator_id, Camera.external_id.in_(external))).all()) if external else {}
-    refuse_foreign_cameras(db(), operator_id, [(f"/heartbeats/{i}/camera_id", name) for i, name, _, _ in good
+    aliases = resolve_aliases(session, operator_id, names)
+    cameras = registered_cameras(session, operator_id, {aliases.get(n, n) for n in names})
+    refuse_foreign_cameras(session, operator_id, [(f"/heartbeats/{i}/camera_id", name) for i, name, _, _ in good
                                                if aliases.get(name, name) not in cameras])
     seen: dict[int, datetime] = {}
     alarms = []
@@ -74,12 +68,11 @@ def _take(operator_id: int, raw: bytes) -> Response:
                            "type": status})
     kuzet().last_seen.touch(seen)
     if alarms:
-        kuzet().ingest.submit_items(db(), operator_id, alarms, True, now, endpoint="heartbeats")
+        kuzet().ingest.submit_items(session, operator_id, alarms, True, now, endpoint="heartbeats")
     rejected = [r for r in results if r["status"] == "rejected"]
     if rejected:
-        IngestService.dead_letter(db(), operator_id, "heartbeats", f"{len(rejected)} heartbeats rejected",
+        IngestService.dead_letter(session, operator_id, "heartbeats", f"{len(rejected)} heartbeats rejected",
                                   json.dumps([beats[r["index"]] for r in rejected], default=str).encode())
-    db().commit()
     results.sort(key=lambda r: r["index"])
     response = jsonify({"results": results, "accepted": len(results) - len(rejected), "rejected": len(rejected)})
     response.status_code = 202

@@ -85,11 +85,14 @@ def list_units() -> Response:
                                "incident_lat": ilat, "incident_lon": ilon} for u, iid, ilat, ilon in rows]})
 
 
-def _unit_in_scope(user: User, unit_id: int) -> Unit:
+def _unit_in_scope(unit_id: int) -> tuple[User, Unit]:
+    """The caller (a duty worker) and the unit, which must be in a department the caller sees."""
+    user = _person()
+    _require(user, WORKERS)
     unit = db().get(Unit, unit_id) if 0 < unit_id <= MAX_ID else None
     if unit is None or unit.department_id not in visible_departments(db(), user):
         raise Problem(404, "not-found", "No such unit", f"unit {unit_id} not found")
-    return unit
+    return user, unit
 
 
 def _unit_changed(unit: Unit) -> Response:
@@ -103,9 +106,7 @@ def _unit_changed(unit: Unit) -> Response:
 @api.post("/units/<int:unit_id>/position")
 def unit_position(unit_id: int) -> Response:
     """A unit reports its position: {"lat", "lon"}."""
-    user = _person()
-    _require(user, WORKERS)
-    unit = _unit_in_scope(user, unit_id)
+    _user, unit = _unit_in_scope(unit_id)
     body = json_object(request.get_json(silent=True))
     lat, lon = body.get("lat"), body.get("lon")
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v)) for v in (lat, lon)):
@@ -121,9 +122,7 @@ def unit_position(unit_id: int) -> Response:
 @api.post("/units/<int:unit_id>/status")
 def unit_status(unit_id: int) -> Response:
     """A unit comes on or goes off duty: {"status": "available" | "off_duty"} (dispatch sets the rest)."""
-    user = _person()
-    _require(user, WORKERS)
-    unit = _unit_in_scope(user, unit_id)
+    user, unit = _unit_in_scope(unit_id)
     status = json_object(request.get_json(silent=True)).get("status")
     try:
         set_duty(db(), unit, status, user)
