@@ -31,7 +31,7 @@ chromium:
 	fi
 
 test: $(STAMP) chromium
-	$(BIN)/ruff check --select F,E9 dashboard layouts services geodata benchmarks tests
+	$(BIN)/ruff check --select F,E9 dashboard layouts services tools geodata benchmarks tests
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 test-fast: $(STAMP)

@@ -64,7 +64,7 @@ def _raw_xadd_per_s(redis_url: str | None) -> float | None:
 def bench_ingest(seconds: float) -> None:  # noqa: C901 - one scenario, read top to bottom
     """HTTP batch API -> validated -> bus -> stored by the worker, sustained for ``seconds``."""
     from dashboard import create_app
-    from services.store import Store
+    from services.store.engine import Store
     from tests.conftest import event, seed_world
 
     tmp = tempfile.mkdtemp(prefix="kuzet-bench-")
@@ -119,9 +119,9 @@ def bench_heartbeats(cameras: int = 20_000, seconds: float = 5.0) -> None:
     import sqlalchemy as sa
 
     from dashboard import create_app
-    from services.health import flush, sweep
-    from services.models import Camera, utcnow
-    from services.store import Store
+    from services.cameras.health import flush, sweep
+    from services.store.models import Camera, utcnow
+    from services.store.engine import Store
     from tests.conftest import seed_world
 
     tmp = tempfile.mkdtemp(prefix="kuzet-bench-")

@@ -32,7 +32,7 @@ def _free_port() -> int:
 
 def _post_signed(http: requests.Session, url: str, key: str, body: bytes, counter: "multiprocessing.Value") -> None:
     """One signed POST, as an operator sends it; what the centre accepted is added to ``counter``."""
-    from services.operators import sign
+    from services.access.operators import sign
 
     stamp = str(int(time.time()))
     answer = http.post(url, data=body, timeout=30, headers={
@@ -78,7 +78,7 @@ def _beats_client(url: str, key: str, seconds: float, cameras: int, counter: "mu
 def bench_http_heartbeats(admin_url: str, redis_url: str, seconds: float = 20.0, clients: int = 2,
                           cameras: int = 40_000) -> str:
     """Heartbeats over real HTTP into the Redis last-seen hash, flushed to PostgreSQL by the worker's sweeper."""
-    from services.models import Camera, utcnow
+    from services.store.models import Camera, utcnow
 
     with _pipeline(admin_url, redis_url) as (db_url, store, world, url):
         with store.session() as s:
@@ -117,7 +117,7 @@ def bench_http_heartbeats(admin_url: str, redis_url: str, seconds: float = 20.0,
 def _pipeline(admin_url: str, redis_url: str) -> Iterator[tuple[str, Any, Any, str]]:
     """`kuzet serve` + `kuzet worker` on a fresh PostgreSQL database and Redis prefix, signing required;
     yields (database URL, store, seeded world, base URL) and removes everything afterwards."""
-    from services.store import Store
+    from services.store.engine import Store
     from dashboard.cli import wait_healthy
     from tests.conftest import seed_world
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from services.health import LastSeenStore, Thresholds
+from services.cameras.health import LastSeenStore, Thresholds
 from services.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ def _settings_from(config: Mapping[str, Any] | None) -> Settings:
 
 def traffic_incident_types(settings: Settings) -> frozenset[str]:
     """Traffic types that also open incidents (KUZET_TRAFFIC_INCIDENT_TYPES); unknown names stop start-up."""
-    from services.catalogue import TRAFFIC_TYPES
+    from services.intake.catalogue import TRAFFIC_TYPES
 
     chosen = frozenset(t.strip() for t in settings.traffic_incident_types.split(",") if t.strip())
     unknown = chosen - TRAFFIC_TYPES
@@ -35,14 +35,14 @@ def traffic_incident_types(settings: Settings) -> frozenset[str]:
 
 def make_last_seen(settings: Settings) -> LastSeenStore:
     """Redis hash when Redis is configured (shared by processes), memory otherwise."""
-    from services.health import MemoryLastSeen, RedisLastSeen
+    from services.cameras.health import MemoryLastSeen, RedisLastSeen
 
     return RedisLastSeen(settings.redis_url, settings.redis_prefix) if settings.redis_url else MemoryLastSeen()
 
 
 def thresholds(settings: Settings) -> Thresholds:
     """Health thresholds from settings (KUZET_HEARTBEAT_INTERVAL_S, KUZET_OFFLINE_AFTER_S, ...)."""
-    from services.health import Thresholds
+    from services.cameras.health import Thresholds
 
     return Thresholds(settings.heartbeat_interval_s, settings.offline_after_s, settings.recover_after_s,
                       settings.outage_cameras)
@@ -50,7 +50,7 @@ def thresholds(settings: Settings) -> Thresholds:
 
 def worker_options(settings: Settings) -> dict[str, Any]:
     """Worker keyword arguments from settings, shared by the web process and `kuzet worker`."""
-    from services.incidents import parse_cooldowns
+    from services.duty.incidents import parse_cooldowns
 
     return {"cooldown_s": settings.incident_cooldown_s, "cooldowns": parse_cooldowns(settings.incident_cooldowns),
             "related_within_m": float(settings.related_within_m), "related_window_s": settings.related_window_s,
@@ -70,13 +70,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from dashboard.api import api
     from dashboard.context import Kuzet, close_db
     from services.bus import make_bus
-    from services.ingest import IngestService
-    from services.store import Store
-    from services.worker import Worker, start_in_thread
+    from services.intake.ingest import IngestService
+    from services.store.engine import Store
+    from services.worker.consumer import Worker, start_in_thread
 
     config = dict(config or {})
     settings = _settings_from(config)
-    from services.coverage import parse_radii
+    from services.geo.coverage import parse_radii
 
     parse_radii(settings.coverage_radii)  # a typo in KUZET_COVERAGE_RADII stops start-up, not the chief's page
     app = Flask(__name__)
@@ -108,7 +108,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     last_seen = options["last_seen"]
     worker = Worker(store, bus, on_change=live.make_change_sink(socketio), on_cameras=live.make_camera_sink(socketio),
                     **options)
-    from services.ratelimit import MemoryRateLimiter, RedisRateLimiter
+    from services.intake.ratelimit import MemoryRateLimiter, RedisRateLimiter
 
     limiter = (RedisRateLimiter(settings.redis_url, settings.rate_limit_per_s, settings.redis_prefix)
                if settings.redis_url else MemoryRateLimiter(settings.rate_limit_per_s))

@@ -14,9 +14,9 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from dashboard.context import db, kuzet
-from services import audit
-from services.models import Department, User
-from services.users import LockoutPolicy, LoginRefused, authenticate
+from services.store import audit
+from services.store.models import Department, User
+from services.access.users import LockoutPolicy, LoginRefused, authenticate
 
 logger = logging.getLogger(__name__)
 

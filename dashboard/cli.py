@@ -15,7 +15,7 @@ import click
 import requests
 import sqlalchemy as sa
 
-from services import audit
+from services.store import audit
 from services.settings import DEFAULT_SQLITE, Settings
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def _overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _store(database_url: str) -> Any:
-    from services.store import Store
+    from services.store.engine import Store
 
     return Store(database_url)
 
@@ -67,7 +67,7 @@ def db() -> None:
 @db_option
 def db_upgrade(database_url: str) -> None:
     """Apply migrations up to the latest schema and store the shipped defaults (policy, SOPs)."""
-    from services.seed import seed_defaults
+    from services.geo.departments import seed_defaults
 
     store = _store(database_url)
     store.upgrade()
@@ -84,7 +84,7 @@ def seed(database_url: str) -> None:
     Almaty's, Astana's and Shymkent's district police departments, and one regional department for each
     of the other 17 regions until their districts are imported.
     """
-    from services.seed import seed_country, seed_defaults, seed_departments
+    from services.geo.departments import seed_country, seed_defaults, seed_departments
 
     store = _store(database_url)
     store.upgrade()
@@ -107,7 +107,7 @@ def geodata() -> None:
 @click.option("--city", required=True, help="City the districts belong to, e.g. almaty, astana.")
 def geodata_import(database_url: str, path: Path, name_field: str, local_field: str | None, city: str) -> None:
     """Create or update districts from GeoJSON, GeoPackage or Shapefile; re-resolve cameras."""
-    from services.boundaries import import_boundaries
+    from services.geo.boundaries import import_boundaries
 
     store = _store(database_url)
     store.upgrade()
@@ -126,8 +126,8 @@ def geodata_import(database_url: str, path: Path, name_field: str, local_field: 
 @click.argument("lon", type=float)
 def geodata_locate(database_url: str, lat: float, lon: float) -> None:
     """Print district<TAB>department for a point; `(nearest)` when it lies outside all districts."""
-    from services.models import Department, District
-    from services.routing import Router
+    from services.store.models import Department, District
+    from services.geo.routing import Router
 
     with _store(database_url).session() as session:
         try:
@@ -147,7 +147,7 @@ def geodata_locate(database_url: str, lat: float, lon: float) -> None:
 @click.option("--topic", default=None, help="MQTT topic of the payloads (frigate).")
 def conformance(files: tuple[Path, ...], adapter: str | None, device: str | None, topic: str | None) -> None:
     """Check payload files offline: ACCEPTED or REJECTED <reason> per file; exit 1 if any is rejected."""
-    from services.conformance import check_file
+    from services.intake.conformance import check_file
 
     params = {k: v for k, v in (("device", device), ("topic", topic)) if v}
     verdicts = [check_file(path, adapter, params) for path in files]
@@ -163,7 +163,7 @@ def schema_export(out_dir: Path) -> None:
     """Write the JSON Schema and OpenAPI documents (docs/schema/event.json, docs/openapi.json)."""
     import json
 
-    from services.schema import event_schema, openapi
+    from tools.openapi import event_schema, openapi
 
     (out_dir / "schema").mkdir(parents=True, exist_ok=True)
     for path, document in ((out_dir / "schema" / "event.json", event_schema()), (out_dir / "openapi.json", openapi())):
@@ -181,8 +181,8 @@ def audit_group() -> None:
 @click.option("--expect-head", default=None, help="Head hash kept outside the database (detects a cut-off tail).")
 def audit_verify(database_url: str, expect_head: str | None) -> None:
     """Walk the chain; name the first broken entry (exit 1), else print the count and head hash."""
-    from services.audit import GENESIS, verify
-    from services.models import AuditEntry
+    from services.store.audit import GENESIS, verify
+    from services.store.models import AuditEntry
 
     with _store(database_url).session() as session:
         verdict = verify(session)
@@ -205,7 +205,7 @@ def departments() -> None:
 @db_option
 def departments_list(database_url: str) -> None:
     """One line per department: id, TAB, name."""
-    from services.models import Department
+    from services.store.models import Department
 
     with _store(database_url).session() as session:
         for dept in session.scalars(sa.select(Department).order_by(Department.id)):
@@ -225,7 +225,7 @@ def users() -> None:
 @click.option("--department", default=None, help="Department id or code (see `kuzet departments list`).")
 def users_add(database_url: str, username: str, password: str, role: str, department: str | None) -> None:
     """Add a user with an argon2-hashed password."""
-    from services.users import create_user
+    from services.access.users import create_user
 
     try:
         with _store(database_url).session() as session:
@@ -246,7 +246,7 @@ def operators() -> None:
 @click.argument("name")
 def operators_add(database_url: str, name: str) -> None:
     """Register an operator and print its first API key (shown this once only)."""
-    from services.operators import create_operator, issue_key
+    from services.access.operators import create_operator, issue_key
 
     try:
         with _store(database_url).session() as session:
@@ -260,7 +260,7 @@ def operators_add(database_url: str, name: str) -> None:
 
 
 def _operator(session: Any, name: str) -> Any:
-    from services.models import Operator
+    from services.store.models import Operator
 
     operator = session.scalar(sa.select(Operator).where(Operator.name == name))
     if operator is None:
@@ -273,7 +273,7 @@ def _operator(session: Any, name: str) -> Any:
 @click.argument("name")
 def operators_keys(database_url: str, name: str) -> None:
     """List an operator's keys: prefix, created, last used, revoked."""
-    from services.models import ApiKey
+    from services.store.models import ApiKey
 
     with _store(database_url).session() as session:
         operator = _operator(session, name)
@@ -291,7 +291,7 @@ def operators_keys(database_url: str, name: str) -> None:
 @click.option("--label", default="", help="What the key is for, e.g. 'rotation 2026-12'.")
 def operators_key_add(database_url: str, name: str, label: str) -> None:
     """Issue another key (rotation: add the new key, switch the devices, then revoke the old one)."""
-    from services.operators import issue_key
+    from services.access.operators import issue_key
 
     with _store(database_url).session() as session:
         key = issue_key(session, _operator(session, name), label=label)
@@ -305,7 +305,7 @@ def operators_key_add(database_url: str, name: str, label: str) -> None:
 @click.argument("prefix")
 def operators_key_revoke(database_url: str, name: str, prefix: str) -> None:
     """Revoke one key by its prefix (see `kuzet operators keys NAME`)."""
-    from services.operators import revoke_key
+    from services.access.operators import revoke_key
 
     try:
         with _store(database_url).session() as session:
@@ -375,7 +375,7 @@ def settle_heap() -> None:
 @set_option
 def serve(database_url: str, redis_url: str | None, host: str, port: int, pairs: tuple[str, ...]) -> None:
     """Run the web app (and, with the in-process bus, the worker inside it)."""
-    from services.seed import seed_defaults
+    from services.geo.departments import seed_defaults
 
     settings = Settings.from_env(**{**_overrides(pairs), "database_url": database_url, "redis_url": redis_url,
                                     "host": host, "port": port})
@@ -402,7 +402,7 @@ def worker(database_url: str, redis_url: str | None, name: str | None, pairs: tu
     from dashboard import worker_options
     from dashboard.live import make_camera_sink, make_change_sink
     from services.bus import make_bus
-    from services.worker import Worker
+    from services.worker.consumer import Worker
 
     overrides = _overrides(pairs)
     if not redis_url:
@@ -448,9 +448,9 @@ def _wait_for(url: str, timeout_s: float = 30.0) -> None:
               help="Random seed for a repeatable run (KUZET_SIMULATOR_SEED).")
 def simulate(database_url: str, url: str, rate: float, rng_seed: int | None) -> None:
     """Act as the camera operators: send events to a running Kuzet (mints a key per operator)."""
-    from services.models import Operator
-    from services.operators import issue_key
-    from services.simulator import Simulator, operators_for
+    from services.store.models import Operator
+    from services.access.operators import issue_key
+    from tools.simulator import Simulator, operators_for
 
     with _store(database_url).session() as session:
         keys = {op.name: issue_key(session, op, label="simulator") for op in session.scalars(sa.select(Operator))}
@@ -478,8 +478,8 @@ def simulate(database_url: str, url: str, rate: float, rng_seed: int | None) -> 
 def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rate: float,
          pairs: tuple[str, ...]) -> None:
     """Migrate, seed Almaty, start the worker, the simulator and the web app; print logins."""
-    from services.seed import DEMO_USERS, seed_demo
-    from services.simulator import Simulator, UnitDriver, operators_for
+    from tools.seed import DEMO_USERS, seed_demo
+    from tools.simulator import Simulator, UnitDriver, operators_for
 
     overrides = _overrides(pairs)  # a typo stops the demo before it seeds anything
     database_url = database_url or "sqlite:///kuzet-demo.db"

@@ -11,13 +11,13 @@ from flask import current_app, g
 from flask_socketio import SocketIO
 
 from services.bus import EventBus
-from services.ingest import IngestService
-from services.health import LastSeenStore
-from services.ratelimit import RateLimiter
-from services.routing import Router, boundaries_stamp
+from services.intake.ingest import IngestService
+from services.cameras.health import LastSeenStore
+from services.intake.ratelimit import RateLimiter
+from services.geo.routing import Router, boundaries_stamp
 from services.settings import Settings
-from services.store import Store
-from services.worker import Worker
+from services.store.engine import Store
+from services.worker.consumer import Worker
 
 
 @dataclass

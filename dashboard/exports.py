@@ -9,9 +9,9 @@ from flask_login import current_user
 
 from dashboard.callbacks.coverage import COVERAGE_ROLES, radii
 from dashboard.context import db
-from services import audit
-from services.coverage import cameras_csv, coverage
-from services.scope import as_id, visible_departments
+from services.store import audit
+from services.geo.coverage import cameras_csv, coverage
+from services.access.scope import as_id, visible_departments
 
 logger = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 
 from dashboard.context import db, kuzet
-from services.incidents import rows_for
-from services.models import Incident
-from services.scope import visible_departments
-from services.worker import CameraSink, ChangeSink
+from services.duty.incidents import rows_for
+from services.store.models import Incident
+from services.access.scope import visible_departments
+from services.worker.consumer import CameraSink, ChangeSink
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layouts.wall import BLANK_DARK_STYLE
-from services.coverage import Coverage, cell_polygon
+from services.geo.coverage import Coverage, cell_polygon
 
 MAP = "coverage-map"
 OPERATOR = "coverage-operator"

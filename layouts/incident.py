@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layouts.wall import BLANK_DARK_STYLE, PRIORITY_COLOURS, STATUS_LABELS, UNIT_COLOURS, ago, district_layers
-from services.casefile import CaseFile
+from services.duty.casefile import CaseFile
 
 BODY = "incident-body"
 INCIDENT = "incident-id"

@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from dash_socketio import DashSocketIO
 
-from services.catalogue import TYPE_LABELS_RU
-from services.situation import Situation
+from services.intake.catalogue import TYPE_LABELS_RU
+from services.duty.situation import Situation
 
 MAP = "wall-map"
 QUEUE = "wall-queue"

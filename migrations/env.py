@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 import sqlalchemy as sa
 
-from services.models import Base
+from services.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from services.models import Base
-from services.store import Store
+from services.store.models import Base
+from services.store.engine import Store
 
 RUN_ID = uuid.uuid4().hex[:8]
 POSTGRES_ADMIN_URL = os.environ.get("KUZET_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -130,11 +130,11 @@ PASSWORD = "correct-horse-42"
 
 def seed_world(store: Store) -> World:
     """Seed departments from the real boundaries, users per role, one operator with two cameras."""
-    from services.models import Camera, Department, Unit
-    from services.operators import create_operator, issue_key
-    from services.routing import Router
-    from services.seed import seed_defaults, seed_departments
-    from services.users import create_user
+    from services.store.models import Camera, Department, Unit
+    from services.access.operators import create_operator, issue_key
+    from services.geo.routing import Router
+    from services.geo.departments import seed_defaults, seed_departments
+    from services.access.users import create_user
 
     with store.session() as s:
         seed_defaults(s)

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from dashboard.context import db
 from dashboard.http import INFLATED_CAP, REFUSED, REFUSED_BODY, WIRE_BODY
 from services.bus import BusUnavailable
-from services.ingest import IngestService, Problem
+from services.intake.ingest import IngestService, Problem
 
 logger = logging.getLogger(__name__)
 

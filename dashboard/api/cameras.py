@@ -12,9 +12,9 @@ from flask import Response, jsonify, request
 from dashboard.api import api
 from dashboard.api.events import current_operator
 from dashboard.context import db, router
-from services import audit
-from services.cameras import CAMERA_ID_PATTERN, CameraV1, register, validate_camera
-from services.ingest import IngestService, Problem, decode_json
+from services.store import audit
+from services.cameras.registry import CAMERA_ID_PATTERN, CameraV1, register, validate_camera
+from services.intake.ingest import IngestService, Problem, decode_json
 
 MAX_BULK = 10_000
 

@@ -7,10 +7,10 @@ from flask import Response, request
 
 from dashboard.api import api, ingest_session, wire_body
 from dashboard.context import db, kuzet
-from services.ingest import Problem
-from services.models import Operator
-from services.operators import authenticate_key, check_signature
-from services.ratelimit import retry_after
+from services.intake.ingest import Problem
+from services.store.models import Operator
+from services.access.operators import authenticate_key, check_signature
+from services.intake.ratelimit import retry_after
 
 
 def keyed_operator() -> tuple[Operator, str]:

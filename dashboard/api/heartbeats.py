@@ -12,9 +12,9 @@ from flask import Response, jsonify, request
 from dashboard.api import api, ingest_session
 from dashboard.api.events import current_operator
 from dashboard.context import kuzet
-from services.cameras import registered_cameras, resolve_aliases
-from services.event_format import RFC3339, SPEC
-from services.ingest import IngestService, Problem, decode_json, refuse_foreign_cameras
+from services.cameras.registry import registered_cameras, resolve_aliases
+from services.intake.event_format import RFC3339, SPEC
+from services.intake.ingest import IngestService, Problem, decode_json, refuse_foreign_cameras
 
 STATUSES = ("ok", "video_loss", "tamper", "storage_failure")
 MAX_BEATS = 10_000

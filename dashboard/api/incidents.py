@@ -12,14 +12,14 @@ from dashboard.api import api, json_object
 from dashboard.auth import current_person
 from dashboard.context import db, router as kuzet_router
 from dashboard.live import push_incident
-from services.dispatch import arrive, assigned_units, dispatch, dispatch_nearest
-from services.scorecards import camera_uptime
-from services.incidents import (ACTIONS, Conflict, TransitionRefused, allowed_actions, create_manual,
+from services.duty.dispatch import arrive, assigned_units, dispatch, dispatch_nearest
+from services.cameras.scorecards import camera_uptime
+from services.duty.incidents import (ACTIONS, Conflict, TransitionRefused, allowed_actions, create_manual,
                                 locate_address, rows_for, transition)
-from services.sop import checklist
-from services.ingest import Problem
-from services.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, User
-from services.scope import MAX_ID, as_id, city_departments, incident_in_scope, visible_departments
+from services.duty.sop import checklist
+from services.intake.ingest import Problem
+from services.store.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, User
+from services.access.scope import MAX_ID, as_id, city_departments, incident_in_scope, visible_departments
 
 
 def _person() -> User:

@@ -7,8 +7,8 @@ from flask import Response, jsonify, request
 from dashboard.api import api, ingest_session
 from dashboard.api.events import current_operator
 from dashboard.context import kuzet
-from services.adapters import Context, adapter_names
-from services.ingest import Problem
+from services.intake.adapters import Context, adapter_names
+from services.intake.ingest import Problem
 
 
 @api.post("/ingest/<adapter>")

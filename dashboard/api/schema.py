@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from dashboard.api import api
-from services.schema import event_schema, openapi
+from tools.openapi import event_schema, openapi
 
 
 @api.get("/schema/event.json")

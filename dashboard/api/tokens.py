@@ -7,9 +7,9 @@ from flask import Response, jsonify, request
 from dashboard.api import api, json_object
 from dashboard.auth import issue_token, lockout_policy
 from dashboard.context import db, kuzet
-from services import audit
-from services.ingest import Problem
-from services.users import LoginRefused, authenticate
+from services.store import audit
+from services.intake.ingest import Problem
+from services.access.users import LoginRefused, authenticate
 
 
 @api.post("/auth/token")

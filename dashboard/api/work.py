@@ -14,15 +14,15 @@ from dashboard.api import api, json_object
 from dashboard.api.incidents import _detail, _incident_in_scope, _person
 from dashboard.context import db, kuzet
 from dashboard.live import push_incident, push_unit
-from services import audit
-from services.dispatch import set_duty, suggest, update_position
-from services.exchange import to_cap, to_eido
-from services.ingest import Problem
-from services.models import Incident, IncidentNote, IncidentUnit, Offence, Operator, Role, Unit, User, utcnow
-from services.policy import load_rules, set_rule
-from services.scorecards import operator_uptime
-from services.scope import MAX_ID, visible_departments
-from services.sop import set_steps, tick
+from services.store import audit
+from services.duty.dispatch import set_duty, suggest, update_position
+from services.duty.exchange import to_cap, to_eido
+from services.intake.ingest import Problem
+from services.store.models import Incident, IncidentNote, IncidentUnit, Offence, Operator, Role, Unit, User, utcnow
+from services.duty.policy import load_rules, set_rule
+from services.cameras.scorecards import operator_uptime
+from services.access.scope import MAX_ID, visible_departments
+from services.duty.sop import set_steps, tick
 
 WORKERS = (Role.DUTY_OFFICER.value, Role.SUPERVISOR.value, Role.ADMIN.value)
 

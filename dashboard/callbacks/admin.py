@@ -12,9 +12,9 @@ from dashboard.context import db, kuzet
 from layouts import admin as ids
 from layouts.admin import layout
 from layouts.wall import denied
-from services.deadletters import raw_text, recent, replay
-from services.models import DeadLetter, Role
-from services.scope import as_id
+from services.intake.deadletters import raw_text, recent, replay
+from services.store.models import DeadLetter, Role
+from services.access.scope import as_id
 
 
 ADMINS = frozenset({Role.ADMIN.value})

@@ -13,10 +13,10 @@ from dashboard.context import db
 from layouts import cameras as ids
 from layouts.cameras import cameras_layout, operators_layout
 from layouts.wall import denied
-from services.coverage import operators
-from services.models import District
-from services.scope import as_id, visible_departments
-from services.scorecards import camera_list, scorecards
+from services.geo.coverage import operators
+from services.store.models import District
+from services.access.scope import as_id, visible_departments
+from services.cameras.scorecards import camera_list, scorecards
 
 
 def cameras_page(**_query: Any) -> html.Div:

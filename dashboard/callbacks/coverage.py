@@ -15,10 +15,10 @@ from geodata import ATTRIBUTION
 from layouts import coverage as ids
 from layouts.coverage import ALL_OPERATORS, export_links, layout, map_figure
 from layouts.wall import denied
-from services.coverage import coverage, operators, parse_radii
-from services.models import District, Role
-from services.scope import as_id, visible_departments
-from services.situation import DISPLAY_TOLERANCE_DEG
+from services.geo.coverage import coverage, operators, parse_radii
+from services.store.models import District, Role
+from services.access.scope import as_id, visible_departments
+from services.duty.situation import DISPLAY_TOLERANCE_DEG
 
 COVERAGE_ROLES = frozenset({Role.CHIEF.value, Role.ADMIN.value})
 

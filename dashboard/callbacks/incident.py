@@ -16,13 +16,13 @@ from dashboard.live import push_incident
 from layouts import incident as ids
 from layouts.incident import body, layout
 from layouts.wall import denied
-from services import audit
-from services.casefile import case_file
-from services.dispatch import arrive, dispatch, dispatch_nearest
-from services.incidents import TransitionRefused, transition
-from services.models import Incident, IncidentNote, SopTick, User, utcnow
-from services.scope import incident_in_scope, visible_departments
-from services.sop import tick
+from services.store import audit
+from services.duty.casefile import case_file
+from services.duty.dispatch import arrive, dispatch, dispatch_nearest
+from services.duty.incidents import TransitionRefused, transition
+from services.store.models import Incident, IncidentNote, SopTick, User, utcnow
+from services.access.scope import incident_in_scope, visible_departments
+from services.duty.sop import tick
 
 logger = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ from dashboard.live import push_incident
 from geodata import ATTRIBUTION
 from layouts import wall as ids
 from layouts.wall import denied, incident_points, layout
-from services.incidents import TransitionRefused, create_manual, known_places, locate_address, open_queue, transition
-from services.dispatch import dispatch_nearest
-from services.models import Department, Incident, Unit, User
-from services.scope import city_departments, incident_in_scope, visible_departments
-from services.situation import counters, situation, situation_cameras, situation_units
+from services.duty.incidents import TransitionRefused, create_manual, known_places, locate_address, open_queue, transition
+from services.duty.dispatch import dispatch_nearest
+from services.store.models import Department, Incident, Unit, User
+from services.access.scope import city_departments, incident_in_scope, visible_departments
+from services.duty.situation import counters, situation, situation_cameras, situation_units
 
 logger = logging.getLogger(__name__)
 

@@ -107,7 +107,7 @@ def wait_status(server: LiveServer, headers: dict[str, str], incident_id: int, s
 
 def test_pushed_incident_appears_without_reload_and_is_acknowledged(browser: Any, live_server: LiveServer) -> None:
     """duty.a sees an incident from the simulator (signed, over HTTP) pushed into the queue and acknowledges it."""
-    from services.simulator import SimOperator, Simulator
+    from tools.simulator import SimOperator, Simulator
 
     context, page = open_wall(browser, live_server, "duty.a")
     try:

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard.cli import main
-from services.models import AuditEntry
+from services.store.models import AuditEntry
 from tests.conftest import PASSWORD, World, event, login
 
 

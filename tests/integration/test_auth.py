@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from services.models import User
+from services.store.models import User
 from tests.conftest import PASSWORD, World, login
 
 

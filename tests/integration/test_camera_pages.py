@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from layouts import cameras as ids
-from services.models import Camera, CameraHealthChange, utcnow
+from services.store.models import Camera, CameraHealthChange, utcnow
 from tests.conftest import PASSWORD, World, login
 
 

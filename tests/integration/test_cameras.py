@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from services.models import Camera, DeadLetter
+from services.store.models import Camera, DeadLetter
 from tests.conftest import ALMALY_POINT, BOSTANDYK_POINT, World
 
 

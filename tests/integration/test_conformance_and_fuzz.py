@@ -12,7 +12,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dashboard.cli import main
-from services.store import Store
+from services.store.engine import Store
 from tests.conftest import event, seed_world
 
 ADAPTERS = Path(__file__).resolve().parents[1] / "fixtures" / "adapters"

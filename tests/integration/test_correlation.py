@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from services.incidents import parse_cooldowns
-from services.models import Camera, Incident, IncidentLink
+from services.duty.incidents import parse_cooldowns
+from services.store.models import Camera, Incident, IncidentLink
 from tests.conftest import ALMALY_POINT, event, seed_world
 
 

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from services.coverage import H3_RESOLUTION, cells_seen, coverage
-from services.models import Incident, utcnow
+from services.geo.coverage import H3_RESOLUTION, cells_seen, coverage
+from services.store.models import Incident, utcnow
 from tests.conftest import ALMALY_POINT, World, login
 
 HOTSPOT = (43.2620, 76.9050)  # inside Almaly, well away from the test camera at ALMALY_POINT
@@ -144,7 +144,7 @@ def test_transfer_leaves_one_queue_and_enters_the_other_live(app: Flask, client:
 
 
 def test_coverage_radii_are_configurable_and_checked() -> None:
-    from services.coverage import parse_radii
+    from services.geo.coverage import parse_radii
 
     assert parse_radii("road=300, yard=20")["road"] == 300 and parse_radii("")["street"] == 100
     with pytest.raises(ValueError, match="unknown mount kind 'roof'"):
@@ -154,7 +154,7 @@ def test_coverage_radii_are_configurable_and_checked() -> None:
 
 
 def test_a_district_chief_sees_only_the_district(app: Flask, client: FlaskClient, world: World) -> None:
-    from services.users import create_user
+    from services.access.users import create_user
 
     with app.extensions["kuzet"].store.session() as s:
         create_user(s, "chief.almaly", "correct-horse-42", "chief", "almaty-almaly")

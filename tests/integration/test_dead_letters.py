@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from layouts import admin as ids
-from services.models import DeadLetter, Event
+from services.store.models import DeadLetter, Event
 from tests.conftest import ALMALY_POINT, World, event, login
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from services.models import Camera, DeadLetter, Department, Event, Incident, Offence, Operator, Unit, User
-from services.seed import DEMO_USERS, DEMO_VENDORS, seed_demo
-from services.simulator import Simulator, operators_for
-from services.store import Store
+from services.store.models import Camera, DeadLetter, Department, Event, Incident, Offence, Operator, Unit, User
+from tools.seed import DEMO_USERS, DEMO_VENDORS, seed_demo
+from tools.simulator import Simulator, operators_for
+from services.store.engine import Store
 from tests.conftest import serve_in_thread
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from services.models import Camera, Incident, IncidentLink
+from services.store.models import Camera, Incident, IncidentLink
 from tests.conftest import ALMALY_POINT, PASSWORD, World, event
 
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
@@ -248,8 +248,8 @@ def test_a_confidence_floor_in_the_policy_raises_only_sure_detections(app: Flask
     app.extensions["kuzet"].worker.drain()
     with app.extensions["kuzet"].store.session() as s:
         priorities = s.scalars(sa.select(Incident.priority).order_by(Incident.id)).all()
-    from services.catalogue import DEFAULT_PRIORITY
-    from services.policy import is_night
+    from services.intake.catalogue import DEFAULT_PRIORITY
+    from services.duty.policy import is_night
 
     usual = DEFAULT_PRIORITY["loitering"] - (1 if is_night(datetime.now(timezone.utc)) else 0)
     assert priorities == [2, usual]  # 0.95 meets the floor; 0.7 falls back to the shipped rule

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from services.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from services.intake.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from tests.conftest import World, event, seed_world
 
 
@@ -46,7 +46,7 @@ def test_bodies_refused_at_the_gate_are_kept_for_a_known_operator_only(app: Flas
                                                                        encoding: str | None, status: int) -> None:
     import sqlalchemy as sa
 
-    from services.models import DeadLetter
+    from services.store.models import DeadLetter
 
     extra = {"Content-Encoding": encoding} if encoding else {}
     client = app.test_client()
@@ -64,7 +64,7 @@ def test_bodies_refused_at_the_gate_are_kept_for_a_known_operator_only(app: Flas
 def test_refused_bodies_count_against_the_key_rate_and_stop_being_kept(limited_app: Flask) -> None:
     import sqlalchemy as sa
 
-    from services.models import DeadLetter
+    from services.store.models import DeadLetter
 
     world = seed_world(limited_app.extensions["kuzet"].store)
     client = limited_app.test_client()
@@ -124,8 +124,8 @@ def test_limiters_count_per_key_per_second(kind: str, request: pytest.FixtureReq
 def test_gzip_bodies_are_signed_as_sent_and_may_inflate_past_the_wire_cap(app: Flask, world: World) -> None:
     import sqlalchemy as sa
 
-    from services.models import Operator
-    from services.operators import sign
+    from services.store.models import Operator
+    from services.access.operators import sign
 
     with app.extensions["kuzet"].store.session() as s:
         s.execute(sa.update(Operator).where(Operator.id == world.operator_id).values(signing_required=True))

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from dashboard.cli import main
-from services.boundaries import import_boundaries
-from services.models import Camera, Department, District
-from services.operators import create_operator
-from services.routing import Router
-from services.store import Store
+from services.geo.boundaries import import_boundaries
+from services.store.models import Camera, Department, District
+from services.access.operators import create_operator
+from services.geo.routing import Router
+from services.store.engine import Store
 
 SHARED = Path(__file__).resolve().parents[1] / "fixtures" / "geodata"
 ASTANA_NOW = SHARED / "astana_districts.geojson"

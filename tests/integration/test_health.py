@@ -11,9 +11,9 @@ from flask import Flask
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from services.health import MemoryLastSeen, RedisLastSeen, Thresholds, flush, sweep, uptime
-from services.models import Camera, CameraHealthChange, Incident
-from services.store import Store
+from services.cameras.health import MemoryLastSeen, RedisLastSeen, Thresholds, flush, sweep, uptime
+from services.store.models import Camera, CameraHealthChange, Incident
+from services.store.engine import Store
 from tests.conftest import ALMALY_POINT, World, event, seed_world
 
 T0 = datetime(2026, 11, 25, 6, 0, tzinfo=timezone.utc)
@@ -118,7 +118,7 @@ def test_tamper_takes_a_school_camera_down_at_once_with_high_priority(app: Flask
 
 def test_heartbeats_for_another_operators_camera_are_refused_with_403(app: Flask, client: FlaskClient,
                                                                      world: World) -> None:
-    from services.models import DeadLetter
+    from services.store.models import DeadLetter
 
     answer = client.post("/api/v1/heartbeats", json={"heartbeats": [{"camera_id": "NOPE"}, {"camera_id": "CAM-B"}]},
                          headers={"Authorization": f"Bearer {world.other_key}"})
@@ -186,7 +186,7 @@ def test_operator_and_camera_thresholds_override_the_defaults(store_and_beats: t
 
 
 def test_tamper_stays_open_for_an_officer_when_the_camera_comes_back(store_and_beats: tuple) -> None:
-    from services.health import camera_signal
+    from services.cameras.health import camera_signal
 
     store, world, beats = store_and_beats
     cam = world.cameras["CAM-A"]

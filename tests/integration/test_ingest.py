@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from services.models import DeadLetter, Event, Incident, IncidentHistory
+from services.store.models import DeadLetter, Event, Incident, IncidentHistory
 from tests.conftest import World, event
 
 

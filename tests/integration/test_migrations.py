@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from services.models import Base
-from services.store import Store
+from services.store.models import Base
+from services.store.engine import Store
 from tests.conftest import POSTGRES_ADMIN_URL, seed_world
 
 
@@ -39,7 +39,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 def test_an_install_with_stored_offences_upgrades_and_keeps_them(empty_url: str) -> None:
-    from services.models import Event, Offence, utcnow
+    from services.store.models import Event, Offence, utcnow
 
     store = Store(empty_url)
     store.upgrade("0010")  # before the register kept one foreign key per row

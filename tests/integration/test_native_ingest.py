@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from services.models import Camera, DeadLetter, Event, Incident
+from services.store.models import Camera, DeadLetter, Event, Incident
 from tests.conftest import ALMALY_POINT, World
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "adapters"

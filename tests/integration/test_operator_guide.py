@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from services.operators import sign
+from services.access.operators import sign
 from tests.conftest import LiveServer, event
 
 GUIDE = (Path(__file__).resolve().parents[2] / "docs" / "operators.md").read_text(encoding="utf-8")
@@ -24,7 +24,7 @@ def _block(language: str) -> str:
 def test_the_python_example_posts_a_signed_batch(live_server: LiveServer) -> None:
     from sqlalchemy import update
 
-    from services.models import Operator
+    from services.store.models import Operator
 
     with live_server.app.extensions["kuzet"].store.session() as s:
         s.execute(update(Operator).values(signing_required=True))

@@ -10,8 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator, FormatChecker
 
-from services.ingest import validate_item
-from services.schema import event_schema, openapi
+from services.intake.ingest import validate_item
+from tools.openapi import event_schema, openapi
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 BASE = {"spec": "kuzet.event/1", "event_id": "op-1:2026-11-25:0001", "camera_id": "CAM-A",

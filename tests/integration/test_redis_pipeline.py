@@ -12,8 +12,8 @@ from flask import Flask
 
 from services.bus import EventBus
 from services.bus.redis_streams import RedisStreamBus
-from services.models import Event, Incident
-from services.worker import Worker
+from services.store.models import Event, Incident
+from services.worker.consumer import Worker
 from tests.conftest import World, event, seed_world
 
 
@@ -77,7 +77,7 @@ def test_a_poison_event_on_redis_is_dead_lettered_after_three_deliveries(redis_a
     from datetime import datetime, timezone
 
     from services.bus import EVENTS_STREAM, event_batch
-    from services.models import DeadLetter
+    from services.store.models import DeadLetter
 
     store = redis_app.extensions["kuzet"].store
     world = seed_world(store)

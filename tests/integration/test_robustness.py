@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 
 from services.bus import EVENTS_STREAM, WORKER_GROUP, event_batch
 from services.bus.memory import InProcessBus
-from services.incidents import Conflict, transition
-from services.models import DeadLetter, Event, Incident, Offence, User
-from services.worker import Worker
+from services.duty.incidents import Conflict, transition
+from services.store.models import DeadLetter, Event, Incident, Offence, User
+from services.worker.consumer import Worker
 from tests.conftest import PASSWORD, World, event
 
 

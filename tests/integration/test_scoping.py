@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from layouts import wall as ids
-from services.models import Incident
+from services.store.models import Incident
 from tests.conftest import PASSWORD, World, event, login
 
 

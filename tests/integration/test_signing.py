@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard.cli import main
-from services.models import ApiKey, Operator
-from services.operators import sign
+from services.store.models import ApiKey, Operator
+from services.access.operators import sign
 from tests.conftest import World, event
 
 

@@ -7,9 +7,9 @@ import itertools
 import pytest
 import sqlalchemy as sa
 
-from services.incidents import ACTIONS, TransitionRefused, transition
-from services.models import Incident, IncidentStatus, SopStep, User
-from services.store import Store
+from services.duty.incidents import ACTIONS, TransitionRefused, transition
+from services.store.models import Incident, IncidentStatus, SopStep, User
+from services.store.engine import Store
 from tests.conftest import seed_world
 
 ALLOWED = {  # from DESIGN.md: new -> acknowledged -> dispatched -> on_scene -> resolved -> closed, plus the side exits

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from services.models import Incident
+from services.store.models import Incident
 from tests.conftest import PASSWORD, World, event
 
 

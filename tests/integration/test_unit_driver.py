@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from services.simulator import UnitDriver
+from tools.simulator import UnitDriver
 from tests.conftest import PASSWORD, LiveServer, event
 
 

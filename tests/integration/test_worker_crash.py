@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from services.bus.redis_streams import RedisStreamBus
-from services.models import Event, Incident, Offence
-from services.store import Store
+from services.store.models import Event, Incident, Offence
+from services.store.engine import Store
 from tests.conftest import _truncate, event, seed_world
 
 KUZET = str(Path(sys.executable).with_name("kuzet"))

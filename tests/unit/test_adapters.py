@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from services.adapters import Context, adapter_names, get
-from services.ingest import validate_item
+from services.intake.adapters import Context, adapter_names, get
+from services.intake.ingest import validate_item
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "adapters"
 CASES: list[dict[str, Any]] = json.loads((CORPUS / "cases.json").read_text(encoding="utf-8"))

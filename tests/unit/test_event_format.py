@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from services.ingest import Problem, parse_body, validate_item
+from services.intake.ingest import Problem, parse_body, validate_item
 from tests.conftest import event
 
 
@@ -128,7 +128,7 @@ def _nested(levels: int, leaf: str = "1") -> bytes:
 # An ASCII body takes the walk that skips strings; a body with other letters normalises every string.
 @pytest.mark.parametrize("leaf", ["1", '"Алматы"'], ids=["ascii", "cyrillic"])
 def test_nesting_is_capped_at_sixteen_levels_counting_the_leaf(leaf: str) -> None:
-    from services.ingest import MAX_DEPTH
+    from services.intake.ingest import MAX_DEPTH
 
     parse_body(_nested(MAX_DEPTH - 1, leaf), 1000)  # event, attributes, 13 lists, and the leaf: 16
     with pytest.raises(Problem) as caught:
@@ -137,7 +137,7 @@ def test_nesting_is_capped_at_sixteen_levels_counting_the_leaf(leaf: str) -> Non
 
 
 def test_objects_with_too_many_keys_are_refused_wherever_they_sit() -> None:
-    from services.ingest import MAX_KEYS
+    from services.intake.ingest import MAX_KEYS
 
     wide = {f"k{n}": n for n in range(MAX_KEYS + 1)}
     with pytest.raises(Problem) as caught:

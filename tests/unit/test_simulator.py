@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.simulator import SimOperator, Simulator
+from tools.simulator import SimOperator, Simulator
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.5:8050", "https://example.com", "http://192.168.1.1"])

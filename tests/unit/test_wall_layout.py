@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from layouts import wall
-from services.situation import Situation
+from services.duty.situation import Situation
 
 
 def _situation(incidents: list[dict[str, Any]]) -> Situation:

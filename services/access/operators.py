@@ -1,0 +1,93 @@
+"""Camera operators and their API keys (stored hashed, shown once)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from services.store.models import ApiKey, Operator, utcnow
+
+KEY_PREFIX = "kz"
+# Keys are 256 random bits, so a fast hash is enough; a slow KDF would only slow every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def hash_key(plaintext: str) -> str:
+    """SHA-256 hex of an API key."""
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def create_operator(session: so.Session, name: str, signing_required: bool = True) -> Operator:
+    """Register an operator by name (request signing on unless said otherwise); refuses a duplicate name."""
+    name = name.strip()
+    if not name:
+        raise ValueError("operator name must not be empty")
+    if session.scalar(sa.select(Operator).where(Operator.name == name)):
+        raise ValueError(f"operator {name!r} already exists")
+    operator = Operator(name=name, signing_required=signing_required)
+    session.add(operator)
+    session.flush()
+    return operator
+
+
+def issue_key(session: so.Session, operator: Operator, label: str = "") -> str:
+    """Create a key for the operator and return the plaintext, the only time it exists."""
+    prefix = secrets.token_hex(4)
+    plaintext = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    session.add(ApiKey(operator_id=operator.id, prefix=prefix, key_hash=hash_key(plaintext), label=label))
+    session.flush()
+    return plaintext
+
+
+SIGNATURE_WINDOW_S = 300
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The X-Kuzet-Signature value: sha256=<hex HMAC-SHA256 of "timestamp.body"> keyed with the API key."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return f"sha256={mac.hexdigest()}"
+
+
+def check_signature(secret: str, timestamp: str | None, signature: str | None, body: bytes,
+                    now: float | None = None) -> str | None:
+    """None when the request is signed right and fresh; otherwise why not (safe to show)."""
+    if not timestamp or not signature:
+        return "this operator must sign requests: send X-Kuzet-Timestamp and X-Kuzet-Signature"
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        return "X-Kuzet-Timestamp must be Unix time in seconds"
+    skew = abs((now if now is not None else time.time()) - int(timestamp))
+    if skew > SIGNATURE_WINDOW_S:
+        return f"X-Kuzet-Timestamp is {skew:.0f} s away from the centre's clock (limit {SIGNATURE_WINDOW_S} s)"
+    if not hmac.compare_digest(sign(secret, timestamp, body), signature.strip()):
+        return "X-Kuzet-Signature does not match HMAC-SHA256 of \"timestamp.body\" with your API key"
+    return None
+
+
+def revoke_key(session: so.Session, operator: Operator, prefix: str) -> ApiKey:
+    """Revoke one of the operator's keys by its prefix (rotation: issue the new one first)."""
+    key = session.scalar(sa.select(ApiKey).where(ApiKey.operator_id == operator.id, ApiKey.prefix == prefix))
+    if key is None:
+        raise ValueError(f"operator {operator.name!r} has no key with prefix {prefix!r}")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+    session.flush()
+    return key
+
+
+def authenticate_key(session: so.Session, plaintext: str) -> Operator | None:
+    """The operator owning an unrevoked key, or None."""
+    key = session.scalar(
+        sa.select(ApiKey).where(ApiKey.key_hash == hash_key(plaintext), ApiKey.revoked_at.is_(None))
+    )
+    if key is None:
+        return None
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        key.last_used_at = now
+    return key.operator

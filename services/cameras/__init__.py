@@ -1,0 +1,1 @@
+"""Cameras: the registry operators fill, camera health, operator scorecards."""

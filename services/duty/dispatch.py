@@ -1,0 +1,142 @@
+"""Patrol units: nearest available suggestions with ETA, dispatch, arrival, positions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from services.store import audit
+from services.geo.distance import distance_m
+from services.duty.incidents import TransitionRefused, check_actor, transition
+from services.store.models import Incident, IncidentStatus, IncidentUnit, Unit, UnitStatus, User, utcnow
+
+DEFAULT_CITY_SPEED_KMH = 40.0
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An available unit with straight-line distance and ETA to the incident."""
+
+    unit_id: int
+    call_sign: str
+    crew_size: int
+    distance_m: float
+    eta_s: int
+    lat: float
+    lon: float
+
+
+def suggest(session: so.Session, incident: Incident, limit: int = 5,
+            speed_kmh: float = DEFAULT_CITY_SPEED_KMH) -> list[Suggestion]:
+    """The nearest available units of the incident's department, nearest first."""
+    units = session.scalars(sa.select(Unit).where(Unit.department_id == incident.department_id,
+                                                  Unit.status == UnitStatus.AVAILABLE.value))
+    out = []
+    for unit in units:
+        metres = distance_m(incident.lat, incident.lon, unit.lat, unit.lon)
+        out.append(Suggestion(unit.id, unit.call_sign, unit.crew_size, round(metres),
+                              int(round(metres / (speed_kmh * 1000 / 3600))), unit.lat, unit.lon))
+    return sorted(out, key=lambda s: (s.distance_m, s.call_sign))[:limit]
+
+
+def dispatch(session: so.Session, incident: Incident, unit_ids: list[int], actor: User,
+             expected_version: int | None = None) -> list[IncidentUnit]:
+    """Send units: they go en route; the incident becomes dispatched (more units may join later)."""
+    # Every path checks role and version, also when more units join an incident already dispatched.
+    check_actor(incident, "dispatch", actor, expected_version)
+    if not unit_ids:
+        raise TransitionRefused("choose at least one unit to dispatch")
+    units = list(session.scalars(sa.select(Unit).where(Unit.id.in_(unit_ids)).with_for_update()))
+    if len(units) != len(set(unit_ids)):
+        raise TransitionRefused("unknown unit")
+    for unit in units:
+        if unit.department_id != incident.department_id:
+            raise TransitionRefused(f"unit {unit.call_sign} belongs to another department")
+        if unit.status != UnitStatus.AVAILABLE.value:
+            raise TransitionRefused(f"unit {unit.call_sign} is {unit.status}, not available")
+    if incident.status in (IncidentStatus.NEW.value, IncidentStatus.ACKNOWLEDGED.value, IncidentStatus.TRANSFERRED.value):
+        calls = ", ".join(u.call_sign for u in units)
+        transition(session, incident, "dispatch", actor, expected_version=expected_version, reason=calls)
+    elif incident.status not in (IncidentStatus.DISPATCHED.value, IncidentStatus.ON_SCENE.value):
+        raise TransitionRefused(f"cannot dispatch to an incident that is {incident.status}")
+    now = utcnow()
+    assignments = []
+    for unit in units:
+        unit.status = UnitStatus.EN_ROUTE.value
+        unit.updated_at = now
+        assignment = IncidentUnit(incident_id=incident.id, unit_id=unit.id, dispatched_by=actor.username,
+                                  dispatched_at=now, distance_m=round(distance_m(incident.lat, incident.lon,
+                                                                                  unit.lat, unit.lon)))
+        session.add(assignment)
+        assignments.append(assignment)
+        audit.record(session, actor.username, "unit.dispatch", f"incident:{incident.id}", unit=unit.call_sign)
+    session.flush()
+    return assignments
+
+
+def dispatch_nearest(session: so.Session, incident: Incident, actor: User,
+                     expected_version: int | None = None) -> IncidentUnit:
+    """The `D` key: send the nearest available unit."""
+    nearest = suggest(session, incident, limit=1)  # nearest by distance; speed does not change the order
+    if not nearest:
+        raise TransitionRefused("no available unit in this department")
+    return dispatch(session, incident, [nearest[0].unit_id], actor, expected_version=expected_version)[0]
+
+
+def arrive(session: so.Session, incident: Incident, actor: User, unit_id: int | None = None,
+           expected_version: int | None = None) -> None:
+    """A unit reports on scene (all units on the way, if none named); the incident moves to on_scene."""
+    check_actor(incident, "arrive", actor, expected_version)
+    active = list(session.scalars(sa.select(IncidentUnit).where(IncidentUnit.incident_id == incident.id,
+                                                                IncidentUnit.released_at.is_(None))))
+    if unit_id is not None:
+        active = [a for a in active if a.unit_id == unit_id]
+    if not active:
+        raise TransitionRefused("no unit is on its way to this incident")
+    now = utcnow()
+    for assignment in active:
+        if assignment.arrived_at is None:
+            assignment.arrived_at = now
+            unit = session.get(Unit, assignment.unit_id)
+            if unit is not None:
+                unit.status = UnitStatus.ON_SCENE.value
+                unit.updated_at = now
+    if incident.status == IncidentStatus.DISPATCHED.value:
+        transition(session, incident, "arrive", actor)
+    session.flush()
+
+
+def assigned_units(session: so.Session, incident_id: int) -> list[dict[str, object]]:
+    """Units on the incident, for the incident page."""
+    rows = session.execute(sa.select(IncidentUnit, Unit.call_sign, Unit.status, Unit.lat, Unit.lon).join(Unit)
+                           .where(IncidentUnit.incident_id == incident_id).order_by(IncidentUnit.id))
+    return [{"call_sign": call, "status": status, "lat": lat, "lon": lon, "dispatched_at": a.dispatched_at.isoformat(),
+             "arrived_at": a.arrived_at.isoformat() if a.arrived_at else None,
+             "released_at": a.released_at.isoformat() if a.released_at else None, "distance_m": a.distance_m}
+            for a, call, status, lat, lon in rows]
+
+
+DUTY_STATUSES = (UnitStatus.AVAILABLE.value, UnitStatus.OFF_DUTY.value)
+
+
+def set_duty(session: so.Session, unit: Unit, status: object, actor: User) -> None:
+    """Put a unit on or off duty; a unit on an incident is freed by the incident, not by this."""
+    if status not in DUTY_STATUSES:
+        raise ValueError(f"status must be one of: {', '.join(DUTY_STATUSES)}")
+    if unit.status in (UnitStatus.EN_ROUTE.value, UnitStatus.ON_SCENE.value):
+        raise ValueError(f"unit {unit.call_sign} is {unit.status} on an incident; resolve or release it first")
+    if unit.status != status:
+        audit.record(session, actor.username, "unit.duty", f"unit:{unit.id}", call_sign=unit.call_sign,
+                     from_status=unit.status, to_status=status)
+        unit.status, unit.updated_at = str(status), utcnow()
+    session.flush()
+
+
+def update_position(session: so.Session, unit: Unit, lat: float, lon: float) -> None:
+    """A unit's reported position."""
+    if not (40.5 <= lat <= 55.5 and 46.4 <= lon <= 87.4):
+        raise ValueError("position outside Kazakhstan")
+    unit.lat, unit.lon, unit.updated_at = lat, lon, utcnow()
+    session.flush()

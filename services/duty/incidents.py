@@ -1,0 +1,361 @@
+"""Incidents: opening and merging from events, the lifecycle state machine, queue rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from services.intake.catalogue import TYPE_LABELS_RU
+from services.geo.distance import degrees_around, distance_m
+from services.store import audit
+from services.store.models import (OPEN_STATUSES, Camera, Department, Incident, IncidentHistory, IncidentLink,
+                             IncidentStatus as S, IncidentUnit, Operator, Role, Unit, UnitStatus, User, utcnow)
+
+if TYPE_CHECKING:
+    from services.geo.routing import Router
+
+OUTCOMES = ("detained", "administrative_protocol", "criminal_case", "warning", "no_offence",
+            "false_alarm", "handed_over")
+
+
+class TransitionRefused(Exception):
+    """The action is not allowed now; the message says why and what is."""
+
+
+class Conflict(TransitionRefused):
+    """Someone else changed the incident since the caller looked at it."""
+
+
+@dataclass(frozen=True)
+class Action:
+    """One lifecycle action: from which states, to which, and who may take it."""
+
+    name: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    needs_reason: bool = False
+
+
+_WORKERS = frozenset({Role.DUTY_OFFICER.value, Role.SUPERVISOR.value, Role.ADMIN.value})
+_SUPERVISORS = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
+
+ACTIONS: dict[str, Action] = {a.name: a for a in (
+    # A transferred incident waits in the receiving department's queue until someone there takes it.
+    Action("acknowledge", frozenset({S.NEW, S.TRANSFERRED}), S.ACKNOWLEDGED, _WORKERS),
+    Action("dispatch", frozenset({S.NEW, S.ACKNOWLEDGED, S.TRANSFERRED}), S.DISPATCHED, _WORKERS),
+    Action("arrive", frozenset({S.DISPATCHED}), S.ON_SCENE, _WORKERS),
+    Action("resolve", frozenset({S.ACKNOWLEDGED, S.DISPATCHED, S.ON_SCENE}), S.RESOLVED, _WORKERS),
+    Action("close", frozenset({S.RESOLVED}), S.CLOSED, _WORKERS),
+    Action("hold", frozenset({S.NEW, S.ACKNOWLEDGED, S.DISPATCHED, S.TRANSFERRED}), S.ON_HOLD, _WORKERS,
+           needs_reason=True),
+    Action("resume", frozenset({S.ON_HOLD}), S.ACKNOWLEDGED, _WORKERS),
+    Action("dismiss", frozenset({S.NEW, S.ACKNOWLEDGED, S.ON_HOLD, S.TRANSFERRED}), S.DISMISSED, _WORKERS,
+           needs_reason=True),
+    Action("transfer", frozenset({S.NEW, S.ACKNOWLEDGED, S.ON_HOLD, S.TRANSFERRED}), S.TRANSFERRED, _WORKERS,
+           needs_reason=True),
+    Action("reopen", frozenset({S.RESOLVED, S.CLOSED, S.DISMISSED}), S.ACKNOWLEDGED, _SUPERVISORS,
+           needs_reason=True),
+)}
+
+
+def allowed_actions(status: str, role: str) -> list[str]:
+    """Actions this role may take on an incident in this status."""
+    return [a.name for a in ACTIONS.values() if status in a.sources and role in a.roles]
+
+
+def check_actor(incident: Incident, action_name: str, actor: User, expected_version: int | None = None) -> None:
+    """Refuse a stale view (Conflict naming who changed it) or a role that may not take the action."""
+    if expected_version is not None and expected_version != incident.version:
+        last = incident.history[-1].actor if incident.history else "another user"
+        raise Conflict(f"incident #{incident.id} was changed by {last}; reload and try again")
+    if actor.role not in ACTIONS[action_name].roles:
+        allowed = allowed_actions(incident.status, actor.role) or ["none"]
+        raise TransitionRefused(f"role {actor.role} may not {action_name}; allowed for you now: {', '.join(allowed)}")
+
+
+def transition(session: so.Session, incident: Incident, action_name: str, actor: User, *,
+               expected_version: int | None = None, reason: str = "", outcome: str | None = None,
+               target_department_id: int | None = None, case_number: str = "",
+               sop_override: bool = False) -> IncidentHistory:
+    """Apply one lifecycle action, recording who, when and why; refuses illegal moves clearly."""
+    action = ACTIONS.get(action_name)
+    if action is None:
+        raise TransitionRefused(f"unknown action {action_name!r}; actions are {', '.join(ACTIONS)}")
+    check_actor(incident, action.name, actor, expected_version)
+    if incident.status not in action.sources:
+        allowed = allowed_actions(incident.status, actor.role) or ["none"]
+        raise TransitionRefused(
+            f"cannot {action.name} an incident that is {incident.status}; allowed now: {', '.join(allowed)}")
+    reason = reason.strip()
+    if action.needs_reason and not reason:
+        raise TransitionRefused(f"{action.name} needs a reason")
+    if action.name == "resolve":
+        if outcome not in OUTCOMES:
+            raise TransitionRefused(f"resolve needs an outcome, one of: {', '.join(OUTCOMES)}")
+        from services.duty.sop import checklist
+
+        missing = checklist(session, incident, create=True).missing_mandatory()
+        if missing and not sop_override:
+            steps = "; ".join(f"{s.position}. {s.text}" for s in missing)
+            raise TransitionRefused(f"mandatory SOP steps not done: {steps}. A supervisor may override")
+        if missing:
+            if actor.role not in _SUPERVISORS:
+                raise TransitionRefused("only a supervisor may override unticked SOP steps")
+            reason = f"SOP override by {actor.username} ({len(missing)} steps unticked). {reason}".strip()
+        incident.outcome = outcome
+        incident.case_number = case_number.strip()[:64]
+        incident.outcome_note = reason
+    if action.name == "transfer":
+        if target_department_id is None or target_department_id == incident.department_id:
+            raise TransitionRefused("transfer needs another department")
+        if session.get(Department, target_department_id) is None:
+            raise TransitionRefused(f"no department {target_department_id}")
+        reason = f"from department {incident.department_id}: {reason}"
+        incident.department_id = target_department_id
+    # Claim the version atomically: a concurrent transition that committed first makes this match nothing.
+    claimed = session.execute(
+        sa.update(Incident).where(Incident.id == incident.id, Incident.version == incident.version)
+        .values(version=incident.version + 1).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        winner = session.scalar(sa.select(IncidentHistory.actor).where(IncidentHistory.incident_id == incident.id)
+                                .order_by(IncidentHistory.id.desc()).limit(1))
+        raise Conflict(f"incident #{incident.id} was changed by {winner or 'another user'} at the same time; "
+                       "reload and try again")
+    incident.version += 1
+    now = utcnow()
+    entry = IncidentHistory(incident_id=incident.id, action=action.name, from_status=incident.status,
+                            to_status=action.target, actor_user_id=actor.id, actor=actor.username,
+                            reason=reason, at=now)
+    if action.name == "acknowledge":
+        incident.acknowledged_at = now
+    if action.name in ("resolve", "dismiss", "transfer"):
+        release_units(session, incident.id, now)
+    incident.status = action.target
+    incident.updated_at = now
+    # Appending (not session.add) keeps the loaded history free of a second copy after autoflush.
+    incident.history.append(entry)
+    session.flush()
+    audit.record(session, actor.username, f"incident.{action.name}", f"incident:{incident.id}",
+                 from_status=entry.from_status, to_status=entry.to_status, reason=reason, outcome=incident.outcome)
+    return entry
+
+
+def release_units(session: so.Session, incident_id: int, at: datetime) -> int:
+    """Free every unit still on the incident; returns how many."""
+    active = list(session.scalars(sa.select(IncidentUnit).where(IncidentUnit.incident_id == incident_id,
+                                                                IncidentUnit.released_at.is_(None))))
+    for assignment in active:
+        assignment.released_at = at
+        unit = session.get(Unit, assignment.unit_id)
+        if unit is not None and unit.status in (UnitStatus.EN_ROUTE.value, UnitStatus.ON_SCENE.value):
+            unit.status = UnitStatus.AVAILABLE.value
+            unit.updated_at = at
+    return len(active)
+
+
+def parse_cooldowns(text: str) -> dict[str, int]:
+    """Per-type merge windows from "type=seconds,..." (KUZET_INCIDENT_COOLDOWNS); unknown types are an error."""
+    from services.intake.catalogue import CATEGORY_OF
+
+    out: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name, _, seconds = part.partition("=")
+        name = name.strip()
+        if name not in CATEGORY_OF:
+            raise ValueError(f"incident cooldowns name an unknown type {name!r}")
+        if not seconds.strip().isdigit():
+            raise ValueError(f"incident cooldown for {name!r} must be whole seconds, not {seconds!r}")
+        out[name] = int(seconds)
+    return out
+
+
+def open_candidates(session: so.Session, keys: set[tuple[int, str]], earliest: datetime,
+                    latest: datetime) -> dict[tuple[int, str], list[Incident]]:
+    """Open incidents of these (camera, type) pairs seen between ``earliest`` and ``latest``, by pair.
+
+    One query for a whole batch of events; ``find_mergeable`` then picks among them per event.
+    """
+    if not keys:
+        return {}
+    found: dict[tuple[int, str], list[Incident]] = defaultdict(list)
+    for incident in session.scalars(sa.select(Incident).where(
+            Incident.camera_id.in_({camera for camera, _ in keys}), Incident.type.in_({kind for _, kind in keys}),
+            Incident.status.in_(OPEN_STATUSES), Incident.last_seen_at >= earliest,
+            Incident.first_seen_at <= latest)):
+        if (incident.camera_id, incident.type) in keys:
+            found[incident.camera_id, incident.type].append(incident)
+    return found
+
+
+def find_mergeable(candidates: list[Incident], occurred_at: datetime, cooldown: timedelta) -> Incident | None:
+    """The open incident among ``candidates`` seen within the cooldown of ``occurred_at``, latest seen first."""
+    fitting = [i for i in candidates if i.status in OPEN_STATUSES and i.last_seen_at >= occurred_at - cooldown
+               and i.first_seen_at <= occurred_at + cooldown]
+    return max(fitting, key=lambda i: i.last_seen_at) if fitting else None
+
+
+def open_incident(session: so.Session, camera: Camera, event_type: str, category: str, priority: int,
+                  occurred_at: datetime, lat: float, lon: float) -> Incident:
+    """Open a new incident from a camera event."""
+    now = utcnow()
+    incident = Incident(department_id=camera.department_id, camera_id=camera.id, source="camera",
+                        category=category, type=event_type, priority=priority, status=S.NEW.value,
+                        lat=lat, lon=lon, address=camera.address, event_count=1, first_seen_at=occurred_at,
+                        last_seen_at=occurred_at, created_at=now, updated_at=now)
+    session.add(incident)
+    session.flush()
+    session.add(IncidentHistory(incident_id=incident.id, action="open", from_status=None,
+                                to_status=S.NEW.value, actor="system", reason=f"{event_type} from camera", at=now))
+    audit.record(session, "system", "incident.open", f"incident:{incident.id}", type=event_type,
+                 camera=camera.external_id, priority=priority)
+    return incident
+
+
+def create_manual(session: so.Session, router: "Router", actor: User, lat: float, lon: float, event_type: str,
+                  description: str = "", address: str = "") -> Incident:
+    """Open an incident from a citizen's 102 call at a map point; the point decides the department."""
+    from services.intake.catalogue import PUBLIC_ORDER_TYPES
+    from services.duty.policy import decide, load_rules
+
+    if actor.role not in _WORKERS:
+        raise TransitionRefused(f"role {actor.role} may not create incidents")
+    if event_type not in PUBLIC_ORDER_TYPES:
+        raise TransitionRefused(f"unknown incident type {event_type!r}; types are {', '.join(sorted(PUBLIC_ORDER_TYPES))}")
+    if not (40.5 <= lat <= 55.5 and 46.4 <= lon <= 87.4):
+        raise TransitionRefused("the point lies outside Kazakhstan")
+    where = router.resolve(lat, lon)
+    now = utcnow()
+    priority = decide(load_rules(session), where.department_id, event_type, "street", None, now)
+    incident = Incident(department_id=where.department_id, camera_id=None, source="manual", category="public_order",
+                        type=event_type, priority=priority,
+                        status=S.NEW.value, lat=lat, lon=lon, address=address.strip()[:300],
+                        description=description.strip()[:4000], event_count=1, first_seen_at=now, last_seen_at=now,
+                        created_at=now, updated_at=now)
+    session.add(incident)
+    session.flush()
+    incident.history.append(IncidentHistory(incident_id=incident.id, action="open", from_status=None,
+                                            to_status=S.NEW.value, actor_user_id=actor.id, actor=actor.username,
+                                            reason="102 call", at=now))
+    session.flush()
+    audit.record(session, actor.username, "incident.open", f"incident:{incident.id}", type=event_type,
+                 source="102", lat=lat, lon=lon)
+    return incident
+
+
+def _address_key(address: str) -> str:
+    return " ".join(address.casefold().replace(",", " ").replace(".", ". ").split())
+
+
+def known_places(session: so.Session, department_ids: set[int], limit: int = 5000) -> dict[str, tuple[float, float]]:
+    """Addresses the centre already knows a position for (cameras, earlier 102 calls), keyed as typed.
+
+    There is no street geocoder offline; a caller's address that matches one of these needs no map click.
+    """
+    rows = list(session.execute(sa.select(Camera.address, Camera.lat, Camera.lon)
+                                .where(Camera.department_id.in_(department_ids), Camera.address != "")
+                                .order_by(Camera.id).limit(limit)))
+    rows += list(session.execute(sa.select(Incident.address, Incident.lat, Incident.lon)
+                                 .where(Incident.department_id.in_(department_ids), Incident.source == "manual",
+                                        Incident.address != "")
+                                 .order_by(Incident.id.desc()).limit(limit)))
+    places: dict[str, tuple[float, float]] = {}
+    for address, lat, lon in rows:
+        places.setdefault(address.strip(), (lat, lon))
+    return places
+
+
+def locate_address(session: so.Session, department_ids: set[int], address: str) -> tuple[float, float] | None:
+    """The position of a known address (case, commas and spacing aside), or None."""
+    wanted = _address_key(address)
+    if not wanted:
+        return None
+    return next((where for known, where in known_places(session, department_ids).items()
+                 if _address_key(known) == wanted), None)
+
+
+def link_related(session: so.Session, incident: Incident, within_m: float, window: timedelta) -> list[IncidentLink]:
+    """Link a new camera incident to open incidents of other cameras nearby within the window, both ways."""
+    dlat, dlon = degrees_around(incident.lat, within_m)
+    candidates = session.scalars(sa.select(Incident).where(
+        Incident.id != incident.id, Incident.status.in_(OPEN_STATUSES),
+        Incident.camera_id.is_not(None), Incident.camera_id != incident.camera_id,
+        Incident.last_seen_at >= incident.first_seen_at - window,
+        Incident.lat.between(incident.lat - dlat, incident.lat + dlat),
+        Incident.lon.between(incident.lon - dlon, incident.lon + dlon)))
+    links = []
+    for other in candidates:
+        metres = distance_m(incident.lat, incident.lon, other.lat, other.lon)
+        if metres <= within_m:
+            links += [IncidentLink(incident_id=incident.id, related_id=other.id, distance_m=round(metres, 1)),
+                      IncidentLink(incident_id=other.id, related_id=incident.id, distance_m=round(metres, 1))]
+    session.add_all(links)
+    return links
+
+
+def offence_row(event_pk: int, record: dict[str, Any], camera: Camera) -> dict[str, Any]:
+    """The offence-register row for a stored traffic event (for a bulk insert; occurred_at as ISO text)."""
+    return {"event_id": event_pk, "operator_id": camera.operator_id, "camera_id": camera.id,
+            "department_id": camera.department_id, "type": record["type"], "plate": record["plate"]["number"],
+            "plate_country": record["plate"]["country"], "speed_kmh": record.get("speed_kmh"),
+            "limit_kmh": record.get("limit_kmh"), "occurred_at": record["occurred_at"],
+            "evidence": {"media": record.get("media", [])}}
+
+
+def queue_row(incident: Incident, camera_label: str = "", operator_name: str = "") -> dict[str, Any]:
+    """The JSON-ready row for queues, pushes and the REST API."""
+    return {
+        "id": incident.id,
+        "department_id": incident.department_id,
+        "type": incident.type,
+        "type_label": TYPE_LABELS_RU.get(incident.type, incident.type),
+        "category": incident.category,
+        "priority": incident.priority,
+        "status": incident.status,
+        "open": incident.status in OPEN_STATUSES,
+        "lat": incident.lat,
+        "lon": incident.lon,
+        "address": incident.address,
+        "description": incident.description,
+        "camera": camera_label,
+        "operator": operator_name,
+        "source": incident.source,
+        "event_count": incident.event_count,
+        "created_at": incident.created_at.isoformat(),
+        "first_seen_at": incident.first_seen_at.isoformat(),
+        "last_seen_at": incident.last_seen_at.isoformat(),
+        "acknowledged_at": incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
+        "outcome": incident.outcome,
+        "version": incident.version,
+        # ISO timestamps in UTC sort as text, so one key orders the queue: priority, then age.
+        "queue_key": f"{incident.priority}|{incident.created_at.astimezone(timezone.utc).isoformat()}",
+    }
+
+
+def rows_for(session: so.Session, incidents: list[Incident]) -> list[dict[str, Any]]:
+    """Queue rows for several incidents, with camera and operator labels in one query."""
+    camera_ids = {i.camera_id for i in incidents if i.camera_id is not None}
+    labels: dict[int, tuple[str, str]] = {}
+    if camera_ids:
+        for cam_id, ext, op_name in session.execute(
+            sa.select(Camera.id, Camera.external_id, Operator.name).join(Operator).where(Camera.id.in_(camera_ids))
+        ):
+            labels[cam_id] = (ext, op_name)
+    return [queue_row(i, *labels.get(i.camera_id or -1, ("", ""))) for i in incidents]
+
+
+def open_queue(session: so.Session, department_ids: set[int], limit: int = 500) -> list[dict[str, Any]]:
+    """Open incidents of the departments, priority first then oldest."""
+    if not department_ids:
+        return []
+    incidents = list(session.scalars(
+        sa.select(Incident).where(Incident.department_id.in_(department_ids), Incident.status.in_(OPEN_STATUSES))
+        .order_by(Incident.priority, Incident.created_at).limit(limit)
+    ))
+    return rows_for(session, incidents)

@@ -1,0 +1,123 @@
+"""Standard operating procedures: an ordered checklist per incident type, ticks recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from services.store import audit
+from services.store.models import Incident, SopStep, SopTick, User, utcnow
+
+# Shipped defaults (admins edit them): (step, mandatory). Ordered as a duty officer works them.
+DEFAULT_SOPS: dict[str, list[tuple[str, bool]]] = {
+    "weapon": [("Доложить дежурному руководителю · Notify the supervisor", True),
+               ("Направить не менее 2 нарядов · Dispatch 2+ units", True),
+               ("Открыть живое видео камеры · View the live camera", True),
+               ("При пострадавших вызвать скорую (103) · Ambulance if injured", False)],
+    "fight": [("Открыть живое видео камеры · View the live camera", True),
+              ("Направить наряд · Dispatch a unit", True),
+              ("При пострадавших вызвать скорую (103) · Ambulance if injured", False)],
+    "fire_smoke": [("Сообщить в ДЧС (101/112) · Call the fire service", True),
+                   ("Направить наряд для оцепления · Dispatch a unit to cordon", True)],
+    "panic_button": [("Перезвонить на объект · Call the site back", True),
+                     ("Направить наряд · Dispatch a unit", True)],
+    "abandoned_object": [("Не приближаться, оцепить · Keep away, cordon", True),
+                         ("Вызвать кинологов/саперов · Call EOD / dog unit", True)],
+}
+GENERIC_SOP: list[tuple[str, bool]] = [
+    ("Проверить по видео · Verify on video", True),
+    ("Принять решение о наряде · Decide on dispatch", True),
+]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """One incident's SOP with its ticks."""
+
+    steps: list[SopStep]
+    ticked: dict[int, SopTick]
+
+    def missing_mandatory(self) -> list[SopStep]:
+        """Mandatory steps not ticked yet."""
+        return [s for s in self.steps if s.mandatory and s.id not in self.ticked]
+
+
+def seed_default_sops(session: so.Session) -> int:
+    """Store the shipped checklists for every incident type that has none; returns steps added."""
+    from services.intake.catalogue import PUBLIC_ORDER_TYPES, TRAFFIC_INCIDENT_TYPES
+
+    have = set(session.scalars(sa.select(SopStep.incident_type).distinct()))
+    added = 0
+    for incident_type in sorted(PUBLIC_ORDER_TYPES | TRAFFIC_INCIDENT_TYPES):
+        if incident_type in have:
+            continue
+        for position, (text, mandatory) in enumerate(DEFAULT_SOPS.get(incident_type, GENERIC_SOP), start=1):
+            session.add(SopStep(incident_type=incident_type, position=position, text=text, mandatory=mandatory))
+            added += 1
+    session.flush()
+    return added
+
+
+def _ensure_steps(session: so.Session, incident_type: str) -> list[SopStep]:
+    steps = list(session.scalars(sa.select(SopStep).where(SopStep.incident_type == incident_type)
+                                 .order_by(SopStep.position)))
+    if steps:
+        return steps
+    for position, (text, mandatory) in enumerate(DEFAULT_SOPS.get(incident_type, GENERIC_SOP), start=1):
+        session.add(SopStep(incident_type=incident_type, position=position, text=text, mandatory=mandatory))
+    session.flush()
+    return list(session.scalars(sa.select(SopStep).where(SopStep.incident_type == incident_type)
+                                .order_by(SopStep.position)))
+
+
+def checklist(session: so.Session, incident: Incident, create: bool = False) -> Checklist:
+    """The incident type's steps and this incident's ticks; ``create`` stores defaults for a new type."""
+    if create:
+        steps = _ensure_steps(session, incident.type)
+    else:
+        steps = list(session.scalars(sa.select(SopStep).where(SopStep.incident_type == incident.type)
+                                     .order_by(SopStep.position)))
+    ticks = {t.step_id: t for t in session.scalars(sa.select(SopTick).where(SopTick.incident_id == incident.id))}
+    return Checklist(steps, ticks)
+
+
+def tick(session: so.Session, incident: Incident, step_id: int, actor: User) -> SopTick:
+    """Tick one step (idempotent); recorded with who and when."""
+    steps = {s.id: s for s in checklist(session, incident, create=True).steps}
+    if step_id not in steps:
+        raise ValueError(f"step {step_id} is not part of the {incident.type} procedure")
+    existing = session.scalar(sa.select(SopTick).where(SopTick.incident_id == incident.id, SopTick.step_id == step_id))
+    if existing is not None:
+        return existing
+    done = SopTick(incident_id=incident.id, step_id=step_id, actor=actor.username, at=utcnow())
+    session.add(done)
+    session.flush()
+    audit.record(session, actor.username, "sop.tick", f"incident:{incident.id}", step=steps[step_id].position,
+                 text=steps[step_id].text)
+    return done
+
+
+def set_steps(session: so.Session, incident_type: str, steps: list[tuple[str, bool]], actor: User) -> list[SopStep]:
+    """Replace a type's checklist (admin); steps already ticked somewhere keep their row, with new text."""
+    from services.intake.catalogue import CATEGORY_OF
+
+    if incident_type not in CATEGORY_OF:
+        raise ValueError(f"unknown incident type {incident_type!r}")
+    if not steps or any(not text.strip() for text, _ in steps):
+        raise ValueError("a procedure needs at least one step, none of them empty")
+    current = {s.position: s for s in session.scalars(sa.select(SopStep).where(SopStep.incident_type == incident_type))}
+    for position, (text, mandatory) in enumerate(steps, start=1):
+        step = current.pop(position, None) or SopStep(incident_type=incident_type, position=position, text="")
+        step.text, step.mandatory = text.strip()[:300], mandatory
+        session.add(step)
+    for leftover in current.values():
+        if session.scalar(sa.select(sa.func.count(SopTick.id)).where(SopTick.step_id == leftover.id)):
+            leftover.mandatory = False  # ticked on past incidents: kept for the record, no longer required
+            leftover.position += 1000
+        else:
+            session.delete(leftover)
+    session.flush()
+    audit.record(session, actor.username, "admin.sop", incident_type, steps=[t for t, _ in steps])
+    return _ensure_steps(session, incident_type)

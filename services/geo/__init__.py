@@ -1,0 +1,1 @@
+"""Geography: distances, jurisdiction routing, boundary imports, coverage."""

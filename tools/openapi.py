@@ -1,0 +1,160 @@
+"""The published forms of Kuzet Event Format v1: JSON Schema and the OpenAPI 3.1 document of the ingest API.
+
+Both are generated from the pydantic models in services.intake.event_format and services.cameras.registry, so the
+validator, the schema and the API description cannot drift apart (a test checks the committed copy).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from services.cameras.registry import CameraV1
+from services.intake.catalogue import CATEGORY_OF, PLATE_TYPES
+from services.intake.event_format import RFC3339, SPEC, EventV1
+
+SCHEMA_ID = "https://kuzet.kz/schema/event/1.json"
+TIMESTAMP = {"type": "string", "format": "date-time", "pattern": RFC3339.pattern,
+             "description": "RFC 3339 with an offset; more than 5 min in the future is refused by the centre"}
+
+
+def event_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of one v1 event, including the rules that tie type, category and fields."""
+    schema = copy.deepcopy(EventV1.model_json_schema(mode="validation"))
+    props = schema["properties"]
+    props["spec"] = {"const": SPEC, "description": "format and major version; other majors are refused"}
+    props["occurred_at"] = dict(TIMESTAMP)
+    props["type"] = {"enum": sorted(CATEGORY_OF), "description": "from the type catalogue"}
+    media = schema["$defs"]["Media"]["properties"]
+    media["expires_at"] = {"anyOf": [dict(TIMESTAMP, description="when the link stops working"), {"type": "null"}],
+                           "default": None}
+    props["attributes"]["description"] = "vendor extras kept verbatim: at most 32 keys, 4 KiB serialised"
+    rules: list[dict[str, Any]] = []
+    for category in sorted({c.value for c in CATEGORY_OF.values()}):
+        types = sorted(t for t, c in CATEGORY_OF.items() if c.value == category)
+        rules.append({"if": {"properties": {"category": {"const": category}}, "required": ["category"]},
+                      "then": {"properties": {"type": {"enum": types}}}})
+    rules.append({"if": {"properties": {"type": {"enum": sorted(PLATE_TYPES)}}, "required": ["type"]},
+                  "then": {"required": ["plate"], "properties": {"plate": {"$ref": "#/$defs/Plate"}}}})
+    rules.append({"if": {"properties": {"type": {"const": "speeding"}}, "required": ["type"]},
+                  "then": {"required": ["speed_kmh", "limit_kmh"],
+                           "properties": {"speed_kmh": {"type": "number"}, "limit_kmh": {"type": "number"}}}})
+    schema["allOf"] = rules
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+            "title": "Kuzet Event Format v1", "description": "One normalised camera event (EVENT_FORMAT.md).",
+            **{k: v for k, v in schema.items() if k != "title"}}
+
+
+def camera_schema() -> dict[str, Any]:
+    """JSON Schema of a camera registration body."""
+    return CameraV1.model_json_schema(mode="validation")
+
+
+PROBLEM = {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {"type": {"type": "string", "format": "uri"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "detail": {"type": "string"},
+                   "errors": {"type": "array", "items": {"type": "object", "required": ["pointer", "detail"],
+                                                         "properties": {"pointer": {"type": "string"},
+                                                                        "detail": {"type": "string"}}}}},
+}
+
+
+def _problems(*codes: int) -> dict[str, Any]:
+    text = {400: "malformed body", 401: "unknown key or bad signature", 403: "names another operator's camera (forbidden-camera)", 404: "not found",
+            413: "too large (body, batch, or inflated gzip)", 415: "unsupported Content-Encoding",
+            422: "invalid fields (JSON pointers in errors)", 429: "rate limited; see Retry-After"}
+    return {str(c): {"description": text[c], "content": {"application/problem+json": {
+        "schema": {"$ref": "#/components/schemas/Problem"}}}} for c in codes}
+
+
+def openapi() -> dict[str, Any]:
+    """OpenAPI 3.1 document of the operator-facing API."""
+    event = event_schema()
+    defs = event.pop("$defs")
+    event_ref = {"$ref": "#/components/schemas/Event"}
+    signed = [{"operatorKey": [], "timestamp": [], "signature": []}, {"operatorKey": []}]
+    result = {"type": "object", "properties": {
+        "index": {"type": "integer"}, "status": {"enum": ["accepted", "duplicate", "rejected"]},
+        "event_id": {"type": "string"}, "reason": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}}}}
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {"title": "Kuzet ingest API", "version": "1.0.0",
+                 "description": "Kuzet Event Format v1 for camera operators. See docs/operators.md."},
+        "servers": [{"url": "/"}],
+        "components": {
+            "schemas": {"Event": event, **defs, "Camera": camera_schema(), "Problem": PROBLEM,
+                        "ItemResult": result},
+            "securitySchemes": {
+                "operatorKey": {"type": "http", "scheme": "bearer", "description": "operator API key (kz_...)"},
+                "timestamp": {"type": "apiKey", "in": "header", "name": "X-Kuzet-Timestamp",
+                              "description": "Unix time in seconds, within ±300 s of the centre"},
+                "signature": {"type": "apiKey", "in": "header", "name": "X-Kuzet-Signature",
+                              "description": "sha256=<hex HMAC-SHA256 of 'timestamp.body' keyed with the API key>"},
+            },
+        },
+        "paths": {
+            "/api/v1/events": {"post": {
+                "summary": "Send one event or a batch of up to 1,000 (body ≤ 1 MiB; gzip accepted)",
+                "security": signed,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+                    event_ref,
+                    {"type": "object", "required": ["events"], "additionalProperties": False,
+                     "properties": {"events": {"type": "array", "maxItems": 1000, "items": event_ref}}}]}}}},
+                "responses": {"202": {"description": "one result per item", "content": {"application/json": {
+                    "schema": {"type": "object", "properties": {
+                        "results": {"type": "array", "items": {"$ref": "#/components/schemas/ItemResult"}},
+                        "accepted": {"type": "integer"}, "duplicate": {"type": "integer"},
+                        "rejected": {"type": "integer"}}}}}},
+                    **_problems(400, 401, 403, 413, 415, 422, 429)}}},
+            "/api/v1/ingest/{adapter}": {"post": {
+                "summary": "Send a vendor's native payload; an adapter translates it into v1 events",
+                "security": signed,
+                "parameters": [
+                    {"name": "adapter", "in": "path", "required": True, "schema": {
+                        "enum": ["hikvision-isapi", "dahua", "axis", "onvif", "frigate"]}},
+                    {"name": "device", "in": "query", "required": False, "schema": {"type": "string"},
+                     "description": "the sending device's own name (serial, MAC or NVR id) for dahua, onvif and "
+                                    "frigate; with the channel it forms the vendor identity of a registered camera"},
+                    {"name": "topic", "in": "query", "required": False, "schema": {"type": "string"},
+                     "description": "frigate: the MQTT topic (frigate/events, frigate/reviews, frigate/available) "
+                                    "when the body is the bare payload"},
+                    {"name": "camera", "in": "query", "required": False, "schema": {"type": "string"},
+                     "description": "hikvision-isapi: your camera id, when the device cannot be named by a vendor id"}],
+                "requestBody": {"required": True, "content": {"*/*": {"schema": {"type": "string"}}}},
+                "responses": {"202": {"description": "one result per translated event"},
+                              **_problems(400, 401, 403, 404, 413, 415, 422, 429)}}},
+            "/api/v1/cameras/{camera_id}": {"put": {
+                "summary": "Register or update one camera; the centre resolves its jurisdiction",
+                "security": signed,
+                "parameters": [{"name": "camera_id", "in": "path", "required": True,
+                                "schema": {"type": "string", "maxLength": 64}}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Camera"}}}},
+                "responses": {"200": {"description": "updated"}, "201": {"description": "created"},
+                              **_problems(400, 401, 422, 429)}}},
+            "/api/v1/cameras:bulk": {"post": {
+                "summary": "Register many cameras from a GeoJSON FeatureCollection of Points",
+                "security": signed,
+                "requestBody": {"required": True, "content": {"application/geo+json": {"schema": {"type": "object"}},
+                                                              "application/json": {"schema": {"type": "object"}}}},
+                "responses": {"200": {"description": "one result per feature"}, **_problems(400, 401, 413, 422)}}},
+            "/api/v1/heartbeats": {"post": {
+                "summary": "Keep-alives: {\"heartbeats\": [{camera_id, at?, status?}]} up to 10,000; cheap path",
+                "security": signed,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["heartbeats"], "properties": {"heartbeats": {
+                        "type": "array", "maxItems": 10000, "items": {
+                            "type": "object", "required": ["camera_id"], "additionalProperties": False,
+                            "properties": {"camera_id": {"type": "string", "maxLength": 128},
+                                           "at": dict(TIMESTAMP),
+                                           "status": {"enum": ["ok", "video_loss", "tamper", "storage_failure"]}}}}}}}}},
+                "responses": {"202": {"description": "one result per heartbeat"},
+                              **_problems(400, 401, 403, 413, 422, 429)}}},
+            "/api/v1/schema/event.json": {"get": {
+                "summary": "This JSON Schema of the v1 event", "security": [],
+                "responses": {"200": {"description": "JSON Schema 2020-12"}}}},
+        },
+    }
