@@ -71,6 +71,8 @@
     fitted = section;
     // A click on empty map opens the 102-call form at that point (clicks on markers keep their hover).
     subplot.map.on("click", function (e) {
+      var wall = document.querySelector(".wall");
+      if (!wall || wall.dataset.canCall !== "1") { return; }  // a role that may not create 102 calls
       window.dash_clientside.set_props("wall-manual-point",
         { data: { lat: e.lngLat.lat, lon: e.lngLat.lng, at: Date.now() } });
     });

@@ -106,8 +106,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     options = worker_options(settings)
     last_seen = options["last_seen"]
-    worker = Worker(store, bus, on_change=live.make_change_sink(socketio), on_cameras=live.make_camera_sink(socketio),
-                    **options)
+    store.subscribe(live.Publisher(socketio))  # the one path from committed changes to walls
+    worker = Worker(store, bus, **options)
     from services.intake.ratelimit import MemoryRateLimiter, RedisRateLimiter
 
     limiter = (RedisRateLimiter(settings.redis_url, settings.rate_limit_per_s, settings.redis_prefix)

@@ -14,6 +14,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from dashboard.context import db, kuzet
+from services.access.permissions import Page, may_open
 from services.store import audit
 from services.store.models import Department, User
 from services.access.users import LockoutPolicy, LoginRefused, authenticate
@@ -73,10 +74,10 @@ def current_person() -> User | None:
     return None
 
 
-def logged_in(roles: frozenset[str] | None = None) -> User | None:
-    """The session's user (for pages and callbacks), if logged in and, when given, holding one of ``roles``."""
+def logged_in(page: Page | None = None) -> User | None:
+    """The session's user (for pages and callbacks), if logged in and, when given, allowed to open ``page``."""
     user = current_user.user if current_user.is_authenticated else None
-    return user if user is not None and (roles is None or user.role in roles) else None
+    return user if user is not None and (page is None or may_open(user.role, page)) else None
 
 
 def csrf_token() -> str:

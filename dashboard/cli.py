@@ -400,7 +400,7 @@ def worker(database_url: str, redis_url: str | None, name: str | None, pairs: tu
     from flask_socketio import SocketIO
 
     from dashboard import worker_options
-    from dashboard.live import make_camera_sink, make_change_sink
+    from dashboard.live import Publisher
     from services.bus import make_bus
     from services.worker.consumer import Worker
 
@@ -410,8 +410,9 @@ def worker(database_url: str, redis_url: str | None, name: str | None, pairs: tu
                                    "with the in-process bus the worker runs inside `kuzet serve`")
     settings = Settings.from_env(**{**overrides, "database_url": database_url, "redis_url": redis_url})
     emitter = SocketIO(message_queue=redis_url, channel=f"{settings.redis_prefix}-socketio")
-    w = Worker(_store(database_url), make_bus(redis_url, settings.redis_prefix), on_change=make_change_sink(emitter),
-               on_cameras=make_camera_sink(emitter), name=name, **worker_options(settings))
+    store = _store(database_url)
+    store.subscribe(Publisher(emitter))  # committed changes reach the walls through the message queue
+    w = Worker(store, make_bus(redis_url, settings.redis_prefix), name=name, **worker_options(settings))
     settle_heap()
     stop = threading.Event()
     try:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import sqlalchemy.orm as so
 from flask import current_app, g
@@ -18,6 +19,8 @@ from services.geo.routing import Router, boundaries_stamp
 from services.settings import Settings
 from services.store.engine import Store
 from services.worker.consumer import Worker
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -74,3 +77,19 @@ def close_db(_exc: Any = None) -> None:
     session = g.pop("db", None)
     if session is not None:
         session.close()
+
+
+def perform(action: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one service action on the request's session and commit; on a refusal roll back and re-raise.
+
+    Both doors (REST routes and Dash callbacks) call actions through this, so neither commits by hand;
+    the store publishes the change feed after the commit.
+    """
+    session = db()
+    try:
+        result = action(session, *args, **kwargs)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return result

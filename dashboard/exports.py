@@ -7,8 +7,10 @@ import logging
 from flask import Blueprint, Response, abort, request
 from flask_login import current_user
 
-from dashboard.callbacks.coverage import COVERAGE_ROLES, radii
+from dashboard.auth import logged_in
+from dashboard.callbacks.coverage import radii
 from dashboard.context import db
+from services.access.permissions import Page
 from services.store import audit
 from services.geo.coverage import cameras_csv, coverage
 from services.access.scope import as_id, visible_departments
@@ -19,7 +21,7 @@ bp = Blueprint("exports", __name__, url_prefix="/coverage/export")
 
 
 def _scope() -> set[int]:
-    if not current_user.is_authenticated or current_user.user.role not in COVERAGE_ROLES:
+    if logged_in(Page.COVERAGE) is None:
         abort(403)
     audit.record(db(), current_user.user.username, "export.coverage", request.path, args=dict(request.args))
     db().commit()

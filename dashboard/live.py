@@ -1,23 +1,29 @@
-"""Live push: Socket.IO rooms per department, fed by committed incident changes."""
+"""Live push: Socket.IO rooms per department, fed by the change feed after each commit.
+
+The :class:`Publisher` is the only code that emits to walls. The store calls it with the changes of
+every committed transaction (web requests, the embedded worker, the health sweep); `kuzet worker`
+subscribes one too, emitting through the Redis message queue.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from typing import Any
 
 from flask import Flask, request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 
-from dashboard.context import db, kuzet
-from services.duty.incidents import rows_for
-from services.store.models import Incident
+from dashboard.context import db
 from services.access.scope import visible_departments
-from services.worker.consumer import CameraSink, ChangeSink
+from services.messages import Change
 
 logger = logging.getLogger(__name__)
 
 INCIDENTS_EVENT = "incidents"
+UNITS_EVENT = "units"
+CAMERAS_EVENT = "cameras"
 
 
 def room(department_id: int) -> str:
@@ -25,40 +31,39 @@ def room(department_id: int) -> str:
     return f"department:{department_id}"
 
 
-def make_change_sink(socketio: SocketIO) -> ChangeSink:
-    """A worker change sink that emits incident rows to their department's room."""
+class Publisher:
+    """Turns committed feed changes into pushes: incident rows, unit rows and "cameras changed" per department."""
 
-    def emit(department_id: int, rows: list[dict[str, Any]]) -> None:
-        socketio.emit(INCIDENTS_EVENT, {"department_id": department_id, "rows": rows}, to=room(department_id))
+    def __init__(self, socketio: SocketIO) -> None:
+        self.socketio = socketio
 
-    return emit
+    def __call__(self, changes: list[Change]) -> None:
+        """Emit one message per department and kind, the latest row of each entity only."""
+        incidents: defaultdict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+        units: defaultdict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+        cameras: set[int] = set()
+        for change in changes:
+            if change.entity == "incident":
+                incidents[change.department_id][change.entity_id] = change.data
+                if change.previous_department_id is not None:
+                    # Transferred away: the old department's walls drop it from their queue.
+                    incidents[change.previous_department_id][change.entity_id] = {**change.data, "open": False}
+            elif change.entity == "unit":
+                units[change.department_id][change.entity_id] = change.data
+            elif change.entity == "camera":
+                cameras.add(change.department_id)
+        for department_id, rows in incidents.items():
+            self._emit(INCIDENTS_EVENT, department_id, {"rows": list(rows.values())})
+        for department_id, rows in units.items():
+            self._emit(UNITS_EVENT, department_id, {"units": list(rows.values())})
+        for department_id in cameras:
+            self._emit(CAMERAS_EVENT, department_id, {})
 
-
-UNITS_EVENT = "units"
-CAMERAS_EVENT = "cameras"
-
-
-def make_camera_sink(socketio: SocketIO) -> CameraSink:
-    """A worker sink that tells a department's walls their cameras changed health."""
-
-    def emit(department_id: int) -> None:
-        socketio.emit(CAMERAS_EVENT, {"department_id": department_id}, to=room(department_id))
-
-    return emit
-
-
-def push_unit(department_id: int, unit: dict[str, Any]) -> None:
-    """Tell a department's walls that a unit moved or changed status."""
-    kuzet().socketio.emit(UNITS_EVENT, {"department_id": department_id, "units": [unit]}, to=room(department_id))
-
-
-def push_incident(incident: Incident, previous_department_id: int | None = None) -> None:
-    """Emit one changed incident to its department; after a transfer, remove it from the old one."""
-    row = rows_for(db(), [incident])[0]
-    sink = make_change_sink(kuzet().socketio)
-    sink(incident.department_id, [row])
-    if previous_department_id is not None and previous_department_id != incident.department_id:
-        sink(previous_department_id, [{**row, "open": False}])
+    def _emit(self, event: str, department_id: int, body: dict[str, Any]) -> None:
+        try:
+            self.socketio.emit(event, {"department_id": department_id, **body}, to=room(department_id))
+        except Exception:  # noqa: BLE001 - one department's failed push must not stop the others'
+            logger.exception("pushing %s to department %s failed", event, department_id)
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:

@@ -11,6 +11,8 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layouts.wall import BLANK_DARK_STYLE, PRIORITY_COLOURS, STATUS_LABELS, UNIT_COLOURS, ago, district_layers
+from services.access.permissions import Action
+from services.duty.incidents import DISPATCHABLE
 from services.duty.casefile import CaseFile
 
 BODY = "incident-body"
@@ -133,7 +135,8 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
         dcc.Store(id=VERSION, data=inc["version"]),
     ])
     sop = [dmc.Checkbox(id={"type": SOP_STEP, "step": s["id"]}, checked=bool(s["ticked_by"]),
-                        disabled=bool(s["ticked_by"]) or inc["status"] not in ("new", "transferred", "acknowledged", "dispatched",
+                        disabled=bool(s["ticked_by"]) or Action.TICK_SOP_STEP not in case.permitted
+                        or inc["status"] not in ("new", "transferred", "acknowledged", "dispatched",
                                                                                 "on_scene", "on_hold"),
                         className="sop-step", size="md",
                         label=f"{s['position']}. {s['text']}" + (" *" if s["mandatory"] else "")
@@ -145,16 +148,18 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
         html.Span(f" · {u['distance_m']:.0f} м · направлен {local_time(u['dispatched_at'])}"
                   + (f" · прибыл {local_time(u['arrived_at'])}" if u["arrived_at"] else ""), className="muted"),
     ]) for u in case.units]
-    can_dispatch = inc["status"] in ("new", "transferred", "acknowledged", "dispatched", "on_scene")
+    can_dispatch = Action.DISPATCH in case.permitted and inc["status"] in DISPATCHABLE
     suggestions = [html.Div(className="unit-row", children=[
         html.Span(s.call_sign, className="call-sign"),
         html.Span(f" {s.distance_m / 1000:.1f} км · ~{max(1, round(s.eta_s / 60))} мин · экипаж {s.crew_size}",
                   className="muted"),
-        dmc.Button("Направить", id={"type": DISPATCH_UNIT, "unit": s.unit_id}, size="xs", ml="sm",
-                   disabled=not can_dispatch),
+        *([dmc.Button("Направить", id={"type": DISPATCH_UNIT, "unit": s.unit_id}, size="xs", ml="sm")]
+          if can_dispatch else []),
     ]) for s in case.suggestions]
     resolvable = "resolve" in case.actions
-    outcome_form = [
+    outcome_form = [html.Div(OUTCOME_LABELS.get(inc["outcome"], inc["outcome"] or "—")
+                             + (f" · № {inc['case_number']}" if inc["case_number"] else ""))] \
+        if Action.RESOLVE not in case.permitted else [
         dmc.Select(id=OUTCOME, label="Итог · Outcome (O)", data=[{"value": o, "label": OUTCOME_LABELS.get(o, o)}
                                                                 for o in case.outcomes],
                    value=inc["outcome"], disabled=not resolvable, searchable=True),
@@ -162,7 +167,7 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
                       disabled=not resolvable),
         dmc.Textarea(id=OUTCOME_NOTE, label="Примечание · Note", value="", disabled=not resolvable, minRows=2),
         dmc.Checkbox(id=OVERRIDE, label="Решить без отмеченных шагов (руководитель) · Supervisor override",
-                     disabled=not (resolvable and case.can_override), checked=False),
+                     disabled=not (resolvable and Action.OVERRIDE_SOP in case.permitted), checked=False),
         dmc.Button("Решить · Resolve (R)", id=RESOLVE, color="green", disabled=not resolvable, mt="sm"),
     ]
     camera = case.camera
@@ -199,8 +204,9 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
                 _section("Заметки · Notes",
                          *[html.Div([html.B(n["author"]), f" {local_time(n['at'])}: ", n["text"]], className="note")
                            for n in case.notes],
-                         dmc.Textarea(id=NOTE_TEXT, placeholder="Заметка · Note", minRows=2),
-                         dmc.Button("Добавить · Add note", id=NOTE_ADD, size="xs", mt="xs")),
+                         *([dmc.Textarea(id=NOTE_TEXT, placeholder="Заметка · Note", minRows=2),
+                            dmc.Button("Добавить · Add note", id=NOTE_ADD, size="xs", mt="xs")]
+                           if Action.ADD_NOTE in case.permitted else [])),
             ]),
             html.Div(className="case-col", children=[
                 _section("Порядок действий · SOP (1–9)", *sop),

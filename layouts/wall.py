@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from dash_socketio import DashSocketIO
 
+from services.access.permissions import Action
 from services.intake.catalogue import TYPE_LABELS_RU
 from services.duty.situation import Situation
 
@@ -262,12 +263,14 @@ def transfer_modal(neighbours: list[dict[str, str]]) -> dmc.Modal:
 
 def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str = "",
            show_coverage: bool = False, show_admin: bool = False, neighbours: list[dict[str, str]] | None = None,
-           targets: tuple[int, int] = (30, 60), addresses: list[str] | None = None) -> html.Div:
-    """The whole wall page for one department."""
+           targets: tuple[int, int] = (30, 60), addresses: list[str] | None = None,
+           can: frozenset[Action] = frozenset()) -> html.Div:
+    """The whole wall page for one department; ``can`` holds the actions the user may take (the rest are not shown)."""
     dept = s.department
     # Response targets (s) for the age colours; read by the queue's cell rules in the browser.
     return html.Div(className="wall" + (" kiosk" if kiosk else ""),
-                    **{"data-ack-target": str(targets[0]), "data-dispatch-target": str(targets[1])}, children=[
+                    **{"data-ack-target": str(targets[0]), "data-dispatch-target": str(targets[1]),
+                       "data-can-call": "1" if Action.CREATE_CALL in can else "0"}, children=[
         DashSocketIO(id=SOCKET, eventNames=["incidents", "units", "cameras"], options={"query": {"department": str(dept["id"])}}),
         dcc.Store(id=DEPARTMENT, data=dept["id"]),
         dcc.Store(id=MANUAL_POINT),
@@ -304,24 +307,33 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
             html.Section(className="wall-queue", children=[
                 html.Div(className="queue-head", children=[
                     html.Div("Очередь", className="queue-title", title="Incident queue"),
-                    dmc.Group(gap="sm", wrap="nowrap", children=[
-                        dmc.Button("Вызов 102", id=MANUAL_OPEN, color="red", variant="outline", size="md",
-                                   **{"aria-label": "New incident from a 102 call"}),
-                        dmc.Button("Передать", id=TRANSFER, color="gray", variant="outline", size="md",
-                                   **{"aria-label": "Transfer to a neighbouring department"}),
-                        dmc.Button("Наряд (D)", id=DISPATCH, color="blue", variant="filled", size="md",
-                                   **{"aria-label": "Dispatch the nearest free unit"}),
-                        dmc.Button("Принять (A)", id=ACK, color="yellow", variant="filled", size="md",
-                                   **{"aria-label": "Acknowledge"}),
-                    ]),
+                    dmc.Group(gap="sm", wrap="nowrap", children=[button for action, button in (
+                        (Action.CREATE_CALL, dmc.Button("Вызов 102", id=MANUAL_OPEN, color="red", variant="outline",
+                                                        size="md", **{"aria-label": "New incident from a 102 call"})),
+                        (Action.TRANSFER, dmc.Button("Передать", id=TRANSFER, color="gray", variant="outline", size="md",
+                                                     **{"aria-label": "Transfer to a neighbouring department"})),
+                        (Action.DISPATCH, dmc.Button("Наряд (D)", id=DISPATCH, color="blue", variant="filled",
+                                                     size="md", **{"aria-label": "Dispatch the nearest free unit"})),
+                        (Action.ACKNOWLEDGE, dmc.Button("Принять (A)", id=ACK, color="yellow", variant="filled",
+                                                        size="md", **{"aria-label": "Acknowledge"})),
+                    ) if action in can]),
                 ]),
                 html.Div(id=FEEDBACK, className="feedback", role="status"),
                 html.Div(queue(s.incidents), className="queue-grid"),
-                html.Div("↑↓ выбор · A принять · D ближайший наряд · Enter карточка · M без звука · щелчок по карте — вызов 102",
-                         className="keys-hint"),
+                html.Div(keys_hint(can), className="keys-hint"),
             ]),
         ]),
     ])
+
+
+def keys_hint(can: frozenset[Action]) -> str:
+    """The keyboard line under the queue: only the keys this user's role can use."""
+    keys = ["↑↓ выбор"]
+    keys += ["A принять"] if Action.ACKNOWLEDGE in can else []
+    keys += ["D ближайший наряд"] if Action.DISPATCH in can else []
+    keys += ["Enter карточка", "M без звука"]
+    keys += ["щелчок по карте — вызов 102"] if Action.CREATE_CALL in can else []
+    return " · ".join(keys)
 
 
 def denied(message: str) -> html.Div:

@@ -122,3 +122,6 @@ def json_object(body: Any) -> dict[str, Any]:
 
 
 from dashboard.api import cameras, events, heartbeats, incidents, native, schema, tokens, work  # noqa: E402,F401  (routes register on import)
+
+from dashboard.api import refusals  # noqa: E402
+refusals.register(api)

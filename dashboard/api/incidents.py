@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,16 +9,17 @@ from flask import Response, jsonify, request
 
 from dashboard.api import api, json_object
 from dashboard.auth import current_person
-from dashboard.context import db, router as kuzet_router
-from dashboard.live import push_incident
-from services.duty.dispatch import arrive, assigned_units, dispatch, dispatch_nearest
+from dashboard.context import db, perform, router as kuzet_router
+from services.access.permissions import Action
 from services.cameras.scorecards import camera_uptime
-from services.duty.incidents import (ACTIONS, Conflict, TransitionRefused, allowed_actions, create_manual,
-                                locate_address, rows_for, transition)
+from services.duty import actions
+from services.duty.dispatch import assigned_units
+from services.duty.incidents import ACTIONS, allowed_actions, rows_for
+from services.errors import Invalid
 from services.duty.sop import checklist
 from services.intake.ingest import Problem
 from services.store.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, User
-from services.access.scope import MAX_ID, as_id, city_departments, incident_in_scope, visible_departments
+from services.access.scope import as_id, incident_in_scope, visible_departments
 
 
 def _person() -> User:
@@ -82,75 +82,38 @@ def get_incident(incident_id: int) -> Response:
 
 @api.post("/incidents/<int:incident_id>/transitions")
 def post_transition(incident_id: int) -> Response:
-    """Apply a lifecycle action: {"action": ..., "reason"?, "outcome"?, "version"?}."""
+    """Apply a lifecycle action: {"action", "version"?, "reason"?, "outcome"?, "case_number"?, "department_id"?,
+    "unit_ids"? or "nearest"?, "unit_id"?, "sop_override"?}."""
     user = _person()
-    incident = _incident_in_scope(user, incident_id)
     body = json_object(request.get_json(silent=True))
-    action = body.get("action")
-    if action not in ACTIONS:
-        raise Problem(422, "validation", "Unknown action", f"action must be one of: {', '.join(ACTIONS)}",
-                      [{"pointer": "/action", "detail": "unknown action"}])
-    version = body.get("version")
-    # Transfers go to neighbours outside the caller's scope, so only the target's existence is checked.
-    target = body.get("department_id")
-    if target is not None and (not isinstance(target, int) or isinstance(target, bool) or not 0 < target <= MAX_ID):
-        raise Problem(422, "validation", "Bad department", "department_id must be a department's id",
-                      [{"pointer": "/department_id", "detail": "must be a department id"}])
-    reason = body.get("reason", "")
-    if not isinstance(reason, str) or "\x00" in reason:
-        raise Problem(422, "validation", "Bad reason", "reason must be text",
-                      [{"pointer": "/reason", "detail": "must be a string"}])
-    outcome = body.get("outcome")
-    if outcome is not None and not isinstance(outcome, str):
-        raise Problem(422, "validation", "Bad outcome", "outcome must be one of the outcome names",
-                      [{"pointer": "/outcome", "detail": "must be a string"}])
-    case_number = body.get("case_number", "")
-    if not isinstance(case_number, str) or "\x00" in case_number:
-        raise Problem(422, "validation", "Bad case number", "case_number must be text",
-                      [{"pointer": "/case_number", "detail": "must be a string"}])
-    unit_ids = body.get("unit_ids", [])
-    if not isinstance(unit_ids, list) or not all(isinstance(u, int) and not isinstance(u, bool) and 0 < u <= MAX_ID
-                                                 for u in unit_ids):
-        raise Problem(422, "validation", "Bad units", "unit_ids must be a list of unit ids",
-                      [{"pointer": "/unit_ids", "detail": "must be a list of unit ids"}])
-    expected = version if isinstance(version, int) and not isinstance(version, bool) else None
-    department_before = incident.department_id
-    try:
-        if action == "dispatch" and (unit_ids or body.get("nearest") is True):
-            if unit_ids:
-                dispatch(db(), incident, unit_ids, user, expected_version=expected)
-            else:
-                dispatch_nearest(db(), incident, user, expected_version=expected)
-        elif action == "dispatch":
-            raise TransitionRefused("dispatch needs unit_ids (see GET .../suggestions) or \"nearest\": true")
-        elif action == "arrive":
-            unit_id = body.get("unit_id")
-            if unit_id is not None and (not isinstance(unit_id, int) or isinstance(unit_id, bool)):
-                raise Problem(422, "validation", "Bad unit", "unit_id must be a unit's id",
-                              [{"pointer": "/unit_id", "detail": "must be a unit id"}])
-            arrive(db(), incident, user, unit_id=unit_id, expected_version=expected)
-        else:
-            transition(db(), incident, action, user, expected_version=expected, reason=reason, outcome=outcome,
-                       target_department_id=target, case_number=case_number,
-                       sop_override=body.get("sop_override") is True)
-        db().commit()
-    except Conflict as conflict:
-        db().rollback()
-        raise Problem(409, "conflict", "Changed by someone else", str(conflict)) from None
-    except TransitionRefused as refused:
-        db().rollback()
-        raise Problem(409, "illegal-transition", "Transition refused", str(refused)) from None
-    push_incident(incident, department_before)
+    action, version = body.get("action"), body.get("version")
+    if action == Action.DISPATCH:
+        incident = perform(actions.dispatch, user, incident_id, version=version, unit_ids=body.get("unit_ids"),
+                           nearest=body.get("nearest") is True).incident
+    elif action == Action.ARRIVE:
+        incident = perform(actions.arrive, user, incident_id, version=version, unit_id=body.get("unit_id"))
+    elif action == Action.RESOLVE:
+        incident = perform(actions.resolve, user, incident_id, version=version, outcome=body.get("outcome"),
+                           case_number=body.get("case_number", ""), reason=body.get("reason", ""),
+                           sop_override=body.get("sop_override") is True)
+    elif action == Action.RECORD_OUTCOME:
+        incident = perform(actions.record_outcome, user, incident_id, version=version,
+                           outcome=body.get("outcome"),
+                           case_number=body.get("case_number", ""), reason=body.get("reason", ""))
+    elif action == Action.TRANSFER:
+        incident = perform(actions.transfer, user, incident_id, version=version,
+                           department_id=body.get("department_id"), reason=body.get("reason", ""))
+    elif action in (Action.HOLD, Action.DISMISS, Action.REOPEN):
+        incident = perform(actions.LIFECYCLE[Action(action)], user, incident_id, version=version,
+                           reason=body.get("reason", ""))
+    elif action in (Action.ACKNOWLEDGE, Action.RESUME, Action.CLOSE):
+        incident = perform(actions.LIFECYCLE[Action(action)], user, incident_id, version=version)
+    else:
+        names = [*ACTIONS, Action.RECORD_OUTCOME.value]
+        raise Invalid(f"action must be one of: {', '.join(names)}",
+                      errors=[{"pointer": "/action", "detail": "unknown action"}])
+    # After a transfer the incident may lie outside the caller's scope: the answer shows it as it left.
     return jsonify(_detail(user, incident))
-
-
-def _finite_number(value: object) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    try:
-        return math.isfinite(float(value))
-    except OverflowError:
-        return False
 
 
 @api.post("/incidents")
@@ -161,30 +124,9 @@ def create_incident() -> tuple[Response, int]:
     """
     user = _person()
     body = json_object(request.get_json(silent=True))
-    if "lat" not in body and "lon" not in body and isinstance(body.get("address"), str) and "\x00" not in body["address"]:
-        where = locate_address(db(), city_departments(db(), user), body["address"])
-        if where is None:
-            raise Problem(422, "validation", "Unknown address",
-                          "no position is known for this address: send lat and lon (a point on the map)",
-                          [{"pointer": "/address", "detail": "not a known address"}])
-        body = {**body, "lat": where[0], "lon": where[1]}
-    errors = [{"pointer": f"/{k}", "detail": "must be a number"} for k in ("lat", "lon")
-              if not _finite_number(body.get(k))]
-    if not isinstance(body.get("type"), str):
-        errors.append({"pointer": "/type", "detail": "must be an incident type"})
-    for key in ("description", "address"):
-        if key in body and (not isinstance(body[key], str) or "\x00" in body[key]):
-            errors.append({"pointer": f"/{key}", "detail": "must be a string"})
-    if errors:
-        raise Problem(422, "validation", "Invalid incident", "fix the fields listed in errors", errors)
-    try:
-        incident = create_manual(db(), kuzet_router(), user, float(body["lat"]), float(body["lon"]), body["type"],
-                                 body.get("description", ""), body.get("address", ""))
-        db().commit()
-    except TransitionRefused as refused:
-        db().rollback()
-        raise Problem(422, "validation", "Incident refused", str(refused)) from None
-    push_incident(incident)
+    incident = perform(actions.create_call, user, kuzet_router(), lat=body.get("lat"), lon=body.get("lon"),
+                       incident_type=body.get("type"), description=body.get("description", ""),
+                       address=body.get("address", ""))
     return jsonify(rows_for(db(), [incident])[0]), 201
 
 

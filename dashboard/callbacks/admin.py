@@ -8,21 +8,23 @@ import dash
 from dash import Input, Output, State, html, no_update
 
 from dashboard.auth import logged_in
-from dashboard.context import db, kuzet
+from dashboard.context import db, kuzet, perform
 from layouts import admin as ids
 from layouts.admin import layout
 from layouts.wall import denied
-from services.intake.deadletters import raw_text, recent, replay
-from services.store.models import DeadLetter, Role
+from services.access.permissions import Page
+from services.duty import actions
+from services.errors import Refused
+from services.intake.deadletters import raw_text, recent
+from services.store.models import DeadLetter
 from services.access.scope import as_id
 
 
-ADMINS = frozenset({Role.ADMIN.value})
 
 
 def page(**_query: Any) -> html.Div:
     """Dead letters, newest first (admins only)."""
-    user = logged_in(ADMINS)
+    user = logged_in(Page.ADMIN)
     if user is None:
         return denied("Только для администраторов · Admins only")
     return layout(recent(db()), username=user.username)
@@ -39,7 +41,7 @@ def register(app: dash.Dash) -> None:
 
     @app.callback(Output(ids.RAW, "children"), Input(ids.DEAD_LETTERS, "selectedRows"), prevent_initial_call=True)
     def show(selected: list[dict[str, Any]] | None) -> str:
-        if logged_in(ADMINS) is None:
+        if logged_in(Page.ADMIN) is None:
             return "Нет доступа"
         letter = _selected(selected)
         return raw_text(letter) if letter else no_update
@@ -52,16 +54,15 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def do_replay(clicks: int | None, selected: list[dict[str, Any]] | None) -> tuple[str, Any]:
-        user = logged_in(ADMINS)
+        user = logged_in(Page.ADMIN)
         if user is None or not clicks:
             return "Нет доступа", no_update
-        letter = _selected(selected)
-        if letter is None:
+        row = selected[0] if isinstance(selected, list) and selected else None
+        letter_id = row.get("id") if isinstance(row, dict) else None
+        if letter_id is None:
             return "Выберите строку · Select a row", no_update
         try:
-            summary = replay(db(), kuzet().ingest, letter, user)
-            db().commit()
-        except ValueError as exc:
-            db().rollback()
-            return str(exc), no_update
-        return f"№{letter.id}: {summary}", recent(db())
+            summary = perform(actions.replay_dead_letter, user, kuzet().ingest, letter_id)
+        except Refused as refused:
+            return str(refused), no_update
+        return f"№{letter_id}: {summary}", recent(db())

@@ -15,12 +15,12 @@ from geodata import ATTRIBUTION
 from layouts import coverage as ids
 from layouts.coverage import ALL_OPERATORS, export_links, layout, map_figure
 from layouts.wall import denied
+from services.access.permissions import Page
 from services.geo.coverage import coverage, operators, parse_radii
-from services.store.models import District, Role
+from services.store.models import District
 from services.access.scope import as_id, visible_departments
 from services.duty.situation import DISPLAY_TOLERANCE_DEG
 
-COVERAGE_ROLES = frozenset({Role.CHIEF.value, Role.ADMIN.value})
 
 
 def radii() -> dict[str, float]:
@@ -40,7 +40,7 @@ def districts_geo(department_ids: set[int]) -> list[dict[str, Any]]:
 
 def page(**_query: Any) -> html.Div:
     """The coverage page for chiefs (their city) and admins."""
-    user = logged_in(COVERAGE_ROLES)
+    user = logged_in(Page.COVERAGE)
     if user is None:
         return denied("Карта покрытия доступна начальникам и администраторам · Coverage is for chiefs and admins")
     scope = visible_departments(db(), user)
@@ -64,7 +64,7 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def filter_operator(value: str | None) -> tuple[Any, ...]:
-        user = logged_in(COVERAGE_ROLES)
+        user = logged_in(Page.COVERAGE)
         if user is None:
             return (no_update,) * 6
         scope = visible_departments(db(), user)

@@ -11,18 +11,16 @@ import sqlalchemy as sa
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from dashboard.auth import logged_in
-from dashboard.context import db, kuzet
-from dashboard.live import push_incident
+from dashboard.context import db, kuzet, perform
 from layouts import incident as ids
 from layouts.incident import body, layout
 from layouts.wall import denied
-from services.store import audit
 from services.duty.casefile import case_file
-from services.duty.dispatch import arrive, dispatch, dispatch_nearest
-from services.duty.incidents import TransitionRefused, transition
-from services.store.models import Incident, IncidentNote, SopTick, User, utcnow
-from services.access.scope import incident_in_scope, visible_departments
-from services.duty.sop import tick
+from services.access.permissions import Action
+from services.duty import actions
+from services.errors import Invalid, Refused
+from services.store.models import Incident, SopTick, User
+from services.access.scope import incident_in_scope
 
 logger = logging.getLogger(__name__)
 
@@ -42,22 +40,18 @@ def page(incident_id: str | None = None, **_query: Any) -> html.Div:
     return layout(_case(incident, user), username=user.username)
 
 
-def _act(incident_id: Any, work: Callable[[Incident, User], str]) -> Any:
-    """Run one action in scope, commit, push the change, and re-render the body with feedback."""
+def _act(incident_id: Any, work: Callable[[User], str]) -> Any:
+    """Run one service action (through ``perform``) and re-render the body with its feedback or refusal."""
     user = logged_in()
-    incident = incident_in_scope(db(), user, incident_id) if user else None
-    if incident is None:
+    if user is None or incident_in_scope(db(), user, incident_id) is None:
         return html.Div("Нет доступа · Access denied", className="feedback")
-    before = incident.department_id
     try:
-        message = work(incident, user)
-        db().commit()
-    except (TransitionRefused, ValueError) as refused:
-        db().rollback()
+        message = work(user)
+    except Refused as refused:
         incident = incident_in_scope(db(), user, incident_id)
         return body(_case(incident, user), feedback=str(refused)) if incident else no_update
-    push_incident(incident, before)
-    if incident.department_id not in visible_departments(db(), user):
+    incident = incident_in_scope(db(), user, incident_id)
+    if incident is None:  # transferred out of the user's scope
         return html.Div(message, className="feedback")
     return body(_case(incident, user), feedback=message)
 
@@ -73,25 +67,27 @@ def register(app: dash.Dash) -> None:
         State(ids.REASON, "value"),
         prevent_initial_call=True,
     )
-    def on_action(clicks: list[int | None], incident_id: Any, version: Any, reason: str | None) -> Any:
+    def on_action(clicks: list[int | None], incident_id: Any, version: Any, reason: Any) -> Any:
         if not ctx.triggered_id or not any(clicks):
             return no_update
         action = ctx.triggered_id["action"]
         # The version this page showed: acting on a view someone else has changed is refused by name.
         seen = version if isinstance(version, int) and not isinstance(version, bool) else None
-        why = reason.strip() if isinstance(reason, str) and "\x00" not in reason else ""
 
-        def work(incident: Incident, user: User) -> str:
-            if action == "dispatch":
-                unit = dispatch_nearest(db(), incident, user, expected_version=seen)
-                return f"Направлен ближайший наряд ({unit.distance_m:.0f} м)"
-            if action == "arrive":
-                arrive(db(), incident, user, expected_version=seen)
+        def work(user: User) -> str:
+            if action == Action.DISPATCH:
+                sent = perform(actions.dispatch, user, incident_id, version=seen, nearest=True)
+                return f"Направлен ближайший наряд ({sent.assignments[0].distance_m:.0f} м)"
+            if action == Action.ARRIVE:
+                perform(actions.arrive, user, incident_id, version=seen)
                 return "Наряд на месте"
-            if action in ids.REASON_ACTIONS and not why:
-                raise ValueError("Укажите причину · Enter a reason first")
-            transition(db(), incident, action, user, expected_version=seen,
-                       reason=why if action in ids.REASON_ACTIONS else "")
+            step = actions.LIFECYCLE.get(action) if action not in ids.FORM_ACTIONS else None
+            if step is None:
+                raise Invalid(f"unknown action {action!r}")
+            if action in ids.REASON_ACTIONS:
+                perform(step, user, incident_id, version=seen, reason=reason)
+            else:
+                perform(step, user, incident_id, version=seen)
             return f"{ids.ACTION_LABELS.get(action, action)}: выполнено"
 
         return _act(incident_id, work)
@@ -107,8 +103,8 @@ def register(app: dash.Dash) -> None:
             return no_update
         unit_id = ctx.triggered_id["unit"]
 
-        def work(incident: Incident, user: User) -> str:
-            dispatch(db(), incident, [int(unit_id)], user)
+        def work(user: User) -> str:
+            perform(actions.dispatch, user, incident_id, unit_ids=[unit_id])
             return "Наряд направлен"
 
         return _act(incident_id, work)
@@ -123,14 +119,13 @@ def register(app: dash.Dash) -> None:
         if not ctx.triggered_id or not ctx.triggered or ctx.triggered[0]["value"] is not True:
             return no_update
         step_id = ctx.triggered_id["step"]
-        if not isinstance(incident_id, int) or not isinstance(step_id, int):
-            return no_update
         # A re-rendered body shows ticked steps as checked: that is not a new tick.
-        if db().scalar(sa.select(SopTick.id).where(SopTick.incident_id == incident_id, SopTick.step_id == step_id)):
+        if isinstance(incident_id, int) and isinstance(step_id, int) and db().scalar(
+                sa.select(SopTick.id).where(SopTick.incident_id == incident_id, SopTick.step_id == step_id)):
             return no_update
 
-        def work(incident: Incident, user: User) -> str:
-            tick(db(), incident, int(step_id), user)
+        def work(user: User) -> str:
+            perform(actions.tick_sop_step, user, incident_id, step_id=step_id)
             return "Шаг отмечен"
 
         return _act(incident_id, work)
@@ -142,16 +137,12 @@ def register(app: dash.Dash) -> None:
         State(ids.INCIDENT, "data"),
         prevent_initial_call=True,
     )
-    def on_note(clicks: int | None, text: str | None, incident_id: Any) -> Any:
+    def on_note(clicks: int | None, text: Any, incident_id: Any) -> Any:
         if not clicks:
             return no_update
 
-        def work(incident: Incident, user: User) -> str:
-            if not text or not text.strip() or "\x00" in text:
-                raise ValueError("Пустая заметка · Empty note")
-            db().add(IncidentNote(incident_id=incident.id, author=user.username, text=text.strip()[:4000],
-                                  at=utcnow()))
-            audit.record(db(), user.username, "incident.note", f"incident:{incident.id}")
+        def work(user: User) -> str:
+            perform(actions.add_note, user, incident_id, text=text)
             return "Заметка добавлена"
 
         return _act(incident_id, work)
@@ -166,16 +157,14 @@ def register(app: dash.Dash) -> None:
         State(ids.INCIDENT, "data"),
         prevent_initial_call=True,
     )
-    def on_resolve(clicks: int | None, outcome: str | None, case_number: str | None, note: str | None,
-                   override: bool | None, incident_id: Any) -> Any:
+    def on_resolve(clicks: int | None, outcome: Any, case_number: Any, note: Any, override: Any,
+                   incident_id: Any) -> Any:
         if not clicks:
             return no_update
 
-        def work(incident: Incident, user: User) -> str:
-            if (case_number and "\x00" in case_number) or (note and "\x00" in note):
-                raise ValueError("Недопустимые символы · Invalid characters")
-            transition(db(), incident, "resolve", user, outcome=outcome, case_number=case_number or "",
-                       reason=note or "", sop_override=bool(override))
+        def work(user: User) -> str:
+            perform(actions.resolve, user, incident_id, outcome=outcome, case_number=case_number, reason=note,
+                    sop_override=override is True)
             return "Происшествие решено · Resolved"
 
         return _act(incident_id, work)

@@ -10,15 +10,16 @@ import sqlalchemy as sa
 from dash import Input, Output, Patch, State, ctx, html, no_update
 
 from dashboard.auth import logged_in
-from dashboard.context import db, kuzet, router
-from dashboard.live import push_incident
+from dashboard.context import db, kuzet, perform, router
 from geodata import ATTRIBUTION
 from layouts import wall as ids
 from layouts.wall import denied, incident_points, layout
-from services.duty.incidents import TransitionRefused, create_manual, known_places, locate_address, open_queue, transition
-from services.duty.dispatch import dispatch_nearest
-from services.store.models import Department, Incident, Unit, User
-from services.access.scope import city_departments, incident_in_scope, visible_departments
+from services.access.permissions import Page, may_open, permitted
+from services.duty import actions
+from services.duty.incidents import known_places, open_queue
+from services.errors import NotFound, Refused
+from services.store.models import Department
+from services.access.scope import city_departments, visible_departments
 from services.duty.situation import counters, situation, situation_cameras, situation_units
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,8 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
     addresses = sorted(known_places(db(), city_departments(db(), user)))
     return layout(situation(db(), department_id), username=user.username, kiosk=kiosk == "1", neighbours=neighbours,
                   addresses=addresses,
-                  attribution=f"Границы районов: {ATTRIBUTION}", show_coverage=user.role in ("chief", "admin"),
-                  show_admin=user.role == "admin",
+                  attribution=f"Границы районов: {ATTRIBUTION}", show_coverage=may_open(user.role, Page.COVERAGE),
+                  show_admin=may_open(user.role, Page.ADMIN), can=permitted(user.role),
                   targets=(kuzet().settings.response_ack_target_s, kuzet().settings.response_dispatch_target_s))
 
 
@@ -57,10 +58,10 @@ def _scoped_department(department_id: Any) -> int | None:
     return department_id if department_id in visible_departments(db(), user) else None
 
 
-def _selected_incident(user: User, selected: list[dict[str, Any]] | None) -> Incident | None:
-    """The incident behind the selected queue row, if the user may see it."""
-    row = selected[0] if selected else {}
-    return incident_in_scope(db(), user, row.get("id") if isinstance(row, dict) else None)
+def _selected_id(selected: Any) -> object:
+    """The id of the selected queue row as sent (the action checks it and its scope), or None."""
+    row = selected[0] if isinstance(selected, list) and selected else None
+    return row.get("id") if isinstance(row, dict) else None
 
 
 def register(app: dash.Dash) -> None:
@@ -145,21 +146,14 @@ def register(app: dash.Dash) -> None:
         user = logged_in()
         if user is None:
             return "Нет доступа · Access denied", False
-        if point and point.get("by_address"):
-            where = locate_address(db(), city_departments(db(), user), address or "")
-            if where is None:
-                return "Адрес неизвестен: щёлкните по карте · Unknown address: click the map at the place", True
-            point = {"lat": where[0], "lon": where[1]}
-        if not point or not isinstance(point.get("lat"), (int, float)) or not isinstance(point.get("lon"), (int, float)):
+        at = point if isinstance(point, dict) and not point.get("by_address") else {}
+        if not at and not (isinstance(point, dict) and point.get("by_address")):
             return "Щёлкните по карте в месте происшествия · Click the map first", True
         try:
-            incident = create_manual(db(), router(), user, float(point["lat"]), float(point["lon"]),
-                                     event_type or "", description or "", address or "")
-            db().commit()
-        except TransitionRefused as refused:
-            db().rollback()
+            incident = perform(actions.create_call, user, router(), lat=at.get("lat"), lon=at.get("lon"),
+                               incident_type=event_type, description=description or "", address=address or "")
+        except Refused as refused:
             return str(refused), True
-        push_incident(incident)
         where = "" if incident.department_id in visible_departments(db(), user) else " (передано по территориальности)"
         return f"№{incident.id} создано по вызову 102{where}", False
 
@@ -186,20 +180,16 @@ def register(app: dash.Dash) -> None:
         user = logged_in()
         if user is None or _scoped_department(department_id) is None:
             return "Нет доступа · Access denied", False
-        incident = _selected_incident(user, selected)
-        if incident is None:
+        incident_id = _selected_id(selected)
+        if incident_id is None:
             return "Выберите происшествие в очереди · Select an incident first", False
-        if not target or not target.isdigit():
+        if not target:
             return "Выберите отдел · Choose a department", True
-        before = incident.department_id
         try:
-            transition(db(), incident, "transfer", user, reason=reason or "", target_department_id=int(target))
-            db().commit()
-        except TransitionRefused as refused:
-            db().rollback()
-            return f"№{incident.id}: {refused}", True
-        push_incident(incident, before)
-        return f"№{incident.id} передано · transferred", False
+            perform(actions.transfer, user, incident_id, department_id=target, reason=reason or "")
+        except Refused as refused:
+            return f"№{incident_id}: {refused}", True
+        return f"№{incident_id} передано · transferred", False
 
     @app.callback(
         Output(ids.FEEDBACK, "children", allow_duplicate=True),
@@ -212,18 +202,14 @@ def register(app: dash.Dash) -> None:
         user = logged_in()
         if user is None or _scoped_department(department_id) is None:
             return "Нет доступа · Access denied"
-        incident = _selected_incident(user, selected)
-        if incident is None:
+        incident_id = _selected_id(selected)
+        if incident_id is None:
             return "Выберите происшествие в очереди · Select an incident first"
         try:
-            assignment = dispatch_nearest(db(), incident, user)
-            db().commit()
-        except TransitionRefused as refused:
-            db().rollback()
-            return f"№{incident.id}: {refused}"
-        push_incident(incident)
-        unit = db().get(Unit, assignment.unit_id)
-        return f"№{incident.id}: направлен {unit.call_sign if unit else 'наряд'} ({assignment.distance_m:.0f} м)"
+            sent = perform(actions.dispatch, user, incident_id, nearest=True)
+        except Refused as refused:
+            return f"№{incident_id}: {refused}"
+        return f"№{incident_id}: направлен {sent.call_signs[0]} ({sent.assignments[0].distance_m:.0f} м)"
 
     @app.callback(
         Output(ids.FEEDBACK, "children"),
@@ -237,17 +223,14 @@ def register(app: dash.Dash) -> None:
         scoped = _scoped_department(department_id)
         if user is None or scoped is None:
             return "Нет доступа · Access denied"
-        if not selected:
+        incident_id = _selected_id(selected)
+        if incident_id is None:
             return "Выберите происшествие в очереди · Select an incident first"
-        incident = _selected_incident(user, selected)
-        if incident is None:
-            return "Происшествие не найдено · Incident not found"
         try:
-            transition(db(), incident, "acknowledge", user)
-            db().commit()
-        except TransitionRefused as refused:
-            db().rollback()
-            return f"№{incident.id}: {refused}"
-        push_incident(incident)
-        logger.info("%s acknowledged incident %s", user.username, incident.id)
-        return f"№{incident.id} принято · acknowledged"
+            perform(actions.acknowledge, user, incident_id)
+        except NotFound:
+            return "Происшествие не найдено · Incident not found"
+        except Refused as refused:
+            return f"№{incident_id}: {refused}"
+        logger.info("%s acknowledged incident %s", user.username, incident_id)
+        return f"№{incident_id} принято · acknowledged"

@@ -12,7 +12,7 @@ from typing import Protocol
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from services.store import audit
+from services.store import audit, feed
 from services.store.models import (OPEN_STATUSES, Camera, CameraHealth as H, CameraHealthChange, Incident, IncidentHistory,
                              IncidentStatus, Operator, utcnow)
 
@@ -174,19 +174,31 @@ def sweep(session: so.Session, now: datetime | None = None, limits: Thresholds =
             cam.back_since = None  # it came back only briefly: the debounce starts again with the next sign
         if target != cam.health:
             changes.append(Change(cam.id, cam.health, target, "silent" if target != H.ONLINE.value else "back"))
-            set_state(session, cam, target, "silent" if target != H.ONLINE.value else "back", now)
+            set_state(session, cam, target, "silent" if target != H.ONLINE.value else "back", now, record=False)
+    moved = {c.camera_id for c in changes}
+    cameras_changed(session, [cam for cam in cameras if cam.id in moved])
     incidents = _health_incidents(session, [c for c in changes if c.to_state == H.OFFLINE.value],
                                   [c for c in changes if c.from_state == H.OFFLINE.value and c.to_state == H.ONLINE.value],
                                   now, limits)
     return SweepResult(changes, incidents)
 
 
-def set_state(session: so.Session, camera: Camera, state: str, reason: str, at: datetime) -> None:
-    """Move a camera to a state, recording the transition for uptime."""
+def set_state(session: so.Session, camera: Camera, state: str, reason: str, at: datetime, record: bool = True) -> None:
+    """Move a camera to a state, recording the transition for uptime and (unless batched) on the change feed."""
     session.add(CameraHealthChange(camera_id=camera.id, from_state=camera.health, to_state=state, reason=reason, at=at))
     camera.health, camera.health_since = state, at
     if state == H.ONLINE.value:
         camera.back_since = None
+    if record:
+        cameras_changed(session, [camera])
+
+
+def cameras_changed(session: so.Session, cameras: list[Camera]) -> None:
+    """Put cameras whose health changed on the change feed, in this transaction."""
+    feed.record(session, "camera", [(c.id, c.department_id, {"id": c.id, "health": c.health,
+                                                              "since": c.health_since.isoformat()
+                                                              if c.health_since else None}) for c in cameras],
+                "health", "system")
 
 
 def _open(session: so.Session, camera: Camera, incident_type: str, priority: int, at: datetime, text: str) -> Incident:

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from shapely.geometry import mapping, shape
 
+from services.access.permissions import Action, permitted
 from services.intake.catalogue import TYPE_LABELS_RU
 from services.duty.dispatch import Suggestion, assigned_units, suggest
 from services.duty.incidents import OUTCOMES, allowed_actions, rows_for
-from services.store.models import Camera, District, Event, Incident, IncidentLink, IncidentNote, Operator, Role
+from services.store.models import Camera, District, Event, Incident, IncidentLink, IncidentNote, Operator
 from services.duty.situation import DISPLAY_TOLERANCE_DEG
 from services.duty.sop import checklist
 
@@ -32,7 +33,7 @@ class CaseFile:
     related: list[dict[str, Any]]
     actions: list[str]
     outcomes: tuple[str, ...]
-    can_override: bool
+    permitted: frozenset[Action]  # what the viewer's role may do at all: the page shows no other control
     districts: list[dict[str, Any]] = field(default_factory=list)  # the department's outlines, for the inset map
 
 
@@ -75,7 +76,7 @@ def case_file(session: so.Session, incident: Incident, role: str, event_limit: i
                    .where(IncidentLink.incident_id == incident.id))]
     return CaseFile(row, timeline, evidence, camera, steps, assigned_units(session, incident.id),
                     suggest(session, incident, speed_kmh=speed_kmh), notes, related, allowed_actions(incident.status, role), OUTCOMES,
-                    role in (Role.SUPERVISOR.value, Role.ADMIN.value), _outlines(session, incident.department_id))
+                    permitted(role), _outlines(session, incident.department_id))
 
 
 def _outlines(session: so.Session, department_id: int) -> list[dict[str, Any]]:

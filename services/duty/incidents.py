@@ -12,9 +12,11 @@ import sqlalchemy.orm as so
 
 from services.intake.catalogue import TYPE_LABELS_RU
 from services.geo.distance import degrees_around, distance_m
+from services.access.permissions import Action, allows
+from services.errors import Conflict, Forbidden, IllegalTransition, Invalid
 from services.store import audit
 from services.store.models import (OPEN_STATUSES, Camera, Department, Incident, IncidentHistory, IncidentLink,
-                             IncidentStatus as S, IncidentUnit, Operator, Role, Unit, UnitStatus, User, utcnow)
+                             IncidentStatus as S, IncidentUnit, Operator, Unit, UnitStatus, User, utcnow)
 
 if TYPE_CHECKING:
     from services.geo.routing import Router
@@ -23,60 +25,55 @@ OUTCOMES = ("detained", "administrative_protocol", "criminal_case", "warning", "
             "false_alarm", "handed_over")
 
 
-class TransitionRefused(Exception):
-    """The action is not allowed now; the message says why and what is."""
-
-
-class Conflict(TransitionRefused):
-    """Someone else changed the incident since the caller looked at it."""
+# Kept for callers that name the old refusals; both are the domain errors every door translates.
+TransitionRefused = IllegalTransition
 
 
 @dataclass(frozen=True)
-class Action:
-    """One lifecycle action: from which states, to which, and who may take it."""
+class Lifecycle:
+    """One lifecycle action: from which states, to which. Who may take it is in the permission table."""
 
     name: str
     sources: frozenset[str]
     target: str
-    roles: frozenset[str]
     needs_reason: bool = False
 
 
-_WORKERS = frozenset({Role.DUTY_OFFICER.value, Role.SUPERVISOR.value, Role.ADMIN.value})
-_SUPERVISORS = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
-
-ACTIONS: dict[str, Action] = {a.name: a for a in (
+ACTIONS: dict[str, Lifecycle] = {a.name: a for a in (
     # A transferred incident waits in the receiving department's queue until someone there takes it.
-    Action("acknowledge", frozenset({S.NEW, S.TRANSFERRED}), S.ACKNOWLEDGED, _WORKERS),
-    Action("dispatch", frozenset({S.NEW, S.ACKNOWLEDGED, S.TRANSFERRED}), S.DISPATCHED, _WORKERS),
-    Action("arrive", frozenset({S.DISPATCHED}), S.ON_SCENE, _WORKERS),
-    Action("resolve", frozenset({S.ACKNOWLEDGED, S.DISPATCHED, S.ON_SCENE}), S.RESOLVED, _WORKERS),
-    Action("close", frozenset({S.RESOLVED}), S.CLOSED, _WORKERS),
-    Action("hold", frozenset({S.NEW, S.ACKNOWLEDGED, S.DISPATCHED, S.TRANSFERRED}), S.ON_HOLD, _WORKERS,
-           needs_reason=True),
-    Action("resume", frozenset({S.ON_HOLD}), S.ACKNOWLEDGED, _WORKERS),
-    Action("dismiss", frozenset({S.NEW, S.ACKNOWLEDGED, S.ON_HOLD, S.TRANSFERRED}), S.DISMISSED, _WORKERS,
-           needs_reason=True),
-    Action("transfer", frozenset({S.NEW, S.ACKNOWLEDGED, S.ON_HOLD, S.TRANSFERRED}), S.TRANSFERRED, _WORKERS,
-           needs_reason=True),
-    Action("reopen", frozenset({S.RESOLVED, S.CLOSED, S.DISMISSED}), S.ACKNOWLEDGED, _SUPERVISORS,
-           needs_reason=True),
+    Lifecycle("acknowledge", frozenset({S.NEW, S.TRANSFERRED}), S.ACKNOWLEDGED),
+    Lifecycle("dispatch", frozenset({S.NEW, S.ACKNOWLEDGED, S.TRANSFERRED}), S.DISPATCHED),
+    Lifecycle("arrive", frozenset({S.DISPATCHED}), S.ON_SCENE),
+    Lifecycle("resolve", frozenset({S.ACKNOWLEDGED, S.DISPATCHED, S.ON_SCENE}), S.RESOLVED),
+    Lifecycle("close", frozenset({S.RESOLVED}), S.CLOSED),
+    Lifecycle("hold", frozenset({S.NEW, S.ACKNOWLEDGED, S.DISPATCHED, S.TRANSFERRED}), S.ON_HOLD, needs_reason=True),
+    Lifecycle("resume", frozenset({S.ON_HOLD}), S.ACKNOWLEDGED),
+    Lifecycle("dismiss", frozenset({S.NEW, S.ACKNOWLEDGED, S.ON_HOLD, S.TRANSFERRED}), S.DISMISSED,
+              needs_reason=True),
+    Lifecycle("transfer", frozenset({S.NEW, S.ACKNOWLEDGED, S.ON_HOLD, S.TRANSFERRED}), S.TRANSFERRED,
+              needs_reason=True),
+    Lifecycle("reopen", frozenset({S.RESOLVED, S.CLOSED, S.DISMISSED}), S.ACKNOWLEDGED, needs_reason=True),
 )}
+# More units may join an incident already dispatched or on scene; that is not a lifecycle move.
+DISPATCHABLE = frozenset({S.NEW, S.ACKNOWLEDGED, S.TRANSFERRED, S.DISPATCHED, S.ON_SCENE})
+# A case number or outcome may be amended after resolving (a criminal case is registered later).
+OUTCOME_AMENDABLE = frozenset({S.RESOLVED, S.CLOSED})
 
 
 def allowed_actions(status: str, role: str) -> list[str]:
-    """Actions this role may take on an incident in this status."""
-    return [a.name for a in ACTIONS.values() if status in a.sources and role in a.roles]
+    """Lifecycle actions this role may take on an incident in this status."""
+    return [a.name for a in ACTIONS.values() if status in a.sources and allows(role, a.name)]
 
 
 def check_actor(incident: Incident, action_name: str, actor: User, expected_version: int | None = None) -> None:
-    """Refuse a stale view (Conflict naming who changed it) or a role that may not take the action."""
+    """Refuse a stale view (Conflict naming who changed it) or a role the permission table does not allow."""
     if expected_version is not None and expected_version != incident.version:
         last = incident.history[-1].actor if incident.history else "another user"
         raise Conflict(f"incident #{incident.id} was changed by {last}; reload and try again")
-    if actor.role not in ACTIONS[action_name].roles:
+    if not allows(actor.role, action_name):
         allowed = allowed_actions(incident.status, actor.role) or ["none"]
-        raise TransitionRefused(f"role {actor.role} may not {action_name}; allowed for you now: {', '.join(allowed)}")
+        raise Forbidden(f"role {actor.role} may not {action_name}; allowed for you now: {', '.join(allowed)}",
+                        action=action_name)
 
 
 def transition(session: so.Session, incident: Incident, action_name: str, actor: User, *,
@@ -86,7 +83,8 @@ def transition(session: so.Session, incident: Incident, action_name: str, actor:
     """Apply one lifecycle action, recording who, when and why; refuses illegal moves clearly."""
     action = ACTIONS.get(action_name)
     if action is None:
-        raise TransitionRefused(f"unknown action {action_name!r}; actions are {', '.join(ACTIONS)}")
+        raise Invalid(f"unknown action {action_name!r}; actions are {', '.join(ACTIONS)}",
+                      errors=[{"pointer": "/action", "detail": "unknown action"}])
     check_actor(incident, action.name, actor, expected_version)
     if incident.status not in action.sources:
         allowed = allowed_actions(incident.status, actor.role) or ["none"]
@@ -94,10 +92,11 @@ def transition(session: so.Session, incident: Incident, action_name: str, actor:
             f"cannot {action.name} an incident that is {incident.status}; allowed now: {', '.join(allowed)}")
     reason = reason.strip()
     if action.needs_reason and not reason:
-        raise TransitionRefused(f"{action.name} needs a reason")
+        raise Invalid(f"{action.name} needs a reason", errors=[{"pointer": "/reason", "detail": "required"}])
     if action.name == "resolve":
         if outcome not in OUTCOMES:
-            raise TransitionRefused(f"resolve needs an outcome, one of: {', '.join(OUTCOMES)}")
+            raise Invalid(f"resolve needs an outcome, one of: {', '.join(OUTCOMES)}",
+                          errors=[{"pointer": "/outcome", "detail": "must be one of the outcomes"}])
         from services.duty.sop import checklist
 
         missing = checklist(session, incident, create=True).missing_mandatory()
@@ -105,30 +104,22 @@ def transition(session: so.Session, incident: Incident, action_name: str, actor:
             steps = "; ".join(f"{s.position}. {s.text}" for s in missing)
             raise TransitionRefused(f"mandatory SOP steps not done: {steps}. A supervisor may override")
         if missing:
-            if actor.role not in _SUPERVISORS:
-                raise TransitionRefused("only a supervisor may override unticked SOP steps")
+            if not allows(actor.role, Action.OVERRIDE_SOP):
+                raise Forbidden("only a supervisor may override unticked SOP steps", action=Action.OVERRIDE_SOP.value)
             reason = f"SOP override by {actor.username} ({len(missing)} steps unticked). {reason}".strip()
         incident.outcome = outcome
         incident.case_number = case_number.strip()[:64]
         incident.outcome_note = reason
     if action.name == "transfer":
         if target_department_id is None or target_department_id == incident.department_id:
-            raise TransitionRefused("transfer needs another department")
+            raise Invalid("transfer needs another department",
+                          errors=[{"pointer": "/department_id", "detail": "must be another department"}])
         if session.get(Department, target_department_id) is None:
-            raise TransitionRefused(f"no department {target_department_id}")
+            raise Invalid(f"no department {target_department_id}",
+                          errors=[{"pointer": "/department_id", "detail": "no such department"}])
         reason = f"from department {incident.department_id}: {reason}"
         incident.department_id = target_department_id
-    # Claim the version atomically: a concurrent transition that committed first makes this match nothing.
-    claimed = session.execute(
-        sa.update(Incident).where(Incident.id == incident.id, Incident.version == incident.version)
-        .values(version=incident.version + 1).execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        winner = session.scalar(sa.select(IncidentHistory.actor).where(IncidentHistory.incident_id == incident.id)
-                                .order_by(IncidentHistory.id.desc()).limit(1))
-        raise Conflict(f"incident #{incident.id} was changed by {winner or 'another user'} at the same time; "
-                       "reload and try again")
-    incident.version += 1
+    claim_version(session, incident)
     now = utcnow()
     entry = IncidentHistory(incident_id=incident.id, action=action.name, from_status=incident.status,
                             to_status=action.target, actor_user_id=actor.id, actor=actor.username,
@@ -147,17 +138,33 @@ def transition(session: so.Session, incident: Incident, action_name: str, actor:
     return entry
 
 
-def release_units(session: so.Session, incident_id: int, at: datetime) -> int:
-    """Free every unit still on the incident; returns how many."""
+def claim_version(session: so.Session, incident: Incident) -> None:
+    """Bump the incident's version atomically, or raise Conflict if a concurrent change committed first."""
+    claimed = session.execute(
+        sa.update(Incident).where(Incident.id == incident.id, Incident.version == incident.version)
+        .values(version=incident.version + 1).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        winner = session.scalar(sa.select(IncidentHistory.actor).where(IncidentHistory.incident_id == incident.id)
+                                .order_by(IncidentHistory.id.desc()).limit(1))
+        raise Conflict(f"incident #{incident.id} was changed by {winner or 'another user'} at the same time; "
+                       "reload and try again")
+    incident.version += 1
+
+
+def release_units(session: so.Session, incident_id: int, at: datetime) -> list[Unit]:
+    """Free every unit still on the incident; returns the units freed."""
     active = list(session.scalars(sa.select(IncidentUnit).where(IncidentUnit.incident_id == incident_id,
                                                                 IncidentUnit.released_at.is_(None))))
+    freed = []
     for assignment in active:
         assignment.released_at = at
         unit = session.get(Unit, assignment.unit_id)
         if unit is not None and unit.status in (UnitStatus.EN_ROUTE.value, UnitStatus.ON_SCENE.value):
             unit.status = UnitStatus.AVAILABLE.value
             unit.updated_at = at
-    return len(active)
+            freed.append(unit)
+    return freed
 
 
 def parse_cooldowns(text: str) -> dict[str, int]:
@@ -224,12 +231,13 @@ def create_manual(session: so.Session, router: "Router", actor: User, lat: float
     from services.intake.catalogue import PUBLIC_ORDER_TYPES
     from services.duty.policy import decide, load_rules
 
-    if actor.role not in _WORKERS:
-        raise TransitionRefused(f"role {actor.role} may not create incidents")
     if event_type not in PUBLIC_ORDER_TYPES:
-        raise TransitionRefused(f"unknown incident type {event_type!r}; types are {', '.join(sorted(PUBLIC_ORDER_TYPES))}")
+        raise Invalid(f"unknown incident type {event_type!r}; types are {', '.join(sorted(PUBLIC_ORDER_TYPES))}",
+                      errors=[{"pointer": "/type", "detail": "must be a public-order incident type"}])
     if not (40.5 <= lat <= 55.5 and 46.4 <= lon <= 87.4):
-        raise TransitionRefused("the point lies outside Kazakhstan")
+        raise Invalid("the point lies outside Kazakhstan",
+                      errors=[{"pointer": "/lat", "detail": "outside Kazakhstan"},
+                              {"pointer": "/lon", "detail": "outside Kazakhstan"}])
     where = router.resolve(lat, lon)
     now = utcnow()
     priority = decide(load_rules(session), where.department_id, event_type, "street", None, now)

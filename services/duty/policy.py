@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from services.intake.catalogue import DEFAULT_PRIORITY, SENSITIVE_MOUNTS
+from services.errors import Invalid
 from services.store.models import PriorityRule
 
 ALMATY = timezone(timedelta(hours=5))
@@ -92,11 +93,13 @@ def set_rule(session: so.Session, department_id: int | None, incident_type: str,
     from services.intake.catalogue import CATEGORY_OF
 
     if incident_type not in CATEGORY_OF:
-        raise ValueError(f"unknown incident type {incident_type!r}")
+        raise Invalid(f"unknown incident type {incident_type!r}",
+                      errors=[{"pointer": "/incident_type", "detail": "unknown type"}])
     if not 1 <= priority <= 4:
-        raise ValueError("priority must be 1 (highest) to 4")
+        raise Invalid("priority must be 1 (highest) to 4", errors=[{"pointer": "/priority", "detail": "1-4"}])
     if min_confidence is not None and not 0 < min_confidence <= 1:
-        raise ValueError("min_confidence must be above 0 and at most 1")
+        raise Invalid("min_confidence must be above 0 and at most 1",
+                      errors=[{"pointer": "/min_confidence", "detail": "above 0, at most 1"}])
     seed_default_policy(session)
     rule = session.scalar(sa.select(PriorityRule).where(
         PriorityRule.department_id.is_(None) if department_id is None else PriorityRule.department_id == department_id,

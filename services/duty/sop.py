@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from services.errors import Invalid, NotFound
 from services.store import audit
 from services.store.models import Incident, SopStep, SopTick, User, utcnow
 
@@ -87,7 +88,7 @@ def tick(session: so.Session, incident: Incident, step_id: int, actor: User) -> 
     """Tick one step (idempotent); recorded with who and when."""
     steps = {s.id: s for s in checklist(session, incident, create=True).steps}
     if step_id not in steps:
-        raise ValueError(f"step {step_id} is not part of the {incident.type} procedure")
+        raise NotFound(f"step {step_id} is not part of the {incident.type} procedure")
     existing = session.scalar(sa.select(SopTick).where(SopTick.incident_id == incident.id, SopTick.step_id == step_id))
     if existing is not None:
         return existing
@@ -104,9 +105,10 @@ def set_steps(session: so.Session, incident_type: str, steps: list[tuple[str, bo
     from services.intake.catalogue import CATEGORY_OF
 
     if incident_type not in CATEGORY_OF:
-        raise ValueError(f"unknown incident type {incident_type!r}")
+        raise Invalid(f"unknown incident type {incident_type!r}")
     if not steps or any(not text.strip() for text, _ in steps):
-        raise ValueError("a procedure needs at least one step, none of them empty")
+        raise Invalid("a procedure needs at least one step, none of them empty",
+                      errors=[{"pointer": "/steps", "detail": "at least one step, none empty"}])
     current = {s.position: s for s in session.scalars(sa.select(SopStep).where(SopStep.incident_type == incident_type))}
     for position, (text, mandatory) in enumerate(steps, start=1):
         step = current.pop(position, None) or SopStep(incident_type=incident_type, position=position, text="")

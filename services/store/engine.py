@@ -10,6 +10,9 @@ from pathlib import Path
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from services.messages import Publisher
+from services.store import feed
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -35,12 +38,41 @@ def make_engine(url: str) -> sa.Engine:
 
 
 class Store:
-    """Owns one engine and hands out sessions; one per process."""
+    """Owns one engine and hands out sessions; one per process.
+
+    Every session it hands out publishes the change-feed rows of each committed transaction to the
+    store's subscribers, once, after the commit (never for a rollback).
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = so.sessionmaker(self.engine, expire_on_commit=False)
+        self._publishers: list[Publisher] = []
+        sa.event.listen(self.sessionmaker, "after_commit", self._after_commit)
+        sa.event.listen(self.sessionmaker, "after_soft_rollback", self._after_rollback)
+
+    def subscribe(self, publisher: Publisher) -> None:
+        """Hand every committed batch of changes to ``publisher`` (called in the committing thread)."""
+        self._publishers.append(publisher)
+
+    def unsubscribe(self, publisher: Publisher) -> None:
+        """Stop handing changes to ``publisher``."""
+        self._publishers.remove(publisher)
+
+    def _after_commit(self, session: so.Session) -> None:
+        changes = feed.take_pending(session)
+        if not changes:
+            return
+        for publisher in list(self._publishers):
+            try:
+                publisher(changes)
+            except Exception:  # noqa: BLE001 - the change is committed; a failed push must not undo it
+                logger.exception("publishing %d committed changes failed", len(changes))
+
+    @staticmethod
+    def _after_rollback(session: so.Session, _previous: object) -> None:
+        feed.discard_pending(session)
 
     @contextmanager
     def session(self) -> Iterator[so.Session]:

@@ -444,3 +444,27 @@ class CameraHealthChange(Base):
     to_state: so.Mapped[str] = so.mapped_column(sa.String(16))
     reason: so.Mapped[str] = so.mapped_column(sa.String(64))
     at: so.Mapped[datetime]
+
+
+class ChangeEntry(Base):
+    """The change feed: one row per committed change of an incident, a unit or a camera's health.
+
+    Written in the transaction that makes the change; the live publisher pushes these after commit,
+    and replay and shift statistics read them. Append-only. No foreign keys: the entity varies, and
+    the worker writes these in bulk.
+    """
+
+    __tablename__ = "changes"
+    __table_args__ = (sa.Index("ix_changes_department_id_id", "department_id", "id"),
+                      sa.Index("ix_changes_entity", "entity", "entity_id", "id"),
+                      sa.Index("ix_changes_at", "at"))
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime]
+    entity: so.Mapped[str] = so.mapped_column(sa.String(16))  # incident, unit, camera
+    entity_id: so.Mapped[int]
+    department_id: so.Mapped[int]
+    previous_department_id: so.Mapped[Optional[int]]  # a transfer: the department it left
+    action: so.Mapped[str] = so.mapped_column(sa.String(32))
+    actor: so.Mapped[str] = so.mapped_column(sa.String(100))
+    data: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)

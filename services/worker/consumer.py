@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +20,8 @@ from services.bus import EVENTS_STREAM, WORKER_GROUP, EventBus, Message, envelop
 from services.intake.catalogue import TRAFFIC_INCIDENT_TYPES
 from services.duty.policy import decide, load_rules
 from services.cameras.health import Change, LastSeenStore, Thresholds, camera_signal, flush, sweep
-from services.duty.incidents import find_mergeable, link_related, offence_row, open_candidates, open_incident, rows_for
+from services.duty.changes import incidents_changed
+from services.duty.incidents import find_mergeable, link_related, offence_row, open_candidates, open_incident
 from services.store.models import Camera, CameraHealth, Category, DeadLetter, Event, Incident, Offence, utcnow
 from services.store.engine import Store
 
@@ -32,25 +33,16 @@ _CAMERA_DOWN = frozenset({"video_loss", "tamper"})  # signs of trouble, not of a
 _CAMERA_ALARMS = _CAMERA_DOWN | {"storage_failure"}
 MAX_ENTRIES_PER_READ = 50  # entries of up to max_batch events each: 50,000 in memory at most by default
 
-ChangeSink = Callable[[int, list[dict[str, Any]]], None]
-"""Receives (department_id, changed incident rows) after they are committed."""
-CameraSink = Callable[[int], None]
-"""Receives the id of a department whose cameras changed health."""
-
-
 class Worker:
     """One consumer in the workers group; idempotent on (operator, event_id)."""
 
-    def __init__(self, store: Store, bus: EventBus, on_change: ChangeSink | None = None,
-                 cooldown_s: int = 120, name: str | None = None, batch: int = 2000, max_deliveries: int = 3,
+    def __init__(self, store: Store, bus: EventBus, cooldown_s: int = 120, name: str | None = None, batch: int = 2000, max_deliveries: int = 3,
                  related_within_m: float = 300.0,
                  traffic_incident_types: frozenset[str] = TRAFFIC_INCIDENT_TYPES,
                  last_seen: LastSeenStore | None = None, thresholds: Thresholds = Thresholds(),
-                 sweep_every_s: float = 5.0, on_cameras: CameraSink | None = None,
-                 cooldowns: Mapping[str, int] | None = None, related_window_s: int | None = None) -> None:
+                 sweep_every_s: float = 5.0, cooldowns: Mapping[str, int] | None = None, related_window_s: int | None = None) -> None:
         self.store = store
         self.bus = bus
-        self.on_change = on_change
         self.cooldown = timedelta(seconds=cooldown_s)
         self.cooldowns = {t: timedelta(seconds=v) for t, v in (cooldowns or {}).items()}
         self.related_window = timedelta(seconds=related_window_s) if related_window_s is not None else self.cooldown
@@ -63,7 +55,6 @@ class Worker:
         self.last_seen = last_seen
         self.thresholds = thresholds
         self.sweep_every_s = sweep_every_s
-        self.on_cameras = on_cameras
 
     def run_once(self, block_ms: int = 1000) -> int:
         """Consume and store one read of the stream; returns how many events it carried."""
@@ -81,7 +72,7 @@ class Worker:
         return handled
 
     def _store_chunk(self, chunk: list[tuple[Message, list[dict[str, Any]]]]) -> None:
-        """Store the events of some messages in one transaction, acknowledge them, publish the changes."""
+        """Store the events of some messages in one transaction and acknowledge them (the feed publishes on commit)."""
         try:
             # Only a redelivered message can hold events stored before; first deliveries skip the lookup
             # (the unique key still guards them), which on a busy events table is the costliest query.
@@ -97,7 +88,6 @@ class Worker:
                 if self._retry(message, envs, changed):
                     done.append(message.id)
         self.bus.ack(EVENTS_STREAM, WORKER_GROUP, done)
-        self._publish(changed)
 
     def _retry(self, message: Message, envs: list[dict[str, Any]], changed: dict[int, tuple[int, Incident]]) -> bool:
         """Store one message's events after a failed read; True when the message is done with."""
@@ -147,19 +137,13 @@ class Worker:
         return total
 
     def sweep_once(self, now: datetime | None = None) -> list[Change]:
-        """Flush signs of life, evaluate camera health, publish the health incidents that changed."""
+        """Flush signs of life, evaluate camera health; the health incidents and cameras that changed go on the feed."""
         if self.last_seen is None:
             return []
         with self.store.session() as session:
             flush(session, self.last_seen)
             result = sweep(session, now, self.thresholds)
-            changed = {i.id: (i.department_id, i) for i in result.incidents}
-            departments = set(session.scalars(sa.select(Camera.department_id).where(
-                Camera.id.in_([c.camera_id for c in result.changes])))) if result.changes else set()
-        self._publish(changed)
-        if self.on_cameras is not None:
-            for department_id in departments:
-                self.on_cameras(department_id)
+            incidents_changed(session, result.incidents, "health", "system")
         if result.changes:
             logger.info("health sweep: %d cameras changed state", len(result.changes))
         return result.changes
@@ -190,6 +174,7 @@ class Worker:
         cameras = {c.id: c for c in session.scalars(
             sa.select(Camera).where(Camera.id.in_({e["camera_pk"] for e in envs})))}
         changed: dict[int, tuple[int, Incident]] = {}
+        opened: set[int] = set()
         rules = load_rules(session)
         offences: dict[tuple[str, int], tuple[dict[str, Any], Camera]] = {}
         rows: list[dict[str, Any]] = []
@@ -240,6 +225,7 @@ class Worker:
                     incident = open_incident(session, camera, kind, category, priority, occurred, lat, lon)
                     link_related(session, incident, self.related_within_m, self.related_window)
                     open_ones.append(incident)
+                    opened.add(incident.id)
                 else:
                     incident.event_count += 1
                     incident.last_seen_at = max(incident.last_seen_at, occurred)
@@ -261,6 +247,8 @@ class Worker:
                 register = [offence_row(row["id"], *offences[row["event_id"], row["operator_id"]])
                             for row in rows if (row["event_id"], row["operator_id"]) in offences]
                 insert_offences(session, register)
+        incidents_changed(session, [i for pk, (_, i) in changed.items() if pk in opened], "open", "system")
+        incidents_changed(session, [i for pk, (_, i) in changed.items() if pk not in opened], "merge", "system")
         return changed
 
     def _opens_incident(self, category: str, kind: str) -> bool:
@@ -294,21 +282,6 @@ class Worker:
             ):
                 found.add((operator_id, event_id))
         return found
-
-    def _publish(self, changed: dict[int, tuple[int, Incident]]) -> None:
-        if not changed or self.on_change is None:
-            return
-        with self.store.session() as session:
-            incidents = list(session.scalars(sa.select(Incident).where(Incident.id.in_(changed))))
-            rows = rows_for(session, incidents)
-        per_department: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for row in rows:
-            per_department[row["department_id"]].append(row)
-        for department_id, dept_rows in per_department.items():
-            try:
-                self.on_change(department_id, dept_rows)
-            except Exception:
-                logger.exception("publishing changes for department %s failed", department_id)
 
 
 def _chunks(unpacked: list[tuple[Message, list[dict[str, Any]]]],

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from services.messages import Change
 from services.store.models import DeadLetter, Event, Incident, IncidentHistory
 from tests.conftest import World, event
 
@@ -172,11 +173,12 @@ def test_auth_and_malformed_bodies_get_problem_documents(app: Flask, client: Fla
 
 
 def test_worker_publishes_changes_to_the_departments_sink(app: Flask, client: FlaskClient, world: World) -> None:
-    seen: list[tuple[int, list[dict]]] = []
-    app.extensions["kuzet"].worker.on_change = lambda dept, rows: seen.append((dept, rows))
+    seen: list[Change] = []
+    app.extensions["kuzet"].store.subscribe(seen.extend)
     post(client, world.api_key, {"events": [event("CAM-A"), event("CAM-B", "crowd")]})
     drain(app)
-    by_department = {dept: rows for dept, rows in seen}
+    by_department = {c.department_id: [c.data] for c in seen if c.entity == "incident"}
     assert set(by_department) == {world.almaly_id, world.bostandyk_id}
+    assert {c.action for c in seen} == {"open"} and {c.actor for c in seen} == {"system"}
     assert by_department[world.almaly_id][0]["type"] == "fight"
     assert by_department[world.bostandyk_id][0]["camera"] == "CAM-B"

@@ -24,14 +24,14 @@ def test_full_lifecycle_records_every_step(app: Flask, client: FlaskClient, worl
     url = f"/api/v1/incidents/{incident_id}/transitions"
     assert client.post(url, json={"action": "acknowledge"}, headers=auth).get_json()["status"] == "acknowledged"
     no_units = client.post(url, json={"action": "dispatch"}, headers=auth)
-    assert no_units.status_code == 409 and "unit_ids" in no_units.get_json()["detail"]
+    assert no_units.status_code == 422 and "unit_ids" in no_units.get_json()["detail"]
     body = client.post(url, json={"action": "dispatch", "nearest": True}, headers=auth).get_json()
     assert body["status"] == "dispatched" and [u["call_sign"] for u in body["units"]] == ["ALM-1"]
     assert body["units"][0]["status"] == "en_route"
     body = client.post(url, json={"action": "arrive"}, headers=auth).get_json()
     assert body["status"] == "on_scene" and body["units"][0]["status"] == "on_scene"
     refused = client.post(url, json={"action": "resolve"}, headers=auth)
-    assert refused.status_code == 409 and "outcome" in refused.get_json()["detail"]
+    assert refused.status_code == 422 and "outcome" in refused.get_json()["detail"]
     unticked = client.post(url, json={"action": "resolve", "outcome": "detained"}, headers=auth)
     assert unticked.status_code == 409 and "mandatory SOP steps not done" in unticked.get_json()["detail"]
     for step in body["sop"]:
@@ -54,7 +54,7 @@ def test_illegal_transitions_name_the_allowed_ones(app: Flask, client: FlaskClie
     unknown = client.post(f"/api/v1/incidents/{incident_id}/transitions", json={"action": "explode"}, headers=auth)
     assert unknown.status_code == 422 and unknown.get_json()["errors"][0]["pointer"] == "/action"
     dismiss = client.post(f"/api/v1/incidents/{incident_id}/transitions", json={"action": "dismiss"}, headers=auth)
-    assert dismiss.status_code == 409 and "reason" in dismiss.get_json()["detail"]
+    assert dismiss.status_code == 422 and "reason" in dismiss.get_json()["detail"]
 
 
 def test_stale_version_is_refused_as_a_conflict(app: Flask, client: FlaskClient, world: World) -> None:
@@ -70,10 +70,10 @@ def test_trainers_only_watch_and_reopen_is_for_supervisors(app: Flask, client: F
     incident_id, auth = _setup(app, client, world, "trainer.a")
     url = f"/api/v1/incidents/{incident_id}/transitions"
     response = client.post(url, json={"action": "acknowledge"}, headers=auth)
-    assert response.status_code == 409 and "may not" in response.get_json()["detail"]
+    assert response.status_code == 403 and "may not" in response.get_json()["detail"]
     _, officer = _setup(app, client, world, "duty.a")
     client.post(url, json={"action": "dismiss", "reason": "false alarm: shadows"}, headers=officer)
-    assert client.post(url, json={"action": "reopen", "reason": "x"}, headers=officer).status_code == 409
+    assert client.post(url, json={"action": "reopen", "reason": "x"}, headers=officer).status_code == 403
     _, supervisor = _setup(app, client, world, "super.a")
     body = client.post(url, json={"action": "reopen", "reason": "video shows a fight"}, headers=supervisor).get_json()
     assert body["status"] == "acknowledged"

@@ -1,0 +1,110 @@
+"""Who may do what: the one role x action table every door (REST, Dash, CLI) is checked against."""
+
+from __future__ import annotations
+
+import enum
+
+from services.errors import Forbidden
+from services.store.models import Role, User
+
+
+class Action(enum.StrEnum):
+    """Everything a person does in Kuzet that changes the record."""
+
+    ACKNOWLEDGE = "acknowledge"
+    DISPATCH = "dispatch"
+    ARRIVE = "arrive"
+    HOLD = "hold"
+    RESUME = "resume"
+    DISMISS = "dismiss"
+    TRANSFER = "transfer"
+    RESOLVE = "resolve"
+    OVERRIDE_SOP = "override_sop"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    RECORD_OUTCOME = "record_outcome"
+    ADD_NOTE = "add_note"
+    TICK_SOP_STEP = "tick_sop_step"
+    CREATE_CALL = "create_call"
+    SET_UNIT_STATUS = "set_unit_status"
+    SET_UNIT_POSITION = "set_unit_position"
+    SET_POLICY = "set_policy"
+    SET_SOP = "set_sop"
+    REPLAY_DEAD_LETTER = "replay_dead_letter"
+
+
+_DUTY = frozenset({Role.DUTY_OFFICER, Role.SUPERVISOR, Role.ADMIN})
+_SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+_ADMINS = frozenset({Role.ADMIN})
+
+# Chiefs and trainers read; they write nothing here. Reopening a closed case and resolving with
+# mandatory SOP steps unticked are a supervisor's decisions.
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.ACKNOWLEDGE: _DUTY,
+    Action.DISPATCH: _DUTY,
+    Action.ARRIVE: _DUTY,
+    Action.HOLD: _DUTY,
+    Action.RESUME: _DUTY,
+    Action.DISMISS: _DUTY,
+    Action.TRANSFER: _DUTY,
+    Action.RESOLVE: _DUTY,
+    Action.OVERRIDE_SOP: _SUPERVISORS,
+    Action.CLOSE: _DUTY,
+    Action.REOPEN: _SUPERVISORS,
+    Action.RECORD_OUTCOME: _DUTY,
+    Action.ADD_NOTE: _DUTY,
+    Action.TICK_SOP_STEP: _DUTY,
+    Action.CREATE_CALL: _DUTY,
+    Action.SET_UNIT_STATUS: _DUTY,
+    Action.SET_UNIT_POSITION: _DUTY,
+    Action.SET_POLICY: _ADMINS,
+    Action.SET_SOP: _ADMINS,
+    Action.REPLAY_DEAD_LETTER: _ADMINS,
+}
+
+
+class Page(enum.StrEnum):
+    """The pages whose opening depends on the role (every other page is open to anyone logged in)."""
+
+    COVERAGE = "coverage"
+    ADMIN = "admin"
+
+
+PAGES: dict[Page, frozenset[Role]] = {
+    Page.COVERAGE: frozenset({Role.CHIEF, Role.ADMIN}),
+    Page.ADMIN: _ADMINS,
+}
+
+
+def may_open(role: str, page: Page) -> bool:
+    """Whether the role may open the page (and its exports)."""
+    return role in PAGES[page]
+
+
+def allows(role: str, action: Action | str) -> bool:
+    """Whether the role may take the action at all (state and scope are checked by the action)."""
+    return role in PERMISSIONS.get(Action(action), frozenset())
+
+
+def permitted(role: str) -> frozenset[Action]:
+    """Every action the role may take: what the pages offer it."""
+    return frozenset(a for a, roles in PERMISSIONS.items() if role in roles)
+
+
+def require(actor: User, action: Action) -> None:
+    """Raise Forbidden unless the actor's role may take the action."""
+    if not allows(actor.role, action):
+        raise Forbidden(f"role {actor.role} may not {action.value}", action=action.value)
+
+
+def table_markdown() -> str:
+    """The table as Markdown, for docs/permissions.md (a test keeps the two the same)."""
+    roles = list(Role)
+    lines = ["| action | " + " | ".join(r.value for r in roles) + " |",
+             "|---|" + "---|" * len(roles)]
+    for action, allowed in PERMISSIONS.items():
+        lines.append(f"| `{action.value}` | " + " | ".join("yes" if r in allowed else "—" for r in roles) + " |")
+    lines += ["", "| page | " + " | ".join(r.value for r in roles) + " |", "|---|" + "---|" * len(roles)]
+    for page, allowed in PAGES.items():
+        lines.append(f"| `/{page.value}` | " + " | ".join("yes" if r in allowed else "—" for r in roles) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,36 @@
+"""What the duty room's changes put on the change feed: queue rows of incidents, units as the wall draws them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy.orm as so
+
+from services.duty.incidents import rows_for
+from services.store import feed
+from services.store.models import Incident, Unit
+
+
+def unit_row(unit: Unit) -> dict[str, Any]:
+    """A unit as walls and the API show it."""
+    return {"id": unit.id, "call_sign": unit.call_sign, "department_id": unit.department_id, "lat": unit.lat,
+            "lon": unit.lon, "status": unit.status}
+
+
+def incidents_changed(session: so.Session, incidents: Iterable[Incident], action: str, actor: str,
+                      previous_department: dict[int, int] | None = None) -> None:
+    """Record changed incidents on the feed, in this transaction (one query for all their rows)."""
+    incidents = list(incidents)
+    if not incidents:
+        return
+    session.flush()
+    rows = rows_for(session, incidents)
+    feed.record(session, "incident", [(r["id"], r["department_id"], r) for r in rows], action, actor,
+                previous_department)
+
+
+def units_changed(session: so.Session, units: Iterable[Unit], action: str, actor: str) -> None:
+    """Record changed units on the feed, in this transaction."""
+    session.flush()
+    feed.record(session, "unit", [(u.id, u.department_id, unit_row(u)) for u in units], action, actor)
