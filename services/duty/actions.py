@@ -38,6 +38,8 @@ REASON_MAX = 2000
 CASE_NUMBER_MAX = 64
 ADDRESS_MAX = 300
 DESCRIPTION_MAX = 4000
+# Until the message catalogue exists, the duty officer reads these in Russian first.
+REQUIRED_RU = {"reason": "Укажите причину", "text": "Пустая заметка", "steps": "Пустой шаг"}
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ def _text(value: object, field: str, limit: int, *, required: bool = False) -> s
         raise Invalid(f"{field} must be text", errors=[{"pointer": f"/{field}", "detail": "must be text"}])
     value = value.strip()
     if required and not value:
-        raise Invalid(f"{field} must not be empty", errors=[{"pointer": f"/{field}", "detail": "required"}])
+        raise Invalid(f"{REQUIRED_RU.get(field, 'Заполните поле')} · {field} must not be empty",
+                      errors=[{"pointer": f"/{field}", "detail": "required"}])
     if len(value) > limit:
         raise Invalid(f"{field} is longer than {limit} characters",
                       errors=[{"pointer": f"/{field}", "detail": f"at most {limit} characters"}])
