@@ -85,3 +85,17 @@ def test_incident_inset_keeps_the_incident_and_its_nearest_units_in_view() -> No
     assert min(incident[0], unit[0]) < center["lat"] < max(incident[0], unit[0])
     # A lone point still gets a street-level view, not the whole world or a single house.
     assert 14 <= inset_view([incident])[1] <= 16
+
+
+def test_a_role_sees_only_the_wall_controls_it_may_use() -> None:
+    from services.access.permissions import permitted
+    from services.store.models import Role
+
+    officer = wall.layout(_situation([_row(7, 1)]), username="duty.a", can=permitted(Role.DUTY_OFFICER))
+    trainer = wall.layout(_situation([_row(7, 1)]), username="trainer", can=permitted(Role.TRAINER))
+    controls = (wall.ACK, wall.DISPATCH, wall.TRANSFER, wall.MANUAL_OPEN)
+    assert all(_find(officer, c) is not None for c in controls)
+    assert all(_find(trainer, c) is None for c in controls)
+    assert getattr(officer, "data-can-call") == "1" and getattr(trainer, "data-can-call") == "0"
+    assert "A принять" in wall.keys_hint(permitted(Role.DUTY_OFFICER))
+    assert "A принять" not in wall.keys_hint(permitted(Role.TRAINER))
