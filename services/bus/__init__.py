@@ -1,35 +1,14 @@
-"""The event bus: publish, consume with acknowledgement. In-process or Redis Streams."""
+"""The event bus: publish ``EventBatch`` messages, consume them with acknowledgement. In-process or Redis Streams."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
+
+from services.messages import EventBatch
 
 EVENTS_STREAM = "events"
 WORKER_GROUP = "workers"
-
-
-def event_batch(operator_id: int, received_at: str, events: list[dict[str, Any]]) -> dict[str, Any]:
-    """One stream entry for one accepted submission: what the events share is said once.
-
-    Each item of ``events`` holds ``camera_pk``, ``late`` and the normalised ``record``. One entry per
-    HTTP batch rather than per event keeps the bus's cost per event small (one XADD for 1,000 events).
-    """
-    return {"operator_id": operator_id, "received_at": received_at, "events": events}
-
-
-def envelopes(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """The events of one stream entry, each with its operator and arrival time.
-
-    Entries written by releases before batching held one event each, with those keys at the top.
-    """
-    if "events" not in payload:
-        return [payload]
-    operator_id, received_at = payload["operator_id"], payload["received_at"]
-    items: list[dict[str, Any]] = payload["events"]
-    for item in items:  # in place, cheaper than copies; a redelivered entry gets the very same values
-        item["operator_id"], item["received_at"] = operator_id, received_at
-    return items
 
 
 class BusUnavailable(Exception):
@@ -38,18 +17,23 @@ class BusUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Message:
-    """One delivered message; ``id`` is what you acknowledge."""
+    """One delivered message; ``id`` is what you acknowledge.
+
+    ``batch`` is None when the entry could not be read as an ``EventBatch``; ``raw`` then holds it,
+    so the worker can keep it for review instead of choking on it forever.
+    """
 
     id: str
-    payload: dict[str, Any]
+    batch: EventBatch | None
     deliveries: int = 1
+    raw: bytes = b""
 
 
 class EventBus(Protocol):
     """Small publisher/consumer interface both transports implement."""
 
-    def publish(self, stream: str, payloads: list[dict[str, Any]]) -> list[str]:
-        """Append payloads durably (as durable as the transport is); return their ids."""
+    def publish(self, stream: str, batches: list[EventBatch]) -> list[str]:
+        """Append batches durably (as durable as the transport is); return their ids."""
         ...
 
     def consume(self, stream: str, group: str, consumer: str, count: int = 500,

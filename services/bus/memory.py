@@ -6,9 +6,9 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
 
 from services.bus import Message
+from services.messages import EventBatch
 
 
 @dataclass
@@ -19,7 +19,7 @@ class _Group:
 
 @dataclass
 class _Stream:
-    entries: OrderedDict[int, dict[str, Any]] = field(default_factory=OrderedDict)
+    entries: OrderedDict[int, EventBatch] = field(default_factory=OrderedDict)
     seq: int = 0
     groups: dict[str, _Group] = field(default_factory=dict)
 
@@ -35,14 +35,14 @@ class InProcessBus:
     def _stream(self, name: str) -> _Stream:
         return self._streams.setdefault(name, _Stream())
 
-    def publish(self, stream: str, payloads: list[dict[str, Any]]) -> list[str]:
-        """Append payloads; wakes blocked consumers."""
+    def publish(self, stream: str, batches: list[EventBatch]) -> list[str]:
+        """Append batches (the objects themselves: one process, nothing to encode); wakes blocked consumers."""
         with self._cond:
             s = self._stream(stream)
             ids = []
-            for payload in payloads:
+            for batch in batches:
                 s.seq += 1
-                s.entries[s.seq] = payload
+                s.entries[s.seq] = batch
                 ids.append(str(s.seq))
             self._cond.notify_all()
         return ids

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-import msgspec
 import redis
 
 from services.bus import BusUnavailable, Message
+from services.messages import EventBatch, decode_batch, encode_batch
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +19,6 @@ class RedisStreamBus:
         self._redis = redis.Redis.from_url(url)
         self._prefix = prefix
         self._claim_idle_ms = claim_idle_ms
-        self._encode = msgspec.json.Encoder().encode
-        self._decode = msgspec.json.Decoder().decode
         self._groups: set[tuple[str, str]] = set()
         self._recovered: set[tuple[str, str, str]] = set()
 
@@ -39,12 +36,12 @@ class RedisStreamBus:
                 raise
         self._groups.add((stream, group))
 
-    def publish(self, stream: str, payloads: list[dict[str, Any]]) -> list[str]:
-        """XADD every payload in one round trip; Redis has them once this returns."""
+    def publish(self, stream: str, batches: list[EventBatch]) -> list[str]:
+        """XADD every batch in one round trip; Redis has them once this returns."""
         pipe = self._redis.pipeline(transaction=False)
         key = self._key(stream)
-        for payload in payloads:
-            pipe.xadd(key, {"data": self._encode(payload)})
+        for batch in batches:
+            pipe.xadd(key, {"data": encode_batch(batch)})
         try:
             return [i.decode() for i in pipe.execute()]
         except redis.RedisError as exc:
@@ -63,7 +60,7 @@ class RedisStreamBus:
             deliveries = self._deliveries(key, group, [msg_id for msg_id, _ in claimed])
             for msg_id, fields in claimed:
                 if fields:
-                    out.append(Message(msg_id.decode(), self._decode(fields[b"data"]), deliveries[msg_id]))
+                    out.append(_message(msg_id, fields, deliveries[msg_id]))
         if out:
             logger.warning("reclaimed %d pending messages for %s", len(out), consumer)
             return out
@@ -79,7 +76,7 @@ class RedisStreamBus:
                 again = self._deliveries(key, group, [i for i, _ in entries]) if read_id == "0" else {}
                 for msg_id, fields in entries:
                     if fields:
-                        out.append(Message(msg_id.decode(), self._decode(fields[b"data"]), again.get(msg_id, 1)))
+                        out.append(_message(msg_id, fields, again.get(msg_id, 1)))
             if out:
                 return out
         return out
@@ -109,3 +106,13 @@ class RedisStreamBus:
     def close(self) -> None:
         """Close the connection pool."""
         self._redis.close()
+
+
+def _message(msg_id: bytes, fields: dict[bytes, bytes], deliveries: int) -> Message:
+    """A delivered entry; one that is not an ``EventBatch`` comes with its raw bytes for the dead letters."""
+    data = fields.get(b"data", b"")
+    try:
+        return Message(msg_id.decode(), decode_batch(data), deliveries)
+    except ValueError:
+        logger.error("stream entry %s is not an event batch (%d bytes)", msg_id.decode(), len(data))
+        return Message(msg_id.decode(), None, deliveries, raw=bytes(data) or repr(fields).encode())

@@ -20,7 +20,8 @@ from pydantic import TypeAdapter, ValidationError
 from services.intake.adapters import Context
 from services.cameras.registry import CAMERA_ID_PATTERN, registered_cameras
 from services.cameras.health import LastSeenStore
-from services.bus import EVENTS_STREAM, EventBus, event_batch
+from services.bus import EVENTS_STREAM, EventBus
+from services.messages import EventBatch, QueuedEvent
 from services.intake.event_format import EventV1
 from services.store.models import Camera, DeadLetter, ReceivedEvent, utcnow
 
@@ -290,8 +291,8 @@ class IngestService:
                 results[index] = ItemResult(index, "duplicate", record.event_id)
         if accepted:
             records = _RECORDS.dump_python([r for _, r, _ in accepted], mode="json", exclude_none=True)
-            self.bus.publish(EVENTS_STREAM, [event_batch(operator_id, received_at.isoformat(), [
-                {"camera_pk": camera, "late": record.is_late(received_at), "record": dumped}
+            self.bus.publish(EVENTS_STREAM, [EventBatch(operator_id=operator_id, received_at=received_at.isoformat(), events=[
+                QueuedEvent(camera_pk=camera, late=record.is_late(received_at), record=dumped)
                 for (_, record, camera), dumped in zip(accepted, records)])])
             for index, record, _camera in accepted:
                 results[index] = ItemResult(index, "accepted", record.event_id)

@@ -76,15 +76,17 @@ def test_a_poison_event_on_redis_is_dead_lettered_after_three_deliveries(redis_a
     import time
     from datetime import datetime, timezone
 
-    from services.bus import EVENTS_STREAM, event_batch
+    from services.bus import EVENTS_STREAM
+    from services.messages import EventBatch, QueuedEvent
     from services.store.models import DeadLetter
 
     store = redis_app.extensions["kuzet"].store
     world = seed_world(store)
     bus = RedisStreamBus(redis_url, redis_prefix, claim_idle_ms=100)
     good, poison = event("CAM-A", "loitering"), {**event("CAM-A"), "occurred_at": "not a time"}
-    bus.publish(EVENTS_STREAM, [event_batch(world.operator_id, datetime.now(timezone.utc).isoformat(), [
-        {"camera_pk": world.cameras["CAM-A"], "late": False, "record": r} for r in (good, poison)])])
+    bus.publish(EVENTS_STREAM, [EventBatch(operator_id=world.operator_id, received_at=datetime.now(timezone.utc).isoformat(),
+                                           events=[QueuedEvent(camera_pk=world.cameras["CAM-A"], late=False, record=r)
+                                                   for r in (good, poison)])])
     worker = Worker(store, bus, name="w", max_deliveries=3)
     for _ in range(6):
         worker.run_once(block_ms=0)
@@ -96,3 +98,34 @@ def test_a_poison_event_on_redis_is_dead_lettered_after_three_deliveries(redis_a
         assert s.scalars(sa.select(Event.event_id)).all() == [good["event_id"]]
         letter = s.scalar(sa.select(DeadLetter))
         assert letter.endpoint == "worker" and poison["event_id"].encode() in letter.raw
+
+
+def test_entries_of_the_old_shape_are_stored_and_unreadable_ones_kept_for_review(
+        redis_app: Flask, redis_url: str, redis_prefix: str) -> None:
+    """An upgrade leaves one-event entries on the stream, and anyone with Redis access can XADD junk."""
+    import redis
+    from datetime import datetime, timezone
+
+    from services.store.models import DeadLetter
+
+    store = redis_app.extensions["kuzet"].store
+    world = seed_world(store)
+    old = event("CAM-A", "loitering")
+    raw = redis.Redis.from_url(redis_url)
+    key = f"{redis_prefix}:stream:events"
+    raw.xadd(key, {"data": json.dumps({"operator_id": world.operator_id, "camera_pk": world.cameras["CAM-A"],
+                                       "late": False, "received_at": datetime.now(timezone.utc).isoformat(),
+                                       "record": old})})
+    raw.xadd(key, {"data": b"\xff not json"})
+    raw.xadd(key, {"other": b"no data field"})
+    bus = RedisStreamBus(redis_url, redis_prefix, claim_idle_ms=100)
+    worker = Worker(store, bus, name="w")
+    assert worker.run_once(block_ms=0) == 1
+    assert bus.pending("events", "workers") == 0  # nothing stuck behind the junk
+    with store.session() as s:
+        assert s.scalars(sa.select(Event.event_id)).all() == [old["event_id"]]
+        letters = s.scalars(sa.select(DeadLetter).order_by(DeadLetter.id)).all()
+        assert [letter.endpoint for letter in letters] == ["worker", "worker"]
+        assert b"not json" in letters[0].raw and b"no data field" in letters[1].raw
+    raw.close()
+    bus.close()

@@ -10,17 +10,18 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from services.bus import EVENTS_STREAM, WORKER_GROUP, event_batch
+from services.bus import EVENTS_STREAM, WORKER_GROUP
 from services.bus.memory import InProcessBus
 from services.duty.incidents import Conflict, transition
+from services.messages import EventBatch, QueuedEvent
 from services.store.models import DeadLetter, Event, Incident, Offence, User
 from services.worker.consumer import Worker
 from tests.conftest import PASSWORD, World, event
 
 
-def _envelope(world: World, record: dict) -> dict:
-    return {"operator_id": world.operator_id, "camera_pk": world.cameras["CAM-A"], "late": False,
-            "received_at": datetime.now(timezone.utc).isoformat(), "record": record}
+def _batch(world: World, records: list[dict], camera: str = "CAM-A") -> EventBatch:
+    return EventBatch(operator_id=world.operator_id, received_at=datetime.now(timezone.utc).isoformat(),
+                      events=[QueuedEvent(camera_pk=world.cameras[camera], late=False, record=r) for r in records])
 
 
 def test_a_poison_message_is_dead_lettered_and_does_not_hold_the_batch(app: Flask, world: World) -> None:
@@ -28,7 +29,7 @@ def test_a_poison_message_is_dead_lettered_and_does_not_hold_the_batch(app: Flas
     bus = InProcessBus(claim_idle_ms=0)
     good = event("CAM-A")
     poison = {**event("CAM-A"), "occurred_at": "not a time"}  # cannot happen through ingest; can on a shared bus
-    bus.publish(EVENTS_STREAM, [_envelope(world, good), _envelope(world, poison)])
+    bus.publish(EVENTS_STREAM, [_batch(world, [good]), _batch(world, [poison])])
     worker = Worker(store, bus, max_deliveries=3)
     for _ in range(4):
         worker.run_once(block_ms=0)
@@ -45,8 +46,7 @@ def test_a_poison_event_in_a_batch_entry_costs_only_itself(app: Flask, world: Wo
     good = [event("CAM-A", "speeding", category="traffic", speed_kmh=90.0, limit_kmh=60.0,
                   plate={"number": "123ABC02", "country": "KZ"}) for _ in range(5)]
     poison = {**event("CAM-A"), "occurred_at": "not a time"}
-    items = [{"camera_pk": world.cameras["CAM-A"], "late": False, "record": r} for r in good[:2] + [poison] + good[2:]]
-    bus.publish(EVENTS_STREAM, [event_batch(world.operator_id, datetime.now(timezone.utc).isoformat(), items)])
+    bus.publish(EVENTS_STREAM, [_batch(world, good[:2] + [poison] + good[2:])])
     worker = Worker(store, bus, max_deliveries=3)
     handled = [worker.run_once(block_ms=0) for _ in range(4)]
     assert handled == [6, 6, 6, 0]  # delivered three times, then dead-lettered and acknowledged
@@ -62,10 +62,8 @@ def test_a_poison_event_in_a_batch_entry_costs_only_itself(app: Flask, world: Wo
 def test_reads_are_stored_in_transactions_of_about_the_batch_size(app: Flask, world: World) -> None:
     store = app.extensions["kuzet"].store
     bus = InProcessBus()
-    at = datetime.now(timezone.utc).isoformat()
-    bus.publish(EVENTS_STREAM, [event_batch(world.operator_id, at, [
-        {"camera_pk": world.cameras["CAM-A"], "late": False, "record": event("CAM-A", "loitering")}
-        for _ in range(size)]) for size in (3, 3, 3, 7, 1)])
+    bus.publish(EVENTS_STREAM, [_batch(world, [event("CAM-A", "loitering") for _ in range(size)])
+                                for size in (3, 3, 3, 7, 1)])
     worker = Worker(store, bus, batch=6)
     transactions: list[int] = []
     process = worker._process
