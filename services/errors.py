@@ -47,3 +47,21 @@ class Conflict(IllegalTransition):
     """Someone else changed the target since the actor looked at it."""
 
     code = "conflict"
+
+
+class Rejected(Refused):
+    """A submission refused as a whole (its body, its batch or its cameras): nothing of it was taken.
+
+    ``code`` names why (``malformed-body``, ``too-deep``, ``too-many-keys``, ``validation``,
+    ``batch-too-large``, ``forbidden-camera``); ``title`` says it in a few words.
+    """
+
+    def __init__(self, code: str, title: str, detail: str, *, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail, errors=errors)
+        self.code = code
+        self.title = title
+
+    @property
+    def summary(self) -> str:
+        """Title and detail on one line, as the dead-letter store and the conformance kit give it."""
+        return f"{self.title}: {self.message}"

@@ -9,13 +9,15 @@ from typing import Any
 
 import sqlalchemy.orm as so
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard.context import db
 from dashboard.http import INFLATED_CAP, REFUSED, REFUSED_BODY, WIRE_BODY
 from services.bus import BusUnavailable
-from services.intake.ingest import IngestService, Problem
+from dashboard.api.problems import Problem, problem_response
+from services.errors import Refused
+from services.intake.ingest import IngestService
 
 logger = logging.getLogger(__name__)
 
@@ -58,21 +60,6 @@ def wire_body() -> bytes:
     return request.environ.get(WIRE_BODY) or request.get_data(cache=True)
 
 
-def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response:
-    """An RFC 9457 application/problem+json response."""
-    response = jsonify(problem.as_dict())
-    response.status_code = problem.status
-    response.mimetype = "application/problem+json"
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
-
-
-@api.errorhandler(Problem)
-def _problem(problem: Problem) -> Response:
-    return problem_response(problem, problem.headers)
-
-
 @api.errorhandler(BusUnavailable)
 def _bus_unavailable(exc: BusUnavailable) -> Response:
     logger.error("event stream unavailable: %s", exc)
@@ -84,13 +71,13 @@ def _bus_unavailable(exc: BusUnavailable) -> Response:
 def ingest_session() -> Iterator[so.Session]:
     """The request's session around an ingest call.
 
-    Committed when the call answers, with a Problem too (dead letters, the key's last use); rolled back
+    Committed when the call answers, with a refusal too (dead letters, the key's last use); rolled back
     on anything else, so that no event id stays reserved for events that never reached the stream.
     """
     session = db()
     try:
         yield session
-    except Problem:
+    except (Problem, Refused):
         session.commit()
         raise
     except BaseException:
@@ -123,5 +110,5 @@ def json_object(body: Any) -> dict[str, Any]:
 
 from dashboard.api import cameras, events, heartbeats, incidents, native, schema, tokens, work  # noqa: E402,F401  (routes register on import)
 
-from dashboard.api import refusals  # noqa: E402
-refusals.register(api)
+from dashboard.api import problems  # noqa: E402
+problems.register(api)

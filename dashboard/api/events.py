@@ -7,7 +7,7 @@ from flask import Response, request
 
 from dashboard.api import api, ingest_session, wire_body
 from dashboard.context import db, kuzet
-from services.intake.ingest import Problem
+from dashboard.api.problems import Problem
 from services.store.models import Operator
 from services.access.operators import authenticate_key, check_signature
 from services.intake.ratelimit import retry_after

@@ -17,7 +17,7 @@ from services.duty.dispatch import assigned_units
 from services.duty.incidents import ACTIONS, allowed_actions, rows_for
 from services.errors import Invalid
 from services.duty.sop import checklist
-from services.intake.ingest import Problem
+from dashboard.api.problems import Problem
 from services.store.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, User
 from services.access.scope import as_id, incident_in_scope, visible_departments
 

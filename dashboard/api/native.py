@@ -8,7 +8,7 @@ from dashboard.api import api, ingest_session
 from dashboard.api.events import current_operator
 from dashboard.context import kuzet
 from services.intake.adapters import Context, adapter_names
-from services.intake.ingest import Problem
+from dashboard.api.problems import Problem
 
 
 @api.post("/ingest/<adapter>")

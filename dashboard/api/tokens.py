@@ -8,7 +8,7 @@ from dashboard.api import api, json_object
 from dashboard.auth import issue_token, lockout_policy
 from dashboard.context import db, kuzet
 from services.store import audit
-from services.intake.ingest import Problem
+from dashboard.api.problems import Problem
 from services.access.users import LoginRefused, authenticate
 
 

@@ -17,7 +17,7 @@ from services.duty.changes import unit_row
 from services.store import audit
 from services.duty.dispatch import suggest
 from services.duty.exchange import to_cap, to_eido
-from services.intake.ingest import Problem
+from dashboard.api.problems import Problem
 from services.store.models import Incident, IncidentUnit, Offence, Operator, Unit
 from services.duty.policy import load_rules
 from services.cameras.scorecards import operator_uptime

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.intake.adapters import Context, adapter_names, translate
-from services.intake.ingest import Problem, parse_body, validate_item
+from services.errors import Rejected
+from services.intake.ingest import parse_body, validate_item
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def check_file(path: Path, adapter: str | None = None, params: dict[str, str] | 
     else:
         try:
             items, batch = parse_body(body, max_batch)
-        except Problem as problem:
+        except Rejected as problem:
             return Verdict(path, False, (problem.summary,))
         reasons = []
         pointer = "/events/{}" if batch else ""

@@ -11,7 +11,8 @@ import sqlalchemy.orm as so
 from services.store import audit
 from services.intake.adapters import Context
 from services.cameras.registry import resolve_aliases
-from services.intake.ingest import CONTENT_TYPE_PARAM, IngestService, Problem
+from services.errors import Rejected
+from services.intake.ingest import CONTENT_TYPE_PARAM, IngestService
 from services.store.models import DeadLetter, Operator, User, utcnow
 
 
@@ -64,8 +65,8 @@ def replay(session: so.Session, ingest: IngestService, letter: DeadLetter, actor
                                 [f"not translated: {u}" for u in answer["unmapped"]]) or "nothing to ingest"
         else:
             raise ValueError(f"payloads of {letter.endpoint} are not replayable; the operator must resend them")
-    except Problem as problem:
-        summary = f"refused again: {problem.detail}"
+    except Rejected as problem:
+        summary = f"refused again: {problem.message}"
     letter.replayed_at = utcnow()
     letter.replay_result = summary[:2000]
     audit.record(session, actor.username, "admin.deadletter.replay", f"dead_letter:{letter.id}", result=summary[:500])

@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,43 +22,15 @@ from services.cameras.registry import CAMERA_ID_PATTERN, registered_cameras
 from services.cameras.health import LastSeenStore
 from services.bus import EVENTS_STREAM, EventBus
 from services.messages import EventBatch, QueuedEvent
+from services.errors import Rejected
+from services.store import deadletters
 from services.intake.event_format import EventV1
-from services.store.models import Camera, DeadLetter, ReceivedEvent, utcnow
+from services.store.models import Camera, ReceivedEvent, utcnow
 
 logger = logging.getLogger(__name__)
 
 MAX_DEPTH = 16
 MAX_KEYS = 256  # per JSON object
-DEAD_LETTER_RAW_CAP = 64 * 1024
-PROBLEM_BASE = "https://kuzet.kz/problems/"
-
-
-@dataclass
-class Problem(Exception):
-    """A request-level failure, rendered as RFC 9457 problem+json by the web layer."""
-
-    status: int
-    slug: str
-    title: str
-    detail: str
-    errors: list[dict[str, str]] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def type(self) -> str:
-        return PROBLEM_BASE + self.slug
-
-    @property
-    def summary(self) -> str:
-        """Title and detail on one line, as the dead-letter store and the conformance kit give it."""
-        return f"{self.title}: {self.detail}"
-
-    def as_dict(self) -> dict[str, Any]:
-        """The problem document."""
-        doc: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status, "detail": self.detail}
-        if self.errors:
-            doc["errors"] = self.errors
-        return doc
 
 
 @dataclass(frozen=True)
@@ -84,18 +56,18 @@ class ItemResult:
 
 
 def _checked(value: Any, limit: int, depth: int = 1, normalise: bool = True) -> Any:
-    """One walk over a decoded body: Unicode NFC, nesting capped at ``limit``, key count capped (Problem).
+    """One walk over a decoded body: Unicode NFC, nesting capped at ``limit``, key count capped (Rejected).
 
     ``normalise=False`` is for a body known to be ASCII (already NFC): only containers are walked then.
     """
     if depth > limit:
-        raise Problem(400, "too-deep", "Body nested too deeply", f"JSON nesting is capped at {limit} levels")
+        raise Rejected("too-deep", "Body nested too deeply", f"JSON nesting is capped at {limit} levels")
     if isinstance(value, str):
         # ASCII is already NFC; most of a body is, so the check saves the normaliser's call.
         return value if not normalise or value.isascii() else unicodedata.normalize("NFC", value)
     if isinstance(value, dict):
         if len(value) > MAX_KEYS:
-            raise Problem(400, "too-many-keys", "Object with too many keys",
+            raise Rejected("too-many-keys", "Object with too many keys",
                           f"a JSON object may have at most {MAX_KEYS} keys")
         if normalise:
             return {_checked(k, limit, depth): _checked(v, limit, depth + 1) for k, v in value.items()}
@@ -115,7 +87,7 @@ def _checked(value: Any, limit: int, depth: int = 1, normalise: bool = True) -> 
 
 
 def decode_json(body: bytes) -> Any:
-    """A JSON body decoded, NFC-normalised and checked against the depth and key caps, or a 400 Problem."""
+    """A JSON body decoded, NFC-normalised and checked against the depth and key caps, or a Rejected."""
     try:
         # msgspec refuses what JSON does not have (NaN, Infinity, numbers out of range, lone surrogates).
         document = msgspec.json.decode(body)
@@ -123,28 +95,28 @@ def decode_json(body: bytes) -> Any:
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:
-            raise Problem(400, "malformed-body", "Body is not UTF-8", "the request body must be UTF-8 JSON") from None
-        raise Problem(400, "malformed-body", "Body is not valid JSON", str(exc)[:300]) from None
+            raise Rejected("malformed-body", "Body is not UTF-8", "the request body must be UTF-8 JSON") from None
+        raise Rejected("malformed-body", "Body is not valid JSON", str(exc)[:300]) from None
     # Pure ASCII without \u escapes decodes to ASCII strings only, which are NFC already.
     return _checked(document, MAX_DEPTH, normalise=not body.isascii() or b"\\u" in body)
 
 
 def parse_body(body: bytes, max_batch: int) -> tuple[list[Any], bool]:
-    """Decode a body into event items; returns (items, was_batch) or raises Problem."""
+    """Decode a body into event items; returns (items, was_batch) or raises Rejected."""
     document = decode_json(body)
     if isinstance(document, dict) and set(document) == {"events"}:
         items = document["events"]
         if not isinstance(items, list):
-            raise Problem(422, "validation", "Invalid batch", "'events' must be a list",
-                          [{"pointer": "/events", "detail": "must be a list"}])
+            raise Rejected("validation", "Invalid batch", "'events' must be a list",
+                           errors=[{"pointer": "/events", "detail": "must be a list"}])
         if len(items) > max_batch:
-            raise Problem(413, "batch-too-large", "Batch too large",
+            raise Rejected("batch-too-large", "Batch too large",
                           f"{len(items)} events in one batch; at most {max_batch}")
         return items, True
     if isinstance(document, dict):
         return [document], False
-    raise Problem(422, "validation", "Invalid body", "send one event object or {\"events\": [...]}",
-                  [{"pointer": "", "detail": "must be an object"}])
+    raise Rejected("validation", "Invalid body", "send one event object or {\"events\": [...]}",
+                   errors=[{"pointer": "", "detail": "must be an object"}])
 
 
 def _pointer(prefix: str, loc: tuple[Any, ...]) -> str:
@@ -193,7 +165,7 @@ _RESERVE_PG = sa.text(
 
 
 def refuse_foreign_cameras(session: so.Session, operator_id: int, named: list[tuple[str, str]]) -> None:
-    """A 403 Problem when any (pointer, camera id) names a camera that another operator registered.
+    """A Rejected (forbidden-camera) when any (pointer, camera id) names a camera that another operator registered.
 
     An operator can only send for its own cameras: that is not one bad item among good ones but a
     request this key may not make, so none of it is taken (the caller keeps the body for review).
@@ -205,9 +177,9 @@ def refuse_foreign_cameras(session: so.Session, operator_id: int, named: list[tu
     errors = [{"pointer": pointer, "detail": f"camera {camera!r} is registered by another operator"}
               for pointer, camera in named if camera in foreign]
     if errors:
-        raise Problem(403, "forbidden-camera", "Another operator's camera",
+        raise Rejected("forbidden-camera", "Another operator's camera",
                       f"an operator can only send for its own cameras; {len(errors)} item(s) name cameras "
-                      "another operator registered, so the request was refused as a whole", errors)
+                      "another operator registered, so the request was refused as a whole", errors=errors)
 
 
 CONTENT_TYPE_PARAM = "content_type"  # kept with a native dead letter: a multipart body needs its boundary to replay
@@ -227,7 +199,7 @@ class IngestService:
 
     def submit(self, session: so.Session, operator_id: int, body: bytes,
                received_at: datetime | None = None, keep_rejects: bool = True) -> list[ItemResult]:
-        """Process a POST /events body; raises Problem for a body that is bad as a whole.
+        """Process a POST /events body; raises Rejected for a body that is bad as a whole.
 
         ``keep_rejects`` is off when replaying a dead letter, which already holds the payload.
         """
@@ -318,14 +290,14 @@ class IngestService:
             if keep_rejects:
                 self.dead_letter(session, operator_id, f"ingest/{adapter}", translation.refused, body,
                                  _replay_params(context))
-            raise Problem(400, "malformed-body", f"{adapter} payload refused", translation.refused)
+            raise Rejected("malformed-body", f"{adapter} payload refused", translation.refused)
         unmapped = list(translation.unmapped)
         events = []
         for event in translation.events:
             try:
                 # The same NFC, depth and key caps as the JSON API: vendor extras ride in attributes.
                 events.append(_checked(event, MAX_DEPTH))
-            except Problem as problem:
+            except Rejected as problem:
                 unmapped.append(problem.summary)
         events = expand_device_beats(session, operator_id, events)
         aliases = resolve_aliases(session, operator_id, {e["camera_id"] for e in events})
@@ -346,10 +318,10 @@ class IngestService:
     @contextmanager
     def kept_if_refused(session: so.Session, operator_id: int, endpoint: str, body: bytes,
                         params: dict[str, str] | None = None, keep: bool = True) -> Iterator[None]:
-        """Keep ``body`` as a dead letter when the block refuses it as a whole (raises a Problem)."""
+        """Keep ``body`` as a dead letter when the block refuses it as a whole (raises Rejected)."""
         try:
             yield
-        except Problem as problem:
+        except Rejected as problem:
             if keep:
                 IngestService.dead_letter(session, operator_id, endpoint, problem.summary, body, params)
             raise
@@ -358,9 +330,7 @@ class IngestService:
     def dead_letter(session: so.Session, operator_id: int | None, endpoint: str, reason: str, raw: bytes,
                     params: dict[str, str] | None = None) -> None:
         """Keep a rejected payload for admin review and replay."""
-        session.add(DeadLetter(operator_id=operator_id, endpoint=endpoint, reason=reason[:2000],
-                               raw=raw[:DEAD_LETTER_RAW_CAP], params=params or {}))
-        logger.info("dead-lettered payload from operator %s: %s", operator_id, reason[:200])
+        deadletters.keep(session, operator_id, endpoint, reason, raw, params)
 
     @staticmethod
     def _reserve(session: so.Session, operator_id: int, event_ids: list[str], at: datetime) -> set[str]:

@@ -18,7 +18,7 @@ from services.intake.catalogue import TRAFFIC_INCIDENT_TYPES
 from services.messages import QueuedEvent
 from services.store.engine import Store
 from services.store.events import stored_keys
-from services.store.models import DeadLetter
+from services.store import deadletters
 from services.worker.correlate import Correlator
 
 logger = logging.getLogger(__name__)
@@ -122,17 +122,15 @@ class Worker:
         logger.error("an event of message %s failed %d times; moved to the dead-letter store: %s", message.id,
                      message.deliveries, exc)
         with self.store.session() as session:
-            session.add(DeadLetter(operator_id=event.operator_id or None, endpoint="worker",
-                                   reason=f"worker could not store it: {type(exc).__name__}: {exc}"[:2000],
-                                   raw=msgspec.json.encode(event)[:64 * 1024]))
+            deadletters.keep(session, event.operator_id or None, "worker",
+                             f"worker could not store it: {type(exc).__name__}: {exc}", msgspec.json.encode(event))
 
     def _keep_unreadable(self, messages: list[Message]) -> None:
         """Entries that are not event batches: kept for review and acknowledged, so they block nothing."""
         with self.store.session() as session:
             for message in messages:
-                session.add(DeadLetter(operator_id=None, endpoint="worker",
-                                       reason=f"stream entry {message.id} is not an event batch",
-                                       raw=message.raw[:64 * 1024]))
+                deadletters.keep(session, None, "worker", f"stream entry {message.id} is not an event batch",
+                                 message.raw)
         self.bus.ack(EVENTS_STREAM, WORKER_GROUP, [m.id for m in messages])
 
     def drain(self, max_rounds: int = 1000) -> int:
