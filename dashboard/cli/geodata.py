@@ -1,0 +1,73 @@
+"""kuzet geodata, kuzet departments: district boundaries, jurisdiction lookup, the departments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from dashboard.cli.common import db_option, open_store
+from services.store import audit
+
+
+@click.group()
+def geodata() -> None:
+    """District boundaries and jurisdiction lookup."""
+
+
+@geodata.command("import")
+@db_option
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name-field", required=True, help="Column holding the district name.")
+@click.option("--local-field", default=None, help="Column holding the local (Kazakh) name, if any.")
+@click.option("--city", required=True, help="City the districts belong to, e.g. almaty, astana.")
+def geodata_import(database_url: str, path: Path, name_field: str, local_field: str | None, city: str) -> None:
+    """Create or update districts from GeoJSON, GeoPackage or Shapefile; re-resolve cameras."""
+    from services.geo.boundaries import import_boundaries
+
+    store = open_store(database_url)
+    store.upgrade()
+    try:
+        with store.session() as session:
+            report = import_boundaries(session, path, name_field, city, local_field=local_field)
+            audit.record(session, "cli", "admin.geodata.import", str(path), city=city, summary=report.summary())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(report.summary())
+
+
+@geodata.command("locate")
+@db_option
+@click.argument("lat", type=float)
+@click.argument("lon", type=float)
+def geodata_locate(database_url: str, lat: float, lon: float) -> None:
+    """Print district<TAB>department for a point; `(nearest)` when it lies outside all districts."""
+    from services.store.models import Department, District
+    from services.geo.routing import Router
+
+    with open_store(database_url).session() as session:
+        try:
+            where = Router.from_session(session).resolve(lat, lon)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        district = session.get(District, where.district_id)
+        department = session.get(Department, where.department_id)
+        line = f"{district.name}\t{department.name_ru}"
+        click.echo(line + ("\t(nearest)" if where.outside_boundaries else ""))
+
+
+@click.group()
+def departments() -> None:
+    """Internal-affairs departments."""
+
+
+@departments.command("list")
+@db_option
+def departments_list(database_url: str) -> None:
+    """One line per department: id, TAB, name."""
+    from services.store.models import Department
+
+    with open_store(database_url).session() as session:
+        for dept in session.scalars(sa.select(Department).order_by(Department.id)):
+            click.echo(f"{dept.id}\t{dept.name_ru}")

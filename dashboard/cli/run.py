@@ -1,0 +1,154 @@
+"""kuzet serve, worker, simulate, demo: the processes that run Kuzet."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Any
+
+import click
+import sqlalchemy as sa
+
+from dashboard.cli.common import (db_option, host_option, open_store, parse_overrides, port_option, redis_option,
+                                  set_option, settle_heap, wait_for)
+from services.settings import Settings
+
+
+def _serve(settings: Settings, with_worker: bool = True) -> tuple[Any, Any]:
+    from dashboard import create_app
+
+    app = create_app({k.upper(): v for k, v in vars(settings).items() if k != "extra"} | {"WORKER_THREAD": with_worker})
+    settle_heap()
+    return app, app.extensions["kuzet"].socketio
+
+
+@click.command()
+@db_option
+@redis_option
+@host_option
+@port_option
+@set_option
+def serve(database_url: str, redis_url: str | None, host: str, port: int, pairs: tuple[str, ...]) -> None:
+    """Run the web app (and, with the in-process bus, the worker inside it)."""
+    from services.geo.departments import seed_defaults
+
+    settings = Settings.from_env(**{**parse_overrides(pairs), "database_url": database_url, "redis_url": redis_url,
+                                    "host": host, "port": port})
+    store = open_store(database_url)
+    store.upgrade()
+    with store.session() as session:
+        seed_defaults(session)
+    store.dispose()
+    app, socketio = _serve(settings)
+    click.echo(f"Kuzet at http://{host}:{port}/wall")
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+
+
+@click.command()
+@db_option
+@redis_option
+@click.option("--name", envvar="KUZET_WORKER_NAME", default=None,
+              help="Consumer name in the group (KUZET_WORKER_NAME; default host-thread). Keep it across restarts.")
+@set_option
+def worker(database_url: str, redis_url: str | None, name: str | None, pairs: tuple[str, ...]) -> None:
+    """Consume the event stream: store events, open or merge incidents, push changes."""
+    from flask_socketio import SocketIO
+
+    from dashboard import worker_options
+    from dashboard.live import Publisher
+    from services.bus import make_bus
+    from services.worker.consumer import Worker
+
+    overrides = parse_overrides(pairs)
+    if not redis_url:
+        raise click.ClickException("a separate worker needs Redis (--redis or KUZET_REDIS_URL); "
+                                   "with the in-process bus the worker runs inside `kuzet serve`")
+    settings = Settings.from_env(**{**overrides, "database_url": database_url, "redis_url": redis_url})
+    emitter = SocketIO(message_queue=redis_url, channel=f"{settings.redis_prefix}-socketio")
+    store = open_store(database_url)
+    store.subscribe(Publisher(emitter))  # committed changes reach the walls through the message queue
+    w = Worker(store, make_bus(redis_url, settings.redis_prefix), name=name, **worker_options(settings))
+    settle_heap()
+    stop = threading.Event()
+    try:
+        w.run_forever(stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@click.command()
+@db_option
+@click.option("--url", envvar="KUZET_URL", default="http://127.0.0.1:8050", show_default=True,
+              help="Kuzet base URL; only this machine is allowed.")
+@click.option("--rate", envvar="KUZET_SIMULATOR_RATE", default=30.0, show_default=True,
+              help="Public-order events per minute (KUZET_SIMULATOR_RATE).")
+@click.option("--seed", "rng_seed", envvar="KUZET_SIMULATOR_SEED", default=None, type=int,
+              help="Random seed for a repeatable run (KUZET_SIMULATOR_SEED).")
+def simulate(database_url: str, url: str, rate: float, rng_seed: int | None) -> None:
+    """Act as the camera operators: send events to a running Kuzet (mints a key per operator)."""
+    from services.store.models import Operator
+    from services.access.operators import issue_key
+    from tools.simulator import Simulator, operators_for
+
+    with open_store(database_url).session() as session:
+        keys = {op.name: issue_key(session, op, label="simulator") for op in session.scalars(sa.select(Operator))}
+        sim_ops = operators_for(session, keys)
+    if not sim_ops:
+        raise click.ClickException("no operators with cameras: run `kuzet demo` or register some first")
+    wait_for(url)
+    stop = threading.Event()
+    try:
+        Simulator(url, sim_ops, seed=rng_seed, incidents_per_min=rate).run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@click.command()
+@click.option("--db", "database_url", envvar="KUZET_DATABASE_URL", default=None,
+              help="SQLAlchemy URL; default kuzet-demo.db in the current folder.")
+@port_option
+@host_option
+@click.option("--no-simulator", is_flag=True, envvar="KUZET_NO_SIMULATOR",
+              help="Do not start the simulated operators (KUZET_NO_SIMULATOR=1).")
+@click.option("--rate", envvar="KUZET_SIMULATOR_RATE", default=30.0, show_default=True,
+              help="Simulated public-order events per minute (KUZET_SIMULATOR_RATE).")
+@set_option
+def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rate: float,
+         pairs: tuple[str, ...]) -> None:
+    """Migrate, seed Almaty, start the worker, the simulator and the web app; print logins."""
+    from tools.seed import DEMO_USERS, seed_demo
+    from tools.simulator import Simulator, UnitDriver, operators_for
+
+    overrides = parse_overrides(pairs)  # a typo stops the demo before it seeds anything
+    database_url = database_url or "sqlite:///kuzet-demo.db"
+    store = open_store(database_url)
+    store.upgrade()
+    with store.session() as session:
+        keys = seed_demo(session)
+        sim_ops = operators_for(session, keys)
+    store.dispose()
+    # The demo is the embedded default whatever the environment says: SQLite and the in-process bus.
+    settings = replace(Settings.from_env(**{**overrides, "database_url": database_url, "host": host, "port": port}),
+                       redis_url=None)
+    app, socketio = _serve(settings)
+    base = f"http://{host}:{port}"
+    lines = [f"Kuzet demo at {base}/wall   (kiosk: {base}/wall?kiosk=1)", "Demo logins:"]
+    lines += [f"  {u.username:<20} {u.password:<22} {u.role}" for u in DEMO_USERS]
+    lines.append("Simulator: " + ("off" if no_simulator else f"{len(sim_ops)} operators, ~{rate:g} incidents/min"))
+    click.echo("\n".join(lines))
+    if not no_simulator:
+        stop = threading.Event()
+
+        def run_sim() -> None:
+            wait_for(base)
+            Simulator(base, sim_ops, incidents_per_min=rate).run(stop)
+
+        def run_units() -> None:
+            wait_for(base)
+            admin = next(u for u in DEMO_USERS if u.role == "admin")
+            UnitDriver(base, admin.username, admin.password).run(stop)
+
+        threading.Thread(target=run_sim, name="kuzet-simulator", daemon=True).start()
+        threading.Thread(target=run_units, name="kuzet-unit-driver", daemon=True).start()
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+

@@ -1,0 +1,32 @@
+"""kuzet users: the people who log in."""
+
+from __future__ import annotations
+
+import click
+
+from dashboard.cli.common import db_option, open_store
+from services.store import audit
+
+
+@click.group()
+def users() -> None:
+    """People who log in."""
+
+
+@users.command("add")
+@db_option
+@click.option("--username", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", required=True, type=click.Choice(["duty_officer", "supervisor", "chief", "trainer", "admin"]))
+@click.option("--department", default=None, help="Department id or code (see `kuzet departments list`).")
+def users_add(database_url: str, username: str, password: str, role: str, department: str | None) -> None:
+    """Add a user with an argon2-hashed password."""
+    from services.access.users import create_user
+
+    try:
+        with open_store(database_url).session() as session:
+            user = create_user(session, username, password, role, department)
+            audit.record(session, "cli", "admin.user.add", username, role=role, department=department)
+            click.echo(f"user {user.username} ({user.role}) created with id {user.id}")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
