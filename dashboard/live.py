@@ -50,7 +50,7 @@ class Publisher:
                     incidents[change.previous_department_id][change.entity_id] = {**change.data, "open": False}
             elif change.entity == "unit":
                 units[change.department_id][change.entity_id] = change.data
-            elif change.entity == "camera":
+            elif change.entity == "cameras":  # a department's cameras whose health changed
                 cameras.add(change.department_id)
         for department_id, rows in incidents.items():
             self._emit(INCIDENTS_EVENT, department_id, {"rows": list(rows.values())})

@@ -74,8 +74,8 @@ class Change(msgspec.Struct, frozen=True, kw_only=True):
 
     id: int
     at: str  # ISO 8601, UTC
-    entity: str  # "incident", "unit" or "camera"
-    entity_id: int
+    entity: str  # "incident", "unit", or "cameras" (a department's cameras whose health changed)
+    entity_id: int  # the incident's or unit's id; for "cameras" the department's, data["cameras"] lists them
     department_id: int
     previous_department_id: int | None  # set when the change moved the entity (a transfer)
     action: str  # what happened: "acknowledge", "open", "merge", "position", "health", ...

@@ -194,11 +194,18 @@ def set_state(session: so.Session, camera: Camera, state: str, reason: str, at: 
 
 
 def cameras_changed(session: so.Session, cameras: list[Camera]) -> None:
-    """Put cameras whose health changed on the change feed, in this transaction."""
-    feed.record(session, "camera", [(c.id, c.department_id, {"id": c.id, "health": c.health,
-                                                              "since": c.health_since.isoformat()
-                                                              if c.health_since else None}) for c in cameras],
-                "health", "system")
+    """Put cameras whose health changed on the change feed, in this transaction: one row per department.
+
+    A mass outage moves thousands of cameras in one sweep; one row per department, listing each camera's
+    new state, keeps the feed complete at the cost of a handful of rows (each transition is also in
+    ``camera_health_changes``, which uptime and replay read).
+    """
+    by_department: dict[int, list[dict[str, object]]] = {}
+    for c in cameras:
+        by_department.setdefault(c.department_id, []).append(
+            {"id": c.id, "health": c.health, "since": c.health_since.isoformat() if c.health_since else None})
+    feed.record(session, "cameras", [(department_id, department_id, {"cameras": states})
+                                     for department_id, states in by_department.items()], "health", "system")
 
 
 def _open(session: so.Session, camera: Camera, incident_type: str, priority: int, at: datetime, text: str) -> Incident:

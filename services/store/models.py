@@ -461,7 +461,7 @@ class ChangeEntry(Base):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     at: so.Mapped[datetime]
-    entity: so.Mapped[str] = so.mapped_column(sa.String(16))  # incident, unit, camera
+    entity: so.Mapped[str] = so.mapped_column(sa.String(16))  # incident, unit, cameras (one department's, listed in data)
     entity_id: so.Mapped[int]
     department_id: so.Mapped[int]
     previous_department_id: so.Mapped[Optional[int]]  # a transfer: the department it left

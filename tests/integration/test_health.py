@@ -208,3 +208,27 @@ def test_a_camera_with_a_short_interval_goes_stale_on_its_own_clock(store_and_be
     _tick(store, beats, T0 + timedelta(seconds=1))
     states = _tick(store, beats, T0 + timedelta(seconds=12))  # two 5 s beats missed; the default is 30 s
     assert states == {"CAM-A": "stale", "CAM-B": "online"}
+
+
+def test_a_mass_outage_is_one_feed_row_per_department_listing_every_camera(store_and_beats: tuple) -> None:
+    """The walls learn of thousands of cameras at once from a handful of rows; none of the cameras is left out."""
+    from services.messages import Change
+
+    store, world, beats = store_and_beats
+    with store.session() as s:
+        for n in range(30):
+            department = world.almaly_id if n % 3 else world.bostandyk_id
+            s.add(Camera(operator_id=world.operator_id, external_id=f"MASS-{n}", lat=ALMALY_POINT[0],
+                         lon=ALMALY_POINT[1] + n * 0.0005, department_id=department))
+    with store.session() as s:
+        cameras = {cid: department for cid, department in s.execute(sa.select(Camera.id, Camera.department_id))}
+    for cid in cameras:
+        _beat(beats, cid, T0)
+    _tick(store, beats, T0 + timedelta(seconds=10))
+    seen: list[Change] = []
+    store.subscribe(seen.extend)
+    _tick(store, beats, T0 + timedelta(seconds=95))  # every camera silent past the offline threshold
+    rows = [c for c in seen if c.entity == "cameras"]
+    assert sorted(c.department_id for c in rows) == sorted({world.almaly_id, world.bostandyk_id})
+    listed = {state["id"]: (row.department_id, state["health"]) for row in rows for state in row.data["cameras"]}
+    assert listed == {cid: (department, "offline") for cid, department in cameras.items()}
