@@ -31,6 +31,8 @@ class Action(enum.StrEnum):
     SET_POLICY = "set_policy"
     SET_SOP = "set_sop"
     REPLAY_DEAD_LETTER = "replay_dead_letter"
+    SET_SHIFT_PATTERN = "set_shift_pattern"
+    SET_RESPONSE_TARGET = "set_response_target"
 
 
 _DUTY = frozenset({Role.DUTY_OFFICER, Role.SUPERVISOR, Role.ADMIN})
@@ -60,6 +62,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SET_POLICY: _ADMINS,
     Action.SET_SOP: _ADMINS,
     Action.REPLAY_DEAD_LETTER: _ADMINS,
+    Action.SET_SHIFT_PATTERN: _ADMINS,
+    Action.SET_RESPONSE_TARGET: _ADMINS,
 }
 
 
@@ -67,11 +71,13 @@ class Page(enum.StrEnum):
     """The pages whose opening depends on the role (every other page is open to anyone logged in)."""
 
     COVERAGE = "coverage"
+    STATS = "stats"
     ADMIN = "admin"
 
 
 PAGES: dict[Page, frozenset[Role]] = {
     Page.COVERAGE: frozenset({Role.CHIEF, Role.ADMIN}),
+    Page.STATS: frozenset({Role.SUPERVISOR, Role.CHIEF, Role.ADMIN}),  # and GET /api/v1/stats
     Page.ADMIN: _ADMINS,
 }
 

@@ -26,6 +26,32 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # PostgreSQL's percentile_cont(f) WITHIN GROUP (ORDER BY x), as percentile_cont(x, f) (shift statistics).
+    dbapi_connection.create_aggregate("percentile_cont", 2, PercentileCont)  # type: ignore[attr-defined]
+
+
+class PercentileCont:
+    """SQLite aggregate: the continuous percentile of the non-NULL values, interpolated as PostgreSQL does."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self.fraction = 0.5
+
+    def step(self, value: float | None, fraction: float) -> None:
+        """Take one row's value."""
+        if value is not None:
+            self.values.append(float(value))
+        self.fraction = float(fraction)
+
+    def finalize(self) -> float | None:
+        """The percentile, or NULL for no values."""
+        if not self.values:
+            return None
+        ordered = sorted(self.values)
+        position = self.fraction * (len(ordered) - 1)
+        low = int(position)
+        high = min(low + 1, len(ordered) - 1)
+        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def make_engine(url: str) -> sa.Engine:

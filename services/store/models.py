@@ -220,6 +220,7 @@ class Incident(Base):
     __table_args__ = (
         sa.Index("ix_incidents_queue", "department_id", "status", "priority", "created_at"),
         sa.Index("ix_incidents_merge", "camera_id", "type", "status"),
+        sa.Index("ix_incidents_department_created", "department_id", "created_at"),  # shift statistics
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -468,3 +469,29 @@ class ChangeEntry(Base):
     action: so.Mapped[str] = so.mapped_column(sa.String(32))
     actor: so.Mapped[str] = so.mapped_column(sa.String(100))
     data: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+
+
+class ShiftPattern(Base):
+    """When a department's shifts begin, as local times of day (Asia/Almaty); the default is 08:00 and 20:00."""
+
+    __tablename__ = "shift_patterns"
+
+    department_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("departments.id"), primary_key=True)
+    starts: so.Mapped[list[str]] = so.mapped_column(sa.JSON)  # ["08:00", "20:00"]
+    updated_by: so.Mapped[str] = so.mapped_column(sa.String(64))
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class ResponseTarget(Base):
+    """A target for one interval ("90 % within target_s"), for a department and a priority, or for all (NULL)."""
+
+    __tablename__ = "response_targets"
+    __table_args__ = (sa.UniqueConstraint("department_id", "priority", "interval", name="uq_response_targets_scope"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    department_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("departments.id"))
+    priority: so.Mapped[Optional[int]]
+    interval: so.Mapped[str] = so.mapped_column(sa.String(32))
+    target_s: so.Mapped[int]
+    updated_by: so.Mapped[str] = so.mapped_column(sa.String(64))
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
