@@ -132,3 +132,36 @@ def set_shift_pattern(session: so.Session, actor: User, department_id: object, s
 
 def _utc(day: date) -> datetime:
     return datetime.combine(day, time(0), ALMATY).astimezone(timezone.utc)
+
+
+def parse_time(value: object, pointer: str) -> datetime | None:
+    """An ISO 8601 time with its offset, or None when not given; Invalid for anything else."""
+    if value in (None, ""):
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00")) if isinstance(value, str) and len(value) <= 40 else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise Invalid(f"{pointer.strip('/')} must be an ISO 8601 time with its offset, e.g. 2026-12-03T08:00:00+05:00",
+                      errors=[{"pointer": pointer, "detail": "ISO 8601 with offset"}])
+    return parsed
+
+
+def resolve_period(starts: tuple[time, ...], kind: object = None, at: object = None, start: object = None,
+                   end: object = None, now: datetime | None = None) -> Period:
+    """The period a request names: ``from``/``to`` for any range, else the ``kind`` of period around ``at`` (now)."""
+    first, last = parse_time(start, "/from"), parse_time(end, "/to")
+    if first is not None or last is not None:
+        if first is None or last is None:
+            raise Invalid("give both from and to", errors=[{"pointer": "/from" if first is None else "/to",
+                                                            "detail": "required with the other"}])
+        return range_period(first, last)
+    try:
+        chosen = PeriodKind(kind or PeriodKind.SHIFT.value)
+    except ValueError:
+        raise Invalid(f"period must be one of: {', '.join(k.value for k in PeriodKind if k is not PeriodKind.RANGE)}",
+                      errors=[{"pointer": "/period", "detail": "unknown period"}]) from None
+    if chosen is PeriodKind.RANGE:
+        raise Invalid("a range is given by from and to", errors=[{"pointer": "/from", "detail": "required"}])
+    return period_of(chosen, starts, parse_time(at, "/at") or now or utcnow())

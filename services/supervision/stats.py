@@ -16,12 +16,13 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from services.access.permissions import Action, require
-from services.errors import Invalid
+from services.access.permissions import Action, Page, may_open, require
+from services.access.scope import as_id, visible_departments
+from services.errors import Forbidden, Invalid, NotFound
 from services.store import audit
 from services.store.models import (OPEN_STATUSES, Camera, ChangeEntry, Department, Event, Incident, IncidentHistory,
                                    IncidentUnit, Operator, ResponseTarget, Unit, User, utcnow)
-from services.supervision.shifts import ALMATY, Period
+from services.supervision.shifts import ALMATY, Period, resolve_period, starts_of
 
 PRIORITIES = (1, 2, 3, 4)
 TAKEN = ("acknowledge", "dispatch")  # an incident dispatched straight from the queue was taken then
@@ -393,3 +394,27 @@ def _transfers(session: so.Session, department_ids: list[int], period: Period) -
 def _round(value: Any) -> float | None:
     return None if value is None else round(float(value), 3)  # milliseconds: the clocks are no finer
 
+
+
+def departments_for(session: so.Session, user: User, department: object) -> list[int]:
+    """Whose statistics the user asked for: a supervisor their own, a chief their city or one of its departments."""
+    if not may_open(user.role, Page.STATS):
+        raise Forbidden(f"role {user.role} may not see shift statistics", action=Page.STATS.value)
+    visible = visible_departments(session, user)
+    if not visible:
+        raise NotFound("you have no department to report on")
+    if department in (None, ""):
+        return sorted(visible)  # a supervisor's own department; a chief's whole city; every one for an admin
+    key = as_id(department)
+    if key is None or key not in visible:
+        raise NotFound("no such department in your jurisdiction",  # outside looks like absent
+                       errors=[{"pointer": "/department", "detail": "not one of your departments"}])
+    return [key]
+
+
+def for_request(session: so.Session, user: User, department: object = None, kind: object = None, at: object = None,
+                start: object = None, end: object = None) -> Stats:
+    """What the page and the API show: scope checked, period resolved, statistics computed."""
+    ids = departments_for(session, user, department)
+    starts = starts_of(session, ids[0] if len(ids) == 1 else None)
+    return compute(session, ids, resolve_period(starts, kind, at, start, end))

@@ -201,6 +201,10 @@ def test_rest_only_actions_follow_the_table(app: Flask, client: FlaskClient, wor
                                                 headers=h).status_code,
         Action.SET_SOP: lambda h: client.put("/api/v1/sop/fight", json={"steps": [{"text": "Look", "mandatory": True}]},
                                              headers=h).status_code,
+        Action.SET_RESPONSE_TARGET: lambda h: client.put("/api/v1/stats/targets", json={
+            "interval": "response_s", "target_s": 600, "department_id": world.almaly_id}, headers=h).status_code,
+        Action.SET_SHIFT_PATTERN: lambda h: client.put(f"/api/v1/departments/{world.almaly_id}/shifts",
+                                                       json={"starts": ["09:00", "21:00"]}, headers=h).status_code,
     }
     for action, call in calls.items():
         for role, username in USERS.items():
