@@ -123,6 +123,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     app.register_blueprint(api)
     app.register_blueprint(exports.bp)
+    app.register_blueprint(exports.stats_bp)
+    app.register_blueprint(exports.aliases_bp)
     live.init_app(app, socketio)
     dash_app.init_app(app)
 

@@ -8,7 +8,7 @@ import dash
 import dash_mantine_components as dmc
 from flask import Flask
 
-from dashboard.callbacks import admin, cameras, coverage, incident, wall
+from dashboard.callbacks import admin, cameras, coverage, incident, stats, wall
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -29,6 +29,7 @@ def init_app(server: Flask) -> dash.Dash:
     dash.register_page("wall", path="/wall", title="Kuzet — пульт", layout=wall.page)
     app.layout = dmc.MantineProvider(forceColorScheme="dark", children=[dash.page_container])
     dash.register_page("coverage", path="/coverage", title="Kuzet — покрытие", layout=coverage.page)
+    dash.register_page("stats", path="/stats", title="Kuzet — статистика смены", layout=stats.page)
     dash.register_page("incident", path_template="/incidents/<incident_id>", title="Kuzet — происшествие",
                        layout=incident.page)
     dash.register_page("admin-dead-letters", path="/admin/dead-letters", title="Kuzet — отклонённые",
@@ -40,5 +41,6 @@ def init_app(server: Flask) -> dash.Dash:
     admin.register(app)
     incident.register(app)
     coverage.register(app)
+    stats.register(app)
     server.extensions["dash"] = app
     return app

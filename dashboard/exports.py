@@ -1,10 +1,12 @@
-"""File exports for people (session-authenticated, scoped): coverage candidates and camera lists."""
+"""File exports for people (session-authenticated, scoped): coverage candidates, camera lists, the shift report."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import Blueprint, Response, abort, request
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, redirect, request
 from flask_login import current_user
 
 from dashboard.auth import logged_in
@@ -14,6 +16,11 @@ from services.access.permissions import Page
 from services.store import audit
 from services.geo.coverage import cameras_csv, coverage
 from services.access.scope import as_id, visible_departments
+from dashboard.api.problems import status_of
+from services.errors import Refused
+from services.store.models import Department
+from services.supervision import report, stats
+from services.supervision.shifts import ALMATY
 
 logger = logging.getLogger(__name__)
 
@@ -56,3 +63,66 @@ def cameras() -> Response:
     logger.info("export cameras.csv by %s", current_user.user.username)
     return Response(cameras_csv(db(), _scope(), _operator()), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=kuzet-cameras.csv"})
+
+
+stats_bp = Blueprint("stats_exports", __name__, url_prefix="/stats/export")
+
+
+def _report_inputs() -> tuple[Any, dict[int, str]]:
+    """The statistics the page showed (same query), and the department names; 403/404/422 as plain text."""
+    user = logged_in()
+    if user is None:
+        abort(401)
+    args = request.args
+    try:
+        figures = stats.for_request(db(), user, args.get("department"), args.get("period"), args.get("at"),
+                                    args.get("from"), args.get("to"))
+    except Refused as refused:
+        abort(Response(refused.message + "\n", status=status_of(refused)[0], mimetype="text/plain"))
+    audit.record(db(), user.username, "export.stats", request.path, args=dict(args))
+    db().commit()
+    names = dict(db().execute(sa.select(Department.id, Department.name_ru)
+                              .where(Department.id.in_(figures.department_ids))).all())
+    return figures, names
+
+
+def _filename(figures: Any, ext: str) -> str:
+    return f"kuzet-shift-{figures.period.start.astimezone(ALMATY):%Y%m%d-%H%M}.{ext}"
+
+
+@stats_bp.get("/summary.csv")
+def stats_summary_csv() -> Response:
+    """Every figure of the page, section by section."""
+    figures, names = _report_inputs()
+    return Response(report.to_csv(report.summary_rows(figures, names)), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={_filename(figures, 'csv')}"})
+
+
+@stats_bp.get("/incidents.csv")
+def stats_incidents_csv() -> Response:
+    """One row per incident of the period with every interval in seconds."""
+    figures, _names = _report_inputs()
+    rows = stats.incident_rows(db(), figures.department_ids, figures.period)
+    return Response(report.to_csv(report.incident_table(rows)), mimetype="text/csv",
+                    headers={"Content-Disposition":
+                             f"attachment; filename={_filename(figures, 'csv').replace('shift', 'incidents')}"})
+
+
+@stats_bp.get("/report.xlsx")
+def stats_xlsx() -> Response:
+    """The summary sheet and the incidents sheet in one workbook."""
+    figures, names = _report_inputs()
+    rows = stats.incident_rows(db(), figures.department_ids, figures.period)
+    body = report.to_xlsx(report.summary_rows(figures, names), report.incident_table(rows))
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={_filename(figures, 'xlsx')}"})
+
+
+aliases_bp = Blueprint("stats_aliases", __name__)
+
+
+@aliases_bp.get("/shift")
+@aliases_bp.get("/reports")
+def stats_alias() -> Response:
+    """Where a supervisor looks for the shift report: the statistics page."""
+    return redirect("/stats")

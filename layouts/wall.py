@@ -262,7 +262,7 @@ def transfer_modal(neighbours: list[dict[str, str]]) -> dmc.Modal:
 
 
 def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str = "",
-           show_coverage: bool = False, show_admin: bool = False, neighbours: list[dict[str, str]] | None = None,
+           show_coverage: bool = False, show_admin: bool = False, show_stats: bool = False, neighbours: list[dict[str, str]] | None = None,
            targets: tuple[int, int] = (30, 60), addresses: list[str] | None = None,
            can: frozenset[Action] = frozenset()) -> html.Div:
     """The whole wall page for one department; ``can`` holds the actions the user may take (the rest are not shown)."""
@@ -288,6 +288,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                 html.Div("Алматы · UTC+5", className="clock-zone"),
                 html.Div(className="nav", children=[
                     html.Span(username, className="who"),
+                    *([html.A("Статистика", href="/stats", className="nav-stats")] if show_stats else []),
                     *([html.A("Покрытие", href="/coverage", className="nav-coverage")] if show_coverage else []),
                     html.A("Камеры", href="/cameras"),
                     *([html.A("Отклонённые", href="/admin/dead-letters")] if show_admin else []),

@@ -131,35 +131,115 @@ def _demo_vendor_identities(session: so.Session, operators: list[Operator]) -> N
             session.add(CameraAlias(operator_id=operator.id, alias=alias, camera_id=camera.id))
 
 
-def seed_history(session: so.Session, rng: random.Random, days: int = 30) -> int:
-    """A month of closed incidents: camera detections, and 102 calls clustered where no camera looks."""
+def seed_history(session: so.Session, rng: random.Random, days: int = 30, per_day: int = 16) -> int:
+    """A month of finished incidents with whole histories, so the statistics page has shifts to show.
+
+    Camera detections and 102 calls (clustered where no camera looks), more in the evening than at
+    dawn; each taken, dispatched, reached, resolved and closed after plausible, varied delays, some
+    dismissed as false alarms, and a few with times out of order on purpose (a unit's arrival logged
+    before its dispatch, an acknowledgement stamped before the incident by a skewed clock), which the
+    statistics must leave out and count.
+    """
     from datetime import timedelta
 
     from services.duty.policy import decide, default_rules
-    from services.duty.incidents import OUTCOMES
-    from services.store.models import Incident, IncidentStatus, utcnow
+    from services.store.models import Event, Incident, IncidentHistory, IncidentUnit, utcnow
 
     now = utcnow()
-    created = 0
     rules = default_rules()
     cameras = list(session.scalars(sa.select(Camera)))
-    for district in session.scalars(sa.select(District).where(District.city == CITY)):
+    units_by_department: dict[int, list[int]] = {}
+    for unit in session.scalars(sa.select(Unit)):
+        units_by_department.setdefault(unit.department_id, []).append(unit.id)
+    officers = {u.department_id: u for u in session.scalars(sa.select(User).where(User.role == "duty_officer"))}
+    hours = [1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 6, 6, 7, 8, 8, 8, 7, 5, 3]  # weight per Almaty hour
+    incidents: list[dict[str, object]] = []
+    plans: list[dict[str, object]] = []
+    for district in session.scalars(sa.select(District).where(District.city == CITY).order_by(District.id)):
         geometry = shapely.geometry.shape(district.geometry)
         own = [c for c in cameras if c.district_id == district.id]
-        places: list[tuple[float, float, int | None, str]] = [(c.lat, c.lon, c.id, "camera") for c in rng.sample(own, min(20, len(own)))]
-        for lat, lon in _points_inside(geometry, 3, rng):  # hotspots the cameras do not see
-            places += [(lat + rng.gauss(0, 0.0008), lon + rng.gauss(0, 0.0008), None, "manual")
-                       for _ in range(rng.randrange(4, 10))]
-        for lat, lon, camera_id, source in places:
-            event_type = rng.choice(("fight", "crowd", "vandalism", "loitering", "intrusion", "fall"))
-            at = now - timedelta(days=rng.uniform(1, days))
-            session.add(Incident(
-                department_id=district.department_id, camera_id=camera_id, source=source, category="public_order",
-                type=event_type, priority=decide(rules, district.department_id, event_type, "street", None, at),
-                status=IncidentStatus.CLOSED.value, lat=lat, lon=lon, address=f"{district.name_local}",
-                description="вызов 102 (демо-история)" if source == "manual" else "", event_count=1,
-                first_seen_at=at, last_seen_at=at, created_at=at, updated_at=at + timedelta(minutes=40),
-                acknowledged_at=at + timedelta(seconds=rng.randrange(10, 90)), outcome=rng.choice(OUTCOMES)))
-            created += 1
+        hotspots = _points_inside(geometry, 3, rng)  # where the cameras do not look
+        prefix = ALMATY_DEPARTMENTS[district.name][2].lower()
+        officer = officers.get(district.department_id)
+        for _ in range(days * per_day):
+            local_hour = rng.choices(range(24), weights=hours)[0]
+            day = rng.randrange(days)
+            at = (now - timedelta(days=day)).replace(hour=(local_hour - 5) % 24, minute=rng.randrange(60),
+                                                     second=rng.randrange(60), microsecond=0)
+            camera = rng.choice(own) if own and rng.random() < 0.72 else None
+            if camera is not None:
+                lat, lon, source = camera.lat, camera.lon, "camera"
+            else:
+                spot = rng.choice(hotspots)
+                lat, lon, source = spot[0] + rng.gauss(0, 0.0008), spot[1] + rng.gauss(0, 0.0008), "manual"
+            kind = rng.choice(("fight", "fight", "crowd", "vandalism", "loitering", "intrusion", "fall"))
+            priority = decide(rules, district.department_id, kind, camera.mount_kind if camera else "street", None, at)
+            incidents.append({"department_id": district.department_id, "camera_id": camera.id if camera else None,
+                              "source": source, "category": "public_order", "type": kind, "priority": priority,
+                              "status": "closed", "lat": lat, "lon": lon, "address": district.name_local,
+                              "description": "вызов 102 (демо-история)" if source == "manual" else "",
+                              "event_count": 1, "first_seen_at": at, "last_seen_at": at, "created_at": at,
+                              "updated_at": at, "version": 1, "case_number": "", "outcome_note": ""})
+            plans.append({"at": at, "actor": officer.username if officer else f"duty.{prefix}",
+                          "actor_id": officer.id if officer else None, "priority": priority,
+                          "units": units_by_department.get(district.department_id, []),
+                          "operator_id": camera.operator_id if camera else None})
+    for row, plan in zip(incidents, plans):
+        if plan["at"] > now - timedelta(hours=4):  # its story (up to about three hours) must be over by now
+            for key in ("first_seen_at", "last_seen_at", "created_at", "updated_at"):
+                row[key] -= timedelta(days=1)  # type: ignore[operator]
+            plan["at"] = row["created_at"]
+    ids = session.scalars(sa.insert(Incident).returning(Incident.id, sort_by_parameter_order=True), incidents).all()
+    history: list[dict[str, object]] = []
+    assignments: list[dict[str, object]] = []
+    events: list[dict[str, object]] = []
+    finished: dict[int, tuple[object, str | None, str, object]] = {}
+    for pk, row, plan in zip(ids, incidents, plans):
+        at, actor, actor_id = plan["at"], plan["actor"], plan["actor_id"]
+        seconds = lambda base, spread: min(base * rng.lognormvariate(0, spread), 4 * base)  # noqa: E731
+        taken = at + timedelta(seconds=seconds(18 if plan["priority"] == 1 else 28, 0.6))
+        if rng.random() < 0.003:
+            taken = at - timedelta(seconds=rng.randrange(5, 40))  # a skewed clock: out of order on purpose
+        steps = [("open", None, "new", at, "system", None), ("acknowledge", "new", "acknowledged", taken, actor, actor_id)]
+        if rng.random() < 0.12:  # a false alarm, dismissed after a look at the camera or a call back
+            end = taken + timedelta(seconds=rng.randrange(30, 300))
+            steps.append(("dismiss", "acknowledged", "dismissed", end, actor, actor_id))
+            finished[pk] = (end, None, "dismissed", taken)
+        else:
+            dispatched = taken + timedelta(seconds=seconds(25 if plan["priority"] == 1 else 45, 0.5))
+            arrived = dispatched + timedelta(seconds=seconds(420 if plan["priority"] == 1 else 600, 0.45))
+            if rng.random() < 0.005:
+                arrived = dispatched - timedelta(seconds=rng.randrange(30, 200))  # logged before the dispatch
+            resolved = max(arrived, dispatched) + timedelta(seconds=seconds(1200, 0.5))
+            closed = resolved + timedelta(seconds=seconds(900, 0.7))
+            steps += [("dispatch", "acknowledged", "dispatched", dispatched, actor, actor_id),
+                      ("arrive", "dispatched", "on_scene", arrived, actor, actor_id),
+                      ("resolve", "on_scene", "resolved", resolved, actor, actor_id),
+                      ("close", "resolved", "closed", closed, actor, actor_id)]
+            outcome = rng.choices(("warning", "administrative_protocol", "detained", "no_offence", "false_alarm",
+                                   "criminal_case", "handed_over"), weights=(30, 25, 10, 15, 8, 4, 8))[0]
+            finished[pk] = (closed, outcome, "closed", taken)
+            if plan["units"]:
+                assignments.append({"incident_id": pk, "unit_id": rng.choice(plan["units"]), "dispatched_by": actor,
+                                    "dispatched_at": dispatched, "arrived_at": arrived, "released_at": resolved,
+                                    "distance_m": round(rng.uniform(300, 4000), 1)})
+        history += [{"incident_id": pk, "action": a, "from_status": f, "to_status": t, "at": when, "actor": who,
+                     "actor_user_id": who_id, "reason": "ложное срабатывание (демо)" if a == "dismiss" else ""}
+                    for a, f, t, when, who, who_id in steps]
+        if plan["operator_id"] is not None:
+            lag = rng.lognormvariate(0.8, 0.6) if rng.random() > 0.02 else rng.uniform(60, 600)
+            events.append({"operator_id": plan["operator_id"], "event_id": f"demo-history-{pk}",
+                           "camera_id": row["camera_id"], "department_id": row["department_id"], "incident_id": pk,
+                           "category": "public_order", "type": row["type"], "occurred_at": at - timedelta(seconds=lag),
+                           "received_at": at, "stored_at": at, "late": False, "confidence": 0.9,
+                           "lat": row["lat"], "lon": row["lon"], "record": {"demo": "history"}})
+    session.execute(sa.insert(IncidentHistory), history)
+    if assignments:
+        session.execute(sa.insert(IncidentUnit), assignments)
+    if events:
+        session.execute(sa.insert(Event), events)
+    session.execute(sa.update(Incident), [{"id": pk, "updated_at": end, "outcome": outcome, "status": status,
+                                           "acknowledged_at": taken} for pk, (end, outcome, status, taken)
+                                          in finished.items()])
     session.flush()
-    return created
+    return len(ids)

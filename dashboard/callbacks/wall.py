@@ -47,7 +47,8 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
     return layout(situation(db(), department_id), username=user.username, kiosk=kiosk == "1", neighbours=neighbours,
                   addresses=addresses,
                   attribution=f"Границы районов: {ATTRIBUTION}", show_coverage=may_open(user.role, Page.COVERAGE),
-                  show_admin=may_open(user.role, Page.ADMIN), can=permitted(user.role),
+                  show_admin=may_open(user.role, Page.ADMIN), show_stats=may_open(user.role, Page.STATS),
+                  can=permitted(user.role),
                   targets=(kuzet().settings.response_ack_target_s, kuzet().settings.response_dispatch_target_s))
 
 

@@ -165,3 +165,12 @@ def resolve_period(starts: tuple[time, ...], kind: object = None, at: object = N
     if chosen is PeriodKind.RANGE:
         raise Invalid("a range is given by from and to", errors=[{"pointer": "/from", "detail": "required"}])
     return period_of(chosen, starts, parse_time(at, "/at") or now or utcnow())
+
+
+def step_from(starts: tuple[time, ...], kind: str, start: datetime, end: datetime, direction: int) -> Period:
+    """The period before or after the one shown (given by its kind and bounds)."""
+    try:
+        chosen = PeriodKind(kind)
+    except ValueError:
+        chosen = PeriodKind.RANGE
+    return step(Period(chosen, start, end), starts, direction)

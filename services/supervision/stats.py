@@ -349,7 +349,7 @@ def _operators(session: so.Session, base: sa.CTE, dialect: str) -> list[dict[str
 def _officers(session: so.Session, department_ids: list[int], period: Period, dialect: str) -> list[dict[str, Any]]:
     H, I = IncidentHistory, Incident  # noqa: N806 - table aliases
     scoped = sa.and_(I.department_id.in_(department_ids), H.at >= period.start, H.at < period.end,
-                     H.actor_user_id.is_not(None))
+                     H.actor != "system", H.actor.not_like("operator:%"))
     counts = session.execute(
         sa.select(H.actor, sa.func.sum(sa.case((H.action == "acknowledge", 1), else_=0)),
                   sa.func.sum(sa.case((H.action == "dispatch", 1), else_=0)),

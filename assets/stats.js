@@ -1,0 +1,8 @@
+/* The statistics page: print the report (the print stylesheet turns the page light). */
+window.dash_clientside = window.dash_clientside || {};
+window.dash_clientside.kuzet = Object.assign({}, window.dash_clientside.kuzet, {
+  printPage: function (clicks) {
+    if (clicks) { window.print(); }
+    return "Печать отчёта · Print the report";
+  },
+});

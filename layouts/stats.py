@@ -1,0 +1,262 @@
+"""The supervisor's statistics page: the chosen period's counters, response intervals against targets, charts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import dash_mantine_components as dmc
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from services.supervision.report import INTERVAL_LABELS, REASON_LABELS
+from services.supervision.stats import Figures, Stats
+
+REQUEST = "stats-request"  # dcc.Store: the period asked for: {"kind"}, {"from", "to"}, or a step from the shown one
+SHOWN = "stats-shown"  # dcc.Store: the period on the page: {"kind", "from", "to"}
+KIND = "stats-kind"
+DEPARTMENT = "stats-department"  # dcc.Store: the department id shown, or "all"
+DEPARTMENT_PICK = "stats-department-pick"  # the chief's and admin's select
+PREVIOUS = "stats-previous"
+NEXT = "stats-next"
+CURRENT = "stats-current"
+RANGE_FROM = "stats-range-from"
+RANGE_TO = "stats-range-to"
+RANGE_APPLY = "stats-range-apply"
+LABEL = "stats-label"
+CONTENT = "stats-content"
+FEEDBACK = "stats-feedback"
+EXPORT_SUMMARY = "stats-export-summary"
+EXPORT_INCIDENTS = "stats-export-incidents"
+EXPORT_XLSX = "stats-export-xlsx"
+PRINT = "stats-print"
+INCIDENTS = "stats-incidents"  # the incidents counter's value
+
+KINDS = [{"value": "shift", "label": "Смена"}, {"value": "day", "label": "Сутки"},
+         {"value": "week", "label": "Неделя"}, {"value": "month", "label": "Месяц"}]
+ALL_DEPARTMENTS = "all"
+PRIORITY_COLOURS = {1: "#ff453a", 2: "#ff9f0a", 3: "#ffd60a", 4: "#64d2ff"}
+TYPE_COLOURS = ["#4d8dff", "#ff9f0a", "#30d158", "#bf5af2", "#ffd60a", "#64d2ff", "#ff6482", "#ac8e68",
+                "#98989d", "#5e5ce6"]
+SOURCE_LABELS = {"camera": "камеры", "manual": "вызовы 102", "health": "исправность камер"}
+OUTCOME_LABELS = {"detained": "задержан", "administrative_protocol": "адм. протокол", "criminal_case": "уголовное дело",
+                  "warning": "предупреждение", "no_offence": "нет нарушения", "false_alarm": "ложное срабатывание",
+                  "handed_over": "передано", "dismissed": "отклонено как ложное"}
+WEEKDAYS = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
+
+
+def value_id(interval: str, field: str) -> str:
+    """Id of one figure in the intervals table, e.g. stats-time_to_acknowledge_s-median (shared with tests)."""
+    return f"stats-{interval}-{field}"
+
+
+def layout(*, username: str, departments: list[dict[str, str]] | None, department: str) -> html.Div:
+    """The page shell: the period picker, exports and an empty content area the callback fills."""
+    picker: list[Any] = [
+        dmc.SegmentedControl(id=KIND, data=KINDS, value="shift", size="md"),
+        html.Button("◀ Раньше", id=PREVIOUS, className="stats-step", n_clicks=0),
+        html.Button("Сейчас", id=CURRENT, className="stats-step", n_clicks=0),
+        html.Button("Позже ▶", id=NEXT, className="stats-step", n_clicks=0),
+        html.Div(className="stats-range", children=[
+            dcc.Input(id=RANGE_FROM, type="datetime-local", debounce=True),
+            html.Span("—"),
+            dcc.Input(id=RANGE_TO, type="datetime-local", debounce=True),
+            html.Button("Показать период", id=RANGE_APPLY, className="stats-step", n_clicks=0),
+        ]),
+    ]
+    if departments is not None:
+        picker.insert(0, dmc.Select(id=DEPARTMENT_PICK, data=departments, value=department, allowDeselect=False,
+                                    w=300, searchable=True))
+    return html.Div(className="stats", children=[
+        dcc.Store(id=REQUEST, data={"kind": "shift"}), dcc.Store(id=SHOWN), dcc.Store(id=DEPARTMENT, data=department),
+        html.Header(className="wall-top stats-top", children=[
+            html.Div(className="wall-title", children=[
+                html.Div("KUZET", className="brand"),
+                html.Div([html.Div("Статистика смены · Shift statistics", className="dept-ru"),
+                          html.Div(id=LABEL, className="dept-other")]),
+            ]),
+            html.Div(className="nav", children=[
+                html.Span(username, className="who"), html.A("Пульт", href="/wall"),
+                html.A("Выход", href="/logout")]),
+        ]),
+        html.Div(className="stats-controls", children=[
+            *picker,
+            html.Div(className="stats-exports", children=[
+                html.A("Сводка CSV", id=EXPORT_SUMMARY, href="#", className="export"),
+                html.A("Происшествия CSV", id=EXPORT_INCIDENTS, href="#", className="export"),
+                html.A("Отчёт XLSX", id=EXPORT_XLSX, href="#", className="export"),
+                html.Button("Печать", id=PRINT, className="stats-step", n_clicks=0),
+            ]),
+        ]),
+        html.Div(id=FEEDBACK, className="feedback"),
+        html.Main(id=CONTENT, className="stats-body"),
+    ])
+
+
+def content(stats: Stats) -> list[Any]:
+    """Everything shown for one period (pure: the same Stats the API and the report give)."""
+    counters = [("Происшествий", stats.incidents, INCIDENTS)]
+    counters += [(SOURCE_LABELS.get(source, source), n, None) for source, n in sorted(stats.by_source.items())]
+    counters += [("Открыто в начале", stats.open_at_start, None), ("Открыто в конце", stats.open_at_end, None),
+                 ("Передано к нам", stats.transfers_in, None), ("Передано от нас", stats.transfers_out, None)]
+    return [
+        html.Section(className="stats-counters", children=[
+            html.Div(className="counter", children=[
+                html.Div(str(value), className="counter-value", **({"id": cid} if cid else {})),
+                html.Div(label, className="counter-label")]) for label, value, cid in counters]),
+        html.Section(className="stats-panel stats-wide", children=[
+            html.H3("Интервалы реагирования · Response intervals"), intervals_table(stats.intervals),
+            html.P("Медиана и перцентили в секундах; «в нормативе» — доля происшествий, уложившихся в норматив "
+                   "(NENA-STA-020.1: 90 % принятия за 15 с; NFPA 1225: 90 % высылки за 60 с).", className="stats-note"),
+        ]),
+        html.Section(className="stats-panel", children=[
+            html.H3("По приоритетам · By priority (медиана, с / в нормативе %)"), priority_table(stats)]),
+        html.Section(className="stats-panel", children=[
+            html.H3("Камеры и 102 · Cameras and 102 calls"), source_table(stats)]),
+        html.Section(className="stats-panel stats-wide", children=[
+            html.H3("Происшествия по часам · Incidents per hour"),
+            dcc.Graph(figure=hourly_figure(stats), config={"displayModeBar": False}, className="stats-graph")]),
+        html.Section(className="stats-panel", children=[
+            html.H3("Час × день недели · Hour by weekday"),
+            dcc.Graph(figure=heatmap_figure(stats), config={"displayModeBar": False}, className="stats-graph")]
+            if stats.period.end - stats.period.start > timedelta(days=2) else [
+            html.H3("По типам · By type"),
+            dcc.Graph(figure=types_figure(stats), config={"displayModeBar": False}, className="stats-graph")]),
+        html.Section(className="stats-panel", children=[
+            html.H3("Исходы · Outcomes"),
+            dcc.Graph(figure=outcomes_figure(stats), config={"displayModeBar": False}, className="stats-graph")]),
+        html.Section(className="stats-panel", children=[
+            html.H3("Операторы камер · Camera operators"),
+            _table(["Оператор", "Происш.", "Ложных", "Ложных %", "Подтв. %", "Задержка, с"],
+                   [[o["operator"], o["incidents"], o["false_alarms"], _pct(o["false_alarm_pct"]),
+                     _pct(o["confirmed_pct"]), _num(o["median_lag_s"])] for o in stats.by_operator])]),
+        html.Section(className="stats-panel", children=[
+            html.H3("Дежурные · Officers"),
+            _table(["Дежурный", "Принято", "Выслано", "Завершено", "Принятие, с"],
+                   [[o["officer"], o["acknowledged"], o["dispatched"], o["resolved"],
+                     _num(o["median_time_to_acknowledge_s"])] for o in stats.by_officer])]),
+        html.Section(className="stats-panel", children=[
+            html.H3("Наряды · Units"),
+            _table(["Наряд", "Происш.", "Занят, мин", "Занят, % периода"],
+                   [[u["unit"], u["incidents"], _num((u["busy_s"] or 0) / 60), _pct(u["busy_pct"])]
+                    for u in stats.by_unit])]),
+        html.Section(className="stats-panel", children=[
+            html.H3("Исключённые записи · Excluded records"), exclusions_list(stats)]),
+    ]
+
+
+def intervals_table(intervals: dict[str, Figures]) -> html.Table:
+    """One row per interval: n, median, p90, p95, target, compliance, excluded."""
+    head = ["Интервал", "n", "Медиана", "p90", "p95", "Норматив", "В нормативе", "Исключено"]
+    rows = []
+    for name, f in intervals.items():
+        met = f.within_target_pct is not None and f.within_target_pct >= 90
+        rows.append(html.Tr([
+            html.Td(INTERVAL_LABELS[name]), html.Td(str(f.n), id=value_id(name, "n")),
+            html.Td(_num(f.median), id=value_id(name, "median")), html.Td(_num(f.p90)), html.Td(_num(f.p95)),
+            html.Td(_num(f.target_s) if f.target_s else "не задан"),
+            html.Td(_pct(f.within_target_pct), id=value_id(name, "within"),
+                    className="" if f.within_target_pct is None else "ok" if met else "late"),
+            html.Td(str(sum(f.excluded.values())) if f.excluded else "0")]))
+    return html.Table(className="stats-table", children=[html.Thead(html.Tr([html.Th(h) for h in head])),
+                                                         html.Tbody(rows)])
+
+
+def priority_table(stats: Stats) -> html.Table:
+    """Median and compliance of each interval for each priority."""
+    priorities = sorted(stats.by_priority)
+    rows = [html.Tr([html.Td(INTERVAL_LABELS[name])] + [
+        html.Td(_cell(stats.by_priority[p][name])) for p in priorities]) for name in stats.intervals]
+    head = html.Tr([html.Th("Интервал")] + [html.Th(f"P{p}", style={"color": PRIORITY_COLOURS.get(p)})
+                                            for p in priorities])
+    return html.Table(className="stats-table", children=[html.Thead(head), html.Tbody(rows)])
+
+
+def source_table(stats: Stats) -> html.Table:
+    """Camera incidents and 102 calls apart, beside all of them together."""
+    sources = sorted(stats.by_source_intervals)
+    head = html.Tr([html.Th("Интервал"), html.Th("Все")] + [html.Th(SOURCE_LABELS.get(s, s)) for s in sources])
+    rows = [html.Tr([html.Td(INTERVAL_LABELS[name]), html.Td(_cell(stats.intervals[name]))] +
+                    [html.Td(_cell(stats.by_source_intervals[s][name])) for s in sources]) for name in stats.intervals]
+    return html.Table(className="stats-table", children=[html.Thead(head), html.Tbody(rows)])
+
+
+def exclusions_list(stats: Stats) -> html.Div:
+    """Each reason a record was left out of an interval, with links to the incidents behind it."""
+    if not stats.exclusions:
+        return html.Div("Все записи с полными и упорядоченными временами.", className="stats-note")
+    return html.Ul(className="stats-exclusions", children=[html.Li([
+        html.Span(f"{INTERVAL_LABELS[e['interval']]}: {REASON_LABELS.get(e['reason'], e['reason'])} — {e['count']}. "),
+        *[html.A(f"#{i}", href=f"/incidents/{i}", className="stats-incident") for i in e["incident_ids"]],
+    ]) for e in stats.exclusions])
+
+
+def hourly_figure(stats: Stats) -> go.Figure:
+    """Incidents per hour, stacked by type."""
+    fig = go.Figure()
+    types = list(stats.by_type)
+    for n, kind in enumerate(types):
+        points = [p for p in stats.per_hour if p["type"] == kind]
+        fig.add_trace(go.Bar(name=kind, x=[p["hour"] for p in points], y=[p["count"] for p in points],
+                             marker_color=TYPE_COLOURS[n % len(TYPE_COLOURS)]))
+    fig.update_layout(barmode="stack", **_dark(), legend={"orientation": "h", "y": -0.25})
+    fig.update_xaxes(tickformat="%H:%M<br>%d.%m", hoverformat="%d.%m %H:%M")
+    return fig
+
+
+def types_figure(stats: Stats) -> go.Figure:
+    """How many incidents of each type (for a shift or a day, where a weekday heat map says little)."""
+    fig = go.Figure(go.Bar(x=list(stats.by_type.values()), y=list(stats.by_type), orientation="h",
+                           marker_color=[TYPE_COLOURS[n % len(TYPE_COLOURS)] for n in range(len(stats.by_type))]))
+    fig.update_layout(**_dark())
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return fig
+
+
+def heatmap_figure(stats: Stats) -> go.Figure:
+    """Hour of day by weekday, Almaty time."""
+    fig = go.Figure(go.Heatmap(z=stats.heatmap, x=[f"{h:02d}" for h in range(24)], y=WEEKDAYS,
+                               colorscale=[[0, "#0d1422"], [0.5, "#2f5fb3"], [1, "#ffd60a"]],
+                               hovertemplate="%{y} %{x}:00 — %{z}<extra></extra>", showscale=False))
+    fig.update_layout(**_dark())
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def outcomes_figure(stats: Stats) -> go.Figure:
+    """How the period's incidents ended."""
+    labels = [OUTCOME_LABELS.get(k, k) for k in stats.outcomes]
+    fig = go.Figure(go.Bar(x=list(stats.outcomes.values()), y=labels, orientation="h", marker_color="#4d8dff"))
+    fig.update_layout(**_dark())
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return fig
+
+
+def _dark() -> dict[str, Any]:
+    return {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "font": {"color": "#e6edf3", "size": 15},
+            "margin": {"l": 50, "r": 10, "t": 10, "b": 40}, "xaxis": {"gridcolor": "#1f2a3d"},
+            "yaxis": {"gridcolor": "#1f2a3d"}}
+
+
+def _table(head: list[str], rows: list[list[Any]]) -> html.Table | html.Div:
+    if not rows:
+        return html.Div("Нет данных за период.", className="stats-note")
+    return html.Table(className="stats-table", children=[
+        html.Thead(html.Tr([html.Th(h) for h in head])),
+        html.Tbody([html.Tr([html.Td(str(c)) for c in row]) for row in rows])])
+
+
+def _cell(f: Figures) -> str:
+    if not f.n:
+        return "—"
+    return f"{_num(f.median)} / {_pct(f.within_target_pct)}" if f.within_target_pct is not None else _num(f.median)
+
+
+def _num(value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}\u00a0%"
