@@ -128,17 +128,17 @@ def content(stats: Stats) -> list[Any]:
         html.Section(className="stats-panel", children=[
             html.H3("Операторы камер · Camera operators"),
             _table(["Оператор", "Происш.", "Ложных", "Ложных %", "Подтв. %", "Задержка, с"],
-                   [[o["operator"], o["incidents"], o["false_alarms"], _pct(o["false_alarm_pct"]),
-                     _pct(o["confirmed_pct"]), _num(o["median_lag_s"])] for o in stats.by_operator])]),
+                   [[o["operator"], o["incidents"], o["false_alarms"], percent_text(o["false_alarm_pct"]),
+                     percent_text(o["confirmed_pct"]), seconds_text(o["median_lag_s"])] for o in stats.by_operator])]),
         html.Section(className="stats-panel", children=[
             html.H3("Дежурные · Officers"),
             _table(["Дежурный", "Принято", "Выслано", "Завершено", "Принятие, с"],
                    [[o["officer"], o["acknowledged"], o["dispatched"], o["resolved"],
-                     _num(o["median_time_to_acknowledge_s"])] for o in stats.by_officer])]),
+                     seconds_text(o["median_time_to_acknowledge_s"])] for o in stats.by_officer])]),
         html.Section(className="stats-panel", children=[
             html.H3("Наряды · Units"),
             _table(["Наряд", "Происш.", "Занят, мин", "Занят, % периода"],
-                   [[u["unit"], u["incidents"], _num((u["busy_s"] or 0) / 60), _pct(u["busy_pct"])]
+                   [[u["unit"], u["incidents"], seconds_text((u["busy_s"] or 0) / 60), percent_text(u["busy_pct"])]
                     for u in stats.by_unit])]),
         html.Section(className="stats-panel", children=[
             html.H3("Исключённые записи · Excluded records"), exclusions_list(stats)]),
@@ -153,9 +153,9 @@ def intervals_table(intervals: dict[str, Figures]) -> html.Table:
         met = f.within_target_pct is not None and f.within_target_pct >= 90
         rows.append(html.Tr([
             html.Td(INTERVAL_LABELS[name]), html.Td(str(f.n), id=value_id(name, "n")),
-            html.Td(_num(f.median), id=value_id(name, "median")), html.Td(_num(f.p90)), html.Td(_num(f.p95)),
-            html.Td(_num(f.target_s) if f.target_s else "не задан"),
-            html.Td(_pct(f.within_target_pct), id=value_id(name, "within"),
+            html.Td(seconds_text(f.median), id=value_id(name, "median")), html.Td(seconds_text(f.p90)), html.Td(seconds_text(f.p95)),
+            html.Td(seconds_text(f.target_s) if f.target_s else "не задан"),
+            html.Td(percent_text(f.within_target_pct), id=value_id(name, "within"),
                     className="" if f.within_target_pct is None else "ok" if met else "late"),
             html.Td(str(sum(f.excluded.values())) if f.excluded else "0")]))
     return html.Table(className="stats-table", children=[html.Thead(html.Tr([html.Th(h) for h in head])),
@@ -249,14 +249,16 @@ def _table(head: list[str], rows: list[list[Any]]) -> html.Table | html.Div:
 def _cell(f: Figures) -> str:
     if not f.n:
         return "—"
-    return f"{_num(f.median)} / {_pct(f.within_target_pct)}" if f.within_target_pct is not None else _num(f.median)
+    return f"{seconds_text(f.median)} / {percent_text(f.within_target_pct)}" if f.within_target_pct is not None else seconds_text(f.median)
 
 
-def _num(value: float | int | None) -> str:
+def seconds_text(value: float | int | None) -> str:
+    """A figure as the page shows it: whole above 100, one decimal below, "—" for none."""
     if value is None:
         return "—"
     return f"{value:.0f}" if abs(value) >= 100 else f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _pct(value: float | None) -> str:
+def percent_text(value: float | None) -> str:
+    """A share as the page shows it."""
     return "—" if value is None else f"{value:.0f}\u00a0%"

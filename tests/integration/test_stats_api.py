@@ -70,3 +70,72 @@ def test_a_shift_pattern_moves_the_current_shift(client: FlaskClient, world: Wor
     body = client.get("/api/v1/stats", query_string={"at": "2026-12-03T16:00:00+05:00"},
                       headers=_token(client, "super.a")).get_json()
     assert (body["from"], body["to"]) == ("2026-12-03T10:00:00+00:00", "2026-12-03T18:00:00+00:00")
+
+
+def test_the_report_downloads_are_scoped_and_spreadsheet_safe(app: Flask, client: FlaskClient, world: World) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from services.store.models import Operator
+    from tests.conftest import login
+
+    _seed(app, world)
+    with app.extensions["kuzet"].store.session() as s:  # an operator name that a spreadsheet would run
+        s.get(Operator, world.operator_id).name = "=HYPERLINK(\"http://evil.example\",\"pay\")"
+    window = {"from": SHIFT.start.isoformat(), "to": SHIFT.end.isoformat()}
+    login(client, "duty.a")
+    assert client.get("/stats/export/report.xlsx", query_string=window).status_code == 403
+    client.get("/logout")
+    login(client, "super.a")
+    assert client.get("/stats/export/summary.csv",
+                      query_string={**window, "department": world.bostandyk_id}).status_code == 404
+    assert client.get("/stats/export/summary.csv", query_string={"from": "nonsense", "to": "x"}).status_code == 422
+    summary = client.get("/stats/export/summary.csv", query_string=window)
+    assert summary.status_code == 200 and summary.mimetype == "text/csv"
+    text = summary.get_data(as_text=True)
+    assert "Происшествий · Incidents,4" in text and "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+    incidents = client.get("/stats/export/incidents.csv", query_string=window).get_data(as_text=True).splitlines()
+    assert len(incidents) == 5 and "time_to_dispatch_s" in incidents[0]
+    book = load_workbook(io.BytesIO(client.get("/stats/export/report.xlsx", query_string=window).data))
+    assert [sheet.title for sheet in book.worksheets] == ["Сводка · Summary", "Происшествия · Incidents"]
+    cells = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert not any(c.startswith("=") for c in cells)
+    assert client.get("/shift").headers["Location"].endswith("/stats")
+
+
+def _forged_show(client: FlaskClient, app: Flask, request: object, department: object) -> tuple[int, str]:
+    """POST the page's figures callback as an attacker would, with any inputs."""
+    import json
+
+    from layouts import stats as ids
+
+    key = next(k for k, v in app.extensions["dash"].callback_map.items()
+               if [i["id"] for i in v["inputs"]] == [ids.REQUEST, ids.DEPARTMENT])
+    outputs = [{"id": p.split(".", 1)[0], "property": p.split(".", 1)[1]} for p in key.strip(".").split("...")]
+    response = client.post("/_dash-update-component", json={
+        "output": key, "outputs": outputs, "changedPropIds": [f"{ids.REQUEST}.data"], "state": [],
+        "inputs": [{"id": ids.REQUEST, "property": "data", "value": request},
+                   {"id": ids.DEPARTMENT, "property": "data", "value": department}]})
+    return response.status_code, json.dumps(response.get_json(silent=True), ensure_ascii=False)
+
+
+def test_the_page_callback_refuses_and_scopes_like_the_api(app: Flask, client: FlaskClient, world: World) -> None:
+    from tests.conftest import login
+
+    _seed(app, world)
+    window = {"from": SHIFT.start.isoformat(), "to": SHIFT.end.isoformat()}
+    login(client, "trainer.a")
+    code, answer = _forged_show(client, app, window, None)
+    assert code == 200 and "Нет доступа" in answer and "stats-incidents" not in answer
+    client.get("/logout")
+    login(client, "super.a")
+    code, answer = _forged_show(client, app, window, str(world.bostandyk_id))  # another department
+    assert code == 200 and "no such department" in answer and "stats-incidents" not in answer
+    for request, department in (({"from": "x" * 10_000, "to": None}, None), ({"kind": ["shift"]}, None),
+                                ({"step": 1, "from": window["from"], "to": window["to"], "kind": {"a": 1}}, 7),
+                                ("not a dict", ["list"]), ({"kind": "month"}, "9" * 30)):
+        code, answer = _forged_show(client, app, request, department)
+        assert code == 200, (request, department, answer[:200])
+    code, answer = _forged_show(client, app, window, str(world.almaly_id))
+    assert code == 200 and '"stats-incidents"' in answer
