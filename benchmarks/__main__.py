@@ -177,12 +177,24 @@ def main() -> int:
     admin_url = os.environ.get("KUZET_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     redis_url = os.environ.get("KUZET_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
     try:
+        from benchmarks.stats import bench_stats
+
+        print(bench_stats(admin_url))
+    except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
+        print(f"stats=skipped reason={type(exc).__name__}: {exc}")
+    try:
         from benchmarks.http_ingest import bench_http
 
         line = bench_http(admin_url, redis_url, float(os.environ.get("KUZET_BENCH_HTTP_SECONDS", "60")))
     except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
         print(f"http_ingest=skipped reason={type(exc).__name__}: {exc}")
         return 0
+    try:
+        from benchmarks.stats import bench_stats
+
+        print(bench_stats(admin_url))
+    except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
+        print(f"stats=skipped reason={type(exc).__name__}: {exc}")
     raw = _raw_xadd_per_s(redis_url)
     stored = float(line.split("ingest_events_per_s=")[1].split()[0])
     print(line + (f" raw_xadd_per_s={raw:.0f} ratio={stored / raw:.2f}" if raw else ""))

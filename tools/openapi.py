@@ -68,6 +68,24 @@ def _problems(*codes: int) -> dict[str, Any]:
         "schema": {"$ref": "#/components/schemas/Problem"}}}} for c in codes}
 
 
+def _person_problems(*codes: int) -> dict[str, Any]:
+    text = {401: "no session or token", 403: "your role may not (see docs/permissions.md)",
+            404: "not found, or outside your jurisdiction", 422: "invalid input (JSON pointers in errors)"}
+    return {str(c): {"description": text[c], "content": {"application/problem+json": {
+        "schema": {"$ref": "#/components/schemas/Problem"}}}} for c in codes}
+
+
+FIGURES = {"type": "object", "description": "one interval, in seconds; percentiles are continuous (PostgreSQL "
+           "percentile_cont)", "properties": {
+               "n": {"type": "integer"}, "median": {"type": ["number", "null"]}, "p90": {"type": ["number", "null"]},
+               "p95": {"type": ["number", "null"]}, "target_s": {"type": ["integer", "null"]},
+               "within_target_pct": {"type": ["number", "null"]},
+               "excluded": {"type": "object", "description": "records left out, by reason (missing_start, out_of_order)",
+                            "additionalProperties": {"type": "integer"}}}}
+INTERVALS = ("time_to_acknowledge_s", "time_to_dispatch_s", "travel_s", "response_s", "time_on_scene_s",
+             "time_to_close_s")
+
+
 def openapi() -> dict[str, Any]:
     """OpenAPI 3.1 document of the operator-facing API."""
     event = event_schema()
@@ -81,8 +99,9 @@ def openapi() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
-        "info": {"title": "Kuzet ingest API", "version": "1.0.0",
-                 "description": "Kuzet Event Format v1 for camera operators. See docs/operators.md."},
+        "info": {"title": "Kuzet API", "version": "1.0.0",
+                 "description": "Kuzet Event Format v1 for camera operators (see docs/operators.md), and the "
+                                "shift statistics for supervisors (see docs/statistics.md)."},
         "servers": [{"url": "/"}],
         "components": {
             "schemas": {"Event": event, **defs, "Camera": camera_schema(), "Problem": PROBLEM,
@@ -93,6 +112,8 @@ def openapi() -> dict[str, Any]:
                               "description": "Unix time in seconds, within ±300 s of the centre"},
                 "signature": {"type": "apiKey", "in": "header", "name": "X-Kuzet-Signature",
                               "description": "sha256=<hex HMAC-SHA256 of 'timestamp.body' keyed with the API key>"},
+                "personToken": {"type": "http", "scheme": "bearer",
+                                "description": "a person's token from POST /api/v1/auth/token (or the session cookie)"},
             },
         },
         "paths": {
@@ -153,6 +174,59 @@ def openapi() -> dict[str, Any]:
                                            "status": {"enum": ["ok", "video_loss", "tamper", "storage_failure"]}}}}}}}}},
                 "responses": {"202": {"description": "one result per heartbeat"},
                               **_problems(400, 401, 403, 413, 422, 429)}}},
+            "/api/v1/stats": {"get": {
+                "summary": "Shift statistics: response intervals against targets, counts, workload, outcomes",
+                "description": "For supervisors (own department), chiefs (their city, or one department) and "
+                               "admins. Incidents created in [from, to); without from/to, the period "
+                               "(shift by default) around `at` (now). Times ISO 8601 with offset; shifts and "
+                               "hours in Asia/Almaty. Same figures as the /stats page and its report.",
+                "security": [{"personToken": []}],
+                "parameters": [
+                    {"name": "department", "in": "query", "required": False, "schema": {"type": "integer"},
+                     "description": "a department in your jurisdiction; omitted: all of them (a chief's city)"},
+                    {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}},
+                    {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"},
+                     "description": "with from: any range up to 400 days"},
+                    {"name": "period", "in": "query", "required": False,
+                     "schema": {"enum": ["shift", "day", "week", "month"], "default": "shift"}},
+                    {"name": "at", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}}],
+                "responses": {"200": {"description": "the statistics", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "from": {"type": "string"}, "to": {"type": "string"}, "period": {"type": "string"},
+                        "label": {"type": "string"}, "department_ids": {"type": "array", "items": {"type": "integer"}},
+                        "incidents": {"type": "integer"}, "by_source": {"type": "object"},
+                        "open_at_start": {"type": "integer"}, "open_at_end": {"type": "integer"},
+                        "transfers_in": {"type": "integer"}, "transfers_out": {"type": "integer"},
+                        **{name: FIGURES for name in INTERVALS},
+                        "by_priority": {"type": "object", "description": "priority -> interval -> figures"},
+                        "by_source_intervals": {"type": "object", "description": "source -> interval -> figures"},
+                        "by_type": {"type": "object"}, "outcomes": {"type": "object"},
+                        "per_hour": {"type": "array", "items": {"type": "object"}},
+                        "heatmap": {"type": "array", "description": "[weekday Monday..Sunday][hour 0..23]"},
+                        "by_operator": {"type": "array", "items": {"type": "object"}},
+                        "by_officer": {"type": "array", "items": {"type": "object"}},
+                        "by_unit": {"type": "array", "items": {"type": "object"}},
+                        "exclusions": {"type": "array", "items": {"type": "object"}}}}}}},
+                    **_person_problems(401, 403, 404, 422)}}},
+            "/api/v1/stats/targets": {"put": {
+                "summary": "Set an interval's target for a department and priority, or for all (admins)",
+                "security": [{"personToken": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["interval", "target_s"], "properties": {
+                        "interval": {"enum": list(INTERVALS)}, "target_s": {"type": "integer", "minimum": 1},
+                        "department_id": {"type": ["integer", "null"]},
+                        "priority": {"type": ["integer", "null"], "minimum": 1, "maximum": 4}}}}}},
+                "responses": {"200": {"description": "the target"}, **_person_problems(401, 403, 422)}}},
+            "/api/v1/departments/{department_id}/shifts": {"put": {
+                "summary": "Set when a department's shifts begin, Asia/Almaty (admins)",
+                "security": [{"personToken": []}],
+                "parameters": [{"name": "department_id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["starts"], "properties": {"starts": {
+                        "type": "array", "minItems": 1, "maxItems": 6,
+                        "items": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}}}}}}},
+                "responses": {"200": {"description": "the pattern"}, **_person_problems(401, 403, 422)}}},
             "/api/v1/schema/event.json": {"get": {
                 "summary": "This JSON Schema of the v1 event", "security": [],
                 "responses": {"200": {"description": "JSON Schema 2020-12"}}}},

@@ -190,10 +190,12 @@ def seed_history(session: so.Session, rng: random.Random, days: int = 30, per_da
                 row[key] -= timedelta(days=1)  # type: ignore[operator]
             plan["at"] = row["created_at"]
     ids = session.scalars(sa.insert(Incident).returning(Incident.id, sort_by_parameter_order=True), incidents).all()
+    plans_by_id = dict(zip(ids, plans))
     history: list[dict[str, object]] = []
     assignments: list[dict[str, object]] = []
     events: list[dict[str, object]] = []
     finished: dict[int, tuple[object, str | None, str, object]] = {}
+    milestones: dict[int, dict[str, object]] = {}
     for pk, row, plan in zip(ids, incidents, plans):
         at, actor, actor_id = plan["at"], plan["actor"], plan["actor_id"]
         seconds = lambda base, spread: min(base * rng.lognormvariate(0, spread), 4 * base)  # noqa: E731
@@ -205,6 +207,7 @@ def seed_history(session: so.Session, rng: random.Random, days: int = 30, per_da
             end = taken + timedelta(seconds=rng.randrange(30, 300))
             steps.append(("dismiss", "acknowledged", "dismissed", end, actor, actor_id))
             finished[pk] = (end, None, "dismissed", taken)
+            milestones[pk] = {"resolved_at": None, "closed_at": end}
         else:
             dispatched = taken + timedelta(seconds=seconds(25 if plan["priority"] == 1 else 45, 0.5))
             arrived = dispatched + timedelta(seconds=seconds(420 if plan["priority"] == 1 else 600, 0.45))
@@ -219,6 +222,8 @@ def seed_history(session: so.Session, rng: random.Random, days: int = 30, per_da
             outcome = rng.choices(("warning", "administrative_protocol", "detained", "no_offence", "false_alarm",
                                    "criminal_case", "handed_over"), weights=(30, 25, 10, 15, 8, 4, 8))[0]
             finished[pk] = (closed, outcome, "closed", taken)
+            milestones[pk] = {"dispatched_at": dispatched, "arrived_at": arrived, "resolved_at": resolved,
+                              "closed_at": closed}
             if plan["units"]:
                 assignments.append({"incident_id": pk, "unit_id": rng.choice(plan["units"]), "dispatched_by": actor,
                                     "dispatched_at": dispatched, "arrived_at": arrived, "released_at": resolved,
@@ -239,7 +244,8 @@ def seed_history(session: so.Session, rng: random.Random, days: int = 30, per_da
     if events:
         session.execute(sa.insert(Event), events)
     session.execute(sa.update(Incident), [{"id": pk, "updated_at": end, "outcome": outcome, "status": status,
-                                           "acknowledged_at": taken} for pk, (end, outcome, status, taken)
-                                          in finished.items()])
+                                           "acknowledged_at": taken, "acknowledged_by": plans_by_id[pk]["actor"],
+                                           "dispatched_at": None, "arrived_at": None, **milestones[pk]}
+                                          for pk, (end, outcome, status, taken) in finished.items()])
     session.flush()
     return len(ids)

@@ -229,6 +229,7 @@ def _close(session: so.Session, incident: Incident, at: datetime, text: str) -> 
     session.add(IncidentHistory(incident_id=incident.id, action="auto_close", from_status=incident.status,
                                 to_status=IncidentStatus.CLOSED.value, actor="system", reason=reason, at=at))
     incident.status, incident.updated_at, incident.outcome_note = IncidentStatus.CLOSED.value, at, reason
+    incident.closed_at = at
     incident.version += 1
     audit.record(session, "system", "incident.auto_close", f"incident:{incident.id}", reason=reason)
 

@@ -73,6 +73,8 @@ def dispatch(session: so.Session, incident: Incident, unit_ids: list[int], actor
                                                                                   unit.lat, unit.lon)))
         session.add(assignment)
         assignments.append(assignment)
+        if incident.dispatched_at is None:
+            incident.dispatched_at = now
         audit.record(session, actor.username, "unit.dispatch", f"incident:{incident.id}", unit=unit.call_sign)
     session.flush()
     return assignments
@@ -101,6 +103,8 @@ def arrive(session: so.Session, incident: Incident, actor: User, unit_id: int | 
     for assignment in active:
         if assignment.arrived_at is None:
             assignment.arrived_at = now
+            if incident.arrived_at is None:
+                incident.arrived_at = now
             unit = session.get(Unit, assignment.unit_id)
             if unit is not None:
                 unit.status = UnitStatus.ON_SCENE.value

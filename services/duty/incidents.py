@@ -124,8 +124,12 @@ def transition(session: so.Session, incident: Incident, action_name: str, actor:
     entry = IncidentHistory(incident_id=incident.id, action=action.name, from_status=incident.status,
                             to_status=action.target, actor_user_id=actor.id, actor=actor.username,
                             reason=reason, at=now)
-    if action.name == "acknowledge":
-        incident.acknowledged_at = now
+    if action.name in ("acknowledge", "dispatch") and incident.acknowledged_at is None:
+        incident.acknowledged_at, incident.acknowledged_by = now, actor.username  # first taken, for statistics
+    if action.name == "resolve":
+        incident.resolved_at = now
+    elif action.name == "close":
+        incident.closed_at = now
     if action.name in ("resolve", "dismiss", "transfer"):
         release_units(session, incident.id, now)
     incident.status = action.target

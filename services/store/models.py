@@ -221,6 +221,7 @@ class Incident(Base):
         sa.Index("ix_incidents_queue", "department_id", "status", "priority", "created_at"),
         sa.Index("ix_incidents_merge", "camera_id", "type", "status"),
         sa.Index("ix_incidents_department_created", "department_id", "created_at"),  # shift statistics
+        sa.Index("ix_incidents_department_updated", "department_id", "updated_at"),  # open at a moment
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -240,7 +241,15 @@ class Incident(Base):
     last_seen_at: so.Mapped[datetime]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # Milestones for response statistics, kept by the actions that reach them (the history is the record):
+    # first taken (acknowledged, or dispatched straight from the queue) and by whom, first unit sent, first
+    # unit on scene, last resolved, last closed.
     acknowledged_at: so.Mapped[Optional[datetime]]
+    acknowledged_by: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+    dispatched_at: so.Mapped[Optional[datetime]]
+    arrived_at: so.Mapped[Optional[datetime]]
+    resolved_at: so.Mapped[Optional[datetime]]
+    closed_at: so.Mapped[Optional[datetime]]
     outcome: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32))
     case_number: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
     outcome_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
@@ -255,6 +264,7 @@ class Incident(Base):
 
 class IncidentHistory(Base):
     __tablename__ = "incident_history"
+    __table_args__ = (sa.Index("ix_incident_history_at", "at"),)  # an officer's actions in a shift
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     incident_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("incidents.id"), index=True)
@@ -305,7 +315,7 @@ class IncidentUnit(Base):
     incident_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("incidents.id"), index=True)
     unit_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("units.id"), index=True)
     dispatched_by: so.Mapped[str] = so.mapped_column(sa.String(64))
-    dispatched_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    dispatched_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
     arrived_at: so.Mapped[Optional[datetime]]
     released_at: so.Mapped[Optional[datetime]]
     distance_m: so.Mapped[float] = so.mapped_column(default=0.0)

@@ -1,7 +1,8 @@
 """Shift statistics: response intervals against targets, workload, outcomes; SQL aggregates over indexed columns.
 
-The intervals come from the records every action writes (``incident_history``, ``incident_units``) and
-the change feed (transfers). Records with a missing or out-of-order time are left out of the interval
+The intervals come from the milestone times every action keeps on its incident (first taken, first unit
+sent, first on scene, resolved, closed: the history holds the same), workload from ``incident_history``,
+transfers from the change feed. Records with a missing or out-of-order time are left out of the interval
 they break and counted with the reason, as published response-time analyses do.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +26,6 @@ from services.store.models import (OPEN_STATUSES, Camera, ChangeEntry, Departmen
 from services.supervision.shifts import ALMATY, Period, resolve_period, starts_of
 
 PRIORITIES = (1, 2, 3, 4)
-TAKEN = ("acknowledge", "dispatch")  # an incident dispatched straight from the queue was taken then
 CONFIRMED = ("detained", "administrative_protocol", "criminal_case", "warning", "handed_over")
 EXCLUSION_IDS_SHOWN = 50
 
@@ -214,22 +214,14 @@ def open_at(session: so.Session, department_ids: list[int], at: datetime) -> int
 
 
 def _base(department_ids: list[int], period: Period) -> sa.CTE:
-    """Per incident of the period: its department, kind and the times each interval starts and ends."""
-    I, H, U = Incident, IncidentHistory, IncidentUnit  # noqa: N806 - table aliases
-    in_period = sa.and_(I.department_id.in_(department_ids), I.created_at >= period.start, I.created_at < period.end)
-    history = (sa.select(H.incident_id.label("iid"),
-                         sa.func.min(sa.case((H.action.in_(TAKEN), H.at))).label("taken_at"),
-                         sa.func.max(sa.case((H.action == "resolve", H.at))).label("resolve_at"),
-                         sa.func.max(sa.case((H.action == "close", H.at))).label("close_at"))
-               .join(I, I.id == H.incident_id).where(in_period).group_by(H.incident_id).subquery("h"))
-    units = (sa.select(U.incident_id.label("iid"), sa.func.min(U.dispatched_at).label("dispatch_at"),
-                       sa.func.min(U.arrived_at).label("arrive_at"))
-             .join(I, I.id == U.incident_id).where(in_period).group_by(U.incident_id).subquery("u"))
+    """Per incident of the period: its department, kind and its milestone times (kept on the incident)."""
+    I = Incident  # noqa: N806 - table alias
     return (sa.select(I.id, I.department_id, I.priority, I.source, I.type, I.camera_id, I.outcome, I.status,
-                      I.created_at, history.c.taken_at, history.c.resolve_at, history.c.close_at,
-                      units.c.dispatch_at, units.c.arrive_at)
-            .outerjoin(history, history.c.iid == I.id).outerjoin(units, units.c.iid == I.id)
-            .where(in_period).cte("base"))
+                      I.created_at, I.acknowledged_at.label("taken_at"), I.dispatched_at.label("dispatch_at"),
+                      I.arrived_at.label("arrive_at"), I.resolved_at.label("resolve_at"),
+                      I.closed_at.label("close_at"))
+            .where(I.department_id.in_(department_ids), I.created_at >= period.start, I.created_at < period.end)
+            .cte("base"))
 
 
 def _seconds(start: Any, end: Any, dialect: str) -> Any:
@@ -259,19 +251,33 @@ def _observations(base: sa.CTE, dialect: str) -> sa.Subquery:
     return sa.union_all(*parts).subquery("obs")
 
 
+def _targets_table(targets: dict[tuple[Interval, int, int], int]) -> sa.Subquery | None:
+    """The targets as a small derived table to join (a CASE over every key costs per row and per key)."""
+    if not targets:
+        return None
+    rows = [sa.select(sa.literal(interval.value).label("interval"), sa.literal(department_id).label("department_id"),
+                      sa.literal(priority).label("priority"), sa.literal(target).label("target_s"))
+            for (interval, department_id, priority), target in targets.items()]
+    return sa.union_all(*rows).subquery("targets")
+
+
 def _figures(session: so.Session, obs: sa.Subquery, dialect: str, targets: dict[tuple[Interval, int, int], int],
              group: Any) -> dict[Any, dict[str, Figures]]:
     """Figures per interval (and per value of ``group``), in one aggregate query."""
-    whens = [(sa.and_(obs.c.interval == interval.value, obs.c.department_id == department_id,
-                      obs.c.priority == priority), target)
-             for (interval, department_id, priority), target in targets.items()]
-    target = sa.case(*whens, else_=sa.null()) if whens else sa.null()
+    table = _targets_table(targets)
+    source: Any = obs
+    target: Any = sa.null()
+    if table is not None:
+        source = obs.outerjoin(table, sa.and_(table.c.interval == obs.c.interval,
+                                              table.c.department_id == obs.c.department_id,
+                                              table.c.priority == obs.c.priority))
+        target = table.c.target_s
     keys = [obs.c.interval] + ([group] if group is not None else [])
     query = sa.select(*keys, sa.func.count(obs.c.x), _percentile(obs.c.x, 0.5, dialect),
                       _percentile(obs.c.x, 0.9, dialect), _percentile(obs.c.x, 0.95, dialect),
                       sa.func.sum(sa.case((sa.and_(obs.c.x.is_not(None), obs.c.x <= target), 1), else_=0)),
                       sa.func.count(sa.case((sa.and_(obs.c.x.is_not(None), target.is_not(None)), 1))),
-                      sa.func.min(target), sa.func.max(target)).group_by(*keys)
+                      sa.func.min(target), sa.func.max(target)).select_from(source).group_by(*keys)
     out: dict[Any, dict[str, Figures]] = defaultdict(lambda: {i.value: Figures() for i in Interval})
     if group is None:
         out[None]  # noqa: B018 - every interval present even with no incidents
@@ -295,15 +301,21 @@ def _uniform_target(targets: dict[tuple[Interval, int, int], int], interval: str
 
 
 def _exclusions(session: so.Session, obs: sa.Subquery) -> list[dict[str, Any]]:
-    counts = session.execute(sa.select(obs.c.interval, obs.c.reason, sa.func.count())
-                             .where(obs.c.reason.is_not(None)).group_by(obs.c.interval, obs.c.reason)
-                             .order_by(obs.c.interval, obs.c.reason)).all()
-    out = []
-    for interval, reason, count in counts:
-        ids = session.scalars(sa.select(obs.c.id).where(obs.c.interval == interval, obs.c.reason == reason)
-                              .order_by(obs.c.id).limit(EXCLUSION_IDS_SHOWN)).all()
-        out.append({"interval": interval, "reason": reason, "count": int(count), "incident_ids": list(ids)})
-    return out
+    """Each (interval, reason) with its count and the first incidents behind it, in one query."""
+    ranked = (sa.select(obs.c.interval, obs.c.reason, obs.c.id,
+                        sa.func.count().over(partition_by=(obs.c.interval, obs.c.reason)).label("total"),
+                        sa.func.row_number().over(partition_by=(obs.c.interval, obs.c.reason), order_by=obs.c.id)
+                        .label("rn"))
+              .where(obs.c.reason.is_not(None)).subquery("ranked"))
+    rows = session.execute(sa.select(ranked.c.interval, ranked.c.reason, ranked.c.id, ranked.c.total)
+                           .where(ranked.c.rn <= EXCLUSION_IDS_SHOWN)
+                           .order_by(ranked.c.interval, ranked.c.reason, ranked.c.id)).all()
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for interval, reason, incident_id, total in rows:
+        entry = out.setdefault((interval, reason), {"interval": interval, "reason": reason, "count": int(total),
+                                                    "incident_ids": []})
+        entry["incident_ids"].append(incident_id)
+    return list(out.values())
 
 
 def _per_hour(session: so.Session, base: sa.CTE, dialect: str) -> tuple[list[dict[str, Any]], list[list[int]]]:
@@ -356,9 +368,10 @@ def _officers(session: so.Session, department_ids: list[int], period: Period, di
                   sa.func.sum(sa.case((H.action == "resolve", 1), else_=0)))
         .join(I, I.id == H.incident_id).where(scoped).group_by(H.actor).order_by(H.actor)).all()
     ack = dict(session.execute(
-        sa.select(H.actor, _percentile(_seconds(I.created_at, H.at, dialect), 0.5, dialect))
-        .join(I, I.id == H.incident_id).where(scoped, H.action == "acknowledge", H.at >= I.created_at)
-        .group_by(H.actor)).all())
+        sa.select(I.acknowledged_by, _percentile(_seconds(I.created_at, I.acknowledged_at, dialect), 0.5, dialect))
+        .where(I.department_id.in_(department_ids), I.created_at >= period.start, I.created_at < period.end,
+               I.acknowledged_by.is_not(None), I.acknowledged_at >= I.created_at)
+        .group_by(I.acknowledged_by)).all())
     return [{"officer": actor, "acknowledged": int(a or 0), "dispatched": int(d or 0), "resolved": int(r or 0),
              "median_time_to_acknowledge_s": _round(ack.get(actor))} for actor, a, d, r in counts]
 
@@ -372,7 +385,9 @@ def _units(session: so.Session, department_ids: list[int], period: Period, diale
         sa.select(Unit.call_sign, sa.func.count(sa.distinct(U.incident_id)),
                   sa.func.sum(sa.case((end > start, _seconds(start, end, dialect)), else_=0)))
         .join(Unit, Unit.id == U.unit_id)
+        # An assignment dispatched more than a week before the period is not looked for (the index bounds it).
         .where(Unit.department_id.in_(department_ids), U.dispatched_at < period.end,
+               U.dispatched_at >= period.start - timedelta(days=7),
                sa.or_(U.released_at.is_(None), U.released_at >= period.start))
         .group_by(Unit.call_sign).order_by(Unit.call_sign)).all()
     length = (min(period.end, max(period.start, utcnow())) - period.start).total_seconds() or 1.0

@@ -51,6 +51,13 @@ def incident(s: so.Session, world: World, created: datetime, *, taken: float | N
                            arrived_at=at(arrived) if arrived is not None else None,
                            released_at=at(resolved) if resolved is not None else None))
     row.updated_at = at(max(h[3] for h in history))  # as every transition leaves it
+    # The milestones the actions keep on the incident (services.duty.incidents.transition, dispatch.arrive).
+    row.acknowledged_at = at(taken) if taken is not None else at(dispatched) if dispatched is not None else None
+    row.acknowledged_by = officer.username if row.acknowledged_at is not None else None
+    row.dispatched_at = at(dispatched) if dispatched is not None else None
+    row.arrived_at = at(arrived) if arrived is not None else None
+    row.resolved_at = at(resolved) if resolved is not None else None
+    row.closed_at = at(closed) if closed is not None else None
     s.flush()
     return row
 
