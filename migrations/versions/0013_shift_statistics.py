@@ -52,7 +52,8 @@ def upgrade() -> None:
                      AND h.action IN ('close', 'auto_close'))""")
     op.create_index("ix_incidents_department_created", "incidents", ["department_id", "created_at"])
     op.create_index("ix_incidents_department_updated", "incidents", ["department_id", "updated_at"])
-    op.create_index("ix_incident_history_at", "incident_history", ["at"])
+    op.create_index("ix_incident_history_at", "incident_history", ["at"],
+                    postgresql_include=["action", "actor", "incident_id"])
     op.create_index("ix_incident_units_dispatched_at", "incident_units", ["dispatched_at"])
 
 
