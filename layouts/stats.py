@@ -9,6 +9,7 @@ import dash_mantine_components as dmc
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from services.intake.catalogue import TYPE_LABELS_RU
 from services.supervision.report import INTERVAL_LABELS, REASON_LABELS
 from services.supervision.stats import Figures, Stats
 
@@ -197,7 +198,7 @@ def hourly_figure(stats: Stats) -> go.Figure:
     types = list(stats.by_type)
     for n, kind in enumerate(types):
         points = [p for p in stats.per_hour if p["type"] == kind]
-        fig.add_trace(go.Bar(name=kind, x=[p["hour"] for p in points], y=[p["count"] for p in points],
+        fig.add_trace(go.Bar(name=TYPE_LABELS_RU.get(kind, kind), x=[p["hour"] for p in points], y=[p["count"] for p in points],
                              marker_color=TYPE_COLOURS[n % len(TYPE_COLOURS)]))
     fig.update_layout(barmode="stack", **_dark(), legend={"orientation": "h", "y": -0.25})
     fig.update_xaxes(tickformat="%H:%M<br>%d.%m", hoverformat="%d.%m %H:%M")
@@ -206,7 +207,8 @@ def hourly_figure(stats: Stats) -> go.Figure:
 
 def types_figure(stats: Stats) -> go.Figure:
     """How many incidents of each type (for a shift or a day, where a weekday heat map says little)."""
-    fig = go.Figure(go.Bar(x=list(stats.by_type.values()), y=list(stats.by_type), orientation="h",
+    fig = go.Figure(go.Bar(x=list(stats.by_type.values()), y=[TYPE_LABELS_RU.get(k, k) for k in stats.by_type],
+                           orientation="h",
                            marker_color=[TYPE_COLOURS[n % len(TYPE_COLOURS)] for n in range(len(stats.by_type))]))
     fig.update_layout(**_dark())
     fig.update_yaxes(autorange="reversed", automargin=True)
