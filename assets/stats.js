@@ -5,4 +5,7 @@ window.dash_clientside.kuzet = Object.assign({}, window.dash_clientside.kuzet, {
     if (clicks) { window.print(); }
     return "Печать отчёта · Print the report";
   },
+  chartScale: function () {
+    return window.innerWidth >= 2500 ? 2 : 1;  // chart text is in pixels: double it on a 4K wall
+  },
 });

@@ -32,6 +32,7 @@ EXPORT_INCIDENTS = "stats-export-incidents"
 EXPORT_XLSX = "stats-export-xlsx"
 PRINT = "stats-print"
 INCIDENTS = "stats-incidents"  # the incidents counter's value
+SCALE = "stats-scale"  # dcc.Store: 1, or 2 on a 4K screen (chart text is in pixels, the page's in rem)
 
 KINDS = [{"value": "shift", "label": "Смена"}, {"value": "day", "label": "Сутки"},
          {"value": "week", "label": "Неделя"}, {"value": "month", "label": "Месяц"}]
@@ -70,6 +71,7 @@ def layout(*, username: str, departments: list[dict[str, str]] | None, departmen
                                     w=300, searchable=True))
     return html.Div(className="stats", children=[
         dcc.Store(id=REQUEST, data={"kind": "shift"}), dcc.Store(id=SHOWN), dcc.Store(id=DEPARTMENT, data=department),
+        dcc.Store(id=SCALE),
         html.Header(className="wall-top stats-top", children=[
             html.Div(className="wall-title", children=[
                 html.Div("KUZET", className="brand"),
@@ -94,8 +96,8 @@ def layout(*, username: str, departments: list[dict[str, str]] | None, departmen
     ])
 
 
-def content(stats: Stats) -> list[Any]:
-    """Everything shown for one period (pure: the same Stats the API and the report give)."""
+def content(stats: Stats, scale: float = 1.0) -> list[Any]:
+    """Everything shown for one period (pure: the same Stats the API and the report give); ``scale`` sizes chart text."""
     counters = [("Происшествий", stats.incidents, INCIDENTS)]
     counters += [(SOURCE_LABELS.get(source, source), n, None) for source, n in sorted(stats.by_source.items())]
     counters += [("Открыто в начале", stats.open_at_start, None), ("Открыто в конце", stats.open_at_end, None),
@@ -116,16 +118,16 @@ def content(stats: Stats) -> list[Any]:
             html.H3("Камеры и 102 · Cameras and 102 calls"), source_table(stats)]),
         html.Section(className="stats-panel stats-wide", children=[
             html.H3("Происшествия по часам · Incidents per hour"),
-            dcc.Graph(figure=hourly_figure(stats), config={"displayModeBar": False}, className="stats-graph")]),
+            dcc.Graph(figure=hourly_figure(stats, scale), config={"displayModeBar": False}, className="stats-graph")]),
         html.Section(className="stats-panel", children=[
             html.H3("Час × день недели · Hour by weekday"),
-            dcc.Graph(figure=heatmap_figure(stats), config={"displayModeBar": False}, className="stats-graph")]
+            dcc.Graph(figure=heatmap_figure(stats, scale), config={"displayModeBar": False}, className="stats-graph")]
             if stats.period.end - stats.period.start > timedelta(days=2) else [
             html.H3("По типам · By type"),
-            dcc.Graph(figure=types_figure(stats), config={"displayModeBar": False}, className="stats-graph")]),
+            dcc.Graph(figure=types_figure(stats, scale), config={"displayModeBar": False}, className="stats-graph")]),
         html.Section(className="stats-panel", children=[
             html.H3("Исходы · Outcomes"),
-            dcc.Graph(figure=outcomes_figure(stats), config={"displayModeBar": False}, className="stats-graph")]),
+            dcc.Graph(figure=outcomes_figure(stats, scale), config={"displayModeBar": False}, className="stats-graph")]),
         html.Section(className="stats-panel", children=[
             html.H3("Операторы камер · Camera operators"),
             _table(["Оператор", "Происш.", "Ложных", "Ложных %", "Подтв. %", "Задержка, с"],
@@ -192,7 +194,7 @@ def exclusions_list(stats: Stats) -> html.Div:
     ]) for e in stats.exclusions])
 
 
-def hourly_figure(stats: Stats) -> go.Figure:
+def hourly_figure(stats: Stats, scale: float = 1.0) -> go.Figure:
     """Incidents per hour, stacked by type."""
     fig = go.Figure()
     types = list(stats.by_type)
@@ -200,44 +202,45 @@ def hourly_figure(stats: Stats) -> go.Figure:
         points = [p for p in stats.per_hour if p["type"] == kind]
         fig.add_trace(go.Bar(name=TYPE_LABELS_RU.get(kind, kind), x=[p["hour"] for p in points], y=[p["count"] for p in points],
                              marker_color=TYPE_COLOURS[n % len(TYPE_COLOURS)]))
-    fig.update_layout(barmode="stack", **_dark(), legend={"orientation": "h", "y": -0.25})
+    fig.update_layout(barmode="stack", **_dark(scale), legend={"orientation": "h", "y": -0.25})
     fig.update_xaxes(tickformat="%H:%M<br>%d.%m", hoverformat="%d.%m %H:%M")
     return fig
 
 
-def types_figure(stats: Stats) -> go.Figure:
+def types_figure(stats: Stats, scale: float = 1.0) -> go.Figure:
     """How many incidents of each type (for a shift or a day, where a weekday heat map says little)."""
     fig = go.Figure(go.Bar(x=list(stats.by_type.values()), y=[TYPE_LABELS_RU.get(k, k) for k in stats.by_type],
                            orientation="h",
                            marker_color=[TYPE_COLOURS[n % len(TYPE_COLOURS)] for n in range(len(stats.by_type))]))
-    fig.update_layout(**_dark())
+    fig.update_layout(**_dark(scale))
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
 
 
-def heatmap_figure(stats: Stats) -> go.Figure:
+def heatmap_figure(stats: Stats, scale: float = 1.0) -> go.Figure:
     """Hour of day by weekday, Almaty time."""
     fig = go.Figure(go.Heatmap(z=stats.heatmap, x=[f"{h:02d}" for h in range(24)], y=WEEKDAYS,
                                colorscale=[[0, "#0d1422"], [0.5, "#2f5fb3"], [1, "#ffd60a"]],
                                hovertemplate="%{y} %{x}:00 — %{z}<extra></extra>", showscale=False))
-    fig.update_layout(**_dark())
+    fig.update_layout(**_dark(scale))
     fig.update_yaxes(autorange="reversed")
     return fig
 
 
-def outcomes_figure(stats: Stats) -> go.Figure:
+def outcomes_figure(stats: Stats, scale: float = 1.0) -> go.Figure:
     """How the period's incidents ended."""
     labels = [OUTCOME_LABELS.get(k, k) for k in stats.outcomes]
     fig = go.Figure(go.Bar(x=list(stats.outcomes.values()), y=labels, orientation="h", marker_color="#4d8dff"))
-    fig.update_layout(**_dark())
+    fig.update_layout(**_dark(scale))
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
 
 
-def _dark() -> dict[str, Any]:
-    return {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "font": {"color": "#e6edf3", "size": 15},
-            "margin": {"l": 50, "r": 10, "t": 10, "b": 40}, "xaxis": {"gridcolor": "#1f2a3d"},
-            "yaxis": {"gridcolor": "#1f2a3d"}}
+def _dark(scale: float = 1.0) -> dict[str, Any]:
+    return {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+            "font": {"color": "#e6edf3", "size": round(15 * scale)},
+            "margin": {"l": round(50 * scale), "r": 10, "t": 10, "b": round(40 * scale)},
+            "xaxis": {"gridcolor": "#1f2a3d", "automargin": True}, "yaxis": {"gridcolor": "#1f2a3d", "automargin": True}}
 
 
 def _table(head: list[str], rows: list[list[Any]]) -> html.Table | html.Div:

@@ -67,13 +67,16 @@ def register(app: dash.Dash) -> None:
         Output(ids.CONTENT, "children"), Output(ids.LABEL, "children"), Output(ids.FEEDBACK, "children"),
         Output(ids.EXPORT_SUMMARY, "href"), Output(ids.EXPORT_INCIDENTS, "href"), Output(ids.EXPORT_XLSX, "href"),
         Output(ids.SHOWN, "data"),
-        Input(ids.REQUEST, "data"), Input(ids.DEPARTMENT, "data"),
+        Input(ids.REQUEST, "data"), Input(ids.DEPARTMENT, "data"), Input(ids.SCALE, "data"),
     )
-    def show(request: Any, department: Any) -> tuple[Any, ...]:
-        return _show(request if isinstance(request, dict) else {}, department if isinstance(department, str) else None)
+    def show(request: Any, department: Any, scale: Any) -> tuple[Any, ...]:
+        return _show(request if isinstance(request, dict) else {}, department if isinstance(department, str) else None,
+                     2.0 if scale == 2 else 1.0)
 
     app.clientside_callback(ClientsideFunction("kuzet", "printPage"), Output(ids.PRINT, "title"),
                             Input(ids.PRINT, "n_clicks"), prevent_initial_call=True)
+    app.clientside_callback(ClientsideFunction("kuzet", "chartScale"), Output(ids.SCALE, "data"),
+                            Input(ids.PRINT, "id"))
 
 
 def _with_offset(value: Any) -> str | None:
@@ -86,7 +89,7 @@ def _with_offset(value: Any) -> str | None:
         return value[:40]  # the service says what is wrong with it
 
 
-def _show(request: dict[str, Any], department: str | None) -> tuple[Any, ...]:
+def _show(request: dict[str, Any], department: str | None, scale: float = 1.0) -> tuple[Any, ...]:
     """Compute and lay out the period; a refusal is said in the feedback line and the last figures stay."""
     keep = (no_update,) * 7
     user = logged_in(Page.STATS)
@@ -108,5 +111,5 @@ def _show(request: dict[str, Any], department: str | None) -> tuple[Any, ...]:
     query = urlencode({k: v for k, v in (("department", department), ("from", period.start.isoformat()),
                                          ("to", period.end.isoformat())) if v})
     shown_now = {"kind": period.kind.value, "from": period.start.isoformat(), "to": period.end.isoformat()}
-    return (content(figures), f"{period.label()} · Asia/Almaty", "", f"/stats/export/summary.csv?{query}",
+    return (content(figures, scale), f"{period.label()} · Asia/Almaty", "", f"/stats/export/summary.csv?{query}",
             f"/stats/export/incidents.csv?{query}", f"/stats/export/report.xlsx?{query}", shown_now)

@@ -111,12 +111,13 @@ def _forged_show(client: FlaskClient, app: Flask, request: object, department: o
     from layouts import stats as ids
 
     key = next(k for k, v in app.extensions["dash"].callback_map.items()
-               if [i["id"] for i in v["inputs"]] == [ids.REQUEST, ids.DEPARTMENT])
+               if [i["id"] for i in v["inputs"]] == [ids.REQUEST, ids.DEPARTMENT, ids.SCALE])
     outputs = [{"id": p.split(".", 1)[0], "property": p.split(".", 1)[1]} for p in key.strip(".").split("...")]
     response = client.post("/_dash-update-component", json={
         "output": key, "outputs": outputs, "changedPropIds": [f"{ids.REQUEST}.data"], "state": [],
         "inputs": [{"id": ids.REQUEST, "property": "data", "value": request},
-                   {"id": ids.DEPARTMENT, "property": "data", "value": department}]})
+                   {"id": ids.DEPARTMENT, "property": "data", "value": department},
+                   {"id": ids.SCALE, "property": "data", "value": "huge"}]})
     return response.status_code, json.dumps(response.get_json(silent=True), ensure_ascii=False)
 
 
