@@ -177,6 +177,12 @@ def main() -> int:
     admin_url = os.environ.get("KUZET_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     redis_url = os.environ.get("KUZET_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
     try:
+        from benchmarks.linking import bench_linking
+
+        print("\n".join(bench_linking(admin_url)))
+    except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
+        print(f"linking=skipped reason={type(exc).__name__}: {exc}")
+    try:
         from benchmarks.stats import bench_stats
 
         print(bench_stats(admin_url))
@@ -189,6 +195,12 @@ def main() -> int:
     except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
         print(f"http_ingest=skipped reason={type(exc).__name__}: {exc}")
         return 0
+    try:
+        from benchmarks.linking import bench_linking
+
+        print("\n".join(bench_linking(admin_url)))
+    except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
+        print(f"linking=skipped reason={type(exc).__name__}: {exc}")
     try:
         from benchmarks.stats import bench_stats
 

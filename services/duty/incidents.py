@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from services.intake.catalogue import TYPE_LABELS_RU
-from services.geo.distance import degrees_around, distance_m
+from services.geo.distance import cells_within, degrees_around, distance_m
 from services.access.permissions import Action, allows
 from services.errors import Conflict, Forbidden, IllegalTransition, Invalid
 from services.store import audit
@@ -295,7 +295,10 @@ def locate_address(session: so.Session, department_ids: set[int], address: str) 
 def link_related(session: so.Session, incident: Incident, within_m: float, window: timedelta) -> list[IncidentLink]:
     """Link a new camera incident to open incidents of other cameras nearby within the window, both ways."""
     dlat, dlon = degrees_around(incident.lat, within_m)
+    # The H3 cells around the point bound the search through ix_incidents_cell: its cost stays flat
+    # however many incidents are open in the city; the box and the distance below make it exact.
     candidates = session.scalars(sa.select(Incident).where(
+        Incident.cell.in_(cells_within(incident.lat, incident.lon, within_m)),
         Incident.id != incident.id, Incident.status.in_(OPEN_STATUSES),
         Incident.camera_id.is_not(None), Incident.camera_id != incident.camera_id,
         Incident.last_seen_at >= incident.first_seen_at - window,

@@ -9,6 +9,8 @@ from typing import Any, Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from services.geo.distance import cell_of
+
 
 def utcnow() -> datetime:
     """Current time, timezone-aware UTC."""
@@ -222,6 +224,7 @@ class Incident(Base):
         sa.Index("ix_incidents_merge", "camera_id", "type", "status"),
         sa.Index("ix_incidents_department_created", "department_id", "created_at"),  # shift statistics
         sa.Index("ix_incidents_department_updated", "department_id", "updated_at"),  # open at a moment
+        sa.Index("ix_incidents_cell", "cell", "last_seen_at"),  # open incidents nearby
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -234,6 +237,7 @@ class Incident(Base):
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default=IncidentStatus.NEW.value)
     lat: so.Mapped[float]
     lon: so.Mapped[float]
+    cell: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))  # H3 cell of the point (set on insert)
     address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     event_count: so.Mapped[int] = so.mapped_column(default=1)
@@ -260,6 +264,13 @@ class Incident(Base):
     history: so.Mapped[list["IncidentHistory"]] = so.relationship(
         back_populates="incident", order_by="IncidentHistory.id"
     )
+
+
+@sa.event.listens_for(Incident, "before_insert")
+def _incident_cell(_mapper: object, _connection: object, incident: Incident) -> None:
+    """Every incident a session inserts gets its H3 cell, whichever path opened it (camera, 102, health)."""
+    if incident.cell is None:
+        incident.cell = cell_of(incident.lat, incident.lon)
 
 
 class IncidentHistory(Base):

@@ -63,3 +63,44 @@ def test_an_install_with_stored_offences_upgrades_and_keeps_them(empty_url: str)
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # enforced again afterwards
     store.dispose()
+
+
+def test_an_install_with_incident_histories_gets_their_milestones_and_cells(empty_url: str) -> None:
+    """0013 fills the milestone times from the history, 0014 the H3 cell of every open incident."""
+    from datetime import timedelta
+
+    from services.geo.distance import cell_of
+    from services.store.models import Incident, utcnow
+
+    store = Store(empty_url)
+    store.upgrade("0012")
+    world = seed_world(store)
+    t0 = utcnow() - timedelta(hours=2)
+    insert = sa.text("INSERT INTO incidents (department_id, camera_id, source, category, type, priority, status, lat, "
+                     "lon, address, description, event_count, first_seen_at, last_seen_at, created_at, updated_at, "
+                     "case_number, outcome_note, version) VALUES (:d, :c, 'camera', 'public_order', 'fight', 1, "
+                     ":status, 43.2590, 76.9290, '', '', 1, :t, :t, :t, :t, '', '', 1) RETURNING id")
+    history = sa.text("INSERT INTO incident_history (incident_id, action, from_status, to_status, actor, reason, at) "
+                      "VALUES (:i, :a, NULL, :to, 'duty.a', '', :at)")
+    with store.engine.begin() as conn:
+        done = conn.execute(insert, {"d": world.almaly_id, "c": world.cameras["CAM-A"], "status": "closed",
+                                     "t": t0}).scalar()
+        open_ = conn.execute(insert, {"d": world.almaly_id, "c": world.cameras["CAM-A"], "status": "dispatched",
+                                      "t": t0}).scalar()
+        for incident, steps in ((done, [("dispatch", 40), ("arrive", 400), ("resolve", 1000), ("close", 1500)]),
+                                (open_, [("acknowledge", 20), ("dispatch", 60)])):
+            for action, seconds in steps:
+                conn.execute(history, {"i": incident, "a": action, "to": action, "at": t0 + timedelta(seconds=seconds)})
+        conn.execute(sa.text("INSERT INTO incident_units (incident_id, unit_id, dispatched_by, dispatched_at, arrived_at, "
+                             "distance_m) VALUES (:i, :u, 'duty.a', :d, :a, 100)"),
+                     {"i": done, "u": world.units["ALM-1"], "d": t0 + timedelta(seconds=40),
+                      "a": t0 + timedelta(seconds=400)})
+    store.upgrade()
+    with store.session() as s:
+        closed, current = s.get(Incident, done), s.get(Incident, open_)
+        assert (closed.acknowledged_at - t0, closed.acknowledged_by) == (timedelta(seconds=40), "duty.a")
+        assert closed.arrived_at - t0 == timedelta(seconds=400) and closed.closed_at - t0 == timedelta(seconds=1500)
+        assert closed.resolved_at - t0 == timedelta(seconds=1000) and closed.cell is None
+        assert current.acknowledged_at - t0 == timedelta(seconds=20) and current.closed_at is None
+        assert current.cell == cell_of(43.2590, 76.9290)
+    store.dispose()
