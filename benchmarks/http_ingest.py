@@ -1,11 +1,14 @@
 """Ingest end to end over real HTTP: `kuzet serve` + `kuzet worker` on PostgreSQL and Redis, several
-signing client processes, a sustained window; printed beside redis-benchmark's raw XADD rate."""
+signing client processes sending a city's load (2,000 cameras over the districts, varied offences and
+plates, 3 % public-order events of varied types), a sustained window; printed beside PostgreSQL's raw COPY
+of the same rows with their offences and redis-benchmark's raw XADD rate."""
 
 from __future__ import annotations
 
 import json
 import multiprocessing
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -43,22 +46,105 @@ def _post_signed(http: requests.Session, url: str, key: str, body: bytes, counte
             counter.value += answer.json()["accepted"]
 
 
-def _client(url: str, key: str, seconds: float, counter: "multiprocessing.Value", start: Any) -> None:
+CITY_CAMERAS = 2_000
+PUBLIC_ORDER_SHARE = 0.03  # the rest are traffic offences, as on a city's cameras
+OFFENCES = ("speeding", "speeding", "speeding", "red_light", "red_light", "stop_line", "lane_violation", "bus_lane",
+            "phone_use", "no_seatbelt", "wrong_way", "pedestrian_crossing")
+DISTURBANCES = ("fight", "crowd", "intrusion", "loitering", "abandoned_object", "vandalism", "fall", "fire_smoke")
+PLATE_LETTERS = "ABCDEFHKLMNOPRSTUXYZ"
+REGIONS = ("02", "02", "02", "02", "05", "01", "17", "13")  # mostly Almaty plates, some from elsewhere
+
+
+def city_load(rng: random.Random, cameras: list[str], roads: list[str], events: int) -> list[dict[str, Any]]:
+    """``events`` v1 events as a city's cameras send them: offences with varied plates on road cameras,
+    and a few per cent of public-order events of varied types on all the cameras."""
     from tests.conftest import event
 
+    out = []
+    for _ in range(events):
+        if rng.random() < PUBLIC_ORDER_SHARE:
+            out.append(event(rng.choice(cameras), rng.choice(DISTURBANCES)))
+            continue
+        kind = rng.choice(OFFENCES)
+        plate = (f"{rng.randrange(1000):03d}{''.join(rng.choice(PLATE_LETTERS) for _ in range(3))}"
+                 f"{rng.choice(REGIONS)}")
+        extra: dict[str, Any] = {"plate": {"number": plate, "country": "KZ"}}
+        if kind == "speeding":
+            limit = rng.choice((40.0, 60.0, 60.0, 80.0))
+            extra.update(speed_kmh=round(limit + rng.uniform(11, 60), 1), limit_kmh=limit)
+        out.append(event(rng.choice(roads), kind, category="traffic", **extra))
+    return out
+
+
+def _client(url: str, key: str, seconds: float, counter: "multiprocessing.Value", start: Any,
+            cameras: list[str], roads: list[str], seed: int) -> None:
     http = requests.Session()
+    rng = random.Random(seed)
     # Bodies are built before the clock starts: the figure is the centre's, not the load generator's.
-    # Mostly traffic offences, as in real life; 1 % public-order events open or merge incidents.
-    bodies = [json.dumps({"events": [event("CAM-A", "speeding", category="traffic", speed_kmh=92.0, limit_kmh=60.0,
-                                           plate={"number": "123ABC02", "country": "KZ"}) for _ in range(990)]
-                          + [event("CAM-B", "fight") for _ in range(10)]},
-                         separators=(",", ":")).encode() for _ in range(int(seconds * 10))]
+    bodies = [json.dumps({"events": city_load(rng, cameras, roads, 1000)}, separators=(",", ":")).encode()
+              for _ in range(int(seconds * 10))]
     start.wait()  # every client has its bodies: the clock starts now
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and bodies:
         _post_signed(http, f"{url}/api/v1/events", key, bodies.pop(), counter)
     if not bodies:
         print("bench client ran out of bodies before the end: the figure is a lower bound", file=sys.stderr)
+
+
+def register_city(store: Any, operator_id: int, count: int = CITY_CAMERAS, seed: int = 2026) -> tuple[list[str], list[str]]:
+    """``count`` cameras of the operator at random points of Almaty's districts; (all ids, road camera ids)."""
+    import numpy as np
+
+    from services.geo.routing import Router
+    from services.store.models import Camera
+
+    rng = random.Random(seed)
+    mounts = ("road",) * 12 + ("street",) * 5 + ("yard", "school", "transport")
+    with store.session() as s:
+        router = Router.from_session(s)
+        lats = np.array([43.18 + rng.random() * 0.17 for _ in range(count * 2)])
+        lons = np.array([76.80 + rng.random() * 0.25 for _ in range(count * 2)])
+        placed = [(lat, lon, where) for lat, lon, where in zip(lats, lons, router.resolve_many(lats, lons))
+                  if not where.outside_boundaries][:count]
+        ids, roads = [], []
+        for n, (lat, lon, where) in enumerate(placed):
+            external, mount = f"CITY-{n:04d}", mounts[n % len(mounts)]
+            s.add(Camera(operator_id=operator_id, external_id=external, lat=float(lat), lon=float(lon),
+                         mount_kind=mount, department_id=where.department_id, district_id=where.district_id))
+            ids.append(external)
+            if mount == "road":
+                roads.append(external)
+    return ids, roads
+
+
+def raw_copy_per_s(db_url: str, rows: int = 200_000) -> float:
+    """PostgreSQL's own COPY rate for the rows just stored, events with their offences, into copies of the
+    tables with the same indexes: the store's limit that the end-to-end figure is read against."""
+    import psycopg
+
+    conninfo = sa.make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("CREATE TABLE raw_events (LIKE events INCLUDING ALL)")
+        conn.execute("CREATE TABLE raw_offences (LIKE offences INCLUDING ALL)")
+        with conn.cursor() as cursor:
+            events, offences = bytearray(), bytearray()
+            with cursor.copy(f"COPY (SELECT * FROM events ORDER BY id LIMIT {rows}) TO STDOUT") as copy:
+                for chunk in copy:
+                    events += chunk
+            with cursor.copy(f"COPY (SELECT o.* FROM offences o JOIN (SELECT id FROM events ORDER BY id LIMIT {rows}) e "
+                             "ON e.id = o.event_id) TO STDOUT") as copy:
+                for chunk in copy:
+                    offences += chunk
+            copied = conn.execute("SELECT count(*) FROM (SELECT id FROM events ORDER BY id LIMIT %s) e", (rows,)).fetchone()[0]
+            started = time.perf_counter()
+            with conn.transaction():
+                with cursor.copy("COPY raw_events FROM STDIN") as copy:
+                    copy.write(bytes(events))
+                with cursor.copy("COPY raw_offences FROM STDIN") as copy:
+                    copy.write(bytes(offences))
+            elapsed = time.perf_counter() - started
+        conn.execute("DROP TABLE raw_events, raw_offences")
+    return copied / elapsed
 
 
 def _beats_client(url: str, key: str, seconds: float, cameras: int, counter: "multiprocessing.Value",
@@ -165,12 +251,14 @@ def _pipeline(admin_url: str, redis_url: str) -> Iterator[tuple[str, Any, Any, s
 
 
 def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3) -> str:
-    """Run the pipeline for ``seconds`` and return the figures line."""
-    with _pipeline(admin_url, redis_url) as (_db_url, store, world, url):
+    """Run the pipeline for ``seconds`` under a city's load and return the figures line."""
+    with _pipeline(admin_url, redis_url) as (db_url, store, world, url):
+        cameras, roads = register_city(store, world.operator_id)
         counter = multiprocessing.Value("q", 0)
         ready = multiprocessing.Barrier(clients + 1)
-        workers = [multiprocessing.Process(target=_client, args=(url, world.api_key, seconds, counter, ready))
-                   for _ in range(clients)]
+        workers = [multiprocessing.Process(target=_client, args=(url, world.api_key, seconds, counter, ready,
+                                                                 cameras, roads, n))
+                   for n in range(clients)]
         for w in workers:
             w.start()
         ready.wait()
@@ -188,7 +276,12 @@ def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3)
             time.sleep(0.5)
         total = time.monotonic() - started
         count = stored()
+        with store.session() as s:
+            incidents = s.scalar(sa.select(sa.func.count()).select_from(sa.text("incidents"))) or 0
+        raw = raw_copy_per_s(db_url)
     # ingest_events_per_s is end to end: events accepted over HTTP and stored by the worker, over the
     # time from the first request until the last accepted event was stored.
     return (f"ingest_events_per_s={count / total:.0f} http_accepted_per_s={accepted / http_elapsed:.0f} "
-            f"events_stored={count} clients={clients} seconds={seconds:.0f}")
+            f"events_stored={count} incidents_opened={incidents} cameras={len(cameras)} clients={clients} "
+            f"seconds={seconds:.0f} raw_copy_events_with_offences_per_s={raw:.0f} "
+            f"ratio_to_raw_copy={count / total / raw:.2f}")
