@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -212,9 +212,23 @@ def find_mergeable(candidates: list[Incident], occurred_at: datetime, cooldown: 
     return max(fitting, key=lambda i: i.last_seen_at) if fitting else None
 
 
+@dataclass
+class Openings:
+    """The history and audit entries of incidents opened in one transaction, written together at its end."""
+
+    history: list[IncidentHistory] = field(default_factory=list)
+    journal: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def write(self, session: so.Session) -> None:
+        """Add the history rows and append the audit entries (one lock on the journal for all of them)."""
+        session.add_all(self.history)
+        audit.record_many(session, self.journal)
+        self.history, self.journal = [], []
+
+
 def open_incident(session: so.Session, camera: Camera, event_type: str, category: str, priority: int,
-                  occurred_at: datetime, lat: float, lon: float) -> Incident:
-    """Open a new incident from a camera event."""
+                  occurred_at: datetime, lat: float, lon: float, openings: Openings | None = None) -> Incident:
+    """Open a new incident from a camera event; with ``openings``, its history and audit entry wait there."""
     now = utcnow()
     incident = Incident(department_id=camera.department_id, camera_id=camera.id, source="camera",
                         category=category, type=event_type, priority=priority, status=S.NEW.value,
@@ -222,10 +236,14 @@ def open_incident(session: so.Session, camera: Camera, event_type: str, category
                         last_seen_at=occurred_at, created_at=now, updated_at=now)
     session.add(incident)
     session.flush()
-    session.add(IncidentHistory(incident_id=incident.id, action="open", from_status=None,
-                                to_status=S.NEW.value, actor="system", reason=f"{event_type} from camera", at=now))
-    audit.record(session, "system", "incident.open", f"incident:{incident.id}", type=event_type,
-                 camera=camera.external_id, priority=priority)
+    pending = openings or Openings()
+    pending.history.append(IncidentHistory(incident_id=incident.id, action="open", from_status=None,
+                                           to_status=S.NEW.value, actor="system", reason=f"{event_type} from camera",
+                                           at=now))
+    pending.journal.append(("system", "incident.open", f"incident:{incident.id}",
+                            {"type": event_type, "camera": camera.external_id, "priority": priority}))
+    if openings is None:
+        pending.write(session)
     return incident
 
 

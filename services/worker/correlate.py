@@ -14,7 +14,8 @@ import sqlalchemy.orm as so
 
 from services.cameras.health import camera_signal
 from services.duty.changes import incidents_changed
-from services.duty.incidents import find_mergeable, link_related, offence_row, open_candidates, open_incident
+from services.duty.incidents import (Openings, find_mergeable, link_related, offence_row, open_candidates,
+                                     open_incident)
 from services.duty.policy import decide, load_rules
 from services.intake.catalogue import TRAFFIC_INCIDENT_TYPES
 from services.messages import QueuedEvent
@@ -58,6 +59,7 @@ class Correlator:
         # Read once per camera, not once per event: ORM attribute access is a Python call each time.
         facts = {camera: (camera.id, camera.department_id, camera.lat, camera.lon) for camera in cameras.values()}
         candidates = self._merge_candidates(session, events)
+        openings = Openings()  # the opened incidents' history and audit entries, written once at the end
         for event in events:
             record = event.record
             key = (event.operator_id, record["event_id"])
@@ -96,7 +98,8 @@ class Correlator:
                 if incident is None:
                     priority = decide(rules, camera.department_id, kind, camera.mount_kind,
                                       record.get("confidence"), occurred)
-                    incident = open_incident(session, camera, kind, category, priority, occurred, lat, lon)
+                    incident = open_incident(session, camera, kind, category, priority, occurred, lat, lon,
+                                             openings)
                     link_related(session, incident, self.related_within_m, self.related_window)
                     open_ones.append(incident)
                     opened.add(incident.id)
@@ -114,6 +117,7 @@ class Correlator:
             camera = cameras[camera_id]
             if camera.last_seen_at is None or at > camera.last_seen_at:
                 camera.last_seen_at = at
+        openings.write(session)
         if rows:
             session.flush()  # incidents and camera last-seen before the bulk insert
             insert_events(session, rows)

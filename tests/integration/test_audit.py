@@ -67,3 +67,22 @@ def test_a_cut_off_tail_is_caught_against_an_external_head(app: Flask, client: F
 def test_hostile_usernames_do_not_break_the_journal(client: FlaskClient, world: World) -> None:
     response = client.post("/api/v1/auth/token", json={"username": "x\u0000y", "password": PASSWORD})
     assert response.status_code == 401
+
+
+def test_incidents_the_worker_opens_together_are_journalled_in_one_unbroken_chain(app: Flask, client: FlaskClient,
+                                                                               world: World) -> None:
+    """A batch that opens several incidents appends their entries at once, each chained to the one before."""
+    from services.store.audit import verify
+    from services.store.models import Incident
+
+    login(client, "duty.a")  # an entry before the batch: the batch must chain onto it
+    kinds = ("fight", "crowd", "vandalism", "intrusion", "fall")
+    body = {"events": [event(camera, kind) for camera in ("CAM-A", "CAM-B") for kind in kinds]}
+    assert client.post("/api/v1/events", json=body,
+                       headers={"Authorization": f"Bearer {world.api_key}"}).status_code == 202
+    app.extensions["kuzet"].worker.drain()
+    with app.extensions["kuzet"].store.session() as s:
+        opened = s.scalars(sa.select(AuditEntry.subject).where(AuditEntry.action == "incident.open")).all()
+        incidents = s.scalars(sa.select(Incident.id)).all()
+        assert sorted(opened) == sorted(f"incident:{i}" for i in incidents) and len(incidents) == 10
+        assert verify(s).intact
