@@ -214,35 +214,38 @@ def find_mergeable(candidates: list[Incident], occurred_at: datetime, cooldown: 
 
 @dataclass
 class Openings:
-    """The history and audit entries of incidents opened in one transaction, written together at its end."""
+    """Incidents opened in one transaction, whose history and audit entries are written together at its end."""
 
-    history: list[IncidentHistory] = field(default_factory=list)
-    journal: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+    incidents: list[tuple[Incident, str]] = field(default_factory=list)  # with the camera's external id
 
     def write(self, session: so.Session) -> None:
-        """Add the history rows and append the audit entries (one lock on the journal for all of them)."""
-        session.add_all(self.history)
-        audit.record_many(session, self.journal)
-        self.history, self.journal = [], []
+        """Add the "open" history rows and append the audit entries (one lock on the journal for all)."""
+        session.add_all([IncidentHistory(incident_id=i.id, action="open", from_status=None, to_status=S.NEW.value,
+                                         actor="system", reason=f"{i.type} from camera", at=i.created_at)
+                         for i, _ in self.incidents])
+        audit.record_many(session, [("system", "incident.open", f"incident:{i.id}",
+                                     {"type": i.type, "camera": camera, "priority": i.priority})
+                                    for i, camera in self.incidents])
+        self.incidents = []
 
 
 def open_incident(session: so.Session, camera: Camera, event_type: str, category: str, priority: int,
                   occurred_at: datetime, lat: float, lon: float, openings: Openings | None = None) -> Incident:
-    """Open a new incident from a camera event; with ``openings``, its history and audit entry wait there."""
+    """Open a new incident from a camera event.
+
+    With ``openings`` the incident is only added (the caller flushes many at once and then writes their
+    history and audit entries through ``openings``); without, it is stored and recorded now.
+    """
     now = utcnow()
     incident = Incident(department_id=camera.department_id, camera_id=camera.id, source="camera",
                         category=category, type=event_type, priority=priority, status=S.NEW.value,
                         lat=lat, lon=lon, address=camera.address, event_count=1, first_seen_at=occurred_at,
                         last_seen_at=occurred_at, created_at=now, updated_at=now)
     session.add(incident)
-    session.flush()
-    pending = openings or Openings()
-    pending.history.append(IncidentHistory(incident_id=incident.id, action="open", from_status=None,
-                                           to_status=S.NEW.value, actor="system", reason=f"{event_type} from camera",
-                                           at=now))
-    pending.journal.append(("system", "incident.open", f"incident:{incident.id}",
-                            {"type": event_type, "camera": camera.external_id, "priority": priority}))
+    pending = openings if openings is not None else Openings()
+    pending.incidents.append((incident, camera.external_id))
     if openings is None:
+        session.flush()
         pending.write(session)
     return incident
 
@@ -310,8 +313,12 @@ def locate_address(session: so.Session, department_ids: set[int], address: str) 
                  if _address_key(known) == wanted), None)
 
 
-def link_related(session: so.Session, incident: Incident, within_m: float, window: timedelta) -> list[IncidentLink]:
-    """Link a new camera incident to open incidents of other cameras nearby within the window, both ways."""
+def link_related(session: so.Session, incident: Incident, within_m: float, window: timedelta,
+                 later: frozenset[int] = frozenset()) -> list[IncidentLink]:
+    """Link a new camera incident to open incidents of other cameras nearby within the window, both ways.
+
+    ``later`` are incidents opened after it in the same batch: they link to it themselves, so each pair once.
+    """
     dlat, dlon = degrees_around(incident.lat, within_m)
     # The H3 cells around the point bound the search through ix_incidents_cell: its cost stays flat
     # however many incidents are open in the city; the box and the distance below make it exact.
@@ -324,6 +331,8 @@ def link_related(session: so.Session, incident: Incident, within_m: float, windo
         Incident.lon.between(incident.lon - dlon, incident.lon + dlon)))
     links = []
     for other in candidates:
+        if other.id in later:
+            continue
         metres = distance_m(incident.lat, incident.lon, other.lat, other.lon)
         if metres <= within_m:
             links += [IncidentLink(incident_id=incident.id, related_id=other.id, distance_m=round(metres, 1)),

@@ -49,8 +49,10 @@ class Correlator:
         existing = stored_keys(session, (e.key for e in recheck))
         cameras = {c.id: c for c in session.scalars(
             sa.select(Camera).where(Camera.id.in_({e.camera_pk for e in events})))}
+        # Keyed by the object: incidents opened here have no id until the one flush below.
         changed: dict[int, Incident] = {}
-        opened: set[int] = set()
+        opened: list[Incident] = []
+        numbered: list[tuple[dict[str, Any], Incident]] = []
         rules = load_rules(session)
         offences: dict[tuple[str, int], tuple[dict[str, Any], Camera]] = {}
         rows: list[dict[str, Any]] = []
@@ -81,7 +83,7 @@ class Correlator:
             if category == _SYSTEM:
                 if kind in _CAMERA_ALARMS:
                     incident = camera_signal(session, camera, kind, occurred)
-                    changed[incident.id] = incident
+                    changed[id(incident)] = incident
                 if kind == "heartbeat":
                     continue  # beats are liveness only; they never become event rows
             location = record.get("location")
@@ -100,16 +102,15 @@ class Correlator:
                                       record.get("confidence"), occurred)
                     incident = open_incident(session, camera, kind, category, priority, occurred, lat, lon,
                                              openings)
-                    link_related(session, incident, self.related_within_m, self.related_window)
                     open_ones.append(incident)
-                    opened.add(incident.id)
+                    opened.append(incident)
                 else:
                     incident.event_count += 1
                     incident.last_seen_at = max(incident.last_seen_at, occurred)
                     incident.first_seen_at = min(incident.first_seen_at, occurred)
                     incident.updated_at = utcnow()
-                row["incident_id"] = incident.id
-                changed[incident.id] = incident
+                numbered.append((row, incident))
+                changed[id(incident)] = incident
             rows.append(row)
             if category == _TRAFFIC and "plate" in record:
                 offences[record["event_id"], event.operator_id] = (record, camera)
@@ -117,6 +118,15 @@ class Correlator:
             camera = cameras[camera_id]
             if camera.last_seen_at is None or at > camera.last_seen_at:
                 camera.last_seen_at = at
+        if opened:
+            session.flush()  # every incident this batch opened gets its id in one round trip
+            # In opening order, each linking to those opened before it: the same links as one by one.
+            later = {i.id for i in opened}
+            for incident in opened:
+                later.discard(incident.id)
+                link_related(session, incident, self.related_within_m, self.related_window, frozenset(later))
+        for row, incident in numbered:
+            row["incident_id"] = incident.id
         openings.write(session)
         if rows:
             session.flush()  # incidents and camera last-seen before the bulk insert
@@ -125,9 +135,10 @@ class Correlator:
                 register = [offence_row(row["id"], *offences[row["event_id"], row["operator_id"]])
                             for row in rows if (row["event_id"], row["operator_id"]) in offences]
                 insert_offences(session, register)
-        incidents_changed(session, [i for pk, i in changed.items() if pk in opened], "open", "system")
-        incidents_changed(session, [i for pk, i in changed.items() if pk not in opened], "merge", "system")
-        return changed
+        new = {id(i) for i in opened}
+        incidents_changed(session, [i for key, i in changed.items() if key in new], "open", "system")
+        incidents_changed(session, [i for key, i in changed.items() if key not in new], "merge", "system")
+        return {i.id: i for i in changed.values()}
 
     def opens_incident(self, category: str, kind: str) -> bool:
         """Public-order events always open (or merge into) an incident; traffic ones only of the listed types."""

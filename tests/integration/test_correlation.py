@@ -68,3 +68,20 @@ def test_cooldown_settings_refuse_unknown_types_and_bad_numbers() -> None:
         parse_cooldowns("crowds=300")
     with pytest.raises(ValueError, match="whole seconds"):
         parse_cooldowns("crowd=5m")
+
+
+def test_incidents_opened_in_one_batch_link_each_pair_once(tuned: Flask) -> None:
+    """The worker stores a batch's new incidents together: neighbours among them still link once, both ways."""
+    world = seed_world(tuned.extensions["kuzet"].store)
+    with tuned.extensions["kuzet"].store.session() as s:
+        for ext, north_deg in (("N1", 0.0002), ("N2", 0.0001)):  # ~22 m and ~11 m north of CAM-A
+            s.add(Camera(operator_id=world.operator_id, external_id=ext, lat=ALMALY_POINT[0] + north_deg,
+                         lon=ALMALY_POINT[1], department_id=world.almaly_id))
+    at = (datetime.now(timezone.utc) - timedelta(seconds=5)).isoformat()
+    _send(tuned, world.api_key, event("CAM-A", "fight", occurred_at=at), event("N1", "crowd", occurred_at=at),
+          event("N2", "fall", occurred_at=at))
+    with tuned.extensions["kuzet"].store.session() as s:
+        pairs = s.execute(sa.select(IncidentLink.incident_id, IncidentLink.related_id)).all()
+        ids = s.scalars(sa.select(Incident.id).order_by(Incident.id)).all()
+    assert len(ids) == 3
+    assert sorted(pairs) == sorted((a, b) for a in ids for b in ids if a != b)  # three pairs, each both ways, once
