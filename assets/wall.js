@@ -88,6 +88,11 @@
     index = Math.max(0, Math.min(nodes.length - 1, index));
     nodes[index].setSelected(true, true);
     api.ensureNodeVisible(nodes[index]);
+    // Tell Dash now: the grid reports a selection a moment later, and an officer who presses A at once
+    // (or a busy machine) would otherwise act on the row selected before.
+    if (window.dash_clientside && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props("wall-queue", { selectedRows: api.getSelectedRows() });
+    }
   }
 
   document.addEventListener("keydown", function (event) {
