@@ -195,18 +195,6 @@ def main() -> int:
     except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
         print(f"http_ingest=skipped reason={type(exc).__name__}: {exc}")
         return 0
-    try:
-        from benchmarks.linking import bench_linking
-
-        print("\n".join(bench_linking(admin_url)))
-    except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
-        print(f"linking=skipped reason={type(exc).__name__}: {exc}")
-    try:
-        from benchmarks.stats import bench_stats
-
-        print(bench_stats(admin_url))
-    except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
-        print(f"stats=skipped reason={type(exc).__name__}: {exc}")
     raw = _raw_xadd_per_s(redis_url)
     stored = float(line.split("ingest_events_per_s=")[1].split()[0])
     print(line + (f" raw_xadd_per_s={raw:.0f} ratio={stored / raw:.2f}" if raw else ""))
