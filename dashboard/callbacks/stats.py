@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dash
-import sqlalchemy as sa
 from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from dashboard.auth import logged_in
@@ -16,9 +15,8 @@ from layouts import stats as ids
 from layouts.stats import ALL_DEPARTMENTS, content, layout
 from layouts.wall import denied
 from services.access.permissions import Page
-from services.access.scope import as_id, visible_departments
+from services.access.scope import as_id
 from services.errors import Refused
-from services.store.models import Department, Role
 from services.supervision import shifts, stats
 from services.supervision.shifts import ALMATY
 
@@ -29,14 +27,13 @@ def page(department: str | None = None, **_query: Any) -> html.Div:
     if user is None:
         return denied("Статистика доступна старшим дежурным, начальникам и администраторам · "
                       "Statistics are for supervisors, chiefs and admins")
-    scope = visible_departments(db(), user)
-    if user.role == Role.SUPERVISOR.value or len(scope) == 1:
-        return layout(username=user.username, departments=None, department=str(min(scope)) if scope else "")
-    names = db().execute(sa.select(Department.id, Department.name_ru).where(Department.id.in_(scope))
-                         .order_by(Department.name_ru)).all()
+    departments = stats.reportable_departments(db(), user)
+    if len(departments) <= 1:  # a supervisor's own department: nothing to pick
+        return layout(username=user.username, departments=None, department=str(departments[0][0]) if departments else "")
     options = [{"value": ALL_DEPARTMENTS, "label": "Все подразделения · All"}]
-    options += [{"value": str(i), "label": name} for i, name in names]
-    chosen = department if department is not None and as_id(department) in scope else ALL_DEPARTMENTS
+    options += [{"value": str(i), "label": name} for i, name in departments]
+    chosen = department if department is not None and as_id(department) in {i for i, _ in departments} \
+        else ALL_DEPARTMENTS
     return layout(username=user.username, departments=options, department=chosen)
 
 

@@ -464,9 +464,7 @@ def _round(value: Any) -> float | None:
 
 def departments_for(session: so.Session, user: User, department: object) -> list[int]:
     """Whose statistics the user asked for: a supervisor their own, a chief their city or one of its departments."""
-    if not may_open(user.role, Page.STATS):
-        raise Forbidden(f"role {user.role} may not see shift statistics", action=Page.STATS.value)
-    visible = visible_departments(session, user)
+    visible = {i for i, _ in reportable_departments(session, user)}
     if not visible:
         raise NotFound("you have no department to report on")
     if department in (None, ""):
@@ -476,6 +474,15 @@ def departments_for(session: so.Session, user: User, department: object) -> list
         raise NotFound("no such department in your jurisdiction",  # outside looks like absent
                        errors=[{"pointer": "/department", "detail": "not one of your departments"}])
     return [key]
+
+
+def reportable_departments(session: so.Session, user: User) -> list[tuple[int, str]]:
+    """The departments the user may report on, (id, Russian name) by name: one for a supervisor, a city for a chief."""
+    if not may_open(user.role, Page.STATS):
+        raise Forbidden(f"role {user.role} may not see shift statistics", action=Page.STATS.value)
+    return [(i, name) for i, name in session.execute(
+        sa.select(Department.id, Department.name_ru).where(Department.id.in_(visible_departments(session, user)))
+        .order_by(Department.name_ru))]
 
 
 def for_request(session: so.Session, user: User, department: object = None, kind: object = None, at: object = None,
