@@ -17,7 +17,7 @@ from dashboard.http import INFLATED_CAP, REFUSED, REFUSED_BODY, WIRE_BODY
 from services.bus import BusUnavailable
 from dashboard.api.problems import Problem, problem_response
 from services.errors import Refused
-from services.intake.ingest import IngestService
+from services.store import deadletters
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def _refused_body() -> None:
             raise  # over its rate: nothing more is stored for this key
         raise problem from None
     endpoint = request.path.removeprefix(api.url_prefix or "").strip("/")[:100]  # "ingest/dahua": replay needs it
-    IngestService.dead_letter(db(), operator.id, endpoint, problem.summary, request.environ[REFUSED_BODY])
+    deadletters.keep(db(), operator.id, endpoint, problem.summary, request.environ[REFUSED_BODY])
     db().commit()
     raise problem
 

@@ -276,7 +276,7 @@ class IngestService:
                 detail = result.reason or ""
                 if result.errors:
                     detail += ": " + "; ".join(f"{e['pointer'] or '/'} {e['detail']}" for e in result.errors)
-                self.dead_letter(session, operator_id, endpoint, detail, raw)
+                deadletters.keep(session, operator_id, endpoint, detail, raw)
         return [r for r in results if r is not None]
 
     def submit_native(self, session: so.Session, operator_id: int, adapter: str, body: bytes,
@@ -288,7 +288,7 @@ class IngestService:
         translation = translate(adapter, body, context)
         if translation.refused:
             if keep_rejects:
-                self.dead_letter(session, operator_id, f"ingest/{adapter}", translation.refused, body,
+                deadletters.keep(session, operator_id, f"ingest/{adapter}", translation.refused, body,
                                  _replay_params(context))
             raise Rejected("malformed-body", f"{adapter} payload refused", translation.refused)
         unmapped = list(translation.unmapped)
@@ -308,7 +308,7 @@ class IngestService:
             results = self.submit_items(session, operator_id, events, True, utcnow(), keep_rejects=keep_rejects,
                                         endpoint=f"ingest/{adapter}")
         if unmapped and keep_rejects:
-            self.dead_letter(session, operator_id, f"ingest/{adapter}", "; ".join(unmapped), body,
+            deadletters.keep(session, operator_id, f"ingest/{adapter}", "; ".join(unmapped), body,
                              _replay_params(context))
         counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
         return {"results": [r.as_dict() for r in results], **counts, "ignored": translation.ignored,
@@ -323,14 +323,8 @@ class IngestService:
             yield
         except Rejected as problem:
             if keep:
-                IngestService.dead_letter(session, operator_id, endpoint, problem.summary, body, params)
+                deadletters.keep(session, operator_id, endpoint, problem.summary, body, params)
             raise
-
-    @staticmethod
-    def dead_letter(session: so.Session, operator_id: int | None, endpoint: str, reason: str, raw: bytes,
-                    params: dict[str, str] | None = None) -> None:
-        """Keep a rejected payload for admin review and replay."""
-        deadletters.keep(session, operator_id, endpoint, reason, raw, params)
 
     @staticmethod
     def _reserve(session: so.Session, operator_id: int, event_ids: list[str], at: datetime) -> set[str]:
