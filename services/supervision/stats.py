@@ -171,6 +171,9 @@ def compute(session: so.Session, department_ids: list[int], period: Period) -> S
         obs = _observations(base, dialect, targets)
         figures_by = _figures_all(session, obs, dialect, targets)
         intervals, by_priority, by_source_iv = figures_by["all"], figures_by["priority"], figures_by["source"]
+        for name, figures in intervals[None].items():  # a quiet period still says what it is judged against
+            if figures.target_s is None:
+                figures.target_s = _uniform_target(targets, name)
         exclusions = _exclusions(session, obs)
         for figures in [intervals[None], *by_priority.values(), *by_source_iv.values()]:
             for name in figures:
