@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from datetime import datetime, timedelta
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,6 +132,24 @@ def _demo_vendor_identities(session: so.Session, operators: list[Operator]) -> N
             session.add(CameraAlias(operator_id=operator.id, alias=alias, camera_id=camera.id))
 
 
+def _drive(base: tuple[float, float], scene: tuple[float, float], unit_id: int, department_id: int,
+           dispatched: datetime, arrived: datetime, released: datetime) -> list[dict[str, object]]:
+    """A unit's track for one assignment: en route from its base in a few steps, on scene, free again."""
+    points = []
+    leg = max((arrived - dispatched).total_seconds(), 0.0)
+    steps = 4
+    for k in range(steps):
+        share = k / steps
+        points.append({"unit_id": unit_id, "department_id": department_id,
+                       "at": dispatched + timedelta(seconds=leg * share), "status": "en_route",
+                       "lat": base[0] + (scene[0] - base[0]) * share, "lon": base[1] + (scene[1] - base[1]) * share})
+    points.append({"unit_id": unit_id, "department_id": department_id, "at": max(arrived, dispatched),
+                   "status": "on_scene", "lat": scene[0], "lon": scene[1]})
+    points.append({"unit_id": unit_id, "department_id": department_id, "at": max(released, arrived, dispatched),
+                   "status": "available", "lat": scene[0], "lon": scene[1]})
+    return points
+
+
 def seed_history(session: so.Session, rng: random.Random, days: int = 30, per_day: int = 16) -> int:
     """A month of finished incidents with whole histories, so the statistics page has shifts to show.
 
@@ -140,10 +159,9 @@ def seed_history(session: so.Session, rng: random.Random, days: int = 30, per_da
     before its dispatch, an acknowledgement stamped before the incident by a skewed clock), which the
     statistics must leave out and count.
     """
-    from datetime import timedelta
 
     from services.duty.policy import decide, default_rules
-    from services.store.models import Event, Incident, IncidentHistory, IncidentUnit, utcnow
+    from services.store.models import Event, Incident, IncidentHistory, IncidentUnit, UnitPosition, utcnow
 
     now = utcnow()
     rules = default_rules()
@@ -196,7 +214,16 @@ def seed_history(session: so.Session, rng: random.Random, days: int = 30, per_da
     events: list[dict[str, object]] = []
     finished: dict[int, tuple[object, str | None, str, object]] = {}
     milestones: dict[int, dict[str, object]] = {}
-    for pk, row, plan in zip(ids, incidents, plans):
+    bases = {u.id: (u.lat, u.lon) for u in session.scalars(sa.select(Unit))}
+    busy_until: dict[int, datetime] = {}
+    start = min((p["at"] for p in plans), default=now) - timedelta(hours=1)
+    track: list[dict[str, object]] = [{"unit_id": u, "department_id": d, "at": start, "lat": bases[u][0],
+                                       "lon": bases[u][1], "status": "available"}
+                                      for d, units in units_by_department.items() for u in units]
+    # The demo's cameras stood there all month: a replay of the history shows them.
+    session.execute(sa.update(Camera).where(Camera.created_at > start).values(created_at=start))
+    order = sorted(range(len(ids)), key=lambda k: plans[k]["at"])  # units are taken in the order calls came
+    for pk, row, plan in ((ids[k], incidents[k], plans[k]) for k in order):
         at, actor, actor_id = plan["at"], plan["actor"], plan["actor_id"]
         seconds = lambda base, spread: min(base * rng.lognormvariate(0, spread), 4 * base)  # noqa: E731
         taken = at + timedelta(seconds=seconds(18 if plan["priority"] == 1 else 28, 0.6))
@@ -224,11 +251,17 @@ def seed_history(session: so.Session, rng: random.Random, days: int = 30, per_da
             finished[pk] = (closed, outcome, "closed", taken)
             milestones[pk] = {"dispatched_at": dispatched, "arrived_at": arrived, "resolved_at": resolved,
                               "closed_at": closed}
-            if plan["units"]:
-                assignments.append({"incident_id": pk, "unit_id": rng.choice(plan["units"]), "dispatched_by": actor,
+            free = [u for u in plan["units"] if busy_until.get(u, at) <= dispatched]
+            if free:
+                unit_id = rng.choice(free)
+                busy_until[unit_id] = resolved
+                assignments.append({"incident_id": pk, "unit_id": unit_id, "dispatched_by": actor,
                                     "dispatched_at": dispatched, "arrived_at": arrived, "released_at": resolved,
                                     "distance_m": round(rng.uniform(300, 4000), 1)})
-        history += [{"incident_id": pk, "action": a, "from_status": f, "to_status": t, "at": when, "actor": who,
+                track += _drive(bases[unit_id], (row["lat"], row["lon"]), unit_id, row["department_id"],
+                                dispatched, arrived, resolved)
+        history += [{"incident_id": pk, "department_id": row["department_id"], "action": a, "from_status": f,
+                     "to_status": t, "at": when, "actor": who,
                      "actor_user_id": who_id, "reason": "ложное срабатывание (демо)" if a == "dismiss" else ""}
                     for a, f, t, when, who, who_id in steps]
         if plan["operator_id"] is not None:
@@ -239,6 +272,9 @@ def seed_history(session: so.Session, rng: random.Random, days: int = 30, per_da
                            "received_at": at, "stored_at": at, "late": False, "confidence": 0.9,
                            "lat": row["lat"], "lon": row["lon"], "record": {"demo": "history"}})
     session.execute(sa.insert(IncidentHistory), history)
+    track += [{"unit_id": u.id, "department_id": u.department_id, "at": now, "lat": u.lat, "lon": u.lon,
+               "status": u.status} for u in session.scalars(sa.select(Unit))]  # back on patrol where they are now
+    session.execute(sa.insert(UnitPosition), track)
     if assignments:
         session.execute(sa.insert(IncidentUnit), assignments)
     if events:

@@ -216,7 +216,8 @@ def _open(session: so.Session, camera: Camera, incident_type: str, priority: int
     session.add(incident)
     session.flush()
     session.add(IncidentHistory(incident_id=incident.id, action="open", from_status=None,
-                                to_status=IncidentStatus.NEW.value, actor="system", reason=text, at=at))
+                                to_status=IncidentStatus.NEW.value, actor="system", reason=text, at=at,
+                                department_id=incident.department_id))
     audit.record(session, "system", "incident.open", f"incident:{incident.id}", type=incident_type,
                  camera=camera.external_id)
     return incident
@@ -227,7 +228,8 @@ def _close(session: so.Session, incident: Incident, at: datetime, text: str) -> 
     outage = at - incident.first_seen_at
     reason = f"{text}; outage {int(outage.total_seconds() // 60)} min {int(outage.total_seconds() % 60)} s"
     session.add(IncidentHistory(incident_id=incident.id, action="auto_close", from_status=incident.status,
-                                to_status=IncidentStatus.CLOSED.value, actor="system", reason=reason, at=at))
+                                to_status=IncidentStatus.CLOSED.value, actor="system", reason=reason, at=at,
+                                department_id=incident.department_id))
     incident.status, incident.updated_at, incident.outcome_note = IncidentStatus.CLOSED.value, at, reason
     incident.closed_at = at
     incident.version += 1

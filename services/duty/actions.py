@@ -38,6 +38,8 @@ REASON_MAX = 2000
 CASE_NUMBER_MAX = 64
 ADDRESS_MAX = 300
 DESCRIPTION_MAX = 4000
+CALLER_NAME_MAX = 200
+CALLER_PHONE_MAX = 32
 # Until the message catalogue exists, the duty officer reads these in Russian first.
 REQUIRED_RU = {"reason": "Укажите причину", "text": "Пустая заметка", "steps": "Пустой шаг"}
 
@@ -222,7 +224,7 @@ def record_outcome(session: so.Session, actor: User, incident_id: object, *, ver
         incident_id=incident.id, action=Action.RECORD_OUTCOME.value, from_status=incident.status,
         to_status=incident.status, actor_user_id=actor.id, actor=actor.username,
         reason=f"{previous[0]} {previous[1]}".strip() + f" -> {outcome} {number}".rstrip() + (f": {why}" if why else ""),
-        at=now))
+        at=now, department_id=incident.department_id))
     session.flush()
     audit.record(session, actor.username, "incident.record_outcome", f"incident:{incident.id}", outcome=outcome,
                  case_number=number, previous_outcome=previous[0], previous_case_number=previous[1])
@@ -299,11 +301,17 @@ def tick_sop_step(session: so.Session, actor: User, incident_id: object, *, step
 
 
 def create_call(session: so.Session, actor: User, router: "Router", *, lat: object = None, lon: object = None,
-                incident_type: object = None, description: object = "", address: object = "") -> Incident:
+                incident_type: object = None, description: object = "", address: object = "",
+                caller_name: object = "", caller_phone: object = "") -> Incident:
     """Open an incident from a citizen's 102 call, at a map point or at an address the centre knows."""
     require(actor, Action.CREATE_CALL)
     where_text = _text(address, "address", ADDRESS_MAX)
     what = _text(description, "description", DESCRIPTION_MAX)
+    caller = _text(caller_name, "caller_name", CALLER_NAME_MAX)
+    phone = _text(caller_phone, "caller_phone", CALLER_PHONE_MAX)
+    if phone and not all(c.isdigit() or c in "+-() " for c in phone):
+        raise Invalid("the caller's phone may hold digits, spaces and + - ( ) only",
+                      errors=[{"pointer": "/caller_phone", "detail": "digits, spaces and + - ( )"}])
     if not isinstance(incident_type, str):
         raise Invalid("type must be an incident type", errors=[{"pointer": "/type", "detail": "must be a type"}])
     if lat is None and lon is None:
@@ -324,7 +332,7 @@ def create_call(session: so.Session, actor: User, router: "Router", *, lat: obje
     if errors:
         raise Invalid("lat and lon must be numbers", errors=errors)
     incident = lifecycle.create_manual(session, router, actor, float(lat), float(lon), incident_type,  # type: ignore[arg-type]
-                                       what, where_text)
+                                       what, where_text, caller, phone)
     incidents_changed(session, [incident], Action.CREATE_CALL.value, actor.username)
     return incident
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy.orm as so
 
+from services.duty import track
 from services.duty.incidents import rows_for
 from services.store import feed
 from services.store.models import Incident, Unit
@@ -31,6 +32,8 @@ def incidents_changed(session: so.Session, incidents: Iterable[Incident], action
 
 
 def units_changed(session: so.Session, units: Iterable[Unit], action: str, actor: str) -> None:
-    """Record changed units on the feed, in this transaction."""
+    """Record changed units on the feed and their track, in this transaction."""
+    units = list(units)
     session.flush()
+    track.record(session, units)
     feed.record(session, "unit", [(u.id, u.department_id, unit_row(u)) for u in units], action, actor)

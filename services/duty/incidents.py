@@ -123,7 +123,7 @@ def transition(session: so.Session, incident: Incident, action_name: str, actor:
     now = utcnow()
     entry = IncidentHistory(incident_id=incident.id, action=action.name, from_status=incident.status,
                             to_status=action.target, actor_user_id=actor.id, actor=actor.username,
-                            reason=reason, at=now)
+                            reason=reason, at=now, department_id=incident.department_id)
     if action.name in ("acknowledge", "dispatch") and incident.acknowledged_at is None:
         incident.acknowledged_at, incident.acknowledged_by = now, actor.username  # first taken, for statistics
     if action.name == "resolve":
@@ -221,7 +221,8 @@ class Openings:
     def write(self, session: so.Session) -> None:
         """Add the "open" history rows and append the audit entries (one lock on the journal for all)."""
         session.add_all([IncidentHistory(incident_id=i.id, action="open", from_status=None, to_status=S.NEW.value,
-                                         actor="system", reason=f"{i.type} from camera", at=i.created_at)
+                                         actor="system", reason=f"{i.type} from camera", at=i.created_at,
+                                         department_id=i.department_id)
                          for i, _ in self.incidents])
         audit.record_many(session, [("system", "incident.open", f"incident:{i.id}",
                                      {"type": i.type, "camera": camera, "priority": i.priority})
@@ -251,7 +252,7 @@ def open_incident(session: so.Session, camera: Camera, event_type: str, category
 
 
 def create_manual(session: so.Session, router: "Router", actor: User, lat: float, lon: float, event_type: str,
-                  description: str = "", address: str = "") -> Incident:
+                  description: str = "", address: str = "", caller_name: str = "", caller_phone: str = "") -> Incident:
     """Open an incident from a citizen's 102 call at a map point; the point decides the department."""
     from services.intake.catalogue import PUBLIC_ORDER_TYPES
     from services.duty.policy import decide, load_rules
@@ -269,13 +270,14 @@ def create_manual(session: so.Session, router: "Router", actor: User, lat: float
     incident = Incident(department_id=where.department_id, camera_id=None, source="manual", category="public_order",
                         type=event_type, priority=priority,
                         status=S.NEW.value, lat=lat, lon=lon, address=address.strip()[:300],
-                        description=description.strip()[:4000], event_count=1, first_seen_at=now, last_seen_at=now,
+                        description=description.strip()[:4000], caller_name=caller_name.strip()[:200],
+                        caller_phone=caller_phone.strip()[:32], event_count=1, first_seen_at=now, last_seen_at=now,
                         created_at=now, updated_at=now)
     session.add(incident)
     session.flush()
     incident.history.append(IncidentHistory(incident_id=incident.id, action="open", from_status=None,
                                             to_status=S.NEW.value, actor_user_id=actor.id, actor=actor.username,
-                                            reason="102 call", at=now))
+                                            reason="102 call", at=now, department_id=incident.department_id))
     session.flush()
     audit.record(session, actor.username, "incident.open", f"incident:{incident.id}", type=event_type,
                  source="102", lat=lat, lon=lon)

@@ -240,6 +240,8 @@ class Incident(Base):
     cell: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))  # H3 cell of the point (set on insert)
     address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    caller_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")  # a 102 caller, if they gave it
+    caller_phone: so.Mapped[str] = so.mapped_column(sa.String(32), default="")
     event_count: so.Mapped[int] = so.mapped_column(default=1)
     first_seen_at: so.Mapped[datetime]
     last_seen_at: so.Mapped[datetime]
@@ -276,7 +278,8 @@ def _incident_cell(_mapper: object, _connection: object, incident: Incident) -> 
 class IncidentHistory(Base):
     __tablename__ = "incident_history"
     # An officer's actions in a shift: on PostgreSQL read from the index alone.
-    __table_args__ = (sa.Index("ix_incident_history_at", "at", postgresql_include=["action", "actor", "incident_id"]),)
+    __table_args__ = (sa.Index("ix_incident_history_at", "at", postgresql_include=["action", "actor", "incident_id"]),
+                      sa.Index("ix_incident_history_incident_at", "incident_id", "at"))
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     incident_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("incidents.id"), index=True)
@@ -287,6 +290,8 @@ class IncidentHistory(Base):
     actor: so.Mapped[str] = so.mapped_column(sa.String(100))
     reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # The department the incident belongs to from this entry on: replay finds where a transferred one was.
+    department_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("departments.id"))
 
     incident: so.Mapped[Incident] = so.relationship(back_populates="history")
 
@@ -302,6 +307,33 @@ class Unit(Base):
     lat: so.Mapped[float]
     lon: so.Mapped[float]
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class UnitPosition(Base):
+    """The track of a unit: a point when it moved about 50 m or changed status (at most one per 10 s moving)."""
+
+    __tablename__ = "unit_positions"
+    __table_args__ = (sa.Index("ix_unit_positions_unit_at", "unit_id", "at"),
+                      sa.Index("ix_unit_positions_department_at", "department_id", "at"))
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    unit_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("units.id"))
+    department_id: so.Mapped[int]
+    at: so.Mapped[datetime]
+    lat: so.Mapped[float]
+    lon: so.Mapped[float]
+    status: so.Mapped[str] = so.mapped_column(sa.String(16))
+
+
+class DepartmentGrant(Base):
+    """A department an admin opened to a trainer beyond their own (replay and the archive)."""
+
+    __tablename__ = "department_grants"
+
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    department_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("departments.id"), primary_key=True)
+    granted_by: so.Mapped[str] = so.mapped_column(sa.String(64))
+    granted_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 
 class DeadLetter(Base):
