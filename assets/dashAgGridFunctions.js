@@ -1,9 +1,15 @@
 // Value formatters used by the wall queue's column definitions (dash-ag-grid looks them up here).
 var dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
 
+// Now, or on the replay page the moment its playhead stands at (ages as the wall showed them then).
+function kuzetNow() {
+  var replay = document.querySelector(".replay[data-playhead]");
+  return replay ? Number(replay.dataset.playhead) : Date.now();
+}
+
 dagfuncs.kuzetAge = function (params) {
   if (!params.value) { return ""; }
-  var seconds = Math.max(0, Math.floor((Date.now() - Date.parse(params.value)) / 1000));
+  var seconds = Math.max(0, Math.floor((kuzetNow() - Date.parse(params.value)) / 1000));
   var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
   var mm = (m < 10 ? "0" : "") + m, ss = (s < 10 ? "0" : "") + s;
   return h > 0 ? h + ":" + mm + ":" + ss : mm + ":" + ss;
@@ -12,7 +18,7 @@ dagfuncs.kuzetAge = function (params) {
 // Late against the department's targets: unacknowledged past 30 s, not dispatched past 60 s.
 dagfuncs.kuzetLate = function (params) {
   if (!params.data) { return false; }
-  var age = (Date.now() - Date.parse(params.data.created_at)) / 1000;
+  var age = (kuzetNow() - Date.parse(params.data.created_at)) / 1000;
   var wall = document.querySelector(".wall");
   var targets = { ack: Number((wall && wall.dataset.ackTarget) || 30),
                   dispatch: Number((wall && wall.dataset.dispatchTarget) || 60) };
@@ -35,4 +41,13 @@ dagfuncs.kuzetAgo = function (params) {
   if (s < 3600) { return Math.floor(s / 60) + " мин назад"; }
   if (s < 86400) { return Math.floor(s / 3600) + " ч назад"; }
   return Math.floor(s / 86400) + " дн назад";
+};
+
+// "03.12 14:05" in Almaty time, for the archive.
+var kuzetLocalFormat = new Intl.DateTimeFormat("ru-RU", {
+  timeZone: "Asia/Almaty", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit",
+  hour12: false
+});
+dagfuncs.kuzetLocalTime = function (params) {
+  return params.value ? kuzetLocalFormat.format(new Date(params.value)) : "";
 };

@@ -8,7 +8,7 @@ import dash
 import dash_mantine_components as dmc
 from flask import Flask
 
-from dashboard.callbacks import admin, cameras, coverage, incident, stats, wall
+from dashboard.callbacks import admin, archive, cameras, coverage, incident, replay, stats, wall
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -30,6 +30,8 @@ def init_app(server: Flask) -> dash.Dash:
     app.layout = dmc.MantineProvider(forceColorScheme="dark", children=[dash.page_container])
     dash.register_page("coverage", path="/coverage", title="Kuzet — покрытие", layout=coverage.page)
     dash.register_page("stats", path="/stats", title="Kuzet — статистика смены", layout=stats.page)
+    dash.register_page("replay", path="/replay", title="Kuzet — разбор", layout=replay.page)
+    dash.register_page("archive", path="/incidents", title="Kuzet — архив происшествий", layout=archive.page)
     dash.register_page("incident", path_template="/incidents/<incident_id>", title="Kuzet — происшествие",
                        layout=incident.page)
     dash.register_page("admin-dead-letters", path="/admin/dead-letters", title="Kuzet — отклонённые",
@@ -42,5 +44,7 @@ def init_app(server: Flask) -> dash.Dash:
     incident.register(app)
     coverage.register(app)
     stats.register(app)
+    replay.register(app)
+    archive.register(app)
     server.extensions["dash"] = app
     return app

@@ -192,8 +192,16 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
                          *([html.Div("Камера сейчас не на связи: материалы могут быть устаревшими · camera offline, "
                                      "evidence may be stale", className="stale-banner")]
                            if camera and camera["health"] in ("offline", "stale") else []),
-                         html.Div(_evidence(case), className="evidence-grid")),
-                _section("Описание · Description", html.Div(inc["description"] or "—")),
+                         html.Div(_evidence(case) if not case.withheld else [html.Div(
+                             f"Снимки и видео скрыты для обучения ({case.withheld}) · "
+                             "Snapshots and clips withheld in training", className="muted")],
+                                  className="evidence-grid")),
+                _section("Описание · Description", html.Div(inc["description"] or "—"),
+                         *([html.Div(f"Заявитель · Caller: {inc.get('caller_name') or '—'} · "
+                                     f"{inc.get('caller_phone') or '—'}", className="caller")]
+                           if inc.get("caller_name") or inc.get("caller_phone") else []),
+                         *([html.A("▶ Разбор · Replay", href=case.replay, className="replay-link")]
+                           if case.replay else [])),
             ]),
             html.Div(className="case-col", children=[
                 _section("Камера · Camera", *camera_block),

@@ -31,6 +31,8 @@ MANUAL_COORDS = "wall-manual-coords"
 MANUAL_TYPE = "wall-manual-type"
 MANUAL_ADDRESS = "wall-manual-address"
 MANUAL_DESCRIPTION = "wall-manual-description"
+MANUAL_CALLER = "wall-manual-caller"
+MANUAL_PHONE = "wall-manual-phone"
 MANUAL_CREATE = "wall-manual-create"
 MANUAL_OPEN = "wall-manual-open"  # the 102 button: a call placed by address, not by a map click
 TRANSFER = "wall-transfer"
@@ -102,9 +104,9 @@ def ago(iso: str | None, now: datetime | None = None) -> str:
     return f"{seconds // 86400} дн назад"
 
 
-def camera_texts(cameras: list[dict[str, Any]]) -> list[str]:
-    """Hover text per camera: id, health, last seen."""
-    return [f"{c['external_id']} · {c['health']} · {ago(c['last_seen_at'])}<br>{c['address']}" for c in cameras]
+def camera_texts(cameras: list[dict[str, Any]], now: datetime | None = None) -> list[str]:
+    """Hover text per camera: id, health, last seen (as of ``now``: a replay's moment)."""
+    return [f"{c['external_id']} · {c['health']} · {ago(c['last_seen_at'], now)}<br>{c['address']}" for c in cameras]
 
 
 def incident_points(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -120,6 +122,26 @@ def incident_points(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def patch_map(patch: Any, units: list[dict[str, Any]], incidents: list[dict[str, Any]],
+              cameras: list[dict[str, Any]] | None = None, now: datetime | None = None) -> Any:
+    """Update the map's traces in place (a Dash Patch): the view and the districts stay as the officer left them."""
+    if cameras is not None:
+        patch["data"][CAMERA_TRACE]["lat"] = [c["lat"] for c in cameras]
+        patch["data"][CAMERA_TRACE]["lon"] = [c["lon"] for c in cameras]
+        patch["data"][CAMERA_TRACE]["marker"]["color"] = [HEALTH_COLOURS.get(c["health"], "#5e6a7d") for c in cameras]
+        patch["data"][CAMERA_TRACE]["text"] = camera_texts(cameras, now)
+    patch["data"][UNIT_TRACE]["lat"] = [u["lat"] for u in units]
+    patch["data"][UNIT_TRACE]["lon"] = [u["lon"] for u in units]
+    patch["data"][UNIT_TRACE]["marker"]["color"] = [UNIT_COLOURS.get(u["status"], "#0a84ff") for u in units]
+    patch["data"][UNIT_TRACE]["text"] = [f"{u['call_sign']} · {u['status']}" for u in units]
+    for key, value in incident_points(incidents).items():
+        if key.startswith("marker."):
+            patch["data"][INCIDENT_TRACE]["marker"][key.split(".", 1)[1]] = value
+        else:
+            patch["data"][INCIDENT_TRACE][key] = value
+    return patch
+
+
 def district_layers(districts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Map layers under the traces: own districts filled and outlined bright, neighbours (``own`` false) dim."""
     layers = []
@@ -133,13 +155,13 @@ def district_layers(districts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return layers
 
 
-def map_figure(s: Situation) -> go.Figure:
+def map_figure(s: Situation, now: datetime | None = None) -> go.Figure:
     """The jurisdiction map: districts (own bright, neighbours dim), cameras, units, incidents."""
     fig = go.Figure()
     fig.add_trace(go.Scattermap(
         name="Камеры", lat=[c["lat"] for c in s.cameras], lon=[c["lon"] for c in s.cameras], mode="markers",
         marker={"size": 7, "color": [HEALTH_COLOURS.get(c["health"], "#5e6a7d") for c in s.cameras], "opacity": 0.8},
-        text=camera_texts(s.cameras), hoverinfo="text",
+        text=camera_texts(s.cameras, now), hoverinfo="text",
     ))
     fig.add_trace(go.Scattermap(
         name="Наряды", lat=[u["lat"] for u in s.units], lon=[u["lon"] for u in s.units], mode="markers",
@@ -186,9 +208,10 @@ def map_legend() -> html.Div:
     ])
 
 
-def _counter(key: str, value: int) -> html.Div:
+def counter(key: str, value: int, id_format: str = COUNTER) -> html.Div:
+    """One top-bar figure with its label (the replay's under its own ids)."""
     return html.Div(className=f"counter counter-{key}", children=[
-        html.Div(str(value), id=COUNTER.format(key), className="counter-value"),
+        html.Div(str(value), id=id_format.format(key), className="counter-value"),
         html.Div(COUNTER_LABELS[key], className="counter-label"),
     ])
 
@@ -216,10 +239,10 @@ COLUMN_DEFS: list[dict[str, Any]] = [
 ]
 
 
-def queue(rows: list[dict[str, Any]]) -> dag.AgGrid:
-    """The incident queue: priority then age, rows updated by transactions."""
+def queue(rows: list[dict[str, Any]], grid_id: str = QUEUE) -> dag.AgGrid:
+    """The incident queue: priority then age, rows updated by transactions (the replay's too, by its own id)."""
     return dag.AgGrid(
-        id=QUEUE,
+        id=grid_id,
         rowData=rows,
         columnDefs=COLUMN_DEFS,
         getRowId="'' + params.data.id",
@@ -244,6 +267,11 @@ def manual_incident_modal(addresses: list[str] | None = None) -> dmc.Modal:
                          limit=12, description="Без точки на карте: выберите известный адрес · "
                                                "Without a map point: pick a known address"),
         dmc.Textarea(id=MANUAL_DESCRIPTION, label="Что сообщил заявитель · What the caller reported", minRows=3),
+        dmc.Group(grow=True, children=[
+            dmc.TextInput(id=MANUAL_CALLER, label="Заявитель · Caller", placeholder="Фамилия Имя (если назвался)",
+                          inputProps={"maxLength": 200}),
+            dmc.TextInput(id=MANUAL_PHONE, label="Телефон · Phone", placeholder="+7 701 000 00 00", inputProps={"maxLength": 32}),
+        ]),
         dmc.Group(justify="flex-end", mt="md", children=[
             dmc.Button("Создать · Create", id=MANUAL_CREATE, color="red"),
         ]),
@@ -262,7 +290,8 @@ def transfer_modal(neighbours: list[dict[str, str]]) -> dmc.Modal:
 
 
 def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str = "",
-           show_coverage: bool = False, show_admin: bool = False, show_stats: bool = False, neighbours: list[dict[str, str]] | None = None,
+           show_coverage: bool = False, show_admin: bool = False, show_stats: bool = False,
+           show_replay: bool = False, neighbours: list[dict[str, str]] | None = None,
            targets: tuple[int, int] = (30, 60), addresses: list[str] | None = None,
            can: frozenset[Action] = frozenset()) -> html.Div:
     """The whole wall page for one department; ``can`` holds the actions the user may take (the rest are not shown)."""
@@ -282,13 +311,15 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                 html.Div([html.Div(dept["name_ru"], className="dept-ru"),
                           html.Div(f"{dept['name_kk']} · {dept['name_en']}", className="dept-other")]),
             ]),
-            html.Div(className="counters", children=[_counter(k, s.counters[k]) for k in COUNTERS]),
+            html.Div(className="counters", children=[counter(k, s.counters[k]) for k in COUNTERS]),
             html.Div(className="wall-right", children=[
                 html.Div("--:--:--", id=CLOCK, className="clock"),
                 html.Div("Алматы · UTC+5", className="clock-zone"),
                 html.Div(className="nav", children=[
                     html.Span(username, className="who"),
                     *([html.A("Статистика", href="/stats", className="nav-stats")] if show_stats else []),
+                    html.A("Архив", href="/incidents", className="nav-archive"),
+                    *([html.A("Разбор", href="/replay", className="nav-replay")] if show_replay else []),
                     *([html.A("Покрытие", href="/coverage", className="nav-coverage")] if show_coverage else []),
                     html.A("Камеры", href="/cameras"),
                     *([html.A("Отклонённые", href="/admin/dead-letters")] if show_admin else []),

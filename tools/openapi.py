@@ -100,8 +100,9 @@ def openapi() -> dict[str, Any]:
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {"title": "Kuzet API", "version": "1.0.0",
-                 "description": "Kuzet Event Format v1 for camera operators (see docs/operators.md), and the "
-                                "shift statistics for supervisors (see docs/statistics.md)."},
+                 "description": "Kuzet Event Format v1 for camera operators (see docs/operators.md), the "
+                                "shift statistics for supervisors (see docs/statistics.md) and the replay for "
+                                "trainers (see docs/replay.md)."},
         "servers": [{"url": "/"}],
         "components": {
             "schemas": {"Event": event, **defs, "Camera": camera_schema(), "Problem": PROBLEM,
@@ -227,6 +228,60 @@ def openapi() -> dict[str, Any]:
                         "type": "array", "minItems": 1, "maxItems": 6,
                         "items": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}}}}}}},
                 "responses": {"200": {"description": "the pattern"}, **_person_problems(401, 403, 422)}}},
+            "/api/v1/replay/state": {"get": {
+                "summary": "A department's wall as it was at a moment (trainers, supervisors, chiefs, admins)",
+                "description": "Reconstructed from the incident history, the camera health changes and the units' "
+                               "track. Each incident carries its status at that time. Personal data are masked "
+                               "(docs/masking.md); an admin may ask `unmasked=1`, which is written to the audit "
+                               "journal. Scoped like the wall: another department answers 404.",
+                "security": [{"personToken": []}],
+                "parameters": [
+                    {"name": "department", "in": "query", "required": True, "schema": {"type": "integer"}},
+                    {"name": "at", "in": "query", "required": True, "schema": {"type": "string", "format": "date-time"},
+                     "description": "ISO 8601 with offset"},
+                    {"name": "unmasked", "in": "query", "required": False, "schema": {"enum": ["1"]},
+                     "description": "admins only; audited"}],
+                "responses": {"200": {"description": "the state", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["at", "incidents", "units", "cameras_offline", "counters"],
+                    "properties": {
+                        "at": {"type": "string", "format": "date-time"}, "department": {"type": "object"},
+                        "incidents": {"type": "array", "items": {"type": "object", "description":
+                                      "a queue row as the wall showed it, with status at that time"}},
+                        "units": {"type": "array", "items": {"type": "object", "properties": {
+                            "id": {"type": "integer"}, "call_sign": {"type": "string"}, "status": {"type": "string"},
+                            "lat": {"type": "number"}, "lon": {"type": "number"}}}},
+                        "cameras_offline": {"type": "array", "items": {"type": "object"}},
+                        "counters": {"type": "object", "properties": {
+                            name: {"type": "integer"} for name in ("open", "unacknowledged", "units_free",
+                                                                   "cameras_offline", "cameras")}}}}}}},
+                    **_person_problems(401, 403, 404, 422)}}},
+            "/api/v1/replay/changes": {"get": {
+                "summary": "What happened in a department between two moments, in order",
+                "description": "Status changes (dispatches, arrivals, transfers in and out), events merged into "
+                               "incidents, notes, units' status changes and cameras' health changes. At most 7 days "
+                               "and `limit` entries (5000); `truncated` and `next_from` page on. Masked as the state.",
+                "security": [{"personToken": []}],
+                "parameters": [
+                    {"name": "department", "in": "query", "required": True, "schema": {"type": "integer"}},
+                    {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date-time"}},
+                    {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date-time"}},
+                    {"name": "limit", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 5000}},
+                    {"name": "unmasked", "in": "query", "required": False, "schema": {"enum": ["1"]}}],
+                "responses": {"200": {"description": "the changes", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "department_id": {"type": "integer"}, "from": {"type": "string"}, "to": {"type": "string"},
+                        "truncated": {"type": "boolean"}, "next_from": {"type": ["string", "null"]},
+                        "changes": {"type": "array", "items": {"type": "object", "required": ["at", "kind", "action"],
+                                    "properties": {
+                                        "at": {"type": "string", "format": "date-time"},
+                                        "kind": {"enum": ["incident", "event", "note", "unit", "camera"]},
+                                        "action": {"type": "string"}, "incident_id": {"type": "integer"},
+                                        "from_status": {"type": ["string", "null"]},
+                                        "to_status": {"type": ["string", "null"]},
+                                        "actor": {"type": "string", "description": "a role, call sign or system"},
+                                        "text": {"type": "string"}}}}}}}}},
+                    **_person_problems(401, 403, 404, 422)}}},
             "/api/v1/schema/event.json": {"get": {
                 "summary": "This JSON Schema of the v1 event", "security": [],
                 "responses": {"200": {"description": "JSON Schema 2020-12"}}}},

@@ -18,7 +18,8 @@ from services.duty.incidents import ACTIONS, allowed_actions, rows_for
 from services.errors import Invalid
 from services.duty.sop import checklist
 from dashboard.api.problems import Problem
-from services.store.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, User
+from services.replay.redaction import Redactor
+from services.store.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, Role, User
 from services.access.scope import as_id, incident_in_scope, visible_departments
 
 
@@ -38,16 +39,20 @@ def _incident_in_scope(user: User, incident_id: int) -> Incident:
 
 
 def _detail(user: User, incident: Incident) -> dict[str, Any]:
+    # A trainer reads past incidents masked, here as on the pages (docs/masking.md).
+    redactor = Redactor.for_session(db()) if user.role == Role.TRAINER.value else Redactor(masked=False)
     row = rows_for(db(), [incident])[0]
     row["case_number"] = incident.case_number
     row["outcome_note"] = incident.outcome_note
+    row["caller_name"], row["caller_phone"] = incident.caller_name, incident.caller_phone
+    row = redactor.row(row)
     sop = checklist(db(), incident)
     row["sop"] = [{"id": s.id, "position": s.position, "text": s.text, "mandatory": s.mandatory,
                    "ticked_by": sop.ticked[s.id].actor if s.id in sop.ticked else None} for s in sop.steps]
     row["units"] = assigned_units(db(), incident.id)
     row["history"] = [
-        {"action": h.action, "from": h.from_status, "to": h.to_status, "actor": h.actor, "reason": h.reason,
-         "at": h.at.isoformat()} for h in incident.history
+        {"action": h.action, "from": h.from_status, "to": h.to_status, "actor": redactor.actor(h.actor),
+         "reason": redactor.text(h.reason), "at": h.at.isoformat()} for h in incident.history
     ]
     row["allowed_actions"] = allowed_actions(incident.status, user.role)
     return row
@@ -70,7 +75,8 @@ def list_incidents() -> Response:
     except ValueError:
         raise Problem(400, "validation", "Bad limit", "limit must be an integer") from None
     incidents = list(db().scalars(query.order_by(Incident.priority, Incident.created_at).limit(limit)))
-    return jsonify({"incidents": rows_for(db(), incidents)})
+    redactor = Redactor.for_session(db()) if user.role == Role.TRAINER.value else Redactor(masked=False)
+    return jsonify({"incidents": [redactor.row(r) for r in rows_for(db(), incidents)]})
 
 
 @api.get("/incidents/<int:incident_id>")
@@ -126,7 +132,8 @@ def create_incident() -> tuple[Response, int]:
     body = json_object(request.get_json(silent=True))
     incident = perform(actions.create_call, user, kuzet_router(), lat=body.get("lat"), lon=body.get("lon"),
                        incident_type=body.get("type"), description=body.get("description", ""),
-                       address=body.get("address", ""))
+                       address=body.get("address", ""), caller_name=body.get("caller_name", ""),
+                       caller_phone=body.get("caller_phone", ""))
     return jsonify(rows_for(db(), [incident])[0]), 201
 
 

@@ -13,7 +13,7 @@ from dashboard.auth import logged_in
 from dashboard.context import db, kuzet, perform, router
 from geodata import ATTRIBUTION
 from layouts import wall as ids
-from layouts.wall import denied, incident_points, layout
+from layouts.wall import denied, layout, patch_map
 from services.access.permissions import Page, may_open, permitted
 from services.duty import actions
 from services.duty.incidents import known_places, open_queue
@@ -48,6 +48,7 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
                   addresses=addresses,
                   attribution=f"Границы районов: {ATTRIBUTION}", show_coverage=may_open(user.role, Page.COVERAGE),
                   show_admin=may_open(user.role, Page.ADMIN), show_stats=may_open(user.role, Page.STATS),
+                  show_replay=may_open(user.role, Page.REPLAY),
                   can=permitted(user.role),
                   targets=(kuzet().settings.response_ack_target_s, kuzet().settings.response_dispatch_target_s))
 
@@ -89,25 +90,10 @@ def register(app: dash.Dash) -> None:
         if scoped is None:
             return (no_update,) * (1 + len(ids.COUNTERS))
         rows = open_queue(db(), {scoped})
-        patch = Patch()
-        if ctx.triggered_prop_ids and any(p.endswith("data-cameras") for p in ctx.triggered_prop_ids):
-            # Thousands of cameras: re-read only when the health sweep says some changed, not per incident.
-            cameras = situation_cameras(db(), scoped)
-            patch["data"][ids.CAMERA_TRACE]["lat"] = [c["lat"] for c in cameras]
-            patch["data"][ids.CAMERA_TRACE]["lon"] = [c["lon"] for c in cameras]
-            patch["data"][ids.CAMERA_TRACE]["marker"]["color"] = [ids.HEALTH_COLOURS.get(c["health"], "#5e6a7d")
-                                                                  for c in cameras]
-            patch["data"][ids.CAMERA_TRACE]["text"] = ids.camera_texts(cameras)
-        units = situation_units(db(), scoped)
-        patch["data"][ids.UNIT_TRACE]["lat"] = [u["lat"] for u in units]
-        patch["data"][ids.UNIT_TRACE]["lon"] = [u["lon"] for u in units]
-        patch["data"][ids.UNIT_TRACE]["marker"]["color"] = [ids.UNIT_COLOURS.get(u["status"], "#0a84ff") for u in units]
-        patch["data"][ids.UNIT_TRACE]["text"] = [f"{u['call_sign']} · {u['status']}" for u in units]
-        for key, value in incident_points(rows).items():
-            if key.startswith("marker."):
-                patch["data"][ids.INCIDENT_TRACE]["marker"][key.split(".", 1)[1]] = value
-            else:
-                patch["data"][ids.INCIDENT_TRACE][key] = value
+        # Thousands of cameras: re-read only when the health sweep says some changed, not per incident.
+        cameras = situation_cameras(db(), scoped) if ctx.triggered_prop_ids and any(
+            p.endswith("data-cameras") for p in ctx.triggered_prop_ids) else None
+        patch = patch_map(Patch(), situation_units(db(), scoped), rows, cameras)
         figures = counters(db(), scoped, rows)
         return (patch, *[str(figures[k]) for k in ids.COUNTERS])
 
@@ -140,10 +126,13 @@ def register(app: dash.Dash) -> None:
         State(ids.MANUAL_TYPE, "value"),
         State(ids.MANUAL_ADDRESS, "value"),
         State(ids.MANUAL_DESCRIPTION, "value"),
+        State(ids.MANUAL_CALLER, "value"),
+        State(ids.MANUAL_PHONE, "value"),
         prevent_initial_call=True,
     )
     def create_from_call(_clicks: int, point: dict[str, Any] | None, event_type: str | None,
-                         address: str | None, description: str | None) -> tuple[str, bool]:
+                         address: str | None, description: str | None, caller: Any = None,
+                         phone: Any = None) -> tuple[str, bool]:
         user = logged_in()
         if user is None:
             return "Нет доступа · Access denied", False
@@ -152,7 +141,8 @@ def register(app: dash.Dash) -> None:
             return "Щёлкните по карте в месте происшествия · Click the map first", True
         try:
             incident = perform(actions.create_call, user, router(), lat=at.get("lat"), lon=at.get("lon"),
-                               incident_type=event_type, description=description or "", address=address or "")
+                               incident_type=event_type, description=description or "", address=address or "",
+                               caller_name=caller or "", caller_phone=phone or "")
         except Refused as refused:
             return str(refused), True
         where = "" if incident.department_id in visible_departments(db(), user) else " (передано по территориальности)"

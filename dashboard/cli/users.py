@@ -30,3 +30,24 @@ def users_add(database_url: str, username: str, password: str, role: str, depart
             click.echo(f"user {user.username} ({user.role}) created with id {user.id}")
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@users.command("grant")
+@db_option
+@click.argument("username")
+@click.option("--department", "departments", required=True, multiple=True,
+              help="Department id or code; repeatable.")
+@click.option("--revoke", is_flag=True, help="Take the departments away again.")
+def users_grant(database_url: str, username: str, departments: tuple[str, ...], revoke: bool) -> None:
+    """Open departments' replays and incident archive to a trainer (beyond their own department)."""
+    from services.access.users import grant_department
+
+    try:
+        with open_store(database_url).session() as session:
+            for key in departments:
+                changed = grant_department(session, "cli", username, key, revoke=revoke)
+                verb = ("revoked" if revoke else "granted") if changed else ("was not granted" if revoke else
+                                                                               "already granted")
+                click.echo(f"{username}: department {key} {verb}")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -33,6 +33,8 @@ class Action(enum.StrEnum):
     REPLAY_DEAD_LETTER = "replay_dead_letter"
     SET_SHIFT_PATTERN = "set_shift_pattern"
     SET_RESPONSE_TARGET = "set_response_target"
+    GRANT_DEPARTMENT = "grant_department"
+    VIEW_UNMASKED = "view_unmasked"
 
 
 _DUTY = frozenset({Role.DUTY_OFFICER, Role.SUPERVISOR, Role.ADMIN})
@@ -64,6 +66,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REPLAY_DEAD_LETTER: _ADMINS,
     Action.SET_SHIFT_PATTERN: _ADMINS,
     Action.SET_RESPONSE_TARGET: _ADMINS,
+    Action.GRANT_DEPARTMENT: _ADMINS,
+    Action.VIEW_UNMASKED: _ADMINS,  # a replay with personal data shown; written to the audit journal
 }
 
 
@@ -73,12 +77,18 @@ class Page(enum.StrEnum):
     COVERAGE = "coverage"
     STATS = "stats"
     ADMIN = "admin"
+    REPLAY = "replay"
+    ARCHIVE = "incidents"
 
+
+_REVIEWERS = frozenset({Role.TRAINER, Role.SUPERVISOR, Role.CHIEF, Role.ADMIN})
 
 PAGES: dict[Page, frozenset[Role]] = {
     Page.COVERAGE: frozenset({Role.CHIEF, Role.ADMIN}),
     Page.STATS: frozenset({Role.SUPERVISOR, Role.CHIEF, Role.ADMIN}),  # and GET /api/v1/stats
     Page.ADMIN: _ADMINS,
+    Page.REPLAY: _REVIEWERS,  # and GET /api/v1/replay/...
+    Page.ARCHIVE: frozenset(Role),  # personal data masked for trainers
 }
 
 

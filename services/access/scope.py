@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from services.store.models import Department, Incident, Role, User
+from services.store.models import Department, DepartmentGrant, Incident, Role, User
 
 MAX_ID = 2**31 - 1  # ids are 32-bit; anything larger names nothing
 
@@ -15,17 +15,20 @@ class OutOfScope(Exception):
 
 
 def visible_departments(session: so.Session, user: User) -> set[int]:
-    """Department ids the user may see: own, or the whole city for chiefs, all for admins."""
+    """Department ids the user may see: own, the whole city for a city chief, all for admins; a trainer's grants too."""
     if user.role == Role.ADMIN.value:
         return set(session.scalars(sa.select(Department.id)))
+    granted: set[int] = set()
+    if user.role == Role.TRAINER.value:
+        granted = set(session.scalars(sa.select(DepartmentGrant.department_id).where(DepartmentGrant.user_id == user.id)))
     if user.department_id is None:
-        return set()
+        return granted
     if user.role == Role.CHIEF.value:
         # The city police department's chief sees the whole city; a district chief, the district.
         department = session.get(Department, user.department_id)
         if department is not None and department.parent_id is None:
             return set(session.scalars(sa.select(Department.id).where(Department.city == department.city)))
-    return {user.department_id}
+    return {user.department_id} | granted
 
 
 def city_departments(session: so.Session, user: User) -> set[int]:

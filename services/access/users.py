@@ -97,3 +97,39 @@ def authenticate(session: so.Session, username: str, password: str,
         user.password_hash = hash_password(password)
     session.flush()
     return user
+
+
+def find_department(session: so.Session, key: str) -> Department:
+    """A department by code or id, or ValueError naming what was asked."""
+    department = session.scalar(sa.select(Department).where(sa.or_(Department.code == key,
+                                                                   sa.cast(Department.id, sa.String) == key)))
+    if department is None:
+        raise ValueError(f"no department {key!r} (see `kuzet departments list`)")
+    return department
+
+
+def grant_department(session: so.Session, actor: str, username: str, department_key: str, *,
+                     revoke: bool = False) -> bool:
+    """Open a department's replays and archive to a trainer (or close it again); True if anything changed."""
+    from services.store import audit
+    from services.store.models import DepartmentGrant
+
+    user = session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise ValueError(f"no user {username!r}")
+    if user.role != Role.TRAINER.value:
+        raise ValueError(f"user {username!r} is a {user.role}; departments are granted to trainers only")
+    department = find_department(session, department_key)
+    existing = session.get(DepartmentGrant, (user.id, department.id))
+    if revoke:
+        if existing is None:
+            return False
+        session.delete(existing)
+    else:
+        if existing is not None:
+            return False
+        session.add(DepartmentGrant(user_id=user.id, department_id=department.id, granted_by=actor, granted_at=utcnow()))
+    session.flush()
+    audit.record(session, actor, "admin.user.revoke_department" if revoke else "admin.user.grant_department",
+                 username, department=department.code)
+    return True

@@ -28,6 +28,18 @@ class Situation:
     counters: dict[str, int]
 
 
+def tally(incidents: list[dict[str, Any]], units_free: int, cameras_offline: int, cameras: int) -> dict[str, int]:
+    """The top bar's figures from the queue and the unit and camera counts: the live wall and replay both use it."""
+    return {
+        "open": len(incidents),
+        "unacknowledged": sum(1 for i in incidents if i["status"] in (IncidentStatus.NEW.value,
+                                                                      IncidentStatus.TRANSFERRED.value)),
+        "units_free": units_free,
+        "cameras_offline": cameras_offline,
+        "cameras": cameras,
+    }
+
+
 def counters(session: so.Session, department_id: int, incidents: list[dict[str, Any]]) -> dict[str, int]:
     """Top-bar figures: open, unacknowledged, units free, cameras offline."""
     units_free = session.scalar(sa.select(sa.func.count(Unit.id)).where(
@@ -35,14 +47,7 @@ def counters(session: so.Session, department_id: int, incidents: list[dict[str, 
     offline = session.scalar(sa.select(sa.func.count(Camera.id)).where(
         Camera.department_id == department_id, Camera.health == CameraHealth.OFFLINE.value)) or 0
     cameras = session.scalar(sa.select(sa.func.count(Camera.id)).where(Camera.department_id == department_id)) or 0
-    return {
-        "open": len(incidents),
-        "unacknowledged": sum(1 for i in incidents if i["status"] in (IncidentStatus.NEW.value,
-                                                                      IncidentStatus.TRANSFERRED.value)),
-        "units_free": units_free,
-        "cameras_offline": offline,
-        "cameras": cameras,
-    }
+    return tally(incidents, units_free, offline, cameras)
 
 
 def situation_cameras(session: so.Session, department_id: int) -> list[dict[str, Any]]:
@@ -61,22 +66,30 @@ def situation_units(session: so.Session, department_id: int) -> list[dict[str, A
                                      .order_by(Unit.call_sign))]
 
 
+def outlines(session: so.Session, department_id: int, city: str) -> list[dict[str, Any]]:
+    """The city's districts for the map: the department's own bright, the neighbours for context."""
+    districts = []
+    for d in session.scalars(sa.select(District).where(District.city == city)):
+        simplified = shape(d.geometry).simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+        districts.append({"id": d.id, "name": d.name, "name_local": d.name_local, "own": d.department_id == department_id,
+                          "geometry": mapping(simplified), "bounds": shape(d.geometry).bounds})
+    return districts
+
+
+def department_card(department: Department) -> dict[str, Any]:
+    """A department's id, code and names, as pages show it."""
+    return {"id": department.id, "code": department.code, "name_ru": department.name_ru,
+            "name_kk": department.name_kk, "name_en": department.name_en}
+
+
 def situation(session: so.Session, department_id: int) -> Situation:
     """Build the department's picture: own districts outlined, neighbours for context."""
     department = session.get(Department, department_id)
     if department is None:
         raise LookupError(f"no department {department_id}")
-    districts = []
-    for d in session.scalars(sa.select(District).where(District.city == department.city)):
-        simplified = shape(d.geometry).simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=True)
-        districts.append({"id": d.id, "name": d.name, "name_local": d.name_local, "own": d.department_id == department_id,
-                          "geometry": mapping(simplified), "bounds": shape(d.geometry).bounds})
     cameras = situation_cameras(session, department_id)
     units = situation_units(session, department_id)
     incidents = open_queue(session, {department_id})
-    return Situation(
-        department={"id": department.id, "code": department.code, "name_ru": department.name_ru,
-                    "name_kk": department.name_kk, "name_en": department.name_en},
-        districts=districts, cameras=cameras, units=units, incidents=incidents,
-        counters=counters(session, department_id, incidents),
-    )
+    return Situation(department=department_card(department), districts=outlines(session, department_id, department.city),
+                     cameras=cameras, units=units, incidents=incidents,
+                     counters=counters(session, department_id, incidents))

@@ -1,0 +1,147 @@
+"""The trainer's replay in a real Chromium: from the archive into a past incident, played at 16x, masked."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import pytest
+import requests
+
+from layouts import archive as archive_ids
+from layouts import replay as ids
+from tests.browser.conftest import ARTIFACTS, logged_in_page
+from tests.conftest import ALMALY_POINT, PASSWORD, LiveServer
+
+pytestmark = pytest.mark.browser
+
+PLATE, PHONE = "123ABC02", "+7 701 123 45 67"
+
+
+def _token(server: LiveServer, username: str) -> dict[str, str]:
+    token = requests.post(f"{server.url}/api/v1/auth/token", json={"username": username, "password": PASSWORD},
+                          timeout=10).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _queue_status(page: object, incident_id: int) -> str:
+    return page.evaluate(  # type: ignore[attr-defined]
+        "(id) => { const cell = document.querySelector(`#replay-queue .ag-row[row-id='${id}'] [col-id='status']`);"
+        " return cell ? cell.textContent.trim().toLowerCase() : ''; }", incident_id)
+
+
+def test_a_trainer_replays_a_past_incident_at_16x_and_sees_it_taken_at_the_recorded_moment(
+        browser: object, live_server: LiveServer) -> None:
+    duty = _token(live_server, "duty.a")
+    created = requests.post(f"{live_server.url}/api/v1/incidents", headers=duty, timeout=10, json={
+        "lat": ALMALY_POINT[0], "lon": ALMALY_POINT[1], "type": "fight", "address": "ул. Абая, 150",
+        "description": f"драка у машины {PLATE}, звонил {PHONE}", "caller_name": "Иванов Иван"})
+    assert created.status_code == 201, created.text
+    incident_id = created.json()["id"]
+    time.sleep(4)  # the officer takes it a few seconds later
+    taken = requests.post(f"{live_server.url}/api/v1/incidents/{incident_id}/transitions", headers=duty, timeout=10,
+                          json={"action": "acknowledge"})
+    assert taken.status_code == 200, taken.text
+    history = requests.get(f"{live_server.url}/api/v1/incidents/{incident_id}", headers=duty, timeout=10).json()["history"]
+    acknowledged_ms = datetime.fromisoformat(next(h["at"] for h in history if h["action"] == "acknowledge")).timestamp() * 1000
+
+    context, page = logged_in_page(browser, live_server, "trainer.a", "/incidents")
+    try:
+        page.wait_for_selector(f"#{archive_ids.GRID} .ag-row[row-id='{incident_id}']")
+        page.click(f"#{archive_ids.GRID} .ag-row[row-id='{incident_id}'] a[href='/replay?incident={incident_id}']")
+        page.wait_for_selector(f"#{ids.ROOT}")
+        page.wait_for_function("window.kuzetReplay && window.kuzetReplay.state() !== null")
+        page.keyboard.press("ArrowRight")  # the first change: the call opened
+        page.wait_for_function(f"document.querySelector(\"#replay-queue .ag-row[row-id='{incident_id}']\") !== null")
+        assert _queue_status(page, incident_id) == "новое"
+        page.click(f"#{ids.SPEED.format(16)}")
+        page.keyboard.press("Space")
+        last_new_shown, first_taken_shown = None, None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and first_taken_shown is None:
+            status = _queue_status(page, incident_id)
+            shown = page.evaluate("window.kuzetReplay.state().shown")
+            if status == "новое":
+                last_new_shown = shown
+            elif status == "принято":
+                first_taken_shown = shown
+            time.sleep(0.05)
+        assert page.evaluate("window.kuzetReplay.state().speed") == 16
+        assert first_taken_shown is not None, "the replay never showed the incident taken"
+        assert first_taken_shown >= acknowledged_ms - 1  # not before the recorded moment
+        assert last_new_shown is not None and last_new_shown < acknowledged_ms  # new until then
+        page.keyboard.press("Space")  # pause, then look at the case as it stood
+        page.click(f"#replay-queue .ag-row[row-id='{incident_id}'] [col-id='type_label']")
+        page.wait_for_function(f"document.getElementById('{ids.DETAIL}').textContent.includes('№{incident_id}')")
+        detail = page.text_content(f"#{ids.DETAIL}")
+        assert "*** *** 02" in detail and "[phone]" in detail and "[name]" in detail
+        content = page.content()
+        assert PLATE not in content and "123 45 67" not in content and "Иванов" not in content
+        assert "duty.a" not in page.text_content(f"#{ids.TIMELINE}")  # officers appear by role
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "replay-16x.png"))
+    finally:
+        context.close()
+
+
+def test_the_replay_keys_walk_the_changes(browser: object, live_server: LiveServer) -> None:
+    duty = _token(live_server, "duty.a")
+    created = requests.post(f"{live_server.url}/api/v1/incidents", headers=duty, timeout=10, json={
+        "lat": ALMALY_POINT[0], "lon": ALMALY_POINT[1], "type": "crowd", "description": "скопление у входа"})
+    incident_id = created.json()["id"]
+    requests.post(f"{live_server.url}/api/v1/incidents/{incident_id}/transitions", headers=duty, timeout=10,
+                  json={"action": "acknowledge"})
+    context, page = logged_in_page(browser, live_server, "trainer.a", f"/replay?incident={incident_id}")
+    try:
+        page.wait_for_function("window.kuzetReplay && window.kuzetReplay.state() !== null")
+        start = page.evaluate("Number(document.getElementById('replay-root').dataset.start)")
+        end = page.evaluate("Number(document.getElementById('replay-root').dataset.end)")
+        changes = page.evaluate("JSON.parse(document.getElementById('replay-root').dataset.changes)")
+        assert len(changes) >= 2 and start < changes[0] <= changes[-1] <= end
+        page.keyboard.press("End")
+        assert page.evaluate("window.kuzetReplay.state().playhead") == end
+        page.keyboard.press("Home")
+        assert page.evaluate("window.kuzetReplay.state().playhead") == start
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        assert page.evaluate("window.kuzetReplay.state().playhead") == changes[1]
+        page.keyboard.press("ArrowLeft")
+        assert page.evaluate("window.kuzetReplay.state().playhead") == changes[0]
+        # A click on a timeline entry moves the playhead there.
+        page.click(f"#{ids.TIMELINE} .ag-row[row-index='1'] [col-id='text']")
+        page.wait_for_function(f"window.kuzetReplay.state().playhead === {changes[1]}")
+        page.wait_for_function(f"window.kuzetReplay.state().shown === {changes[1]}")
+        at = datetime.fromtimestamp(changes[1] / 1000).astimezone().isoformat()
+        api = requests.get(f"{live_server.url}/api/v1/replay/state", headers=_token(live_server, "trainer.a"),
+                           params={"department": live_server.world.almaly_id, "at": at}, timeout=10).json()
+        for key in ("open", "unacknowledged", "units_free", "cameras_offline"):
+            assert page.text_content(f"#{ids.COUNTER.format(key)}") == str(api["counters"][key]), key
+    finally:
+        context.close()
+
+
+def test_playing_at_60x_asks_at_most_four_times_a_second_and_keeps_the_map(browser: object,
+                                                                          live_server: LiveServer) -> None:
+    duty = _token(live_server, "duty.a")
+    created = requests.post(f"{live_server.url}/api/v1/incidents", headers=duty, timeout=10, json={
+        "lat": ALMALY_POINT[0], "lon": ALMALY_POINT[1], "type": "fall", "description": "человеку плохо"})
+    incident_id = created.json()["id"]
+    context, page = logged_in_page(browser, live_server, "trainer.a", f"/replay?incident={incident_id}")
+    try:
+        page.wait_for_function("window.kuzetReplay && window.kuzetReplay.state() !== null")
+        page.wait_for_selector(f"#{ids.MAP} .js-plotly-plot")
+        page.evaluate(f"window.kuzetMapNode = document.querySelector('#{ids.MAP} .js-plotly-plot')")
+        asked: list[float] = []
+        page.on("request", lambda r: asked.append(time.monotonic())
+                if r.method == "POST" and "replay-map.figure" in (r.post_data or "") else None)
+        page.click(f"#{ids.SPEED.format(60)}")
+        page.keyboard.press("Space")
+        page.wait_for_timeout(3000)
+        page.keyboard.press("Space")
+        assert 3 <= len(asked) <= 13, asked  # four a second at most, and it did ask
+        assert page.evaluate(f"document.querySelector('#{ids.MAP} .js-plotly-plot') === window.kuzetMapNode")
+        moved = page.evaluate("window.kuzetReplay.state().playhead") - page.evaluate(
+            "Number(document.getElementById('replay-root').dataset.start)")
+        assert 60 * 2500 <= moved <= 60 * 3500  # 60x: three seconds played three minutes
+    finally:
+        context.close()
