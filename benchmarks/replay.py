@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from benchmarks.stats import _LOGNORMAL, _database
+from benchmarks.stats import _LOGNORMAL, _database, city_store, run_all
 
 WINDOW_INCIDENTS = 5_000
 BACKGROUND_INCIDENTS = 200_000
@@ -27,14 +27,7 @@ MOMENTS = 60
 
 def build_day(url: str, day_start: datetime) -> None:
     """Departments, cameras, units, two months of history, and the busy day in Almaly."""
-    from services.geo.departments import seed_defaults, seed_departments
-    from services.store.engine import Store
-
-    store = Store(url)
-    store.upgrade()
-    with store.session() as s:
-        seed_defaults(s)
-        seed_departments(s)
+    store = city_store(url)
     ln = _LOGNORMAL.format
     day = f"TIMESTAMPTZ '{day_start.isoformat()}'"
     statements = [
@@ -121,12 +114,7 @@ def build_day(url: str, day_start: datetime) -> None:
         "SELECT unit_id, department_id, created_at + (ack_s + dispatch_s + travel_s + scene_s) * INTERVAL '1 second', "
         "43.26, 76.93, 'available' FROM story WHERE NOT dismissed",
     ]
-    with store.engine.begin() as conn:
-        for statement in statements:
-            conn.execute(sa.text(statement))
-    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text("VACUUM ANALYZE"))
-    store.dispose()
+    run_all(store, statements)
 
 
 def bench_replay(admin_url: str) -> str:

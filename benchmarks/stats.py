@@ -15,8 +15,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from services.store.engine import Store
 
 INCIDENTS = 1_000_000
 CAMERAS = 2_000
@@ -39,8 +43,8 @@ def _database(admin_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def build_year(url: str, now: datetime) -> None:
-    """Departments, cameras, units, and a year of incidents with histories, unit rows and events."""
+def city_store(url: str) -> "Store":
+    """The bench database migrated, with the country's departments on the real boundaries."""
     from services.geo.departments import seed_defaults, seed_departments
     from services.store.engine import Store
 
@@ -49,6 +53,22 @@ def build_year(url: str, now: datetime) -> None:
     with store.session() as s:
         seed_defaults(s)
         seed_departments(s)
+    return store
+
+
+def run_all(store: "Store", statements: list[str]) -> None:
+    """Run the building statements in one transaction, then analyse as autovacuum would."""
+    with store.engine.begin() as conn:
+        for statement in statements:
+            conn.execute(sa.text(statement))
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE"))  # what autovacuum does to a table a year old
+    store.dispose()
+
+
+def build_year(url: str, now: datetime) -> None:
+    """Departments, cameras, units, and a year of incidents with histories, unit rows and events."""
+    store = city_store(url)
     lognormal = _LOGNORMAL.format
     statements = [
         "INSERT INTO operators (name, signing_required, created_at) "
@@ -119,12 +139,7 @@ def build_year(url: str, now: datetime) -> None:
         "created_at - (1 + random() * 6) * INTERVAL '1 second', created_at, created_at, false, 0.9, 43.25, 76.92, "
         "'{}'::json FROM story WHERE from_camera",
     ]
-    with store.engine.begin() as conn:
-        for statement in statements:
-            conn.execute(sa.text(statement))
-    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text("VACUUM ANALYZE"))  # what autovacuum does to a table a year old
-    store.dispose()
+    run_all(store, statements)
 
 
 def _timed(fn: object, rounds: int = 5) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy.orm as so
 
@@ -18,6 +18,9 @@ from services.bus import BusUnavailable
 from dashboard.api.problems import Problem, problem_response
 from services.errors import Refused
 from services.store import deadletters
+
+if TYPE_CHECKING:
+    from services.store.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +102,17 @@ def _unexpected(exc: Exception) -> Response:
     logger.exception("unexpected error in API")
     return problem_response(Problem(500, "internal", "Internal error",
                                     "the centre could not process this request; it has been logged"))
+
+
+def person() -> "User":
+    """The person calling (session cookie or bearer token), or a 401 problem."""
+    from dashboard.auth import current_person
+
+    user = current_person()
+    if user is None:
+        raise Problem(401, "unauthorized", "Login required",
+                      "send a session cookie or Authorization: Bearer <token from /api/v1/auth/token>")
+    return user
 
 
 def json_object(body: Any) -> dict[str, Any]:

@@ -7,8 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, jsonify, request
 
-from dashboard.api import api, json_object
-from dashboard.auth import current_person
+from dashboard.api import api, json_object, person
 from dashboard.context import db, perform, router as kuzet_router
 from services.access.permissions import Action
 from services.cameras.scorecards import camera_uptime
@@ -21,14 +20,6 @@ from dashboard.api.problems import Problem
 from services.replay.redaction import Redactor
 from services.store.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, Role, User
 from services.access.scope import as_id, incident_in_scope, visible_departments
-
-
-def _person() -> User:
-    user = current_person()
-    if user is None:
-        raise Problem(401, "unauthorized", "Login required",
-                      "send a session cookie or Authorization: Bearer <token from /api/v1/auth/token>")
-    return user
 
 
 def _incident_in_scope(user: User, incident_id: int) -> Incident:
@@ -61,7 +52,7 @@ def _detail(user: User, incident: Incident) -> dict[str, Any]:
 @api.get("/incidents")
 def list_incidents() -> Response:
     """Incidents of the caller's departments; ``status=open`` or a status name filters."""
-    user = _person()
+    user = person()
     query = sa.select(Incident).where(Incident.department_id.in_(visible_departments(db(), user)))
     status = request.args.get("status")
     if status == "open":
@@ -82,7 +73,7 @@ def list_incidents() -> Response:
 @api.get("/incidents/<int:incident_id>")
 def get_incident(incident_id: int) -> Response:
     """One incident with its history and the actions the caller may take."""
-    user = _person()
+    user = person()
     return jsonify(_detail(user, _incident_in_scope(user, incident_id)))
 
 
@@ -90,7 +81,7 @@ def get_incident(incident_id: int) -> Response:
 def post_transition(incident_id: int) -> Response:
     """Apply a lifecycle action: {"action", "version"?, "reason"?, "outcome"?, "case_number"?, "department_id"?,
     "unit_ids"? or "nearest"?, "unit_id"?, "sop_override"?}."""
-    user = _person()
+    user = person()
     body = json_object(request.get_json(silent=True))
     action, version = body.get("action"), body.get("version")
     if action == Action.DISPATCH:
@@ -128,7 +119,7 @@ def create_incident() -> tuple[Response, int]:
 
     Without lat/lon, an address the centre already knows (a camera's, an earlier call's) gives the position.
     """
-    user = _person()
+    user = person()
     body = json_object(request.get_json(silent=True))
     incident = perform(actions.create_call, user, kuzet_router(), lat=body.get("lat"), lon=body.get("lon"),
                        incident_type=body.get("type"), description=body.get("description", ""),
@@ -140,7 +131,7 @@ def create_incident() -> tuple[Response, int]:
 @api.get("/cameras/<camera_id>")
 def get_camera(camera_id: str) -> Response:
     """A camera by numeric id, if it stands in the caller's departments."""
-    user = _person()
+    user = person()
     key = as_id(camera_id)
     camera = db().get(Camera, key) if key is not None else None
     if camera is None or camera.department_id not in visible_departments(db(), user):

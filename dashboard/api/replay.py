@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from dashboard.api import api
-from dashboard.api.incidents import _person
+from dashboard.api import api, person
 from dashboard.context import db
 from services.replay import review
 
@@ -13,7 +12,7 @@ from services.replay import review
 @api.get("/replay/state")
 def get_replay_state() -> Response:
     """The wall of ``department`` at ``at``: incidents with their status then, units, offline cameras, counters."""
-    user = _person()
+    user = person()
     moment = review.state(db(), user, request.args.get("department"), request.args.get("at"),
                           request.args.get("unmasked"))
     answer = moment.as_json()
@@ -24,7 +23,7 @@ def get_replay_state() -> Response:
 @api.get("/replay/changes")
 def get_replay_changes() -> Response:
     """What happened in ``department`` from ``from`` to ``to``, in order (at most a week, ``limit`` entries)."""
-    user = _person()
+    user = person()
     args = request.args
     answer = review.changes(db(), user, args.get("department"), args.get("from"), args.get("to"),
                             args.get("unmasked"), args.get("limit"))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from dashboard.api import api, json_object
-from dashboard.api.incidents import _person
+from dashboard.api import api, json_object, person
 from dashboard.context import db, perform
 from services.supervision import shifts, stats
 
@@ -13,7 +12,7 @@ from services.supervision import shifts, stats
 @api.get("/stats")
 def get_stats() -> Response:
     """Statistics of ``department`` (a chief's city when omitted) for ``from``..``to``, or the ``period`` around ``at``."""
-    user = _person()
+    user = person()
     args = request.args
     figures = stats.for_request(db(), user, args.get("department"), args.get("period"), args.get("at"),
                                 args.get("from"), args.get("to"))
@@ -23,7 +22,7 @@ def get_stats() -> Response:
 @api.put("/stats/targets")
 def put_target() -> Response:
     """Set one interval's target: {interval, target_s, department_id?, priority?} (admin)."""
-    user = _person()
+    user = person()
     body = json_object(request.get_json(silent=True))
     row = perform(lambda session: stats.set_target(session, user, body.get("interval"), body.get("target_s"),
                                                    body.get("department_id"), body.get("priority")))
@@ -34,7 +33,7 @@ def put_target() -> Response:
 @api.put("/departments/<int:department_id>/shifts")
 def put_shifts(department_id: int) -> Response:
     """Set when a department's shifts begin: {"starts": ["08:00", "20:00"]} (admin)."""
-    user = _person()
+    user = person()
     body = json_object(request.get_json(silent=True))
     pattern = perform(lambda session: shifts.set_shift_pattern(session, user, department_id, body.get("starts")))
     return jsonify({"department_id": pattern.department_id, "starts": pattern.starts})

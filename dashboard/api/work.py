@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, jsonify, request
 
-from dashboard.api import api, json_object
-from dashboard.api.incidents import _detail, _incident_in_scope, _person
+from dashboard.api import api, json_object, person
+from dashboard.api.incidents import _detail, _incident_in_scope
 from dashboard.context import db, kuzet, perform
 from services.duty import actions
 from services.duty.changes import unit_row
@@ -27,7 +27,7 @@ from services.access.scope import MAX_ID, visible_departments
 @api.get("/incidents/<int:incident_id>/suggestions")
 def suggestions(incident_id: int) -> Response:
     """Nearest available units with distance (m) and ETA (s)."""
-    incident = _incident_in_scope(_person(), incident_id)
+    incident = _incident_in_scope(person(), incident_id)
     speed = kuzet().settings.city_speed_kmh
     return jsonify({"units": [s.__dict__ for s in suggest(db(), incident, speed_kmh=speed)], "speed_kmh": speed})
 
@@ -35,7 +35,7 @@ def suggestions(incident_id: int) -> Response:
 @api.post("/incidents/<int:incident_id>/sop/<int:step_id>")
 def tick_step(incident_id: int, step_id: int) -> Response:
     """Tick one SOP step; recorded with who and when."""
-    user = _person()
+    user = person()
     perform(actions.tick_sop_step, user, incident_id, step_id=step_id)
     return jsonify(_detail(user, _incident_in_scope(user, incident_id)))
 
@@ -43,7 +43,7 @@ def tick_step(incident_id: int, step_id: int) -> Response:
 @api.post("/incidents/<int:incident_id>/notes")
 def add_note(incident_id: int) -> tuple[Response, int]:
     """Add a note: {"text": ...}."""
-    user = _person()
+    user = person()
     perform(actions.add_note, user, incident_id, text=json_object(request.get_json(silent=True)).get("text"))
     return jsonify(_detail(user, _incident_in_scope(user, incident_id))), 201
 
@@ -51,7 +51,7 @@ def add_note(incident_id: int) -> tuple[Response, int]:
 @api.get("/units")
 def list_units() -> Response:
     """Units of the caller's departments with their current incident, if any."""
-    user = _person()
+    user = person()
     rows = db().execute(
         sa.select(Unit, IncidentUnit.incident_id, Incident.lat, Incident.lon)
         .outerjoin(IncidentUnit, sa.and_(IncidentUnit.unit_id == Unit.id, IncidentUnit.released_at.is_(None)))
@@ -70,7 +70,7 @@ def _unit_answer(unit: Unit) -> Response:
 def unit_position(unit_id: int) -> Response:
     """A unit reports its position: {"lat", "lon"}."""
     body = json_object(request.get_json(silent=True))
-    return _unit_answer(perform(actions.set_unit_position, _person(), unit_id, lat=body.get("lat"),
+    return _unit_answer(perform(actions.set_unit_position, person(), unit_id, lat=body.get("lat"),
                                 lon=body.get("lon")))
 
 
@@ -78,13 +78,13 @@ def unit_position(unit_id: int) -> Response:
 def unit_status(unit_id: int) -> Response:
     """A unit comes on or goes off duty: {"status": "available" | "off_duty"} (dispatch sets the rest)."""
     status = json_object(request.get_json(silent=True)).get("status")
-    return _unit_answer(perform(actions.set_unit_status, _person(), unit_id, status=status))
+    return _unit_answer(perform(actions.set_unit_status, person(), unit_id, status=status))
 
 
 @api.get("/incidents/<int:incident_id>/cap")
 def incident_cap(incident_id: int) -> Response:
     """The incident as an OASIS CAP 1.2 alert."""
-    user = _person()
+    user = person()
     incident = _incident_in_scope(user, incident_id)
     body = to_cap(db(), incident)
     audit.record(db(), user.username, "export.cap", f"incident:{incident.id}")
@@ -95,7 +95,7 @@ def incident_cap(incident_id: int) -> Response:
 @api.get("/incidents/<int:incident_id>/eido")
 def incident_eido(incident_id: int) -> Response:
     """The incident as NENA EIDO-style JSON."""
-    user = _person()
+    user = person()
     incident = _incident_in_scope(user, incident_id)
     body = to_eido(db(), incident)
     audit.record(db(), user.username, "export.eido", f"incident:{incident.id}")
@@ -106,7 +106,7 @@ def incident_eido(incident_id: int) -> Response:
 @api.get("/offences.csv")
 def offences_csv() -> Response:
     """The offence register of the caller's departments, for the fines system (newest first, ?limit=)."""
-    user = _person()
+    user = person()
     limit = request.args.get("limit", "10000")
     limit_n = min(int(limit), 100_000) if limit.isascii() and limit.isdigit() else 10_000
     out = io.StringIO()
@@ -127,7 +127,7 @@ def offences_csv() -> Response:
 @api.get("/operators/<int:operator_id>/uptime")
 def get_operator_uptime(operator_id: int) -> Response:
     """Uptime of an operator's cameras in the caller's departments: day, week, month."""
-    user = _person()
+    user = person()
     operator = db().get(Operator, operator_id) if 0 < operator_id <= MAX_ID else None
     if operator is None:
         raise Problem(404, "not-found", "No such operator", f"operator {operator_id} not found")
@@ -138,7 +138,7 @@ def get_operator_uptime(operator_id: int) -> Response:
 @api.get("/policy")
 def get_policy() -> Response:
     """The priority policy table (shipped default until an admin changes it)."""
-    _person()
+    person()
     return jsonify({"rules": [r.__dict__ for r in load_rules(db())]})
 
 
@@ -147,7 +147,7 @@ def put_policy_rule() -> Response:
     """Admin: set one rule {"incident_type", "priority", "department_id"?, "mount_kind"?, "night_only"?,
     "min_confidence"?}."""
     body = json_object(request.get_json(silent=True))
-    rule = perform(actions.set_policy_rule, _person(), incident_type=body.get("incident_type"),
+    rule = perform(actions.set_policy_rule, person(), incident_type=body.get("incident_type"),
                    priority=body.get("priority"), department_id=body.get("department_id"),
                    mount_kind=body.get("mount_kind"), night_only=body.get("night_only", False),
                    min_confidence=body.get("min_confidence"))
@@ -158,6 +158,6 @@ def put_policy_rule() -> Response:
 def put_sop(incident_type: str) -> Response:
     """Admin: replace a type's checklist: {"steps": [{"text": ..., "mandatory": bool}, ...]}."""
     steps: Any = json_object(request.get_json(silent=True)).get("steps")
-    stored = perform(actions.set_sop, _person(), incident_type, steps=steps)
+    stored = perform(actions.set_sop, person(), incident_type, steps=steps)
     return jsonify({"steps": [{"id": s.id, "position": s.position, "text": s.text, "mandatory": s.mandatory}
                               for s in stored if s.position < 1000]})
