@@ -222,6 +222,7 @@ def _pipeline(admin_url: str, redis_url: str) -> Iterator[tuple[str, Any, Any, s
             s.execute(sa.text("UPDATE operators SET signing_required = true"))
         port = _free_port()
         env = {**os.environ, "KUZET_DATABASE_URL": db_url, "KUZET_REDIS_URL": redis_url, "KUZET_REDIS_PREFIX": prefix,
+               "KUZET_REDIS_ALLOW_VOLATILE": "1",  # a bench Redis: a fresh prefix, thrown away after
                "KUZET_SECRET_KEY": "bench", "KUZET_RATE_LIMIT_PER_S": "100000", "PYTHONPATH": str(REPO)}
         procs.append(subprocess.Popen(KUZET + ["serve", "--port", str(port)], env=env, cwd=REPO,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))

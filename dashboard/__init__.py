@@ -88,14 +88,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
-        SESSION_COOKIE_SECURE=bool(config.get("SESSION_COOKIE_SECURE", False)),
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
         REMEMBER_COOKIE_HTTPONLY=True,
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_idle_minutes),
         TESTING=bool(config.get("TESTING", False)),
     )
 
     store = Store(settings.database_url)
-    bus = make_bus(settings.redis_url, prefix=settings.redis_prefix)
+    bus = make_bus(settings.redis_url, prefix=settings.redis_prefix, store=store)
     socketio = SocketIO(
         app,
         async_mode="threading",

@@ -9,7 +9,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, Flask, Response, abort, flash, jsonify, redirect, render_template, request, session,
+                   url_for)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -126,9 +127,16 @@ def logout() -> Response:
 
 
 @bp.route("/healthz")
-def healthz() -> dict[str, str]:
-    """Liveness probe."""
-    return {"status": "ok"}
+def healthz() -> Any:
+    """Readiness: the database, Redis and the worker's backlog; 503 when any is down or too far behind."""
+    from services.readiness import check
+
+    kz = kuzet()
+    ready = check(kz.store, kz.bus, kz.settings.redis_url)
+    answer = jsonify({"status": "ok" if ready.ok else "degraded", **ready.parts})
+    answer.status_code = 200 if ready.ok else 503
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
 
 
 def _guard() -> Any:

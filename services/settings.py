@@ -15,7 +15,12 @@ def _env(name: str, default: str | None = None) -> str | None:
 
 
 def _typed(kind: Any, raw: str) -> Any:
-    """A setting's text (environment or --set) as the field's type; ValueError for a bad number."""
+    """A setting's text (environment or --set) as the field's type; ValueError for a bad number or switch."""
+    if kind in ("bool", bool):
+        word = raw.strip().lower()
+        if word not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+            raise ValueError(f"not a switch: {raw!r} (use 1 or 0)")
+        return word in ("1", "true", "yes", "on")
     return int(raw) if kind in ("int", int) else float(raw) if kind in ("float", float) else raw
 
 
@@ -50,6 +55,8 @@ class Settings:
     recover_after_s: int = 30  # back this long before an outage closes (debounce)
     outage_cameras: int = 10  # this many of one operator's cameras dropping together: one outage incident
     coverage_radii: str = ""  # e.g. "road=150,street=100,yard=60": camera view radius in metres per mount kind
+    session_cookie_secure: bool = False  # send the session cookie over HTTPS only (set it behind TLS)
+    redis_allow_volatile: bool = False  # start on a Redis without AOF (its restart loses queued events)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

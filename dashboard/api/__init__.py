@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import redis
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from flask import Blueprint, Response, request
@@ -68,6 +70,30 @@ def _bus_unavailable(exc: BusUnavailable) -> Response:
     logger.error("event stream unavailable: %s", exc)
     return problem_response(Problem(503, "unavailable", "Event stream unavailable",
                                     "nothing of this request was taken; send it again shortly"), {"Retry-After": "5"})
+
+
+@api.errorhandler(redis.RedisError)
+def _redis_unavailable(exc: redis.RedisError) -> Response:
+    # Rate limits, last-seen times and the stream all live in Redis in production: none of it is the
+    # client's fault, and nothing was taken.
+    logger.error("Redis unavailable: %s", exc)
+    db().rollback()
+    return problem_response(Problem(503, "unavailable", "Service unavailable",
+                                    "the centre's queue is unreachable; nothing of this request was taken; "
+                                    "send it again shortly"), {"Retry-After": "5"})
+
+
+@api.errorhandler(sa.exc.OperationalError)
+@api.errorhandler(sa.exc.InterfaceError)
+def _store_unavailable(exc: Exception) -> Response:
+    logger.error("database unavailable: %s", exc)
+    try:
+        db().rollback()
+    except sa.exc.SQLAlchemyError:
+        pass  # the connection is gone: nothing to roll back
+    return problem_response(Problem(503, "unavailable", "Service unavailable",
+                                    "the centre's database is unreachable; nothing of this request was taken; "
+                                    "send it again shortly"), {"Retry-After": "5"})
 
 
 @contextmanager

@@ -77,3 +77,24 @@ def settle_heap() -> None:
     gc.collect()
     gc.freeze()
 
+
+def require_durable_redis(settings: Settings) -> None:
+    """Refuse a Redis that would lose queued events on a restart (no AOF), unless told to accept it."""
+    if not settings.redis_url:
+        return
+    from services.bus.redis_streams import persistence
+
+    mode = persistence(settings.redis_url)
+    if mode == "aof":
+        return
+    what = {"rdb": "keeps only snapshots (a restart loses what came since the last one)",
+            "none": "keeps nothing on disk (a restart loses every queued event)",
+            "unknown": "does not say how it persists (CONFIG is disabled)"}[mode]
+    if settings.redis_allow_volatile:
+        logging.getLogger(__name__).warning("Redis %s; started anyway (KUZET_REDIS_ALLOW_VOLATILE)", what)
+        return
+    raise click.ClickException(
+        f"Redis {what}. Accepted events wait in Redis until a worker stores them: turn on AOF "
+        "(appendonly yes; appendfsync everysec loses at most about a second) or start with "
+        "KUZET_REDIS_ALLOW_VOLATILE=1 to accept the loss (see docs/operations.md)")
+

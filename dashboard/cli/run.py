@@ -10,7 +10,7 @@ import click
 import sqlalchemy as sa
 
 from dashboard.cli.common import (db_option, host_option, open_store, parse_overrides, port_option, redis_option,
-                                  set_option, settle_heap, wait_for)
+                                  require_durable_redis, set_option, settle_heap, wait_for)
 from services.settings import Settings
 
 
@@ -34,6 +34,7 @@ def serve(database_url: str, redis_url: str | None, host: str, port: int, pairs:
 
     settings = Settings.from_env(**{**parse_overrides(pairs), "database_url": database_url, "redis_url": redis_url,
                                     "host": host, "port": port})
+    require_durable_redis(settings)
     store = open_store(database_url)
     store.upgrade()
     with store.session() as session:
@@ -64,10 +65,11 @@ def worker(database_url: str, redis_url: str | None, name: str | None, pairs: tu
         raise click.ClickException("a separate worker needs Redis (--redis or KUZET_REDIS_URL); "
                                    "with the in-process bus the worker runs inside `kuzet serve`")
     settings = Settings.from_env(**{**overrides, "database_url": database_url, "redis_url": redis_url})
+    require_durable_redis(settings)
     emitter = SocketIO(message_queue=redis_url, channel=f"{settings.redis_prefix}-socketio")
     store = open_store(database_url)
     store.subscribe(Publisher(emitter))  # committed changes reach the walls through the message queue
-    w = Worker(store, make_bus(redis_url, settings.redis_prefix), name=name, **worker_options(settings))
+    w = Worker(store, make_bus(redis_url, settings.redis_prefix, store=store), name=name, **worker_options(settings))
     settle_heap()
     stop = threading.Event()
     try:

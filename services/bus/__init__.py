@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from services.messages import EventBatch
+
+if TYPE_CHECKING:
+    import sqlalchemy.orm as so
+
+    from services.store.engine import Store
 
 EVENTS_STREAM = "events"
 WORKER_GROUP = "workers"
@@ -36,6 +41,10 @@ class EventBus(Protocol):
         """Append batches durably (as durable as the transport is); return their ids."""
         ...
 
+    def publish_in(self, session: "so.Session", stream: str, batches: list[EventBatch]) -> list[str]:
+        """Append batches as part of ``session``'s transaction where the transport can (the outbox), else now."""
+        ...
+
     def consume(self, stream: str, group: str, consumer: str, count: int = 500,
                 block_ms: int = 1000) -> list[Message]:
         """Messages for this consumer: ones left pending by a dead consumer first, then new ones."""
@@ -54,12 +63,17 @@ class EventBus(Protocol):
         ...
 
 
-def make_bus(redis_url: str | None, prefix: str = "kuzet", claim_idle_ms: int = 30_000) -> EventBus:
-    """Redis Streams when a URL is configured, the in-process bus otherwise."""
+def make_bus(redis_url: str | None, prefix: str = "kuzet", claim_idle_ms: int = 30_000,
+             store: "Store | None" = None) -> EventBus:
+    """Redis Streams when a URL is configured, else the database's outbox (durable); in memory only without a store."""
     if redis_url:
         from services.bus.redis_streams import RedisStreamBus
 
         return RedisStreamBus(redis_url, prefix=prefix, claim_idle_ms=claim_idle_ms)
+    if store is not None:
+        from services.bus.outbox import OutboxBus
+
+        return OutboxBus(store, claim_idle_ms=claim_idle_ms)
     from services.bus.memory import InProcessBus
 
     return InProcessBus(claim_idle_ms=claim_idle_ms)

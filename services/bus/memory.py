@@ -1,4 +1,4 @@
-"""In-process bus for the embedded default: one process, no durability beyond its lifetime."""
+"""In-process bus for tests: one process, no durability beyond its lifetime (the app uses services.bus.outbox)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,10 @@ class InProcessBus:
                 ids.append(str(s.seq))
             self._cond.notify_all()
         return ids
+
+    def publish_in(self, session: object, stream: str, batches: list[EventBatch]) -> list[str]:
+        """Publish now: memory cannot join a transaction (tests only; the app uses the outbox)."""
+        return self.publish(stream, batches)
 
     def consume(self, stream: str, group: str, consumer: str, count: int = 500,
                 block_ms: int = 1000) -> list[Message]:

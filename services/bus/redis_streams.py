@@ -47,9 +47,28 @@ class RedisStreamBus:
         except redis.RedisError as exc:
             raise BusUnavailable(f"Redis did not take the messages: {exc}") from exc
 
+    def publish_in(self, session: object, stream: str, batches: list[EventBatch]) -> list[str]:
+        """XADD now, before the caller commits: the worker drops what the store already holds."""
+        return self.publish(stream, batches)
+
     def consume(self, stream: str, group: str, consumer: str, count: int = 500,
                 block_ms: int = 1000) -> list[Message]:
-        """Reclaim messages idle past the claim time, then read new ones."""
+        """Reclaim messages idle past the claim time, then read new ones; a lost stream or group is re-created."""
+        try:
+            return self._consume(stream, group, consumer, count, block_ms)
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # Redis came back empty (a restart without persistence, a flush): what is published from now
+            # on must still reach the workers, so the group is made again at once, from the start.
+            logger.error("stream %s lost its group %s (Redis restarted empty?): re-creating it", self._key(stream),
+                         group)
+            self._groups.discard((stream, group))
+            self._recovered.discard((stream, group, consumer))
+            self._ensure_group(stream, group)
+            return self._consume(stream, group, consumer, count, block_ms)
+
+    def _consume(self, stream: str, group: str, consumer: str, count: int, block_ms: int) -> list[Message]:
         self._ensure_group(stream, group)
         key = self._key(stream)
         out: list[Message] = []
@@ -103,6 +122,27 @@ class RedisStreamBus:
         self._ensure_group(stream, group)
         return int(self._redis.xpending(self._key(stream), group)["pending"])
 
+    def backlog(self, stream: str, group: str) -> tuple[int, float | None]:
+        """Entries waiting for the group (undelivered and pending) and the age in seconds of the oldest, for /healthz."""
+        key = self._key(stream)
+        try:
+            groups = {g["name"].decode(): g for g in self._redis.xinfo_groups(key)}
+        except redis.ResponseError:
+            return 0, None  # no stream yet: nothing waits
+        info = groups.get(group)
+        if info is None:
+            return int(self._redis.xlen(key)), None
+        summary = self._redis.xpending(key, group)
+        oldest_ids = [summary["min"]] if summary.get("pending") else []
+        after = self._redis.xrange(key, min=b"(" + info["last-delivered-id"], count=1)
+        oldest_ids += [after[0][0]] if after else []
+        waiting = int(summary.get("pending") or 0) + int(info.get("lag") or 0)
+        if not oldest_ids:
+            return waiting, None
+        first_ms = min(int(i.split(b"-")[0]) for i in oldest_ids)  # stream ids begin with their time in ms
+        now_s, now_us = self._redis.time()
+        return waiting, max(0.0, now_s + now_us / 1e6 - first_ms / 1000)
+
     def close(self) -> None:
         """Close the connection pool."""
         self._redis.close()
@@ -116,3 +156,18 @@ def _message(msg_id: bytes, fields: dict[bytes, bytes], deliveries: int) -> Mess
     except ValueError:
         logger.error("stream entry %s is not an event batch (%d bytes)", msg_id.decode(), len(data))
         return Message(msg_id.decode(), None, deliveries, raw=bytes(data) or repr(fields).encode())
+
+
+def persistence(url: str) -> str:
+    """How this Redis keeps its data across a restart: "aof", "rdb" (snapshots only), "none" or "unknown"."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        aof = client.config_get("appendonly").get("appendonly")
+        save = client.config_get("save").get("save")
+    except redis.ResponseError:
+        return "unknown"  # CONFIG is disabled (a managed Redis): its operator's settings decide
+    finally:
+        client.close()
+    if aof == "yes":
+        return "aof"
+    return "rdb" if save else "none"

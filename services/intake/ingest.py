@@ -263,7 +263,7 @@ class IngestService:
                 results[index] = ItemResult(index, "duplicate", record.event_id)
         if accepted:
             records = _RECORDS.dump_python([r for _, r, _ in accepted], mode="json", exclude_none=True)
-            self.bus.publish(EVENTS_STREAM, [EventBatch(operator_id=operator_id, received_at=received_at.isoformat(), events=[
+            self.bus.publish_in(session, EVENTS_STREAM, [EventBatch(operator_id=operator_id, received_at=received_at.isoformat(), events=[
                 QueuedEvent(camera_pk=camera, late=record.is_late(received_at), record=dumped)
                 for (_, record, camera), dumped in zip(accepted, records)])])
             for index, record, _camera in accepted:

@@ -325,6 +325,21 @@ class UnitPosition(Base):
     status: so.Mapped[str] = so.mapped_column(sa.String(16))
 
 
+class QueuedBatch(Base):
+    """A batch of accepted events waiting for the worker (the embedded default's durable queue)."""
+
+    __tablename__ = "bus_outbox"
+    __table_args__ = (sa.Index("ix_bus_outbox_stream_id", "stream", "id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    stream: so.Mapped[str] = so.mapped_column(sa.String(32))
+    payload: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    queued_at: so.Mapped[datetime]
+    claimed_by: so.Mapped[Optional[str]] = so.mapped_column(sa.String(100))
+    claimed_at: so.Mapped[Optional[datetime]]
+    deliveries: so.Mapped[int] = so.mapped_column(default=0)
+
+
 class DepartmentGrant(Base):
     """A department an admin opened to a trainer beyond their own (replay and the archive)."""
 

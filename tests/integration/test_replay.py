@@ -246,3 +246,21 @@ def test_the_archive_filters_pages_and_masks_for_trainers(app: Flask, world: Wor
             except Invalid:
                 continue
             raise AssertionError(f"{bad} was accepted")
+
+
+def test_merged_events_count_from_the_moment_they_were_stored(app: Flask, client: FlaskClient, world: World) -> None:
+    from services.store.models import Event
+
+    incident_id = _opened(app, client, world)
+    answer = client.post("/api/v1/events", json=event("CAM-A", "fight"),
+                         headers={"Authorization": f"Bearer {world.api_key}"})
+    assert answer.status_code == 202
+    app.extensions["kuzet"].worker.drain()
+    with app.extensions["kuzet"].store.session() as s:
+        stored = list(s.scalars(sa.select(Event.stored_at).where(Event.incident_id == incident_id)
+                                .order_by(Event.stored_at)))
+        assert len(stored) == 2  # merged into the same incident
+        count_at = lambda t: {r["id"]: r for r in state_at(s, world.almaly_id, t).situation.incidents}[incident_id]["event_count"]  # noqa: E731
+        assert count_at(stored[1] - TINY) == 1 and count_at(stored[1]) == 2
+        changes, _ = changes_between(s, {world.almaly_id}, stored[0] - timedelta(seconds=1), stored[1])
+        assert [c["kind"] for c in changes if c["kind"] == "event"] == ["event", "event"]

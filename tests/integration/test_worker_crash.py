@@ -41,6 +41,7 @@ def pg_redis_app(postgres_url: str, redis_url: str, redis_prefix: str) -> Iterat
 
 def _start_worker(postgres_url: str, redis_url: str, redis_prefix: str, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "KUZET_DATABASE_URL": postgres_url, "KUZET_REDIS_URL": redis_url,
+           "KUZET_REDIS_ALLOW_VOLATILE": "1",  # the test Redis keeps nothing on disk
            "KUZET_REDIS_PREFIX": redis_prefix}
     # The same consumer name on restart, as a service manager restarts it: its own pending messages come back.
     with log.open("ab") as out:
