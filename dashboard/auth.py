@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import logging
 import secrets
 from typing import Any
@@ -111,11 +112,22 @@ def login() -> Any:
         session.permanent = True
         login_user(SessionUser(user))
         logger.info("login %s", user.username)
-        target = request.args.get("next", "")
-        if not target.startswith("/") or target.startswith("//"):
-            target = "/wall"
-        return redirect(target)
+        return redirect(safe_next(request.args.get("next", "")))
     return render_template("login.html", csrf=csrf_token())
+
+
+SAFE_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*")
+
+
+def safe_next(target: object) -> str:
+    """Where to go after logging in: a path on this site only, else the wall.
+
+    Browsers drop tabs and newlines inside a URL and read a backslash as a slash, so "/\t/evil.example"
+    would leave the site: only a plain path of URL characters, not starting "//" or "/\", passes.
+    """
+    if isinstance(target, str) and len(target) <= 2000 and SAFE_PATH.fullmatch(target):
+        return target
+    return "/wall"
 
 
 @bp.route("/logout", methods=["POST", "GET"])
@@ -173,3 +185,6 @@ def init_app(app: Flask) -> None:
     manager.init_app(app)
     app.register_blueprint(bp)
     app.before_request(_guard)
+    from dashboard.http import secure_headers
+
+    app.after_request(secure_headers)

@@ -84,3 +84,42 @@ class GzipRequests:
                    REFUSED: (status, slug, title, detail), REFUSED_BODY: sent[:KEPT_BYTES]}
         environ.pop("HTTP_CONTENT_ENCODING", None)
         return self.app(environ, start_response)
+
+
+# Static files of the app and of Dash's components: the only answers a browser or proxy may keep.
+CACHEABLE_PREFIXES = ("/assets/", "/_dash-component-suites/", "/favicon.ico")
+
+
+def content_security_policy(script_hashes: list[str]) -> str:
+    """The pages' CSP: scripts only from Kuzet itself and Dash's own inline scripts by hash, nothing framed.
+
+    Styles stay 'unsafe-inline': Dash and Mantine set style attributes on every component. The map's
+    renderer runs its tiles' work in workers it builds from blob: URLs.
+    """
+    scripts = " ".join(script_hashes)  # Dash hands them quoted: 'sha256-…'
+    return ("default-src 'self'; "
+            f"script-src 'self' {scripts}; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+            "connect-src 'self' ws: wss:; worker-src 'self' blob:; child-src 'self' blob:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def secure_headers(response: Any) -> Any:
+    """Headers every answer carries: no sniffing, no framing, no referrer off-site, nothing private cached."""
+    from flask import current_app, request
+
+    headers = response.headers
+    policy = current_app.config.get("KUZET_CSP")
+    if policy is None:
+        dash_app = current_app.extensions.get("dash")
+        policy = content_security_policy(list(dash_app.csp_hashes()) if dash_app is not None else [])
+        current_app.config["KUZET_CSP"] = policy  # the inline scripts are fixed once the callbacks are registered
+    headers.setdefault("Content-Security-Policy", policy)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if not request.path.startswith(CACHEABLE_PREFIXES):
+        headers["Cache-Control"] = "no-store"
+        headers.pop("Expires", None)
+    return response

@@ -36,9 +36,15 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-def logged_in_page(browser: Any, server: LiveServer, username: str, path: str) -> tuple[Any, Any]:
-    """A fresh context logged in through the real login form, landed on ``path``."""
-    context = browser.new_context(viewport=VIEWPORT, locale="ru-RU", timezone_id="Asia/Almaty")
+def logged_in_page(browser: Any, server: LiveServer, username: str, path: str,
+                   enforce_csp: bool = False) -> tuple[Any, Any]:
+    """A fresh context logged in through the real login form, landed on ``path``.
+
+    Playwright's waits evaluate strings in the page, which the pages' CSP forbids: tests lift it for the
+    harness only, and tests/browser/test_headers.py loads every page with the policy enforced.
+    """
+    context = browser.new_context(viewport=VIEWPORT, locale="ru-RU", timezone_id="Asia/Almaty",
+                                  bypass_csp=not enforce_csp)
     context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     page.goto(f"{server.url}/login?next={path}")
