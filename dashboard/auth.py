@@ -19,6 +19,7 @@ from dashboard.context import db, kuzet
 from services.access.permissions import Page, may_open
 from services.store import audit
 from services.store.models import Department, User
+from services.access.sessions import is_live, open_session, revoke
 from services.access.users import LockoutPolicy, LoginRefused, authenticate
 
 logger = logging.getLogger(__name__)
@@ -52,17 +53,25 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def issue_token(user: User) -> str:
-    """A bearer token for this user, valid for the configured TTL."""
-    return _serializer().dumps({"uid": user.id})
+    """A bearer token for this user, valid for the configured TTL and until revoked (a login of its own)."""
+    return _serializer().dumps({"uid": user.id, "sid": open_session(db(), user, "token")})
 
 
-def user_from_token(token: str) -> User | None:
-    """The active user a bearer token belongs to, or None if invalid or expired."""
+def token_claims(token: str) -> dict[str, Any] | None:
+    """The user and login ids inside a valid, unexpired token, or None."""
     try:
         data = _serializer().loads(token, max_age=kuzet().settings.api_token_ttl_s)
     except (SignatureExpired, BadSignature):
         return None
-    user = db().get(User, data.get("uid"))
+    return data if isinstance(data, dict) and isinstance(data.get("uid"), int) else None
+
+
+def user_from_token(token: str) -> User | None:
+    """The active user a bearer token belongs to, or None if invalid or expired."""
+    data = token_claims(token)
+    if data is None or not is_live(db(), data.get("sid"), data["uid"]):
+        return None  # expired, forged, or its login was ended (logout, a disabled user)
+    user = db().get(User, data["uid"])
     return user if user is not None and user.active else None
 
 
@@ -110,6 +119,8 @@ def login() -> Any:
         db().commit()
         session.clear()
         session.permanent = True
+        session["sid"] = open_session(db(), user, "web")
+        db().commit()
         login_user(SessionUser(user))
         logger.info("login %s", user.username)
         return redirect(safe_next(request.args.get("next", "")))
@@ -132,7 +143,14 @@ def safe_next(target: object) -> str:
 
 @bp.route("/logout", methods=["POST", "GET"])
 def logout() -> Response:
-    """End the session."""
+    """End the session on the server too: the cookie, a copy of it, and the sockets it opened stop working."""
+    sid = session.get("sid")
+    if current_user.is_authenticated and revoke(db(), sid, current_user.user.username):
+        audit.record(db(), current_user.user.username, "logout", "web", ip=request.remote_addr)
+        db().commit()
+        from dashboard.live import disconnect_login
+
+        disconnect_login(str(sid))
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -180,7 +198,9 @@ def init_app(app: Flask) -> None:
     @manager.user_loader
     def load_user(user_id: str) -> SessionUser | None:
         user = db().get(User, int(user_id)) if user_id.isdigit() else None
-        return SessionUser(user) if user is not None and user.active else None
+        if user is None or not user.active or not is_live(db(), session.get("sid"), user.id):
+            return None  # a cookie of an ended login (logout, disabled) opens nothing, a copy included
+        return SessionUser(user)
 
     manager.init_app(app)
     app.register_blueprint(bp)

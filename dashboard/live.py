@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request, session
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 
@@ -29,6 +29,21 @@ CAMERAS_EVENT = "cameras"
 def room(department_id: int) -> str:
     """Socket.IO room of one department."""
     return f"department:{department_id}"
+
+
+def login_room(sid: str) -> str:
+    """Socket.IO room of the sockets one login opened (ended together with it)."""
+    return f"login:{sid}"
+
+
+def disconnect_login(sid: str) -> int:
+    """Disconnect the sockets this process holds for a login that ended; returns how many."""
+    socketio = current_app.extensions["socketio"]
+    server = socketio.server
+    sockets = [s for s, _ in server.manager.get_participants("/", login_room(sid))]
+    for socket_sid in sockets:
+        server.disconnect(socket_sid, namespace="/")
+    return len(sockets)
 
 
 class Publisher:
@@ -85,4 +100,7 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
             logger.warning("socket join refused: %s asked for department %s", current_user.user.username, department_id)
             return False
         join_room(room(department_id))
+        login = session.get("sid")
+        if isinstance(login, str):
+            join_room(login_room(login))
         return True

@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from dashboard.api import api, json_object
-from dashboard.auth import issue_token, lockout_policy
+from dashboard.auth import issue_token, lockout_policy, token_claims
 from dashboard.context import db, kuzet
 from services.store import audit
 from dashboard.api.problems import Problem
+from services.access.sessions import revoke
 from services.access.users import LoginRefused, authenticate
+from services.store.models import User
 
 
 @api.post("/auth/token")
@@ -28,6 +30,21 @@ def create_token() -> Response:
         session.commit()
         raise Problem(401, "unauthorized", "Login refused", str(refused)) from None
     audit.record(session, user.username, "login", "api", ip=request.remote_addr)
+    token = issue_token(user)
     session.commit()
     ttl = kuzet().settings.api_token_ttl_s
-    return jsonify({"access_token": issue_token(user), "token_type": "Bearer", "expires_in": ttl})
+    return jsonify({"access_token": token, "token_type": "Bearer", "expires_in": ttl})
+
+
+@api.post("/auth/revoke")
+def revoke_token() -> Response:
+    """End the bearer token sent with this request (its login), before its TTL."""
+    header = request.headers.get("Authorization", "")
+    claims = token_claims(header[7:].strip()) if header.startswith("Bearer ") else None
+    if claims is None:
+        raise Problem(401, "unauthorized", "Login required", "send the token to revoke as Authorization: Bearer")
+    user = db().get(User, claims["uid"])
+    if user is not None and revoke(db(), claims.get("sid"), user.username):
+        audit.record(db(), user.username, "logout", "api", ip=request.remote_addr)
+    db().commit()
+    return jsonify({"revoked": True})

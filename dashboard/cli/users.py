@@ -51,3 +51,18 @@ def users_grant(database_url: str, username: str, departments: tuple[str, ...], 
                 click.echo(f"{username}: department {key} {verb}")
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@users.command("disable")
+@db_option
+@click.argument("username")
+def users_disable(database_url: str, username: str) -> None:
+    """Disable an account: no new login, and every session and token it holds ends now."""
+    from services.access.sessions import disable_user
+
+    try:
+        with open_store(database_url).session() as session:
+            ended = disable_user(session, "cli", username)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{username} disabled; {len(ended)} sessions and tokens ended")

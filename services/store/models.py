@@ -340,6 +340,19 @@ class QueuedBatch(Base):
     deliveries: so.Mapped[int] = so.mapped_column(default=0)
 
 
+class LoginSession(Base):
+    """One login (a browser session or a bearer token); revoked on logout or when the user is disabled."""
+
+    __tablename__ = "login_sessions"
+
+    id: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16))  # web, token
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    revoked_at: so.Mapped[Optional[datetime]]
+    revoked_by: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+
+
 class DepartmentGrant(Base):
     """A department an admin opened to a trainer beyond their own (replay and the archive)."""
 

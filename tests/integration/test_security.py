@@ -27,3 +27,44 @@ def test_next_sends_only_to_a_path_of_this_site(client: FlaskClient, world: Worl
         client.get("/logout")
     status, location = _login_to(client, "/replay?incident=3")
     assert status == 302 and location == "/replay?incident=3"
+
+
+def test_logout_ends_the_session_on_the_server_a_copied_cookie_included(app: object, client: FlaskClient,
+                                                                        world: World) -> None:
+    from tests.conftest import login
+
+    login(client, "duty.a")
+    assert client.get("/api/v1/incidents").status_code == 200
+    stolen = client.get_cookie("session").value  # what an attacker copied before the officer left
+    socketio = app.extensions["kuzet"].socketio  # type: ignore[attr-defined]
+    socket = socketio.test_client(app, flask_test_client=client, query_string=f"department={world.almaly_id}")
+    assert socket.is_connected()
+    client.get("/logout")
+    assert not socket.is_connected()  # the open socket of that login is cut
+    replayed = app.test_client()  # type: ignore[attr-defined]
+    replayed.set_cookie("session", stolen)
+    assert replayed.get("/api/v1/incidents").status_code == 401
+    assert replayed.get("/wall", follow_redirects=False).status_code in (302, 401)
+    again = socketio.test_client(app, flask_test_client=replayed, query_string=f"department={world.almaly_id}")
+    assert not again.is_connected()
+
+
+def test_a_revoked_or_disabled_users_tokens_stop_working(app: object, client: FlaskClient, world: World,
+                                                         db_url: str) -> None:
+    from click.testing import CliRunner
+
+    from dashboard.cli import main
+
+    def token() -> dict[str, str]:
+        answer = client.post("/api/v1/auth/token", json={"username": "duty.a", "password": PASSWORD}).get_json()
+        return {"Authorization": f"Bearer {answer['access_token']}"}
+
+    first, second = token(), token()
+    assert client.get("/api/v1/incidents", headers=first).status_code == 200
+    assert client.post("/api/v1/auth/revoke", headers=first).status_code == 200
+    assert client.get("/api/v1/incidents", headers=first).status_code == 401
+    assert client.get("/api/v1/incidents", headers=second).status_code == 200  # another login goes on
+    disabled = CliRunner().invoke(main, ["users", "disable", "duty.a", "--db", db_url])
+    assert disabled.exit_code == 0 and "1 sessions and tokens ended" in disabled.output, disabled.output
+    assert client.get("/api/v1/incidents", headers=second).status_code == 401
+    assert client.post("/api/v1/auth/token", json={"username": "duty.a", "password": PASSWORD}).status_code == 401
