@@ -113,8 +113,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     limiter = (RedisRateLimiter(settings.redis_url, settings.rate_limit_per_s, settings.redis_prefix)
                if settings.redis_url else MemoryRateLimiter(settings.rate_limit_per_s))
+    from services.access.throttle import LoginGuard, MemoryCounters, RedisCounters
+
+    counters = RedisCounters(settings.redis_url, settings.redis_prefix) if settings.redis_url else MemoryCounters()
+    guard = LoginGuard(counters, attempts=settings.lockout_attempts, lock_s=settings.lockout_minutes * 60,
+                       per_address_per_minute=settings.login_per_address_per_minute,
+                       per_second=settings.login_per_second, concurrent=settings.login_concurrent_checks)
     app.extensions["kuzet"] = Kuzet(settings, store, bus, IngestService(bus, settings.max_batch, last_seen), socketio,
-                                    worker, limiter, last_seen)
+                                    worker, limiter, last_seen, guard=guard)
     app.teardown_appcontext(close_db)
 
     from dashboard.http import GzipRequests

@@ -20,7 +20,8 @@ from services.access.permissions import Page, may_open
 from services.store import audit
 from services.store.models import Department, User
 from services.access.sessions import is_live, open_session, revoke
-from services.access.users import LockoutPolicy, LoginRefused, authenticate
+from services.access.throttle import LoginGuard, Throttled
+from services.access.users import LoginRefused, authenticate
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +43,11 @@ class SessionUser(UserMixin):
         return self.user.role
 
 
-def lockout_policy() -> LockoutPolicy:
-    """Lockout policy from settings."""
-    s = kuzet().settings
-    return LockoutPolicy(s.lockout_attempts, s.lockout_minutes)
+def login_guard() -> LoginGuard:
+    """This app's limits on password checks."""
+    guard = kuzet().guard
+    assert guard is not None, "create_app sets the guard"
+    return guard
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -107,7 +109,14 @@ def login() -> Any:
             abort(400, "form expired; reload the page")
         try:
             user = authenticate(db(), request.form.get("username", ""), request.form.get("password", ""),
-                                lockout_policy())
+                                login_guard(), request.remote_addr or "")
+        except Throttled as throttled:
+            # Not journaled one by one: a flood must not become a flood of journal writes.
+            logger.warning("login throttled from %s", request.remote_addr)
+            flash("Слишком много попыток входа; подождите · Too many login attempts; wait a minute")
+            answer = Response(render_template("login.html", csrf=csrf_token()), status=429)
+            answer.headers["Retry-After"] = str(max(1, int(throttled.retry_after + 0.999)))
+            return answer
         except LoginRefused as refused:
             audit.record(db(), request.form.get("username", "")[:64] or "?", "login.refused", "web",
                          ip=request.remote_addr, reason=str(refused))

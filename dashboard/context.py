@@ -11,6 +11,7 @@ import sqlalchemy.orm as so
 from flask import current_app, g
 from flask_socketio import SocketIO
 
+from services.access.throttle import LoginGuard
 from services.bus import EventBus
 from services.intake.ingest import IngestService
 from services.cameras.health import LastSeenStore
@@ -36,6 +37,7 @@ class Kuzet:
     limiter: RateLimiter
     last_seen: LastSeenStore
     threads: list[tuple[threading.Thread, threading.Event]] = field(default_factory=list)
+    guard: "LoginGuard | None" = None  # the limits on password checks
     router: Router | None = None
     router_stamp: tuple[Any, ...] = ()
 

@@ -44,6 +44,9 @@ class Settings:
     api_token_ttl_s: int = 900
     lockout_attempts: int = 5
     lockout_minutes: int = 10
+    login_per_address_per_minute: int = 30  # password checks one address may ask for, all accounts together
+    login_per_second: int = 20  # password checks the centre does per second (argon2 is slow on purpose)
+    login_concurrent_checks: int = 4  # at once per web process (each takes 64 MiB while it runs)
     max_body_bytes: int = 1024 * 1024
     max_batch: int = 1000
     max_decompressed_bytes: int = 4 * 1024 * 1024

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from dashboard.api import api, json_object
-from dashboard.auth import issue_token, lockout_policy, token_claims
+from dashboard.auth import issue_token, login_guard, token_claims
+from services.access.throttle import Throttled
 from dashboard.context import db, kuzet
 from services.store import audit
 from dashboard.api.problems import Problem
@@ -24,7 +25,10 @@ def create_token() -> Response:
                       "send {\"username\": ..., \"password\": ...}")
     session = db()
     try:
-        user = authenticate(session, username, password, lockout_policy())
+        user = authenticate(session, username, password, login_guard(), request.remote_addr or "")
+    except Throttled as throttled:
+        raise Problem(429, "rate-limited", "Too many login attempts", "wait and try again",
+                      headers={"Retry-After": str(max(1, int(throttled.retry_after + 0.999)))}) from None
     except LoginRefused as refused:
         audit.record(session, username[:64], "login.refused", "api", ip=request.remote_addr, reason=str(refused))
         session.commit()

@@ -16,13 +16,18 @@ def users() -> None:
 @users.command("add")
 @db_option
 @click.option("--username", required=True)
-@click.option("--password", required=True, prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input (one line) instead of asking for it twice.")
 @click.option("--role", required=True, type=click.Choice(["duty_officer", "supervisor", "chief", "trainer", "admin"]))
 @click.option("--department", default=None, help="Department id or code (see `kuzet departments list`).")
-def users_add(database_url: str, username: str, password: str, role: str, department: str | None) -> None:
-    """Add a user with an argon2-hashed password."""
+def users_add(database_url: str, username: str, password_stdin: bool, role: str, department: str | None) -> None:
+    """Add a user with an argon2-hashed password (asked for, never on the command line where ps shows it)."""
     from services.access.users import create_user
 
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         with open_store(database_url).session() as session:
             user = create_user(session, username, password, role, department)

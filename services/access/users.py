@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -11,6 +10,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.store.models import Department, Role, User, utcnow
+
+if TYPE_CHECKING:
+    from services.access.throttle import LoginGuard
 
 _hasher = PasswordHasher()
 # Verifying against a dummy hash keeps unknown usernames as slow as wrong passwords.
@@ -22,12 +24,29 @@ class LoginRefused(Exception):
     """Login failed; the message is safe to show."""
 
 
-@dataclass(frozen=True)
-class LockoutPolicy:
-    """How many failures lock an account, and for how long."""
+MIN_PASSWORD = 12
+# The most used passwords of the big public breach lists (for example NCSC's "100k-most-used" list), a
+# short sample, lower-cased: a duty room's password must not be one a guesser tries first.
+COMMON_PASSWORDS = frozenset("""
+123456789012 1234567890123 123456789123 qwertyuiop12 qwertyuiopas qwerty123456 password1234 password123456
+passwordpassword 1q2w3e4r5t6y 1qaz2wsx3edc qazwsxedcrfv iloveyou1234 111111111111 000000000000 123123123123
+abc123456789 adminadmin123 administrator welcome12345 letmein12345 monkey123456 football1234 baseball1234
+sunshine1234 princess1234 dragon123456 master123456 superman1234 trustno11234 changeme1234 qwertyqwerty
+asdfghjkl123 zxcvbnm12345 йцукенгшщзхъ пароль123456 парольпароль qwerty12345678 kazakhstan123 almaty123456
+astana123456 police123456 politsiya123 kuzet1234567 password12345 1234567890qwe
+""".split())
 
-    attempts: int = 5
-    minutes: int = 10
+
+def check_password(password: str, username: str) -> None:
+    """ValueError unless the password is at least 12 characters, not the username and not a common one."""
+    if len(password) < MIN_PASSWORD or not password.strip() or len(password.strip()) < MIN_PASSWORD:
+        raise ValueError(f"password must be at least {MIN_PASSWORD} characters (spaces alone do not count)")
+    folded = password.casefold()
+    if username and (folded == username.casefold() or username.casefold() in folded and
+                     len(folded) - len(username) < 6):
+        raise ValueError("password must not be the username or the username with a few characters added")
+    if folded in COMMON_PASSWORDS or len(set(folded)) < 4:
+        raise ValueError("password is too common or too repetitive: choose a passphrase of your own")
 
 
 def hash_password(password: str) -> str:
@@ -42,8 +61,10 @@ def create_user(session: so.Session, username: str, password: str, role: str,
         role_enum = Role(role)
     except ValueError:
         raise ValueError(f"unknown role {role!r}; roles are {', '.join(r.value for r in Role)}") from None
-    if len(password) < 8:
-        raise ValueError("password must be at least 8 characters")
+    username = username.strip()
+    if not username or len(username) > 64 or any(c.isspace() or not c.isprintable() for c in username):
+        raise ValueError("username must be 1 to 64 printable characters without spaces")
+    check_password(password, username)
     if session.scalar(sa.select(User).where(User.username == username)):
         raise ValueError(f"user {username!r} already exists")
     department = None
@@ -63,41 +84,38 @@ def create_user(session: so.Session, username: str, password: str, role: str,
     return user
 
 
-def authenticate(session: so.Session, username: str, password: str,
-                 policy: LockoutPolicy = LockoutPolicy()) -> User:
-    """The user for these credentials, or LoginRefused (counting failures toward lockout)."""
-    if "\x00" in username or "\x00" in password or len(username) > 64:
-        raise LoginRefused("wrong username or password")
-    user = session.scalar(sa.select(User).where(User.username == username))
-    now = utcnow()
-    if user is None or not user.active:
-        try:
-            _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
-        raise LoginRefused("wrong username or password")
-    if user.locked_until and user.locked_until > now:
-        raise LoginRefused("account locked after repeated failed logins; try again later")
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        # Counted in SQL, not in Python: parallel guesses must not overwrite each other's failures.
-        failures = session.execute(
-            sa.update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-            .returning(User.failed_logins)
-        ).scalar_one()
-        if failures >= policy.attempts:
-            session.execute(sa.update(User).where(User.id == user.id)
-                            .values(locked_until=now + timedelta(minutes=policy.minutes), failed_logins=0))
-        session.expire(user)
-        raise LoginRefused("wrong username or password") from None
-    user.failed_logins = 0
-    user.locked_until = None
+REFUSED = "wrong username or password, or too many attempts: wait and try again"
+
+
+def authenticate(session: so.Session, username: str, password: str, guard: "LoginGuard",
+                 address: str = "") -> User:
+    """The user for these credentials, or LoginRefused; Throttled when the address or the centre is over its rate.
+
+    Unknown, disabled, locked and wrong all answer the same, after the same argon2 work.
+    """
+    guard.admit(address or "?")
+    if "\x00" in username or "\x00" in password or len(username) > 64 or len(password) > 1024:
+        raise LoginRefused(REFUSED)
+    allowed = guard.claim(username, address or "?")  # counted before the check: parallel guesses too
+    with guard.checking():
+        user = session.scalar(sa.select(User).where(User.username == username))
+        if user is None or not user.active or not allowed:
+            _verify(_DUMMY_HASH, password)
+            raise LoginRefused(REFUSED)
+        if not _verify(user.password_hash, password):
+            raise LoginRefused(REFUSED)
+    guard.succeeded(username, address or "?")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    session.flush()
+        session.flush()
     return user
 
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 def find_department(session: so.Session, key: str) -> Department:
     """A department by code or id, or ValueError naming what was asked."""

@@ -18,15 +18,26 @@ def test_migrate_seed_and_administer(runner: CliRunner, db_url: str) -> None:
     ids = dict(line.split("\t") for line in lines)
     assert "Алмалинское РУП" in ids.values()
     almaly = next(k for k, v in ids.items() if v == "Алмалинское РУП")
-    added = runner.invoke(main, ["users", "add", "--db", db_url, "--username", "ivanov", "--password", "s3cret-pass",
-                                 "--role", "duty_officer", "--department", almaly])
+    added = runner.invoke(main, ["users", "add", "--db", db_url, "--username", "ivanov", "--role", "duty_officer",
+                                 "--department", almaly], input="night-shift-kettle-42\nnight-shift-kettle-42\n")
     assert added.exit_code == 0, added.output
-    again = runner.invoke(main, ["users", "add", "--db", db_url, "--username", "ivanov", "--password", "s3cret-pass",
-                                 "--role", "duty_officer", "--department", almaly])
+    again = runner.invoke(main, ["users", "add", "--db", db_url, "--username", "ivanov", "--password-stdin",
+                                 "--role", "duty_officer", "--department", almaly], input="night-shift-kettle-42\n")
     assert again.exit_code == 1 and "already exists" in again.output
-    nodept = runner.invoke(main, ["users", "add", "--db", db_url, "--username", "x", "--password", "s3cret-pass",
-                                  "--role", "duty_officer"])
+    nodept = runner.invoke(main, ["users", "add", "--db", db_url, "--username", "x", "--password-stdin",
+                                  "--role", "duty_officer"], input="night-shift-kettle-42\n")
     assert nodept.exit_code == 1 and "needs --department" in nodept.output
+    on_argv = runner.invoke(main, ["users", "add", "--db", db_url, "--username", "y", "--password", "whatever-long-1",
+                                   "--role", "admin"])
+    assert on_argv.exit_code == 2 and "No such option" in on_argv.output  # a password on argv is in ps and history
+    for weak, why in (("12345678", "at least 12"), ("petrov.kz", "at least 12"), (" " * 14, "spaces"),
+                      ("petrov.kz.2026", "username"), ("qwertyuiop12", "too common"), ("aaaaaaaaaaaaaa", "too common")):
+        refused = runner.invoke(main, ["users", "add", "--db", db_url, "--username", "petrov.kz", "--password-stdin",
+                                       "--role", "admin"], input=weak + "\n")
+        assert refused.exit_code == 1 and why in refused.output, (weak, refused.output)
+    empty = runner.invoke(main, ["users", "add", "--db", db_url, "--username", " ", "--password-stdin",
+                                 "--role", "admin"], input="night-shift-kettle-42\n")
+    assert empty.exit_code == 1 and "username must be" in empty.output
     operator = runner.invoke(main, ["operators", "add", "--db", db_url, "AlmaVision LLP"])
     assert operator.exit_code == 0 and "API key" in operator.output
     assert operator.output.strip().splitlines()[-1].split()[-1].startswith("kz_")

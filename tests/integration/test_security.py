@@ -68,3 +68,42 @@ def test_a_revoked_or_disabled_users_tokens_stop_working(app: object, client: Fl
     assert disabled.exit_code == 0 and "1 sessions and tokens ended" in disabled.output, disabled.output
     assert client.get("/api/v1/incidents", headers=second).status_code == 401
     assert client.post("/api/v1/auth/token", json={"username": "duty.a", "password": PASSWORD}).status_code == 401
+
+
+def test_parallel_guesses_get_no_more_checks_than_the_lockout_allows(live_server: object,
+                                                                      monkeypatch: object) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from services.access import users
+
+    checked: list[str] = []
+    lock = threading.Lock()
+    real = users._verify
+
+    def counting(hashed: str, password: str) -> bool:
+        if hashed != users._DUMMY_HASH:
+            with lock:
+                checked.append(password)
+        return real(hashed, password)
+
+    monkeypatch.setattr(users, "_verify", counting)  # type: ignore[attr-defined]  # counts, the real check runs
+    url = f"{live_server.url}/api/v1/auth/token"  # type: ignore[attr-defined]
+    guesses = [f"guess-{n:02d}-wrong" for n in range(40)]
+    guesses[9] = PASSWORD  # the right one, tenth as in the attack that got through
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        answers = list(pool.map(lambda p: requests.post(url, json={"username": "duty.a", "password": p},
+                                                        timeout=60).status_code, guesses))
+    assert len(checked) <= 5, len(checked)
+    assert answers.count(200) <= (1 if PASSWORD in checked else 0)
+    assert set(answers) <= {200, 401, 429}
+
+
+def test_a_flood_from_one_address_is_cut_off_before_any_check(client: FlaskClient, world: World) -> None:
+    answers = [client.post("/api/v1/auth/token", json={"username": f"nobody{n}", "password": "x" * 12}).status_code
+               for n in range(40)]
+    assert answers[:30] == [401] * 30 and set(answers[30:]) == {429}
+    throttled = client.post("/api/v1/auth/token", json={"username": "duty.a", "password": PASSWORD})
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) >= 1
