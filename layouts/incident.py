@@ -10,7 +10,7 @@ import dash_mantine_components as dmc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from layouts.wall import BLANK_DARK_STYLE, PRIORITY_COLOURS, STATUS_LABELS, UNIT_COLOURS, ago, district_layers
+from layouts.wall import BLANK_DARK_STYLE, PRIORITY_COLOURS, STATUS_LABELS, UNIT_COLOURS, ago, district_layers, hover
 from services.access.permissions import Action
 from services.duty.incidents import DISPATCHABLE
 from services.duty.casefile import CaseFile
@@ -72,7 +72,7 @@ def inset(case: CaseFile) -> go.Figure:
     if case.camera:
         points.append((case.camera["lat"], case.camera["lon"]))
         fig.add_trace(go.Scattermap(lat=[case.camera["lat"]], lon=[case.camera["lon"]], mode="markers",
-                                    marker={"size": 10, "color": "#30d158"}, text=[case.camera["external_id"]],
+                                    marker={"size": 10, "color": "#30d158"}, text=[hover(case.camera["external_id"])],
                                     hoverinfo="text"))
     units = [(u["call_sign"], u["status"], u["lat"], u["lon"]) for u in case.units if not u["released_at"]]
     units += [(s.call_sign, "available", s.lat, s.lon) for s in case.suggestions[:3]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html import escape as html_escape
 import math
 from datetime import datetime, timezone
 from typing import Any
@@ -106,7 +107,13 @@ def ago(iso: str | None, now: datetime | None = None) -> str:
 
 def camera_texts(cameras: list[dict[str, Any]], now: datetime | None = None) -> list[str]:
     """Hover text per camera: id, health, last seen (as of ``now``: a replay's moment)."""
-    return [f"{c['external_id']} · {c['health']} · {ago(c['last_seen_at'], now)}<br>{c['address']}" for c in cameras]
+    return [f"{hover(c['external_id'])} · {c['health']} · {ago(c['last_seen_at'], now)}<br>{hover(c['address'])}"
+            for c in cameras]
+
+
+def hover(text: object) -> str:
+    """Operator or caller text for a map hover: Plotly draws tags in hover text, so none may pass as markup."""
+    return html_escape(str(text or ""), quote=False)
 
 
 def incident_points(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -116,8 +123,8 @@ def incident_points(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "lon": [r["lon"] for r in rows],
         "marker.color": [PRIORITY_COLOURS.get(r["priority"], "#ffffff") for r in rows],
         "marker.size": [22 if r["priority"] == 1 else 16 for r in rows],
-        "text": [f"#{r['id']} P{r['priority']} {r['type_label']} · {STATUS_LABELS.get(r['status'], r['status'])}"
-                 f"<br>{r['address']}" for r in rows],
+        "text": [f"#{r['id']} P{r['priority']} {hover(r['type_label'])} · {STATUS_LABELS.get(r['status'], r['status'])}"
+                 f"<br>{hover(r['address'])}" for r in rows],
         "customdata": [r["id"] for r in rows],
     }
 

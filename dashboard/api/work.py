@@ -12,6 +12,7 @@ from flask import Response, jsonify, request
 from dashboard.api import api, json_object, person
 from dashboard.api.incidents import _detail, _incident_in_scope
 from dashboard.context import db, kuzet, perform
+from services.tabular import safe_row
 from services.duty import actions
 from services.duty.changes import unit_row
 from services.store import audit
@@ -115,9 +116,9 @@ def offences_csv() -> Response:
                      "operator_id", "department_id", "evidence"])
     for o in db().scalars(sa.select(Offence).where(Offence.department_id.in_(visible_departments(db(), user)))
                           .order_by(Offence.occurred_at.desc()).limit(limit_n)):
-        writer.writerow([o.id, o.occurred_at.isoformat(), o.type, o.plate, o.plate_country, o.speed_kmh, o.limit_kmh,
-                         o.camera_id, o.operator_id, o.department_id,
-                         " ".join(m.get("url", "") for m in o.evidence.get("media", []))])
+        writer.writerow(safe_row([o.id, o.occurred_at.isoformat(), o.type, o.plate, o.plate_country, o.speed_kmh,
+                                  o.limit_kmh, o.camera_id, o.operator_id, o.department_id,
+                                  " ".join(m.get("url", "") for m in o.evidence.get("media", []))]))
     audit.record(db(), user.username, "export.offences", "offences")
     db().commit()
     return Response(out.getvalue(), mimetype="text/csv",

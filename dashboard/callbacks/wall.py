@@ -18,6 +18,7 @@ from services.access.permissions import Page, may_open, permitted
 from services.duty import actions
 from services.duty.incidents import known_places, open_queue
 from services.errors import NotFound, Refused
+from services.geo.departments import transfer_targets
 from services.store.models import Department
 from services.access.scope import city_departments, visible_departments
 from services.duty.situation import counters, situation, situation_cameras, situation_units
@@ -40,8 +41,7 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
     if department_id is None or department_id not in scope:
         return denied("Этот отдел вне вашей юрисдикции · This department is outside your jurisdiction")
     neighbours = [{"value": str(d.id), "label": d.name_ru} for d in db().scalars(
-        sa.select(Department).where(Department.id != department_id, Department.city == sa.select(Department.city)
-                                    .where(Department.id == department_id).scalar_subquery())
+        sa.select(Department).where(Department.id.in_(transfer_targets(db(), department_id)))
         .order_by(Department.name_ru))]
     addresses = sorted(known_places(db(), city_departments(db(), user)))
     return layout(situation(db(), department_id), username=user.username, kiosk=kiosk == "1", neighbours=neighbours,

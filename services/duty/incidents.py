@@ -117,6 +117,11 @@ def transition(session: so.Session, incident: Incident, action_name: str, actor:
         if session.get(Department, target_department_id) is None:
             raise Invalid(f"no department {target_department_id}",
                           errors=[{"pointer": "/department_id", "detail": "no such department"}])
+        from services.geo.departments import transfer_targets
+
+        if target_department_id not in transfer_targets(session, incident.department_id):
+            raise Invalid("an incident goes only to a neighbouring department or the city's",
+                          errors=[{"pointer": "/department_id", "detail": "not a neighbour of this department"}])
         reason = f"from department {incident.department_id}: {reason}"
         incident.department_id = target_department_id
     claim_version(session, incident)

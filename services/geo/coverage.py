@@ -15,6 +15,7 @@ import h3
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from services.tabular import safe_cell, safe_row
 from services.geo.distance import distance_m
 from services.store.models import Camera, CameraHealth, Department, District, Incident, Operator, utcnow
 
@@ -42,7 +43,7 @@ class Coverage:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=["rank", "h3", "lat", "lon", "incidents", "district"])
         writer.writeheader()
-        writer.writerows(self.candidates)
+        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in self.candidates)
         return out.getvalue()
 
     def candidates_geojson(self) -> str:
@@ -179,6 +180,7 @@ def cameras_csv(session: so.Session, department_ids: set[int], operator_id: int 
     writer.writerow(["camera_id", "operator", "department", "lat", "lon", "mount_kind", "address", "health",
                      "last_seen_at", "outside_boundaries"])
     for cam, op_name, dept in session.execute(query):
-        writer.writerow([cam.external_id, op_name, dept, cam.lat, cam.lon, cam.mount_kind, cam.address, cam.health,
-                         cam.last_seen_at.isoformat() if cam.last_seen_at else "", cam.outside_boundaries])
+        writer.writerow(safe_row([cam.external_id, op_name, dept, cam.lat, cam.lon, cam.mount_kind, cam.address,
+                                  cam.health, cam.last_seen_at.isoformat() if cam.last_seen_at else "",
+                                  cam.outside_boundaries]))
     return out.getvalue()

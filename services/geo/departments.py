@@ -155,3 +155,28 @@ def seed_country(session: so.Session) -> int:
         created += 1
     session.flush()
     return created
+
+
+def transfer_targets(session: so.Session, department_id: int) -> set[int]:
+    """Where an incident of this department may be handed: its city's departments (the city's own among
+    them) and the departments whose districts border its own, across a city line too."""
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    from services.store.models import Department, District
+
+    department = session.get(Department, department_id)
+    if department is None:
+        return set()
+    targets = set(session.scalars(sa.select(Department.id).where(Department.city == department.city)))
+    own = [shape(d.geometry) for d in session.scalars(sa.select(District).where(District.department_id == department_id))]
+    if own:
+        area = unary_union(own).buffer(0.002)  # about 200 m: boundaries drawn by different hands do not meet exactly
+        minx, miny, maxx, maxy = area.bounds
+        for district in session.scalars(sa.select(District).where(District.department_id != department_id)):
+            geometry = shape(district.geometry)
+            bx = geometry.bounds
+            if bx[0] <= maxx and bx[2] >= minx and bx[1] <= maxy and bx[3] >= miny and geometry.intersects(area):
+                targets.add(district.department_id)
+    targets.discard(department_id)
+    return targets

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,14 +17,14 @@ import sqlalchemy.orm as so
 from pydantic import TypeAdapter, ValidationError
 
 from services.intake.adapters import Context
-from services.cameras.registry import CAMERA_ID_PATTERN, registered_cameras
+from services.cameras.registry import registered_cameras
 from services.cameras.health import LastSeenStore
 from services.bus import EVENTS_STREAM, EventBus
 from services.messages import EventBatch, QueuedEvent
 from services.errors import Rejected
 from services.store import deadletters
 from services.intake.event_format import EventV1
-from services.store.models import Camera, ReceivedEvent, utcnow
+from services.store.models import ReceivedEvent, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +137,6 @@ def validate_item(item: Any, pointer_prefix: str) -> tuple[EventV1 | None, list[
 
 
 _RECORDS = TypeAdapter(list[EventV1])
-_REGISTRABLE = re.compile(CAMERA_ID_PATTERN)
 
 
 def validate_items(items: list[Any], batch: bool) -> Iterator[tuple[int, EventV1 | None, list[dict[str, str]]]]:
@@ -162,24 +160,6 @@ _RESERVE_PG = sa.text(
     "ON CONFLICT DO NOTHING RETURNING event_id) "
     "SELECT array_agg(e) FROM unnest(string_to_array(:event_ids, ',')) AS e "
     "WHERE e NOT IN (SELECT event_id FROM fresh)")
-
-
-def refuse_foreign_cameras(session: so.Session, operator_id: int, named: list[tuple[str, str]]) -> None:
-    """A Rejected (forbidden-camera) when any (pointer, camera id) names a camera that another operator registered.
-
-    An operator can only send for its own cameras: that is not one bad item among good ones but a
-    request this key may not make, so none of it is taken (the caller keeps the body for review).
-    """
-    if not named:
-        return
-    foreign = set(session.scalars(sa.select(Camera.external_id).where(
-        Camera.operator_id != operator_id, Camera.external_id.in_({camera for _, camera in named}))))
-    errors = [{"pointer": pointer, "detail": f"camera {camera!r} is registered by another operator"}
-              for pointer, camera in named if camera in foreign]
-    if errors:
-        raise Rejected("forbidden-camera", "Another operator's camera",
-                      f"an operator can only send for its own cameras; {len(errors)} item(s) name cameras "
-                      "another operator registered, so the request was refused as a whole", errors=errors)
 
 
 CONTENT_TYPE_PARAM = "content_type"  # kept with a native dead letter: a multipart body needs its boundary to replay
@@ -213,23 +193,16 @@ class IngestService:
         """Validate, check and publish already-decoded items (the JSON API and the adapters share this)."""
         results: list[ItemResult | None] = [None] * len(items)
         valid: list[tuple[int, EventV1]] = []
-        named: list[tuple[int, str]] = []  # (index, camera id) of every item, valid or not, that names one
         for index, record, errors in validate_items(items, batch):
             if record is None:
                 item = items[index]
                 event_id = item.get("event_id") if isinstance(item, dict) and isinstance(item.get("event_id"), str) else None
                 results[index] = ItemResult(index, "rejected", event_id, "invalid event", tuple(errors))
-                camera_id = item.get("camera_id") if isinstance(item, dict) else None
-                if isinstance(camera_id, str) and _REGISTRABLE.match(camera_id):  # others cannot be anyone's
-                    named.append((index, camera_id))
             else:
                 valid.append((index, record))
-                named.append((index, record.camera_id))
 
-        cameras = registered_cameras(session, operator_id, {camera for _, camera in named})
-        refuse_foreign_cameras(session, operator_id, [
-            (f"/events/{index}/camera_id" if batch else "/camera_id", camera)
-            for index, camera in named if camera not in cameras])
+        # Another operator's camera is answered as unknown: an operator learns nothing of the others' ids.
+        cameras = registered_cameras(session, operator_id, {record.camera_id for _, record in valid})
         seen: set[str] = set()
         beats: dict[int, datetime] = {}
         candidates: list[tuple[int, EventV1, int]] = []

@@ -10,6 +10,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from services.tabular import safe_cell, safe_row
 from services.supervision.shifts import ALMATY
 from services.supervision.stats import Figures, Interval, SPANS, Stats
 
@@ -94,7 +95,7 @@ def to_csv(rows: list[list[Any]]) -> str:
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     for row in rows:
-        writer.writerow([_safe(cell) for cell in row])
+        writer.writerow(safe_row(row))
     return buffer.getvalue()
 
 
@@ -124,8 +125,4 @@ def _local(at: datetime) -> str:
     return at.astimezone(ALMATY).strftime("%d.%m.%Y %H:%M:%S")
 
 
-def _safe(cell: Any) -> Any:
-    # A cell a spreadsheet would evaluate (=, +, -, @) is kept as text: names come from operators.
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell
+_safe = safe_cell  # the XLSX sheets use it cell by cell

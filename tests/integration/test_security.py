@@ -107,3 +107,53 @@ def test_a_flood_from_one_address_is_cut_off_before_any_check(client: FlaskClien
     assert answers[:30] == [401] * 30 and set(answers[30:]) == {429}
     throttled = client.post("/api/v1/auth/token", json={"username": "duty.a", "password": PASSWORD})
     assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) >= 1
+
+
+def test_a_transfer_goes_only_to_a_neighbour_or_the_city(app: object, world: World) -> None:
+    import sqlalchemy as sa
+
+    from services.duty import actions
+    from services.errors import Invalid
+    from services.geo.routing import Router
+    from services.store.models import Department, User
+
+    store = app.extensions["kuzet"].store  # type: ignore[attr-defined]
+    with store.session() as s:
+        officer = s.scalar(sa.select(User).where(User.username == "duty.a"))
+        elsewhere = Department(code="astana-test", name_ru="Тестовое УП Астаны", name_kk="Астана", name_en="Astana",
+                               city="Астана")
+        s.add(elsewhere)
+        s.flush()
+        far = elsewhere.id
+        incident = actions.create_call(s, officer, Router.from_session(s), lat=43.2567, lon=76.9286,
+                                       incident_type="fight")
+        incident_id = incident.id
+    with store.session() as s:
+        officer = s.scalar(sa.select(User).where(User.username == "duty.a"))
+        try:
+            actions.transfer(s, officer, incident_id, department_id=far, reason="не наш")
+            raise AssertionError("a transfer to Astana was taken")
+        except Invalid as refused:
+            assert refused.errors[0]["pointer"] == "/department_id"
+    with store.session() as s:
+        officer = s.scalar(sa.select(User).where(User.username == "duty.a"))
+        moved = actions.transfer(s, officer, incident_id, department_id=world.bostandyk_id, reason="их район")
+        assert moved.department_id == world.bostandyk_id
+
+
+def test_csv_exports_keep_formulas_as_text(client: FlaskClient, world: World) -> None:
+    import csv
+    import io
+
+    registered = client.put("/api/v1/cameras/CAM-F", headers={"Authorization": f"Bearer {world.api_key}"},
+                            json={"lat": 43.2567, "lon": 76.9286, "address": '=HYPERLINK("https://evil.example","x")'})
+    assert registered.status_code in (200, 201)
+    from tests.conftest import login
+
+    login(client, "chief")
+    export = client.get("/coverage/export/cameras.csv")
+    assert export.status_code == 200
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    addresses = [r[6] for r in rows[1:]]
+    assert "'=HYPERLINK(\"https://evil.example\",\"x\")" in addresses
+    assert not any(a.startswith(("=", "+", "-", "@")) for a in addresses)

@@ -99,3 +99,15 @@ def test_a_role_sees_only_the_wall_controls_it_may_use() -> None:
     assert getattr(officer, "data-can-call") == "1" and getattr(trainer, "data-can-call") == "0"
     assert "A принять" in wall.keys_hint(permitted(Role.DUTY_OFFICER))
     assert "A принять" not in wall.keys_hint(permitted(Role.TRAINER))
+
+
+def test_operator_text_in_map_hovers_is_never_markup() -> None:
+    from layouts.wall import camera_texts, incident_points
+
+    nasty = '<a href="https://evil.example">Click</a><span style="font-size:60px">BIG</span>'
+    texts = camera_texts([{"external_id": "<b>CAM</b>", "health": "online", "last_seen_at": None, "address": nasty}])
+    assert "<a " not in texts[0] and "<span" not in texts[0] and "&lt;a href" in texts[0] and "&lt;b&gt;CAM" in texts[0]
+    assert texts[0].count("<br>") == 1  # the one line break Kuzet itself puts there
+    points = incident_points([{"id": 1, "priority": 1, "type_label": "Драка", "status": "new", "address": nasty,
+                               "lat": 43.2, "lon": 76.9}])
+    assert "<a " not in points["text"][0] and "&lt;span" in points["text"][0]
