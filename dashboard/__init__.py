@@ -80,6 +80,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     parse_radii(settings.coverage_radii)  # a typo in KUZET_COVERAGE_RADII stops start-up, not the chief's page
     app = Flask(__name__)
+    from dashboard.http import BoundedJSON, IdConverter
+
+    app.json = BoundedJSON(app)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     if settings.secret_key == "dev-insecure-change-me":
         logger.warning("KUZET_SECRET_KEY not set: using a random key; sessions end when the process does")
         settings = settings.with_overrides(secret_key=secrets.token_hex(32))

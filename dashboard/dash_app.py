@@ -6,10 +6,14 @@ from pathlib import Path
 
 import dash
 import dash_mantine_components as dmc
-from flask import Flask
+import logging
+from typing import Any
+
+from flask import Flask, Response, request
 
 from dashboard.callbacks import admin, archive, cameras, coverage, incident, replay, stats, wall
 
+logger = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
@@ -25,6 +29,7 @@ def init_app(server: Flask) -> dash.Dash:
         update_title=None,
         suppress_callback_exceptions=True,
         serve_locally=True,
+        on_error=_callback_failed,
     )
     dash.register_page("wall", path="/wall", title="Kuzet — пульт", layout=wall.page)
     app.layout = dmc.MantineProvider(forceColorScheme="dark", children=[dash.page_container])
@@ -47,4 +52,25 @@ def init_app(server: Flask) -> dash.Dash:
     replay.register(app)
     archive.register(app)
     server.extensions["dash"] = app
+    server.before_request(lambda: _refuse_malformed_callback(app))
     return app
+
+
+def _callback_failed(error: Exception) -> None:
+    """A callback that raised (forged or unforeseen input): logged with its trace, the page left as it was, no 500."""
+    logger.error("callback %s failed on its input; the page keeps its state", dash.ctx.triggered_id, exc_info=error)
+    return None
+
+
+def _refuse_malformed_callback(app: dash.Dash) -> Any:
+    """A callback request that names no server callback, or is not shaped like one, is a 400, not Dash's 500."""
+    if request.method != "POST" or not request.path.endswith("/_dash-update-component"):
+        return None
+    body = request.get_json(silent=True)
+    spec = app.callback_map.get(body.get("output")) if isinstance(body, dict) and isinstance(body.get("output"), str) \
+        else None
+    if spec is None or "callback" not in spec or not isinstance(body.get("inputs", []), list) \
+            or not isinstance(body.get("state", []), list) \
+            or not all(isinstance(i, (dict, list)) for i in body.get("inputs", []) + body.get("state", [])):
+        return Response('{"error": "not a callback of this page"}', status=400, mimetype="application/json")
+    return None

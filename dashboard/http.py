@@ -9,6 +9,9 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter
+
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -123,3 +126,26 @@ def secure_headers(response: Any) -> Any:
         headers["Cache-Control"] = "no-store"
         headers.pop("Expires", None)
     return response
+
+
+class BoundedJSON(DefaultJSONProvider):
+    """Flask's JSON, with a body nested too deep for the parser refused like any malformed body.
+
+    ``json.loads`` raises RecursionError, not ValueError, past about a thousand levels; Flask and
+    Dash only expect the latter, so without this a 5,000-deep body was a 500 on every JSON route.
+    """
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse, or ValueError for a document nested too deep."""
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deep") from None
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in routes: a 32-bit id or no match (404), never a number the database cannot hold."""
+
+    def __init__(self, url_map: Any, fixed_digits: int = 0, min: int = 0, max: int = 2**31 - 1,  # noqa: A002
+                 signed: bool = False) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

@@ -31,7 +31,7 @@ def page(**_query: Any) -> html.Div:
 
 
 def _selected(selected: list[dict[str, Any]] | None) -> DeadLetter | None:
-    row = selected[0] if selected else {}
+    row = selected[0] if isinstance(selected, list) and selected else {}
     letter_id = as_id(row.get("id") if isinstance(row, dict) else None)
     return db().get(DeadLetter, letter_id) if letter_id is not None else None
 

@@ -103,12 +103,15 @@ def register(app: dash.Dash) -> None:
         Input(ids.MANUAL_POINT, "data"),
         prevent_initial_call=True,
     )
-    def open_manual(point: dict[str, Any] | None) -> tuple[bool, str]:
-        if not point:
+    def open_manual(point: Any) -> tuple[bool, str]:
+        if not isinstance(point, dict) or not point:
             return False, ""
         if point.get("by_address"):
             return True, "По известному адресу · At a known address (or close this and click the map)"
-        return True, f"Точка · Point: {point['lat']:.5f}, {point['lon']:.5f}"
+        lat, lon = point.get("lat"), point.get("lon")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lat, lon)):
+            return False, ""  # not a point the map sent
+        return True, f"Точка · Point: {lat:.5f}, {lon:.5f}"
 
     @app.callback(
         Output(ids.MANUAL_POINT, "data", allow_duplicate=True),
