@@ -40,9 +40,11 @@ def serve(database_url: str, redis_url: str | None, host: str, port: int, pairs:
     with store.session() as session:
         seed_defaults(session)
     store.dispose()
-    app, socketio = _serve(settings)
+    from dashboard.cli.server import KuzetServer
+
     click.echo(f"Kuzet at http://{host}:{port}/wall")
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+    # The app is built in Gunicorn's worker process, so the worker thread and the pools start there.
+    KuzetServer(lambda: _serve(settings)[0], host, port, settings.web_threads).run()
 
 
 @click.command()

@@ -28,7 +28,8 @@ def _serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "KUZET_DATABASE_URL": url, "KUZET_SECRET_KEY": "durability", "KUZET_RATE_LIMIT_PER_S": "100000"}
     env.pop("KUZET_REDIS_URL", None)
     with log.open("ab") as out:
-        return subprocess.Popen([KUZET, "serve", "--port", str(port)], env=env, stdout=out, stderr=out)
+        return subprocess.Popen([KUZET, "serve", "--port", str(port)], env=env, stdout=out, stderr=out,
+                                start_new_session=True)
 
 
 def _up(base: str, timeout_s: float = 30) -> None:
@@ -64,7 +65,7 @@ def test_sigkill_right_after_the_last_202_loses_no_accepted_event(tmp_path: Path
             assert answer.status_code == 202, answer.text
             accepted |= {r["event_id"] for r in answer.json()["results"] if r["status"] == "accepted"}
     finally:
-        first.send_signal(signal.SIGKILL)  # no clean-up, no flush, whatever the worker thread was holding
+        os.killpg(first.pid, signal.SIGKILL)  # server and worker at once: no clean-up, no flush of anything held
         first.wait(timeout=10)
     assert len(accepted) == BATCHES * PER_BATCH
 
@@ -90,6 +91,6 @@ def test_sigkill_right_after_the_last_202_loses_no_accepted_event(tmp_path: Path
                               headers={"Authorization": f"Bearer {world.api_key}"}, timeout=10).json()
         assert again["results"][0]["status"] == "duplicate"
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(timeout=10)
+        os.killpg(second.pid, signal.SIGTERM)
+        second.wait(timeout=15)
         store.dispose()
