@@ -111,7 +111,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     options = worker_options(settings)
     last_seen = options["last_seen"]
-    store.subscribe(live.Publisher(socketio))  # the one path from committed changes to walls
+    from dashboard.metrics import Metrics
+
+    metrics = Metrics()
+    store.subscribe(live.Publisher(socketio, metrics.push_latency))  # the one path from committed changes to walls
     worker = Worker(store, bus, **options)
     from services.intake.ratelimit import MemoryRateLimiter, RedisRateLimiter
 
@@ -124,7 +127,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                        per_address_per_minute=settings.login_per_address_per_minute,
                        per_second=settings.login_per_second, concurrent=settings.login_concurrent_checks)
     app.extensions["kuzet"] = Kuzet(settings, store, bus, IngestService(bus, settings.max_batch, last_seen), socketio,
-                                    worker, limiter, last_seen, guard=guard)
+                                    worker, limiter, last_seen, guard=guard, metrics=metrics)
+    worker.on_batch = metrics.batch_seconds.observe
+    metrics.watch(app)
     app.teardown_appcontext(close_db)
 
     from dashboard.http import GzipRequests
@@ -136,6 +141,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(exports.bp)
     app.register_blueprint(exports.stats_bp)
     app.register_blueprint(exports.aliases_bp)
+    from dashboard import metrics as metrics_page
+
+    app.register_blueprint(metrics_page.bp)
     live.init_app(app, socketio)
     dash_app.init_app(app)
 

@@ -26,7 +26,7 @@ from services.access.users import LoginRefused, authenticate
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__)
-PUBLIC_PREFIXES = ("/login", "/api/", "/assets/", "/_dash-component-suites/", "/healthz", "/favicon.ico")
+PUBLIC_PREFIXES = ("/login", "/api/", "/assets/", "/_dash-component-suites/", "/healthz", "/metrics", "/favicon.ico")
 
 
 class SessionUser(UserMixin):
@@ -113,11 +113,13 @@ def login() -> Any:
         except Throttled as throttled:
             # Not journaled one by one: a flood must not become a flood of journal writes.
             logger.warning("login throttled from %s", request.remote_addr)
+            kuzet().metrics.logins_refused.labels("throttled").inc()
             flash("Слишком много попыток входа; подождите · Too many login attempts; wait a minute")
             answer = Response(render_template("login.html", csrf=csrf_token()), status=429)
             answer.headers["Retry-After"] = str(max(1, int(throttled.retry_after + 0.999)))
             return answer
         except LoginRefused as refused:
+            kuzet().metrics.logins_refused.labels("refused").inc()
             audit.record(db(), request.form.get("username", "")[:64] or "?", "login.refused", "web",
                          ip=request.remote_addr, reason=str(refused))
             db().commit()

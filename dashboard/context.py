@@ -38,6 +38,7 @@ class Kuzet:
     last_seen: LastSeenStore
     threads: list[tuple[threading.Thread, threading.Event]] = field(default_factory=list)
     guard: "LoginGuard | None" = None  # the limits on password checks
+    metrics: Any = None  # dashboard.metrics.Metrics: the app's Prometheus registry
     router: Router | None = None
     router_stamp: tuple[Any, ...] = ()
 

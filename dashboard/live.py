@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from datetime import datetime, timezone
 from typing import Any
 
 from flask import Flask, current_app, request, session
@@ -49,8 +50,9 @@ def disconnect_login(sid: str) -> int:
 class Publisher:
     """Turns committed feed changes into pushes: incident rows, unit rows and "cameras changed" per department."""
 
-    def __init__(self, socketio: SocketIO) -> None:
+    def __init__(self, socketio: SocketIO, latency: Any = None) -> None:
         self.socketio = socketio
+        self.latency = latency  # a Prometheus histogram of commit-to-push seconds, if metrics are kept
 
     def __call__(self, changes: list[Change]) -> None:
         """Emit one message per department and kind, the latest row of each entity only."""
@@ -73,6 +75,10 @@ class Publisher:
             self._emit(UNITS_EVENT, department_id, {"units": list(rows.values())})
         for department_id in cameras:
             self._emit(CAMERAS_EVENT, department_id, {})
+        if self.latency is not None and changes:
+            now = datetime.now(timezone.utc)
+            for change in changes:
+                self.latency.observe(max(0.0, (now - datetime.fromisoformat(change.at)).total_seconds()))
 
     def _emit(self, event: str, department_id: int, body: dict[str, Any]) -> None:
         try:
@@ -83,6 +89,11 @@ class Publisher:
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
     """Register the connect handler: join the requested department's room, if in scope."""
+
+    @socketio.on("disconnect")
+    def on_disconnect(*_reason: Any) -> None:
+        # Only a connection the handler below accepted ever disconnects.
+        current_app.extensions["kuzet"].metrics.sockets.dec()
 
     @socketio.on("connect")
     def on_connect(auth: Any = None) -> bool:
@@ -100,6 +111,7 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
             logger.warning("socket join refused: %s asked for department %s", current_user.user.username, department_id)
             return False
         join_room(room(department_id))
+        current_app.extensions["kuzet"].metrics.sockets.inc()
         login = session.get("sid")
         if isinstance(login, str):
             join_room(login_room(login))

@@ -47,6 +47,7 @@ def post_events() -> Response:
     operator = current_operator()
     with ingest_session() as session:
         results = kuzet().ingest.submit(session, operator.id, request.get_data(cache=True))
+    kuzet().metrics.count_events(operator.name, results)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
     # A 1,000-item answer is encoded with msgspec: Flask's json with sorted keys costs several times more.
     return Response(msgspec.json.encode({"results": [r.as_dict() for r in results], **counts}), status=202,

@@ -27,9 +27,11 @@ def create_token() -> Response:
     try:
         user = authenticate(session, username, password, login_guard(), request.remote_addr or "")
     except Throttled as throttled:
+        kuzet().metrics.logins_refused.labels("throttled").inc()
         raise Problem(429, "rate-limited", "Too many login attempts", "wait and try again",
                       headers={"Retry-After": str(max(1, int(throttled.retry_after + 0.999)))}) from None
     except LoginRefused as refused:
+        kuzet().metrics.logins_refused.labels("refused").inc()
         audit.record(session, username[:64], "login.refused", "api", ip=request.remote_addr, reason=str(refused))
         session.commit()
         raise Problem(401, "unauthorized", "Login refused", str(refused)) from None

@@ -115,7 +115,8 @@ def register(app: dash.Dash) -> None:
             return (*nothing, str(refused) if isinstance(refused, Refused) else "Неверное время · Bad time")
         s = moment.situation
         figure = patch_map(Patch(), s.units, s.incidents, s.cameras, now=at)
-        return (figure, s.incidents, *[str(s.counters[k]) for k in COUNTERS], playhead, "")
+        rows = [{**r, "moment": playhead} for r in s.incidents]  # each row says which moment it shows
+        return (figure, rows, *[str(s.counters[k]) for k in COUNTERS], playhead, "")
 
     app.clientside_callback(
         "function(shown) { if (window.kuzetReplay) { window.kuzetReplay.drawn(shown); } return shown; }",

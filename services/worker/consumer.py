@@ -6,7 +6,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 
 import msgspec
@@ -51,6 +51,7 @@ class Worker:
         self.last_seen = last_seen
         self.thresholds = thresholds
         self.sweep_every_s = sweep_every_s
+        self.on_batch: Callable[[float], None] | None = None  # told each batch's storing time (metrics)
 
     def run_once(self, block_ms: int = 1000) -> int:
         """Consume and store one read of the stream; returns how many events it carried."""
@@ -72,6 +73,7 @@ class Worker:
 
     def _store_chunk(self, chunk: Unpacked) -> None:
         """Store the events of some messages in one transaction and acknowledge them (the feed publishes on commit)."""
+        started = time.perf_counter()
         try:
             # Only a redelivered message can hold events stored before; first deliveries skip the lookup
             # (the unique key still guards them), which on a busy events table is the costliest query.
@@ -84,6 +86,8 @@ class Worker:
             logger.warning("%d messages failed together; retrying one by one", len(chunk), exc_info=True)
             done = [message.id for message, events in chunk if self._retry(message, events)]
         self.bus.ack(EVENTS_STREAM, WORKER_GROUP, done)
+        if self.on_batch is not None:
+            self.on_batch(time.perf_counter() - started)
 
     def _retry(self, message: Message, events: list[QueuedEvent]) -> bool:
         """Store one message's events after a failed read; True when the message is done with."""

@@ -143,3 +143,34 @@ def test_the_session_cookie_is_secure_when_configured(db_url: str, monkeypatch: 
         assert any(c.startswith("session=") for c in cookies)
     finally:
         app.extensions["kuzet"].stop()
+
+
+def test_metrics_tell_monitoring_what_the_duty_room_would_notice_later(app: Flask, world: object,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import login
+
+    client = app.test_client()
+    assert client.get("/metrics").status_code == 401
+    login(client, "duty.a")
+    assert client.get("/metrics").status_code == 403  # not for officers
+    accepted = _send(app, world.api_key, 3)  # type: ignore[attr-defined]
+    app.test_client().post("/api/v1/events", json=event("NO-SUCH-CAM", "fight"),
+                           headers={"Authorization": f"Bearer {world.api_key}"})  # type: ignore[attr-defined]
+    app.test_client().post("/api/v1/auth/token", json={"username": "duty.a", "password": "wrong-password-1"})
+    admin = app.test_client()
+    login(admin, "admin")
+    text = admin.get("/metrics").get_data(as_text=True)
+    assert 'kuzet_events_total{operator="Test Operator LLP",reason="",result="accepted"} 3.0' in text
+    assert 'kuzet_events_total{operator="Test Operator LLP",reason="unknown_camera",result="rejected"} 1.0' in text
+    assert 'kuzet_logins_refused_total{why="refused"} 1.0' in text
+    assert "kuzet_stream_waiting 1.0" in text and "kuzet_stream_oldest_waiting_seconds" in text
+    assert 'kuzet_cameras{health="unknown"} 2.0' in text
+    app.extensions["kuzet"].worker.drain()
+    text = admin.get("/metrics").get_data(as_text=True)
+    assert "kuzet_worker_batch_seconds_count 1.0" in text and "kuzet_stream_waiting 0.0" in text
+    assert "kuzet_push_latency_seconds_count" in text
+    assert len(accepted) == 3
+    # The centre's Prometheus scrapes with its own token, no user needed.
+    app.extensions["kuzet"].settings = app.extensions["kuzet"].settings.with_overrides(metrics_token="scrape-me")
+    assert app.test_client().get("/metrics", headers={"Authorization": "Bearer scrape-me"}).status_code == 200
+    assert app.test_client().get("/metrics", headers={"Authorization": "Bearer guess"}).status_code == 401
