@@ -129,6 +129,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["kuzet"] = Kuzet(settings, store, bus, IngestService(bus, settings.max_batch, last_seen), socketio,
                                     worker, limiter, last_seen, guard=guard, metrics=metrics)
     worker.on_batch = metrics.batch_seconds.observe
+    worker.retention_days = settings.retention_days
     metrics.watch(app)
     app.teardown_appcontext(close_db)
 

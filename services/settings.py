@@ -58,6 +58,7 @@ class Settings:
     recover_after_s: int = 30  # back this long before an outage closes (debounce)
     outage_cameras: int = 10  # this many of one operator's cameras dropping together: one outage incident
     coverage_radii: str = ""  # e.g. "road=150,street=100,yard=60": camera view radius in metres per mount kind
+    retention_days: int = 365  # personal data older than this is masked (kuzet retention run, and the worker daily)
     metrics_token: str = ""  # a bearer token the centre's Prometheus scrapes /metrics with (admins need none)
     web_threads: int = 100  # requests and open sockets one `kuzet serve` process handles at once
     session_cookie_secure: bool = False  # send the session cookie over HTTPS only (set it behind TLS)

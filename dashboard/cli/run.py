@@ -72,6 +72,7 @@ def worker(database_url: str, redis_url: str | None, name: str | None, pairs: tu
     store = open_store(database_url)
     store.subscribe(Publisher(emitter))  # committed changes reach the walls through the message queue
     w = Worker(store, make_bus(redis_url, settings.redis_prefix, store=store), name=name, **worker_options(settings))
+    w.retention_days = settings.retention_days
     settle_heap()
     stop = threading.Event()
     try:

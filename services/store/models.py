@@ -353,6 +353,15 @@ class LoginSession(Base):
     revoked_by: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
 
 
+class RetentionMark(Base):
+    """How far retention has masked personal data: everything before ``done_before`` is done."""
+
+    __tablename__ = "retention_marks"
+
+    key: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True)
+    done_before: so.Mapped[datetime]
+
+
 class DepartmentGrant(Base):
     """A department an admin opened to a trainer beyond their own (replay and the archive)."""
 

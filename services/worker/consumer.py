@@ -28,6 +28,9 @@ MAX_ENTRIES_PER_READ = 50  # entries of up to max_batch events each: 50,000 in m
 Unpacked = list[tuple[Message, list[QueuedEvent]]]
 
 
+RETENTION_EVERY_S = 6 * 3600  # the daily period is reached within hours whenever a worker runs
+
+
 class Worker:
     """One consumer in the workers group; idempotent on (operator, event_id)."""
 
@@ -52,6 +55,7 @@ class Worker:
         self.thresholds = thresholds
         self.sweep_every_s = sweep_every_s
         self.on_batch: Callable[[float], None] | None = None  # told each batch's storing time (metrics)
+        self.retention_days = 0  # personal data older than this is masked once a day (0: never)
 
     def run_once(self, block_ms: int = 1000) -> int:
         """Consume and store one read of the stream; returns how many events it carried."""
@@ -159,16 +163,27 @@ class Worker:
             logger.info("health sweep: %d cameras changed state", len(result.changes))
         return result.changes
 
+    def retain_once(self) -> None:
+        """Mask personal data past the retention period (services.access.retention), journaled as the system."""
+        from services.access import retention
+
+        with self.store.session() as session:
+            retention.run(session, "system", self.retention_days)
+
     def run_forever(self, stop: threading.Event) -> None:
         """Loop until ``stop`` is set; errors are logged and the batch retried later."""
         logger.info("worker %s started", self.name)
         next_sweep = 0.0
+        next_retention = time.monotonic() + 60  # not in the rush of a start
         while not stop.is_set():
             try:
                 self.run_once(block_ms=500)
                 if time.monotonic() >= next_sweep:
                     self.sweep_once()
                     next_sweep = time.monotonic() + self.sweep_every_s
+                if self.retention_days > 0 and time.monotonic() >= next_retention:
+                    self.retain_once()
+                    next_retention = time.monotonic() + RETENTION_EVERY_S
             except Exception:
                 logger.exception("worker %s failed a batch; its messages stay pending for reclaim", self.name)
                 stop.wait(1.0)

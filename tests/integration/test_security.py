@@ -157,3 +157,52 @@ def test_csv_exports_keep_formulas_as_text(client: FlaskClient, world: World) ->
     addresses = [r[6] for r in rows[1:]]
     assert "'=HYPERLINK(\"https://evil.example\",\"x\")" in addresses
     assert not any(a.startswith(("=", "+", "-", "@")) for a in addresses)
+
+
+def test_retention_masks_old_personal_data_and_keeps_the_register_whole(app: object, client: FlaskClient,
+                                                                        world: World, db_url: str) -> None:
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+    from click.testing import CliRunner
+
+    from dashboard.cli import main
+    from services.duty import actions
+    from services.geo.routing import Router
+    from services.store.models import AuditEntry, Event, Incident, Offence, User, utcnow
+    from tests.conftest import event
+
+    answer = client.post("/api/v1/events", headers={"Authorization": f"Bearer {world.api_key}"}, json={"events": [
+        event("CAM-A", "speeding", category="traffic", plate={"number": "123ABC02", "country": "KZ"}, speed_kmh=95.0,
+              limit_kmh=60.0, media=[{"kind": "snapshot", "url": "https://op.example/s.jpg"}]),
+        event("CAM-A", "speeding", category="traffic", plate={"number": "777KZA02", "country": "KZ"}, speed_kmh=90.0,
+              limit_kmh=60.0)]})
+    assert answer.status_code == 202
+    app.extensions["kuzet"].worker.drain()  # type: ignore[attr-defined]
+    store = app.extensions["kuzet"].store  # type: ignore[attr-defined]
+    with store.session() as s:
+        officer = s.scalar(sa.select(User).where(User.username == "duty.a"))
+        call = actions.create_call(s, officer, Router.from_session(s), lat=43.2567, lon=76.9286, incident_type="fight",
+                                   description="звонил +7 701 123 45 67", caller_name="Иванов Иван",
+                                   caller_phone="+7 701 123 45 67")
+        old = utcnow() - timedelta(days=400)
+        first = s.scalar(sa.select(Offence.id).order_by(Offence.id))
+        s.execute(sa.update(Offence).where(Offence.id == first).values(occurred_at=old))
+        s.execute(sa.update(Event).where(Event.id == s.scalar(sa.select(Offence.event_id).where(Offence.id == first)))
+                  .values(occurred_at=old))
+        s.execute(sa.update(Incident).where(Incident.id == call.id).values(created_at=old))
+        offences_before = s.scalar(sa.select(sa.func.count(Offence.id)))
+    done = CliRunner().invoke(main, ["retention", "run", "--days", "365", "--db", db_url])
+    assert done.exit_code == 0 and "1 offences" in done.output, done.output
+    with store.session() as s:
+        plates = dict(s.execute(sa.select(Offence.id, Offence.plate)).all())
+        assert plates[first] == "*** *** 02" and "777KZA02" in plates.values()  # the recent one is untouched
+        assert s.scalar(sa.select(sa.func.count(Offence.id))) == offences_before  # every row and id stays
+        record = s.scalar(sa.select(Event.record).join(Offence, Offence.event_id == Event.id).where(Offence.id == first))
+        assert record["plate"]["number"] == "*** *** 02" and "media" not in record
+        masked = s.get(Incident, call.id)
+        assert "123 45 67" not in masked.description and masked.caller_name == "[name]"
+        assert masked.caller_phone == "[phone]"
+        assert s.scalar(sa.select(AuditEntry.actor).where(AuditEntry.action == "retention.run")) == "cli"
+    again = CliRunner().invoke(main, ["retention", "run", "--days", "365", "--db", db_url])
+    assert again.exit_code == 0 and "0 offences" in again.output  # the watermark: nothing read twice
