@@ -83,6 +83,16 @@ def _redis_unavailable(exc: redis.RedisError) -> Response:
                                     "send it again shortly"), {"Retry-After": "5"})
 
 
+@api.errorhandler(sa.exc.IntegrityError)
+def _conflicts_with_the_record(exc: sa.exc.IntegrityError) -> Response:
+    # A check a service missed (a reference to nothing, a second row where one may be): the request
+    # is refused, not the server broken.
+    logger.warning("refused by the database's constraints: %s", exc.orig)
+    db().rollback()
+    return problem_response(Problem(409, "conflict", "Conflicts with the record",
+                                    "the request refers to something that does not exist or already does"))
+
+
 @api.errorhandler(sa.exc.OperationalError)
 @api.errorhandler(sa.exc.InterfaceError)
 def _store_unavailable(exc: Exception) -> Response:

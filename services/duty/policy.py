@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 
 from services.intake.catalogue import DEFAULT_PRIORITY, SENSITIVE_MOUNTS
 from services.errors import Invalid
-from services.store.models import PriorityRule
+from services.store.models import Department, PriorityRule
 
 ALMATY = timezone(timedelta(hours=5))
 NIGHT_HOURS = range(22, 24), range(0, 6)
@@ -97,6 +97,9 @@ def set_rule(session: so.Session, department_id: int | None, incident_type: str,
                       errors=[{"pointer": "/incident_type", "detail": "unknown type"}])
     if not 1 <= priority <= 4:
         raise Invalid("priority must be 1 (highest) to 4", errors=[{"pointer": "/priority", "detail": "1-4"}])
+    if department_id is not None and session.get(Department, department_id) is None:
+        raise Invalid(f"no department {department_id}",
+                      errors=[{"pointer": "/department_id", "detail": "no such department"}])
     if min_confidence is not None and not 0 < min_confidence <= 1:
         raise Invalid("min_confidence must be above 0 and at most 1",
                       errors=[{"pointer": "/min_confidence", "detail": "above 0, at most 1"}])

@@ -206,3 +206,19 @@ def test_retention_masks_old_personal_data_and_keeps_the_register_whole(app: obj
         assert s.scalar(sa.select(AuditEntry.actor).where(AuditEntry.action == "retention.run")) == "cli"
     again = CliRunner().invoke(main, ["retention", "run", "--days", "365", "--db", db_url])
     assert again.exit_code == 0 and "0 offences" in again.output  # the watermark: nothing read twice
+
+
+def test_the_findings_that_were_500s_on_postgresql_are_4xx(client: FlaskClient, world: World) -> None:
+    token = client.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD}).get_json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    for method, path, body in (
+            ("put", "/api/v1/policy", {"incident_type": "fight", "priority": 1, "department_id": 999999}),
+            ("put", "/api/v1/policy", {"incident_type": "fight", "priority": True}),
+            ("put", "/api/v1/sop/fight", {"steps": [{"text": "a\x00b", "mandatory": True}]}),
+            ("post", "/api/v1/incidents", {"lat": 43.2567, "lon": 76.9286, "type": "fight", "description": "a\x00b"}),
+            ("post", "/api/v1/incidents/1/transitions", {"action": ["acknowledge"]})):
+        answer = getattr(client, method)(path, json=body, headers=headers)
+        assert 400 <= answer.status_code < 500, (path, body, answer.status_code)
+        assert answer.mimetype == "application/problem+json"
+    deep = client.post("/api/v1/auth/token", data="[" * 5000 + "]" * 5000, content_type="application/json")
+    assert deep.status_code == 400
