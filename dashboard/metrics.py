@@ -8,6 +8,7 @@ the embedded worker's batch time; read at scrape time: the stream's backlog and 
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +21,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from services.bus import EVENTS_STREAM, WORKER_GROUP
 
 bp = Blueprint("metrics", __name__)
+logger = logging.getLogger(__name__)
 
 
 class Metrics:
@@ -55,9 +57,16 @@ class _Backlog:
     def __init__(self, app: Flask) -> None:
         self.app = app
 
+    def describe(self) -> list[GaugeMetricFamily]:
+        return []  # nothing read at registration: the app may start while Redis is down
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
         backlog = getattr(self.app.extensions["kuzet"].bus, "backlog", None)
-        waiting, oldest = backlog(EVENTS_STREAM, WORKER_GROUP) if backlog else (0, None)
+        try:
+            waiting, oldest = backlog(EVENTS_STREAM, WORKER_GROUP) if backlog else (0, None)
+        except Exception:  # noqa: BLE001 - the scrape still answers; /healthz names what is down
+            logger.warning("metrics: the stream's backlog is unreadable", exc_info=True)
+            return
         yield GaugeMetricFamily("kuzet_stream_waiting", "Event batches not yet stored", value=waiting)
         yield GaugeMetricFamily("kuzet_stream_oldest_waiting_seconds", "Age of the oldest batch not yet stored",
                                 value=oldest or 0.0)
@@ -67,13 +76,21 @@ class _CameraHealth:
     def __init__(self, app: Flask) -> None:
         self.app = app
 
+    def describe(self) -> list[GaugeMetricFamily]:
+        return []  # nothing read at registration: the app may start while the database is down
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from services.store.models import Camera
 
         family = GaugeMetricFamily("kuzet_cameras", "Registered cameras by health", labels=["health"])
-        with self.app.extensions["kuzet"].store.session() as s:
-            for health, count in s.execute(sa.select(Camera.health, sa.func.count(Camera.id)).group_by(Camera.health)):
-                family.add_metric([health], count)
+        try:
+            with self.app.extensions["kuzet"].store.session() as s:
+                for health, count in s.execute(sa.select(Camera.health, sa.func.count(Camera.id))
+                                               .group_by(Camera.health)):
+                    family.add_metric([health], count)
+        except sa.exc.SQLAlchemyError:
+            logger.warning("metrics: cameras unreadable", exc_info=True)
+            return
         yield family
 
 
