@@ -139,6 +139,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                 settings.max_decompressed_bytes)
     auth.init_app(app)
     app.register_blueprint(api)
+    from dashboard.api import init_app as api_errors
+
+    api_errors(app)
     app.register_blueprint(exports.bp)
     app.register_blueprint(exports.stats_bp)
     app.register_blueprint(exports.aliases_bp)

@@ -11,7 +11,7 @@ import redis
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard.context import db
@@ -138,6 +138,19 @@ def _unexpected(exc: Exception) -> Response:
     logger.exception("unexpected error in API")
     return problem_response(Problem(500, "internal", "Internal error",
                                     "the centre could not process this request; it has been logged"))
+
+
+def init_app(app: Flask) -> None:
+    """Unknown paths and methods under /api/ answer problem+json too (no route of the blueprint matched them)."""
+    from werkzeug.exceptions import MethodNotAllowed, NotFound as NoSuchRoute
+
+    def outside_routes(exc: HTTPException) -> Any:
+        if request.path.startswith(api.url_prefix or "/api/v1"):
+            return _http_error(exc)
+        return exc
+
+    app.register_error_handler(NoSuchRoute, outside_routes)
+    app.register_error_handler(MethodNotAllowed, outside_routes)
 
 
 def person() -> "User":
