@@ -137,6 +137,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.wsgi_app = GzipRequests(app.wsgi_app, settings.max_body_bytes,  # type: ignore[method-assign]
                                 settings.max_decompressed_bytes)
+    if settings.trusted_proxies > 0:
+        # Behind a load balancer every request comes from it: the per-address login limits and lockouts
+        # need the client's address, which only the proxies this centre runs may tell.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,  # type: ignore[method-assign]
+                                x_proto=settings.trusted_proxies)
     auth.init_app(app)
     app.register_blueprint(api)
     from dashboard.api import init_app as api_errors

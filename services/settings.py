@@ -60,6 +60,7 @@ class Settings:
     coverage_radii: str = ""  # e.g. "road=150,street=100,yard=60": camera view radius in metres per mount kind
     retention_days: int = 365  # personal data older than this is masked (kuzet retention run, and the worker daily)
     metrics_token: str = ""  # a bearer token the centre's Prometheus scrapes /metrics with (admins need none)
+    trusted_proxies: int = 0  # load balancers in front whose X-Forwarded-For names the client (0: none)
     web_threads: int = 100  # requests and open sockets one `kuzet serve` process handles at once
     session_cookie_secure: bool = False  # send the session cookie over HTTPS only (set it behind TLS)
     redis_allow_volatile: bool = False  # start on a Redis without AOF (its restart loses queued events)

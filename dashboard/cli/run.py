@@ -155,5 +155,14 @@ def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rat
 
         threading.Thread(target=run_sim, name="kuzet-simulator", daemon=True).start()
         threading.Thread(target=run_units, name="kuzet-unit-driver", daemon=True).start()
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+    from werkzeug.serving import WSGIRequestHandler
+
+    class DemoHandler(WSGIRequestHandler):
+        """Werkzeug for the demo only, and even here no answer names its or Python's version."""
+
+        server_version = "Kuzet-demo"
+        sys_version = ""
+
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False,
+                 request_handler=DemoHandler)
 

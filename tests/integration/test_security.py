@@ -222,3 +222,24 @@ def test_the_findings_that_were_500s_on_postgresql_are_4xx(client: FlaskClient, 
         assert answer.mimetype == "application/problem+json"
     deep = client.post("/api/v1/auth/token", data="[" * 5000 + "]" * 5000, content_type="application/json")
     assert deep.status_code == 400
+
+
+def test_behind_a_trusted_proxy_the_login_limits_count_the_clients_address(db_url: str,
+                                                                          monkeypatch: object) -> None:
+    from dashboard import create_app
+
+    monkeypatch.setenv("KUZET_TRUSTED_PROXIES", "1")  # type: ignore[attr-defined]
+    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "t", "TESTING": True, "WORKER_THREAD": False})
+    try:
+        from tests.conftest import seed_world
+
+        seed_world(app.extensions["kuzet"].store)
+        client = app.test_client()
+        flood = [client.post("/api/v1/auth/token", json={"username": f"x{n}", "password": "y" * 12},
+                             headers={"X-Forwarded-For": "10.0.0.66"}).status_code for n in range(31)]
+        assert flood[-1] == 429  # that client is cut off ...
+        officer = client.post("/api/v1/auth/token", json={"username": "duty.a", "password": PASSWORD},
+                              headers={"X-Forwarded-For": "10.0.0.7"})
+        assert officer.status_code == 200  # ... not everyone behind the same load balancer
+    finally:
+        app.extensions["kuzet"].stop()
