@@ -19,7 +19,7 @@ from dashboard.context import db, kuzet
 from services.access.permissions import Page, may_open
 from services.store import audit
 from services.store.models import Department, User
-from services.access.sessions import is_live, open_session, revoke
+from services.access.sessions import is_live, open_session, revoke, sockets_of
 from services.access.throttle import LoginGuard, Throttled
 from services.access.users import LoginRefused, authenticate
 
@@ -161,7 +161,7 @@ def logout() -> Response:
         db().commit()
         from dashboard.live import disconnect_login
 
-        disconnect_login(str(sid))
+        disconnect_login(sockets_of(db(), [str(sid)]))
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

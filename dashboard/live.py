@@ -18,6 +18,7 @@ from flask_socketio import SocketIO, join_room
 
 from dashboard.context import db
 from services.access.scope import visible_departments
+from services.access.sessions import add_socket
 from services.messages import Change
 
 logger = logging.getLogger(__name__)
@@ -32,18 +33,11 @@ def room(department_id: int) -> str:
     return f"department:{department_id}"
 
 
-def login_room(sid: str) -> str:
-    """Socket.IO room of the sockets one login opened (ended together with it)."""
-    return f"login:{sid}"
-
-
-def disconnect_login(sid: str) -> int:
-    """Disconnect the sockets this process holds for a login that ended; returns how many."""
-    socketio = current_app.extensions["socketio"]
-    server = socketio.server
-    sockets = [s for s, _ in server.manager.get_participants("/", login_room(sid))]
-    for socket_sid in sockets:
-        server.disconnect(socket_sid, namespace="/")
+def disconnect_login(sockets: list[str]) -> int:
+    """Disconnect the sockets of logins that ended, on every process (through the message queue); how many."""
+    server = current_app.extensions["socketio"].server
+    for socket_id in sockets:
+        server.disconnect(socket_id, namespace="/")  # a socket of another process: that process is told
     return len(sockets)
 
 
@@ -114,5 +108,6 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
         current_app.extensions["kuzet"].metrics.sockets.inc()
         login = session.get("sid")
         if isinstance(login, str):
-            join_room(login_room(login))
+            add_socket(db(), login, request.sid)  # type: ignore[attr-defined]
+            db().commit()
         return True

@@ -27,6 +27,25 @@ def is_live(session: so.Session, sid: object, user_id: int) -> bool:
     return row is not None and row.user_id == user_id and row.revoked_at is None
 
 
+MAX_SOCKETS = 20  # a wall reconnects now and then; the newest ones are the ones still open
+
+
+def add_socket(session: so.Session, sid: str, socket_id: str) -> None:
+    """Remember a Socket.IO connection this login opened (so that ending the login cuts it, on any process)."""
+    row = session.get(LoginSession, sid)
+    if row is not None:
+        row.sockets = [*[s for s in (row.sockets or []) if s != socket_id], socket_id][-MAX_SOCKETS:]
+        session.flush()
+
+
+def sockets_of(session: so.Session, sids: list[str]) -> list[str]:
+    """The Socket.IO connections these logins opened."""
+    if not sids:
+        return []
+    return [s for row in session.scalars(sa.select(LoginSession).where(LoginSession.id.in_(sids)))
+            for s in (row.sockets or [])]
+
+
 def revoke(session: so.Session, sid: object, actor: str) -> bool:
     """End one login (logout); True if it was alive."""
     row = session.get(LoginSession, sid) if isinstance(sid, str) and sid else None

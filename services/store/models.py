@@ -351,6 +351,7 @@ class LoginSession(Base):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     revoked_at: so.Mapped[Optional[datetime]]
     revoked_by: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    sockets: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)  # Socket.IO ids it opened, newest last
 
 
 class RetentionMark(Base):

@@ -108,3 +108,18 @@ def test_a_push_reaches_walls_on_both_processes_and_the_server_is_not_werkzeug(t
     finally:
         for client in clients:
             client.disconnect()
+
+
+def test_logout_on_one_process_cuts_the_logins_socket_on_the_other(two_servers: tuple) -> None:
+    first, second, world = two_servers
+    web = _session(first)
+    cookie = "; ".join(f"{k}={v}" for k, v in web.cookies.items())
+    client = socketio.Client(reconnection=False)
+    client.connect(f"{second}?department={world.almaly_id}", headers={"Cookie": cookie}, transports=["websocket"],
+                   wait_timeout=10)
+    assert client.connected
+    web.get(f"{first}/logout", timeout=10)
+    deadline = time.monotonic() + 10
+    while client.connected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not client.connected, "the other process kept the ended login's socket open"
