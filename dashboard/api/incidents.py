@@ -18,7 +18,7 @@ from services.errors import Invalid
 from services.duty.sop import checklist
 from dashboard.api.problems import Problem
 from services.replay.redaction import Redactor
-from services.store.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, Role, User
+from services.store.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, User
 from services.access.scope import as_id, incident_in_scope, visible_departments
 
 
@@ -31,7 +31,7 @@ def _incident_in_scope(user: User, incident_id: int) -> Incident:
 
 def _detail(user: User, incident: Incident) -> dict[str, Any]:
     # A trainer reads past incidents masked, here as on the pages (docs/masking.md).
-    redactor = Redactor.for_session(db()) if user.role == Role.TRAINER.value else Redactor(masked=False)
+    redactor = Redactor.for_viewer(db(), user)
     row = rows_for(db(), [incident])[0]
     row["case_number"] = incident.case_number
     row["outcome_note"] = incident.outcome_note
@@ -66,7 +66,7 @@ def list_incidents() -> Response:
     except ValueError:
         raise Problem(400, "validation", "Bad limit", "limit must be an integer") from None
     incidents = list(db().scalars(query.order_by(Incident.priority, Incident.created_at).limit(limit)))
-    redactor = Redactor.for_session(db()) if user.role == Role.TRAINER.value else Redactor(masked=False)
+    redactor = Redactor.for_viewer(db(), user)
     return jsonify({"incidents": [redactor.row(r) for r in rows_for(db(), incidents)]})
 
 

@@ -14,11 +14,10 @@ from layouts import archive as ids
 from layouts.archive import grid_rows, layout, page_label
 from layouts.replay import window_input
 from layouts.wall import denied
-from services.access.permissions import Page
+from services.access.permissions import Action, Page, allows
 from services.errors import Refused
 from services.replay import archive
 from services.replay.review import reviewable_departments
-from services.store.models import Role
 from services.supervision.shifts import ALMATY
 
 DEFAULT_DAYS = 7
@@ -36,7 +35,7 @@ def page(**_query: Any) -> html.Div:
     now = datetime.now(timezone.utc)
     return layout(username=user.username, departments=departments,
                   start=window_input(now - timedelta(days=DEFAULT_DAYS)), end=window_input(now + timedelta(minutes=1)),
-                  masked=user.role == Role.TRAINER.value)
+                  masked=not allows(user.role, Action.VIEW_PERSONAL_DATA))
 
 
 def _local(value: Any) -> str | None:

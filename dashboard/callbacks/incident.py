@@ -20,7 +20,7 @@ from services.access.permissions import Action
 from services.duty import actions
 from services.errors import Invalid, Refused
 from services.replay.redaction import Redactor
-from services.store.models import Incident, Role, SopTick, User
+from services.store.models import Incident, SopTick, User
 from services.access.scope import incident_in_scope
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 def _case(incident: Incident, user: User) -> Any:
     # A trainer sees past incidents masked (docs/masking.md); everyone else works with the record as it is.
-    redactor = Redactor.for_session(db()) if user.role == Role.TRAINER.value else None
+    redactor = Redactor.for_viewer(db(), user)
     return case_file(db(), incident, user.role, speed_kmh=kuzet().settings.city_speed_kmh, redactor=redactor)
 
 

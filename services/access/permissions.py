@@ -9,7 +9,7 @@ from services.store.models import Role, User
 
 
 class Action(enum.StrEnum):
-    """Everything a person does in Kuzet that changes the record."""
+    """Everything a person does in Kuzet that changes the record, and the personal data they may see."""
 
     ACKNOWLEDGE = "acknowledge"
     DISPATCH = "dispatch"
@@ -35,6 +35,7 @@ class Action(enum.StrEnum):
     SET_RESPONSE_TARGET = "set_response_target"
     GRANT_DEPARTMENT = "grant_department"
     VIEW_UNMASKED = "view_unmasked"
+    VIEW_PERSONAL_DATA = "view_personal_data"
 
 
 _DUTY = frozenset({Role.DUTY_OFFICER, Role.SUPERVISOR, Role.ADMIN})
@@ -68,6 +69,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SET_RESPONSE_TARGET: _ADMINS,
     Action.GRANT_DEPARTMENT: _ADMINS,
     Action.VIEW_UNMASKED: _ADMINS,  # a replay with personal data shown; written to the audit journal
+    # Past incidents as recorded (case file, archive, incident API); trainers see them masked.
+    Action.VIEW_PERSONAL_DATA: frozenset({Role.DUTY_OFFICER, Role.SUPERVISOR, Role.CHIEF, Role.ADMIN}),
 }
 
 

@@ -14,7 +14,7 @@ from services.duty.incidents import OUTCOMES
 from services.errors import Forbidden, Invalid
 from services.intake.catalogue import TYPE_LABELS_RU
 from services.replay.redaction import Redactor
-from services.store.models import Department, Incident, IncidentStatus, Role, User
+from services.store.models import Department, Incident, IncidentStatus, User
 from services.supervision.shifts import parse_time
 
 PAGE_SIZE = 50
@@ -99,7 +99,7 @@ def search(session: so.Session, user: User, filters: dict[str, Any], page: objec
                                  .offset((number - 1) * page_size).limit(page_size)))
     names = dict(session.execute(sa.select(Department.id, Department.name_ru)
                                  .where(Department.id.in_({i.department_id for i in found}))).all()) if found else {}
-    redactor = Redactor.for_session(session) if user.role == Role.TRAINER.value else Redactor(masked=False)
+    redactor = Redactor.for_viewer(session, user)
     rows = [redactor.row(_row(i, names.get(i.department_id, ""))) for i in found]
     return ArchivePage(rows, total, number, page_size)
 

@@ -33,6 +33,13 @@ class Redactor:
         logins = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, names)) + r")(?![\w.])") if names else None
         return cls(masked=masked, roles=roles, logins=logins)
 
+    @classmethod
+    def for_viewer(cls, session: so.Session, user: User) -> "Redactor":
+        """Masked for a role the permission table does not let see personal data (trainers), else as recorded."""
+        from services.access.permissions import Action, allows
+
+        return cls(masked=False) if allows(user.role, Action.VIEW_PERSONAL_DATA) else cls.for_session(session)
+
     def actor(self, username: str | None) -> str:
         """An officer by role, the system and units as they are."""
         if not username or not self.masked:
