@@ -110,7 +110,7 @@ def register(app: dash.Dash) -> None:
         try:
             at = datetime.fromtimestamp(playhead / 1000, timezone.utc)
             moment = review.state(db(), user, window["department"], at.isoformat(),
-                                  "1" if window.get("unmasked") is True else None)
+                                  "1" if window.get("unmasked") is True else None, outlined=False)
         except (Refused, ValueError, OverflowError, OSError) as refused:
             return (*nothing, str(refused) if isinstance(refused, Refused) else "Неверное время · Bad time")
         s = moment.situation

@@ -71,14 +71,15 @@ def redactor_for(session: so.Session, user: User, unmasked: object, what: str, d
     return Redactor(masked=False)
 
 
-def state(session: so.Session, user: User, department: object, at: object, unmasked: object = None) -> Moment:
+def state(session: so.Session, user: User, department: object, at: object, unmasked: object = None,
+          outlined: bool = True) -> Moment:
     """The wall of ``department`` at ``at`` (ISO 8601 with offset), masked unless an admin asked."""
     department_id = department_in_scope(session, user, department)
     moment = parse_time(at, "/at")
     if moment is None:
         raise Invalid("at is required", errors=[{"pointer": "/at", "detail": "required"}])
     redactor = redactor_for(session, user, unmasked, f"department:{department_id}", {"at": moment.isoformat()})
-    return state_at(session, department_id, moment, redactor)
+    return state_at(session, department_id, moment, redactor, outlined)
 
 
 def changes(session: so.Session, user: User, department: object, start: object, end: object,

@@ -124,8 +124,12 @@ def cameras_at(session: so.Session, department_ids: set[int], at: datetime) -> l
             for c, then, earlier, changed in rows]
 
 
-def state_at(session: so.Session, department_id: int, at: datetime, redactor: Redactor | None = None) -> Moment:
-    """The department's wall at ``at``: what the wall's first render would have been then."""
+def state_at(session: so.Session, department_id: int, at: datetime, redactor: Redactor | None = None,
+             outlined: bool = True) -> Moment:
+    """The department's wall at ``at``: what the wall's first render would have been then.
+
+    ``outlined`` false leaves the district outlines out: a playing replay patches markers, not the map.
+    """
     department = session.get(Department, department_id)
     if department is None:
         raise LookupError(f"no department {department_id}")
@@ -138,7 +142,7 @@ def state_at(session: so.Session, department_id: int, at: datetime, redactor: Re
     counters = tally(incidents, sum(1 for u in units if u["status"] == UnitStatus.AVAILABLE.value),
                      len(offline), len(cameras))
     situation = Situation(department=department_card(department),
-                          districts=outlines(session, department_id, department.city),
+                          districts=outlines(session, department_id, department.city) if outlined else [],
                           cameras=cameras, units=units, incidents=incidents, counters=counters)
     return Moment(at=at, situation=situation, cameras_offline=offline)
 
