@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TEST_WORKERS ?= 2
 
 .PHONY: demo test test-fast bench install clean chromium
 
@@ -32,7 +33,7 @@ chromium:
 
 test: $(STAMP) chromium
 	$(BIN)/ruff check --select F,E9 dashboard layouts services tools geodata benchmarks tests
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not browser" $(PYTEST_ARGS)

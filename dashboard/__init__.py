@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -122,6 +123,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                if settings.redis_url else MemoryRateLimiter(settings.rate_limit_per_s))
     from services.access.throttle import LoginGuard, MemoryCounters, RedisCounters
 
+    from services.access.second_factor import required_roles
+
+    required_roles(settings.totp_required_roles)  # a typo in the role list stops start-up, not a login
     counters = RedisCounters(settings.redis_url, settings.redis_prefix) if settings.redis_url else MemoryCounters()
     guard = LoginGuard(counters, attempts=settings.lockout_attempts, lock_s=settings.lockout_minutes * 60,
                        per_address_per_minute=settings.login_per_address_per_minute,
@@ -160,4 +164,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     if config.get("WORKER_THREAD", True) and not settings.redis_url:
         app.extensions["kuzet"].threads.append(start_in_thread(worker))
+    if config.get("LOGIN_WATCH", not app.config["TESTING"]):
+        stop = threading.Event()
+        watch = threading.Thread(target=live.watch_logins, args=(app, stop), name="kuzet-login-watch", daemon=True)
+        watch.start()
+        app.extensions["kuzet"].threads.append((watch, stop))
     return app

@@ -6,6 +6,7 @@ import hmac
 import re
 import logging
 import secrets
+import time
 from typing import Any
 from urllib.parse import urlparse
 
@@ -21,6 +22,7 @@ from services.store import audit
 from services.store.models import Department, User
 from services.access.sessions import is_live, open_session, revoke, sockets_of
 from services.access.throttle import LoginGuard, Throttled
+from services.access.second_factor import is_enrolled, must_enrol, required_roles
 from services.access.users import LoginRefused, authenticate
 
 logger = logging.getLogger(__name__)
@@ -100,13 +102,18 @@ def csrf_token() -> str:
     return session["csrf"]
 
 
+def check_csrf() -> None:
+    """Abort 400 unless the posted form carries this session's CSRF token."""
+    expected = session.get("csrf", "")
+    if not expected or not hmac.compare_digest(str(request.form.get("csrf", "")), expected):
+        abort(400, "form expired; reload the page")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """The login form; locks an account after repeated failures."""
     if request.method == "POST":
-        expected = session.get("csrf", "")
-        if not expected or not hmac.compare_digest(request.form.get("csrf", ""), expected):
-            abort(400, "form expired; reload the page")
+        check_csrf()
         try:
             user = authenticate(db(), request.form.get("username", ""), request.form.get("password", ""),
                                 login_guard(), request.remote_addr or "")
@@ -126,16 +133,32 @@ def login() -> Any:
             flash(str(refused))
             logger.info("login refused for %r from %s", request.form.get("username", "")[:64], request.remote_addr)
             return render_template("login.html", csrf=csrf_token()), 401
-        audit.record(db(), user.username, "login", "web", ip=request.remote_addr)
-        db().commit()
-        session.clear()
-        session.permanent = True
-        session["sid"] = open_session(db(), user, "web")
-        db().commit()
-        login_user(SessionUser(user))
-        logger.info("login %s", user.username)
-        return redirect(safe_next(request.args.get("next", "")))
+        target = safe_next(request.args.get("next", ""))
+        roles = second_factor_roles()
+        if is_enrolled(user) or must_enrol(user, roles):
+            # The password was right; the login opens only after the code (or the enrolment) too.
+            session.clear()
+            session["mfa"] = {"uid": user.id, "at": time.time(), "next": target}
+            return redirect(url_for("account.login_code" if is_enrolled(user) else "account.login_enrol"))
+        finish_login(user, "web")
+        return redirect(target)
     return render_template("login.html", csrf=csrf_token())
+
+
+def second_factor_roles() -> frozenset[str]:
+    """The roles that must log in with a second factor here (KUZET_TOTP_REQUIRED_ROLES)."""
+    return required_roles(kuzet().settings.totp_required_roles)
+
+
+def finish_login(user: User, method: str) -> None:
+    """Open the browser session: a fresh cookie, a server-side login row, the journal entry."""
+    audit.record(db(), user.username, "login", "web", ip=request.remote_addr, factor=method)
+    session.clear()
+    session.permanent = True
+    session["sid"] = open_session(db(), user, "web")
+    db().commit()
+    login_user(SessionUser(user))
+    logger.info("login %s (%s)", user.username, method)
 
 
 SAFE_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*")
@@ -215,6 +238,9 @@ def init_app(app: Flask) -> None:
 
     manager.init_app(app)
     app.register_blueprint(bp)
+    from dashboard import account
+
+    app.register_blueprint(account.bp)
     app.before_request(_guard)
     from dashboard.http import secure_headers
 

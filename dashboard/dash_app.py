@@ -69,8 +69,30 @@ def _refuse_malformed_callback(app: dash.Dash) -> Any:
     body = request.get_json(silent=True)
     spec = app.callback_map.get(body.get("output")) if isinstance(body, dict) and isinstance(body.get("output"), str) \
         else None
-    if spec is None or "callback" not in spec or not isinstance(body.get("inputs", []), list) \
-            or not isinstance(body.get("state", []), list) \
-            or not all(isinstance(i, (dict, list)) for i in body.get("inputs", []) + body.get("state", [])):
+    if spec is None or "callback" not in spec or not _shaped(body.get("inputs", []), spec["inputs"]) \
+            or not _shaped(body.get("state", []), spec.get("state", [])):
         return Response('{"error": "not a callback of this page"}', status=400, mimetype="application/json")
     return None
+
+
+def _shaped(sent: Any, declared: list[dict[str, Any]]) -> bool:
+    """Whether the sent inputs (or states) are as many as declared and each as Dash sends it.
+
+    A plain id comes as one ``{"id", "property", "value"}``; a pattern id (ALL, MATCH) as a list of
+    them with concrete dict ids. Dash itself indexes into these without checking.
+    """
+    if not isinstance(sent, list) or len(sent) != len(declared):
+        return False
+
+    def item(x: Any, pattern: bool) -> bool:
+        return isinstance(x, dict) and isinstance(x.get("property"), str) and \
+            isinstance(x.get("id"), dict if pattern else str) and \
+            (not pattern or all(isinstance(v, (str, int, float, bool)) for v in x["id"].values()))
+
+    for given, wanted in zip(sent, declared):
+        pattern = str(wanted.get("id", "")).startswith("{")
+        if pattern and not (isinstance(given, list) and all(item(x, True) for x in given)):
+            return False
+        if not pattern and not item(given, False):
+            return False
+    return True

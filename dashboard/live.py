@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime, timezone
+import threading
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flask import Flask, current_app, request, session
@@ -39,6 +40,34 @@ def disconnect_login(sockets: list[str]) -> int:
     for socket_id in sockets:
         server.disconnect(socket_id, namespace="/")  # a socket of another process: that process is told
     return len(sockets)
+
+
+def watch_logins(app: Flask, stop: threading.Event, every_s: float = 2.0) -> None:
+    """Cut this process's sockets of logins ended elsewhere (``kuzet users disable`` or ``reset-2fa`` from a shell).
+
+    A logout on the web cuts its sockets at once; a login ended by another process, with no message
+    queue between them in the embedded default, is found here within ``every_s`` seconds.
+    """
+    import sqlalchemy as sa
+
+    from services.store.models import LoginSession, utcnow
+
+    kz = app.extensions["kuzet"]
+    server = app.extensions["socketio"].server
+    since = utcnow()
+    while not stop.wait(every_s):
+        try:
+            checked = utcnow()
+            with kz.store.session() as session:
+                rows = session.scalars(sa.select(LoginSession).where(LoginSession.revoked_at >= since)).all()
+                sockets = [s for row in rows for s in (row.sockets or [])]
+            since = checked - timedelta(seconds=every_s)  # overlap: a revocation committed mid-check is not missed
+            for socket_id in sockets:
+                if server.manager.is_connected(socket_id, "/"):
+                    logger.info("cutting socket %s of an ended login", socket_id)
+                    server.disconnect(socket_id, namespace="/")
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the watch
+            logger.exception("login watch failed; trying again")
 
 
 class Publisher:

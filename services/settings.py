@@ -63,6 +63,7 @@ class Settings:
     trusted_proxies: int = 0  # load balancers in front whose X-Forwarded-For names the client (0: none)
     web_threads: int = 100  # requests and open sockets one `kuzet serve` process handles at once
     session_cookie_secure: bool = False  # send the session cookie over HTTPS only (set it behind TLS)
+    totp_required_roles: str = "admin"  # roles that must enrol an authenticator app (others may choose to)
     redis_allow_volatile: bool = False  # start on a Redis without AOF (its restart loses queued events)
     extra: dict[str, Any] = field(default_factory=dict)
 

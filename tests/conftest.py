@@ -126,10 +126,56 @@ class World:
 
 
 PASSWORD = "correct-horse-42"
+# The seeded admin's authenticator (admins must have one); tests compute its codes with pyotp.
+ADMIN_TOTP_SECRET = "KUZETTESTADMINTOTPSECRETBASE32AA"
 
 
-def seed_world(store: Store) -> World:
-    """Seed departments from the real boundaries, users per role, one operator with two cameras."""
+def enrol_for_tests(session: Any, user: Any, secret: str = ADMIN_TOTP_SECRET) -> None:
+    """Enrol a user's second factor with a known secret, through the service (confirming a code from it)."""
+    from services.access import second_factor
+
+    second_factor.begin_enrolment(session, user)
+    user.totp_pending_secret = secret
+    import pyotp
+
+    second_factor.confirm_enrolment(session, user, pyotp.TOTP(secret).now())
+    user.totp_last_step = None  # enrolment used the current step; the first login in a test may use it again
+    _steps_used.pop(secret, None)  # a fresh database has seen no code of this secret yet
+
+
+def credentials(username: str, password: str = PASSWORD) -> dict[str, str]:
+    """The body of POST /api/v1/auth/token for a seeded user: the admin adds a current code."""
+    body = {"username": username, "password": password}
+    return body | {"otp": totp_code()} if username == "admin" else body
+
+
+_steps_used: dict[str, int] = {}
+
+
+def totp_code(secret: str = ADMIN_TOTP_SECRET) -> str:
+    """A code the server accepts now: the current step, or the next one when this run already used it.
+
+    A server refuses a step once used (RFC 6238 5.2), so a second login in the same 30 s takes the
+    next step, which the server accepts for clock drift; a third waits for the step to pass.
+    """
+    import time
+
+    import pyotp
+
+    now = int(time.time() // 30)
+    used = _steps_used.get(secret, -1)
+    step = now if used < now else used + 1
+    if step > now + 1:
+        time.sleep((step - 1) * 30 - time.time() + 0.05)
+    _steps_used[secret] = step
+    return pyotp.TOTP(secret).at(step * 30)
+
+
+def seed_world(store: Store, users: bool = True) -> World:
+    """Seed departments from the real boundaries, users per role, one operator with two cameras.
+
+    ``users=False`` leaves the logins out, for a database at an older revision than the user model.
+    """
     from services.store.models import Camera, Department, Unit
     from services.access.operators import create_operator, issue_key
     from services.geo.routing import Router
@@ -141,12 +187,14 @@ def seed_world(store: Store) -> World:
         seed_departments(s)
         almaly = s.scalar(sa.select(Department).where(Department.code == "almaty-almaly"))
         bostandyk = s.scalar(sa.select(Department).where(Department.code == "almaty-bostandyk"))
-        create_user(s, "duty.a", PASSWORD, "duty_officer", "almaty-almaly")
-        create_user(s, "duty.b", PASSWORD, "duty_officer", "almaty-bostandyk")
-        create_user(s, "super.a", PASSWORD, "supervisor", "almaty-almaly")
-        create_user(s, "chief", PASSWORD, "chief", "almaty-city")
-        create_user(s, "trainer.a", PASSWORD, "trainer", "almaty-almaly")
-        create_user(s, "admin", PASSWORD, "admin", None)
+        if users:
+            create_user(s, "duty.a", PASSWORD, "duty_officer", "almaty-almaly")
+            create_user(s, "duty.b", PASSWORD, "duty_officer", "almaty-bostandyk")
+            create_user(s, "super.a", PASSWORD, "supervisor", "almaty-almaly")
+            create_user(s, "chief", PASSWORD, "chief", "almaty-city")
+            create_user(s, "trainer.a", PASSWORD, "trainer", "almaty-almaly")
+            admin = create_user(s, "admin", PASSWORD, "admin", None)
+            enrol_for_tests(s, admin)
         # Unsigned for brevity in most tests; signing has its own tests (tests/integration/test_signing.py).
         operator = create_operator(s, "Test Operator LLP", signing_required=False)
         other = create_operator(s, "Other Operator LLP", signing_required=False)
@@ -219,7 +267,12 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD) -> Any:
 
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    return client.post("/login", data={"username": username, "password": password, "csrf": token})
+    answer = client.post("/login", data={"username": username, "password": password, "csrf": token})
+    if answer.status_code == 302 and answer.headers["Location"].endswith("/login/code"):
+        page = client.get("/login/code").get_data(as_text=True)
+        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        answer = client.post("/login/code", data={"code": totp_code(), "csrf": token})
+    return answer
 
 
 def free_port() -> int:

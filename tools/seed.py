@@ -285,3 +285,43 @@ def seed_history(session: so.Session, rng: random.Random, days: int = 30, per_da
                                           for pk, (end, outcome, status, taken) in finished.items()])
     session.flush()
     return len(ids)
+
+
+PATROL_ACCOUNT = "demo.patrol"
+
+
+@dataclass(frozen=True)
+class ServiceLogin:
+    """Credentials a demo helper uses over the API; made afresh at every start and never printed."""
+
+    username: str
+    password: str
+    totp_secret: str
+
+
+def patrol_login(session: so.Session) -> ServiceLogin:
+    """The account the demo's simulated patrol cars report with (positions, arrivals), with new secrets each start.
+
+    It drives units of every department, so it is an admin and, like every admin, has a second factor.
+    """
+    import secrets
+
+    import pyotp
+
+    from services.access import second_factor
+    from services.access.sessions import revoke_all
+    from services.access.users import hash_password
+
+    password = secrets.token_urlsafe(24)
+    user = session.scalar(sa.select(User).where(User.username == PATROL_ACCOUNT))
+    if user is None:
+        user = create_user(session, PATROL_ACCOUNT, password, "admin", None, display_name="Демо: патрульные машины")
+    else:
+        user.password_hash = hash_password(password)
+        revoke_all(session, user.id, "demo")
+    second_factor.begin_enrolment(session, user)
+    secret = user.totp_pending_secret or ""
+    second_factor.confirm_enrolment(session, user, pyotp.TOTP(secret).now())
+    user.totp_last_step = None  # the driver's first login may fall in the step the enrolment used
+    session.flush()
+    return ServiceLogin(PATROL_ACCOUNT, password, secret)

@@ -242,12 +242,13 @@ class UnitDriver:
     """Patrol cars on the map: drive dispatched units to their incidents and report arrival."""
 
     def __init__(self, base_url: str, username: str, password: str, seed: int | None = None,
-                 speed_m_per_tick: float = 250.0) -> None:
+                 speed_m_per_tick: float = 250.0, otp_secret: str | None = None) -> None:
         host = urlparse(base_url).hostname
         if host not in LOCAL_HOSTS:
             raise ValueError(f"the simulator only talks to this machine, not {host!r}")
         self.base_url = base_url.rstrip("/")
         self.credentials = {"username": username, "password": password}
+        self.otp_secret = otp_secret  # the account's authenticator, when it has one
         self.rng = random.Random(seed)
         self.step_m = speed_m_per_tick
         self.http = requests.Session()
@@ -256,7 +257,12 @@ class UnitDriver:
     def _auth(self) -> None:
         if time.monotonic() < self._token_expires:
             return
-        answer = self.http.post(f"{self.base_url}/api/v1/auth/token", json=self.credentials, timeout=10)
+        body = dict(self.credentials)
+        if self.otp_secret:
+            import pyotp
+
+            body["otp"] = pyotp.TOTP(self.otp_secret).now()
+        answer = self.http.post(f"{self.base_url}/api/v1/auth/token", json=body, timeout=10)
         answer.raise_for_status()
         body = answer.json()
         self.http.headers["Authorization"] = f"Bearer {body['access_token']}"

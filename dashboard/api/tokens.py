@@ -5,19 +5,20 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from dashboard.api import api, json_object
-from dashboard.auth import issue_token, login_guard, token_claims
+from dashboard.auth import issue_token, login_guard, second_factor_roles, token_claims
 from services.access.throttle import Throttled
 from dashboard.context import db, kuzet
 from services.store import audit
 from dashboard.api.problems import Problem
 from services.access.sessions import revoke
+from services.access.second_factor import REFUSED, SecondFactorRefused, is_enrolled, must_enrol, verify
 from services.access.users import LoginRefused, authenticate
 from services.store.models import User
 
 
 @api.post("/auth/token")
 def create_token() -> Response:
-    """Exchange username and password for a bearer token (same lockout as the login page)."""
+    """Exchange username, password and, when enrolled, a TOTP code for a bearer token (the login page's limits)."""
     body = json_object(request.get_json(silent=True))
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
@@ -35,11 +36,36 @@ def create_token() -> Response:
         audit.record(session, username[:64], "login.refused", "api", ip=request.remote_addr, reason=str(refused))
         session.commit()
         raise Problem(401, "unauthorized", "Login refused", str(refused)) from None
-    audit.record(session, user.username, "login", "api", ip=request.remote_addr)
+    factor = _second_factor(user, body.get("otp"))
+    audit.record(session, user.username, "login", "api", ip=request.remote_addr, factor=factor)
     token = issue_token(user)
     session.commit()
     ttl = kuzet().settings.api_token_ttl_s
     return jsonify({"access_token": token, "token_type": "Bearer", "expires_in": ttl})
+
+
+def _second_factor(user: User, otp: object) -> str:
+    """The enrolled user's code, checked like the login page's second step; refusals as problem details."""
+    if must_enrol(user, second_factor_roles()):
+        raise Problem(403, "second-factor-enrolment-required", "Second factor required",
+                      f"the role {user.role} logs in with a second factor: sign in once on the web page to enrol it")
+    if not is_enrolled(user):
+        return "password"
+    if otp is None:
+        raise Problem(401, "second-factor-required", "Second factor required",
+                      "send \"otp\": the current code from the authenticator app, or a recovery code")
+    guard, address = login_guard(), request.remote_addr or "?"
+    if not isinstance(otp, str) or not guard.claim(user.username, address):
+        raise Problem(401, "unauthorized", "Login refused", REFUSED)
+    try:
+        used = verify(db(), user, otp)
+    except SecondFactorRefused:
+        kuzet().metrics.logins_refused.labels("second_factor").inc()
+        audit.record(db(), user.username, "login.refused", "api", ip=request.remote_addr, reason="second factor")
+        db().commit()
+        raise Problem(401, "unauthorized", "Login refused", REFUSED) from None
+    guard.succeeded(user.username, address)
+    return used
 
 
 @api.post("/auth/revoke")

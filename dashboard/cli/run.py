@@ -121,7 +121,7 @@ def simulate(database_url: str, url: str, rate: float, rng_seed: int | None) -> 
 def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rate: float,
          pairs: tuple[str, ...]) -> None:
     """Migrate, seed Almaty, start the worker, the simulator and the web app; print logins."""
-    from tools.seed import DEMO_USERS, seed_demo
+    from tools.seed import DEMO_USERS, patrol_login, seed_demo
     from tools.simulator import Simulator, UnitDriver, operators_for
 
     overrides = parse_overrides(pairs)  # a typo stops the demo before it seeds anything
@@ -131,6 +131,7 @@ def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rat
     with store.session() as session:
         keys = seed_demo(session)
         sim_ops = operators_for(session, keys)
+        patrol = patrol_login(session)
     store.dispose()
     # The demo is the embedded default whatever the environment says: SQLite and the in-process bus.
     settings = replace(Settings.from_env(**{**overrides, "database_url": database_url, "host": host, "port": port}),
@@ -139,6 +140,7 @@ def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rat
     base = f"http://{host}:{port}"
     lines = [f"Kuzet demo at {base}/wall   (kiosk: {base}/wall?kiosk=1)", "Demo logins:"]
     lines += [f"  {u.username:<20} {u.password:<22} {u.role}" for u in DEMO_USERS]
+    lines.append("  (admin: the first login sets up an authenticator app (TOTP) with a QR code; admins must have one)")
     lines.append("Simulator: " + ("off" if no_simulator else f"{len(sim_ops)} operators, ~{rate:g} incidents/min"))
     click.echo("\n".join(lines))
     if not no_simulator:
@@ -150,8 +152,7 @@ def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rat
 
         def run_units() -> None:
             wait_for(base)
-            admin = next(u for u in DEMO_USERS if u.role == "admin")
-            UnitDriver(base, admin.username, admin.password).run(stop)
+            UnitDriver(base, patrol.username, patrol.password, otp_secret=patrol.totp_secret).run(stop)
 
         threading.Thread(target=run_sim, name="kuzet-simulator", daemon=True).start()
         threading.Thread(target=run_units, name="kuzet-unit-driver", daemon=True).start()

@@ -71,3 +71,18 @@ def users_disable(database_url: str, username: str) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{username} disabled; {len(ended)} sessions and tokens ended")
+
+
+@users.command("reset-2fa")
+@db_option
+@click.argument("username")
+def users_reset_second_factor(database_url: str, username: str) -> None:
+    """After a lost phone: remove the user's authenticator and recovery codes and end their logins; the next login enrols."""
+    from services.access.second_factor import reset
+
+    try:
+        with open_store(database_url).session() as session:
+            ended = reset(session, "cli", username)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{username}: second factor removed, {len(ended)} sessions and tokens ended; the next login enrols again")

@@ -134,8 +134,26 @@ class User(Base):
     failed_logins: so.Mapped[int] = so.mapped_column(default=0)
     locked_until: so.Mapped[Optional[datetime]]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # TOTP (RFC 6238): the enrolled base32 secret, one being enrolled, and the last 30 s step accepted,
+    # so that a code once used is refused for the rest of its window.
+    totp_secret: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+    totp_pending_secret: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+    totp_enabled_at: so.Mapped[Optional[datetime]]
+    totp_last_step: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
 
     department: so.Mapped[Optional[Department]] = so.relationship()
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for the authenticator app (a lost phone); only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    used_at: so.Mapped[Optional[datetime]]
 
 
 class Operator(Base):

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import IN_CI, PASSWORD, LiveServer
+from tests.conftest import IN_CI, PASSWORD, LiveServer, totp_code
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -50,6 +50,13 @@ def logged_in_page(browser: Any, server: LiveServer, username: str, path: str,
     page.goto(f"{server.url}/login?next={path}")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
+    if username == "admin":  # the admin's second step: the code from its authenticator
+        with page.expect_navigation(url="**/login/code"):
+            page.click("#login-submit")
+        page.fill("#otp", totp_code())
+        with page.expect_navigation(url=f"**{path}"):
+            page.click("#otp-submit")
+        return context, page
     with page.expect_navigation(url=f"**{path}"):
         page.click("#login-submit")
     return context, page

@@ -19,7 +19,7 @@ import requests
 from layouts import incident as card
 from layouts.wall import FEEDBACK as WALL_FEEDBACK, QUEUE, SOCKET, STATUS_LABELS
 from tests.browser.conftest import ARTIFACTS, WAIT_MS, logged_in_page
-from tests.conftest import PASSWORD, LiveServer, event
+from tests.conftest import credentials, LiveServer, event
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +64,7 @@ def _wait_url(page: Any, pattern: str) -> None:
 
 
 def _bearer(server: LiveServer, username: str) -> dict[str, str]:
-    response = requests.post(f"{server.url}/api/v1/auth/token", json={"username": username, "password": PASSWORD},
+    response = requests.post(f"{server.url}/api/v1/auth/token", json=credentials(username),
                              timeout=5)
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}

@@ -11,7 +11,7 @@ import requests
 from layouts import archive as archive_ids
 from layouts import replay as ids
 from tests.browser.conftest import ARTIFACTS, logged_in_page
-from tests.conftest import ALMALY_POINT, PASSWORD, LiveServer
+from tests.conftest import credentials, ALMALY_POINT, LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ PLATE, PHONE = "123ABC02", "+7 701 123 45 67"
 
 
 def _token(server: LiveServer, username: str) -> dict[str, str]:
-    token = requests.post(f"{server.url}/api/v1/auth/token", json={"username": username, "password": PASSWORD},
+    token = requests.post(f"{server.url}/api/v1/auth/token", json=credentials(username),
                           timeout=10).json()["access_token"]
     return {"Authorization": f"Bearer {token}"}
 

@@ -15,7 +15,7 @@ import requests
 
 from layouts.wall import ACK, FEEDBACK, QUEUE, SOCKET, STATUS_LABELS
 from tests.browser.conftest import ARTIFACTS, WAIT_MS, logged_in_page
-from tests.conftest import ALMALY_POINT, PASSWORD, LiveServer, event
+from tests.conftest import credentials, ALMALY_POINT, LiveServer, event
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +65,7 @@ def post_events(server: LiveServer, *events: dict[str, Any]) -> None:
 
 
 def bearer(server: LiveServer, username: str) -> dict[str, str]:
-    response = requests.post(f"{server.url}/api/v1/auth/token", json={"username": username, "password": PASSWORD},
+    response = requests.post(f"{server.url}/api/v1/auth/token", json=credentials(username),
                              timeout=5)
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}

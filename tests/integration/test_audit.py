@@ -30,7 +30,7 @@ def test_state_changes_logins_ticks_dispatches_and_exports_are_journalled(app: F
     _work_an_incident(app, client, world)
     with app.extensions["kuzet"].store.session() as s:
         actions = [a for (a,) in s.execute(sa.select(AuditEntry.action).order_by(AuditEntry.id))]
-    assert actions == ["incident.open", "login", "login.refused", "incident.acknowledge", "incident.dispatch",
+    assert actions == ["user.second_factor.enrol", "incident.open", "login", "login.refused", "incident.acknowledge", "incident.dispatch",
                        "unit.dispatch", "sop.tick", "export.cap"]
 
 
@@ -38,18 +38,18 @@ def test_verify_names_the_first_edited_or_deleted_entry(app: Flask, client: Flas
                                                         runner: CliRunner, db_url: str) -> None:
     _work_an_incident(app, client, world)
     ok = runner.invoke(main, ["audit", "verify", "--db", db_url])
-    assert ok.exit_code == 0 and ok.output.startswith("OK: 8 entries")
+    assert ok.exit_code == 0 and ok.output.startswith("OK: 9 entries")
     store = app.extensions["kuzet"].store
     with store.session() as s:
         ids = s.scalars(sa.select(AuditEntry.id).order_by(AuditEntry.id)).all()
-        s.execute(sa.text("UPDATE audit_log SET actor = 'someone.else' WHERE id = :id"), {"id": ids[3]})
+        s.execute(sa.text("UPDATE audit_log SET actor = 'someone.else' WHERE id = :id"), {"id": ids[4]})
     edited = runner.invoke(main, ["audit", "verify", "--db", db_url])
-    assert edited.exit_code == 1 and f"BROKEN at entry #{ids[3]}: entry altered" in edited.output
+    assert edited.exit_code == 1 and f"BROKEN at entry #{ids[4]}: entry altered" in edited.output
     with store.session() as s:
-        s.execute(sa.text("UPDATE audit_log SET actor = 'duty.a' WHERE id = :id"), {"id": ids[3]})
-        s.execute(sa.text("DELETE FROM audit_log WHERE id = :id"), {"id": ids[5]})
+        s.execute(sa.text("UPDATE audit_log SET actor = 'duty.a' WHERE id = :id"), {"id": ids[4]})
+        s.execute(sa.text("DELETE FROM audit_log WHERE id = :id"), {"id": ids[6]})
     deleted = runner.invoke(main, ["audit", "verify", "--db", db_url])
-    assert deleted.exit_code == 1 and f"BROKEN at entry #{ids[6]}: previous entry missing" in deleted.output
+    assert deleted.exit_code == 1 and f"BROKEN at entry #{ids[7]}: previous entry missing" in deleted.output
 
 
 def test_a_cut_off_tail_is_caught_against_an_external_head(app: Flask, client: FlaskClient, world: World,

@@ -22,7 +22,7 @@ from services.access.permissions import PERMISSIONS, Action, table_markdown
 from services.duty.incidents import open_incident
 from services.store.models import (Camera, Incident, IncidentNote, IncidentUnit, Role, SopStep, SopTick, Unit,
                                    UnitStatus, utcnow)
-from tests.conftest import ALMALY_POINT, PASSWORD, World, login
+from tests.conftest import credentials, ALMALY_POINT, World, login
 
 USERS = {Role.DUTY_OFFICER: "duty.a", Role.SUPERVISOR: "super.a", Role.CHIEF: "chief", Role.TRAINER: "trainer.a",
          Role.ADMIN: "admin"}
@@ -92,7 +92,7 @@ def test_every_role_gets_the_same_answer_from_rest_and_from_dash(app: Flask, wor
         clients[role] = app.test_client()
         login(clients[role], username)
         clients[role].get("/_dash-layout")
-        token = clients[role].post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+        token = clients[role].post("/api/v1/auth/token", json=credentials(username))
         tokens[role] = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
     wall_state = {wall_ids.DEPARTMENT: world.almaly_id}
 
@@ -206,12 +206,13 @@ def test_rest_only_actions_follow_the_table(app: Flask, client: FlaskClient, wor
         Action.SET_SHIFT_PATTERN: lambda h: client.put(f"/api/v1/departments/{world.almaly_id}/shifts",
                                                        json={"starts": ["09:00", "21:00"]}, headers=h).status_code,
     }
+    tokens = {role: client.post("/api/v1/auth/token", json=credentials(username)).get_json()["access_token"]
+              for role, username in USERS.items()}
     for action, call in calls.items():
-        for role, username in USERS.items():
-            token = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD}).get_json()
+        for role in USERS:
             with app.extensions["kuzet"].store.session() as s:
                 s.execute(sa.update(Unit).values(status=UnitStatus.AVAILABLE.value))
-            code = call({"Authorization": f"Bearer {token['access_token']}"})
+            code = call({"Authorization": f"Bearer {tokens[role]}"})
             assert (code < 300) == (role in PERMISSIONS[action]), (action, role, code)
             assert code < 300 or code == 403, (action, role, code)
 

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from services.store.models import Camera, Incident, IncidentLink
-from tests.conftest import ALMALY_POINT, PASSWORD, World, event
+from tests.conftest import credentials, ALMALY_POINT, World, event
 
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 # Element order and enumerations of CAP 1.2 (OASIS Standard, 1 July 2010, sections 3.2.1-3.2.4).
@@ -37,7 +37,7 @@ CAP_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
 
 def _auth(client: FlaskClient, username: str = "duty.a") -> dict[str, str]:
-    token = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD}).get_json()
+    token = client.post("/api/v1/auth/token", json=credentials(username)).get_json()
     return {"Authorization": f"Bearer {token['access_token']}"}
 
 

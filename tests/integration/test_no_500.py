@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from services.store.engine import Store
-from tests.conftest import PASSWORD, login, seed_world
+from tests.conftest import credentials, login, seed_world
 
 DEEP = "[" * 5000 + "]" * 5000
 DEEP_OBJECT = '{"a":' * 5000 + "1" + "}" * 5000
@@ -58,7 +58,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, di
     client = app.test_client()
     tokens = {}
     for name in ("admin", "duty.a"):
-        token = client.post("/api/v1/auth/token", json={"username": name, "password": PASSWORD}).get_json()
+        token = client.post("/api/v1/auth/token", json=credentials(name)).get_json()
         tokens[name] = {"Authorization": f"Bearer {token['access_token']}"}
     tokens["nobody"] = {}
     pages = app.test_client()
@@ -142,6 +142,49 @@ def test_every_dash_callback_answers_forged_input_below_500(fuzzed: tuple[Flask,
             "changedPropIds": [f"{trigger['id']}.{trigger['property']}"] if trigger else []}
     answer = pages.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
     assert answer.status_code < 500, (output, json.dumps(body)[:400], answer.get_data(as_text=True)[:300])
+
+
+def _pattern_callbacks(app: Flask) -> list[tuple[str, dict[str, Any]]]:
+    dash_app = app.extensions["dash"]
+    return [(output, spec) for output, spec in dash_app.callback_map.items()
+            if any(str(i["id"]).startswith("{") for i in spec["inputs"])]
+
+
+def _forged_item(data: st.DataObject, dependency: dict[str, Any]) -> Any:
+    """One dependency as the browser sends it; a pattern id comes as a list of concrete ids with forged keys."""
+    raw = str(dependency["id"])
+    if not raw.startswith("{"):
+        return {"id": raw, "property": dependency["property"], "value": data.draw(VALUES)}
+    pattern = json.loads(raw)
+    if data.draw(st.integers(0, 9)) == 0:  # not even a list where Dash expects one
+        return data.draw(VALUES)
+    items = []
+    for _ in range(data.draw(st.integers(0, 3))):
+        concrete = {k: (data.draw(VALUES) if isinstance(v, list) else v) for k, v in pattern.items()}
+        items.append({"id": concrete, "property": dependency["property"], "value": data.draw(VALUES)})
+    return items
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                    HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_pattern_matching_callback_answers_forged_input_below_500(
+        fuzzed: tuple[Flask, dict[str, dict[str, str]], FlaskClient], data: st.DataObject) -> None:
+    app, _, pages = fuzzed
+    callbacks = _pattern_callbacks(app)
+    assert len(callbacks) >= 3
+    output, spec = data.draw(st.sampled_from(callbacks))
+    inputs = [_forged_item(data, i) for i in spec["inputs"]]
+    state = [_forged_item(data, s) for s in spec.get("state", [])]
+    first = inputs[0]
+    changed = []
+    if isinstance(first, list) and first and isinstance(first[0], dict) and isinstance(first[0].get("id"), dict):
+        changed = [json.dumps(first[0]["id"], sort_keys=True, separators=(",", ":"), default=str) + "."
+                   + spec["inputs"][0]["property"]]
+    body = {"output": output, "outputs": _outputs(output), "inputs": inputs, "state": state,
+            "changedPropIds": changed}
+    answer = pages.post("/_dash-update-component", data=json.dumps(body, default=str), content_type="application/json")
+    assert answer.status_code < 500, (output, json.dumps(body, default=str)[:400], answer.get_data(as_text=True)[:300])
 
 
 def test_a_dash_request_that_is_not_a_callback_is_not_a_500(fuzzed: tuple[Flask, dict[str, dict[str, str]],

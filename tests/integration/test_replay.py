@@ -12,13 +12,13 @@ from services.duty import actions
 from services.replay.state import changes_between, state_at
 from services.store.models import (AuditEntry, Camera, CameraHealthChange, IncidentHistory, Unit, UnitPosition, User,
                                    utcnow)
-from tests.conftest import PASSWORD, World, event
+from tests.conftest import credentials, World, event
 
 TINY = timedelta(microseconds=1)
 
 
 def _token(client: FlaskClient, username: str) -> dict[str, str]:
-    token = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD}).get_json()
+    token = client.post("/api/v1/auth/token", json=credentials(username)).get_json()
     return {"Authorization": f"Bearer {token['access_token']}"}
 
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from layouts import wall as ids
 from services.store.models import Incident
-from tests.conftest import PASSWORD, World, event, login
+from tests.conftest import credentials, World, event, login
 
 
 def _incident_in(app: Flask, client: FlaskClient, world: World, camera: str) -> int:
@@ -21,7 +21,7 @@ def _incident_in(app: Flask, client: FlaskClient, world: World, camera: str) -> 
 
 
 def _token(client: FlaskClient, username: str) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+    response = client.post("/api/v1/auth/token", json=credentials(username))
     assert response.status_code == 200, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
 

@@ -6,7 +6,7 @@ import re
 
 from flask.testing import FlaskClient
 
-from tests.conftest import PASSWORD, World
+from tests.conftest import credentials, PASSWORD, World
 
 
 def _login_to(client: FlaskClient, next_path: str) -> tuple[int, str]:
@@ -209,7 +209,7 @@ def test_retention_masks_old_personal_data_and_keeps_the_register_whole(app: obj
 
 
 def test_the_findings_that_were_500s_on_postgresql_are_4xx(client: FlaskClient, world: World) -> None:
-    token = client.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD}).get_json()
+    token = client.post("/api/v1/auth/token", json=credentials("admin")).get_json()
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     for method, path, body in (
             ("put", "/api/v1/policy", {"incident_type": "fight", "priority": 1, "department_id": 999999}),

@@ -7,12 +7,12 @@ from datetime import timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import PASSWORD, World
+from tests.conftest import credentials, World
 from tests.integration.test_stats import SHIFT, incident
 
 
 def _token(client: FlaskClient, username: str) -> dict[str, str]:
-    token = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD}).get_json()
+    token = client.post("/api/v1/auth/token", json=credentials(username)).get_json()
     return {"Authorization": f"Bearer {token['access_token']}"}
 
 

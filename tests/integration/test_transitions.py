@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from services.store.models import Incident
-from tests.conftest import PASSWORD, World, event
+from tests.conftest import credentials, PASSWORD, World, event
 
 
 def _setup(app: Flask, client: FlaskClient, world: World, username: str = "duty.a") -> tuple[int, dict[str, str]]:
@@ -15,7 +15,7 @@ def _setup(app: Flask, client: FlaskClient, world: World, username: str = "duty.
     app.extensions["kuzet"].worker.drain()
     with app.extensions["kuzet"].store.session() as s:
         incident_id = s.scalar(sa.select(Incident.id))
-    token = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD}).get_json()
+    token = client.post("/api/v1/auth/token", json=credentials(username)).get_json()
     return incident_id, {"Authorization": f"Bearer {token['access_token']}"}
 
 
