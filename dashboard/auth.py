@@ -89,10 +89,10 @@ def current_person() -> User | None:
     return None
 
 
-def logged_in(page: Page | None = None) -> User | None:
-    """The session's user (for pages and callbacks), if logged in and, when given, allowed to open ``page``."""
+def logged_in(page: Page = Page.DUTY_ROOM) -> User | None:
+    """The session's user (for pages and callbacks), if logged in and allowed to open ``page`` (the duty room's, unless named)."""
     user = current_user.user if current_user.is_authenticated else None
-    return user if user is not None and (page is None or may_open(user.role, page)) else None
+    return user if user is not None and may_open(user.role, page) else None
 
 
 def csrf_token() -> str:

@@ -22,6 +22,7 @@ from services.errors import Refused
 from services.store import deadletters
 
 if TYPE_CHECKING:
+    from services.access.permissions import Page
     from services.store.models import User
 
 logger = logging.getLogger(__name__)
@@ -153,14 +154,20 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(MethodNotAllowed, outside_routes)
 
 
-def person() -> "User":
-    """The person calling (session cookie or bearer token), or a 401 problem."""
+def person(page: "Page | None" = None) -> "User":
+    """The person calling (session cookie or bearer token), or a 401 problem; 403 outside ``page`` (the duty room's).
+
+    An operator's login reaches only its portal's routes, which name ``Page.OPERATORS``.
+    """
     from dashboard.auth import current_person
+    from services.access.permissions import Page, may_open
 
     user = current_person()
     if user is None:
         raise Problem(401, "unauthorized", "Login required",
                       "send a session cookie or Authorization: Bearer <token from /api/v1/auth/token>")
+    if not may_open(user.role, page or Page.DUTY_ROOM):
+        raise Problem(403, "forbidden", "Not for this login", f"the role {user.role} may not use this route")
     return user
 
 
@@ -171,7 +178,7 @@ def json_object(body: Any) -> dict[str, Any]:
     return body
 
 
-from dashboard.api import cameras, events, heartbeats, incidents, native, replay, schema, stats, tokens, work  # noqa: E402,F401  (routes register on import)
+from dashboard.api import cameras, events, heartbeats, incidents, native, replay, schema, settlement, stats, tokens, work  # noqa: E402,F401  (routes register on import)
 
 from dashboard.api import problems  # noqa: E402
 problems.register(api)

@@ -36,6 +36,11 @@ class Action(enum.StrEnum):
     GRANT_DEPARTMENT = "grant_department"
     VIEW_UNMASKED = "view_unmasked"
     VIEW_PERSONAL_DATA = "view_personal_data"
+    SET_CONTRACT = "set_contract"
+    ISSUE_STATEMENT = "issue_statement"
+    READ_ANY_STATEMENT = "read_any_statement"
+    READ_OWN_STATEMENT = "read_own_statement"  # an operator's login: its own operator's, nobody else's
+    MANAGE_OWN_KEYS = "manage_own_keys"  # an operator's login: its API keys, from the portal
 
 
 _DUTY = frozenset({Role.DUTY_OFFICER, Role.SUPERVISOR, Role.ADMIN})
@@ -71,12 +76,20 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_UNMASKED: _ADMINS,  # a replay with personal data shown; written to the audit journal
     # Past incidents as recorded (case file, archive, incident API); trainers see them masked.
     Action.VIEW_PERSONAL_DATA: frozenset({Role.DUTY_OFFICER, Role.SUPERVISOR, Role.CHIEF, Role.ADMIN}),
+    Action.SET_CONTRACT: _ADMINS,
+    Action.ISSUE_STATEMENT: _ADMINS,
+    Action.READ_ANY_STATEMENT: _ADMINS,
+    Action.READ_OWN_STATEMENT: frozenset({Role.OPERATOR}),
+    Action.MANAGE_OWN_KEYS: frozenset({Role.OPERATOR}),
 }
 
 
 class Page(enum.StrEnum):
-    """The pages whose opening depends on the role (every other page is open to anyone logged in)."""
+    """The pages whose opening depends on the role; the duty room's own pages are ``DUTY_ROOM``."""
 
+    DUTY_ROOM = "wall"  # the wall, incidents, cameras, units and the API behind them: the police's own
+    OPERATORS = "operators"  # scorecards for the police; for an operator's login, its portal
+    SETTLEMENT = "settlement"
     COVERAGE = "coverage"
     STATS = "stats"
     ADMIN = "admin"
@@ -85,13 +98,17 @@ class Page(enum.StrEnum):
 
 
 _REVIEWERS = frozenset({Role.TRAINER, Role.SUPERVISOR, Role.CHIEF, Role.ADMIN})
+_POLICE = frozenset(Role) - {Role.OPERATOR}
 
 PAGES: dict[Page, frozenset[Role]] = {
+    Page.DUTY_ROOM: _POLICE,
+    Page.OPERATORS: frozenset(Role),
+    Page.SETTLEMENT: _ADMINS,
     Page.COVERAGE: frozenset({Role.CHIEF, Role.ADMIN}),
     Page.STATS: frozenset({Role.SUPERVISOR, Role.CHIEF, Role.ADMIN}),  # and GET /api/v1/stats
     Page.ADMIN: _ADMINS,
     Page.REPLAY: _REVIEWERS,  # and GET /api/v1/replay/...
-    Page.ARCHIVE: frozenset(Role),  # personal data masked for trainers
+    Page.ARCHIVE: _POLICE,  # personal data masked for trainers
 }
 
 

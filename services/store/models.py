@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -44,6 +44,7 @@ class Role(enum.StrEnum):
     CHIEF = "chief"
     TRAINER = "trainer"
     ADMIN = "admin"
+    OPERATOR = "operator"  # a camera operator's own login: its scorecard, statements, dead letters and keys
 
 
 class Category(enum.StrEnum):
@@ -130,6 +131,7 @@ class User(Base):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
     role: so.Mapped[str] = so.mapped_column(sa.String(32))
     department_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("departments.id"))
+    operator_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("operators.id", name="fk_users_operator"))
     active: so.Mapped[bool] = so.mapped_column(default=True)
     failed_logins: so.Mapped[int] = so.mapped_column(default=0)
     locked_until: so.Mapped[Optional[datetime]]
@@ -605,3 +607,122 @@ class ResponseTarget(Base):
     target_s: so.Mapped[int]
     updated_by: so.Mapped[str] = so.mapped_column(sa.String(64))
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class Contract(Base):
+    """One operator's terms from a date: fine share, incident fees, uptime target and penalty, cap (money in tiyn)."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (sa.UniqueConstraint("operator_id", "number", "valid_from", name="uq_contract_terms_from"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    operator_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("operators.id"), index=True)
+    city: so.Mapped[str] = so.mapped_column(sa.String(64))
+    number: so.Mapped[str] = so.mapped_column(sa.String(64))
+    valid_from: so.Mapped[date]
+    valid_to: so.Mapped[Optional[date]]  # the last day it covers; open-ended when empty
+    fine_share_bp: so.Mapped[int]  # basis points of each fine actually paid
+    fine_share_by_type: so.Mapped[dict[str, int]] = so.mapped_column(sa.JSON)
+    incident_fee_tiyn: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    incident_fees: so.Mapped[dict[str, int]] = so.mapped_column(sa.JSON)  # "type:mount" -> tiyn, * for any
+    uptime_target_bp: so.Mapped[Optional[int]]
+    penalty_bp_per_point: so.Mapped[int]
+    cap_tiyn: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    created_by: so.Mapped[str] = so.mapped_column(sa.String(64))
+
+
+class FineImport(Base):
+    """One file or API call from the fines system; a rejected one keeps its text and errors for review."""
+
+    __tablename__ = "fine_imports"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    source: so.Mapped[str] = so.mapped_column(sa.String(32))
+    actor: so.Mapped[str] = so.mapped_column(sa.String(64))
+    filename: so.Mapped[str] = so.mapped_column(sa.String(200))
+    sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
+    rows: so.Mapped[int]
+    created: so.Mapped[int] = so.mapped_column(default=0)
+    updated: so.Mapped[int] = so.mapped_column(default=0)
+    unchanged: so.Mapped[int] = so.mapped_column(default=0)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16))  # applied, rejected
+    errors: so.Mapped[list[str]] = so.mapped_column(sa.JSON)
+    raw: so.Mapped[str] = so.mapped_column(sa.Text)
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class Fine(Base):
+    """A fines-system decision on one of Kuzet's offences, as last reported."""
+
+    __tablename__ = "fines"
+    __table_args__ = (sa.Index("ix_fines_operator_paid", "operator_id", "paid_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    decision_no: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    offence_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("offences.id"), index=True)
+    operator_id: so.Mapped[int]  # copied from the offence
+    camera_id: so.Mapped[int]
+    issued_at: so.Mapped[datetime]
+    amount_tiyn: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16))  # issued, paid, cancelled, appealed
+    paid_at: so.Mapped[Optional[datetime]]
+    paid_amount_tiyn: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    import_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("fine_imports.id"))
+
+
+class Statement(Base):
+    """An issued monthly statement, frozen: its canonical JSON, hash, and the journal head when issued."""
+
+    __tablename__ = "statements"
+    __table_args__ = (sa.UniqueConstraint("operator_id", "month", "version", name="uq_statement_version"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    operator_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("operators.id"))
+    month: so.Mapped[str] = so.mapped_column(sa.String(7))
+    version: so.Mapped[int]
+    corrects_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("statements.id"))
+    content: so.Mapped[str] = so.mapped_column(sa.Text)
+    sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
+    total_tiyn: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    issued_at: so.Mapped[datetime]
+    issued_by: so.Mapped[str] = so.mapped_column(sa.String(64))
+    audit_head: so.Mapped[str] = so.mapped_column(sa.String(64))
+
+
+class LedgerEntry(Base):
+    """Money owed to an operator or taken back, in tiyn, pointing to what earned it; never updated (a trigger)."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (sa.Index("ix_ledger_operator_month", "operator_id", "month", "kind"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    operator_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("operators.id"))
+    month: so.Mapped[str] = so.mapped_column(sa.String(7))  # the statement it is on
+    for_month: so.Mapped[str] = so.mapped_column(sa.String(7))  # the month that earned it
+    kind: so.Mapped[str] = so.mapped_column(sa.String(32))  # fine_share, incident_fee, uptime_penalty
+    amount_tiyn: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    recorded_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    contract_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("contracts.id"))
+    fine_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("fines.id"), index=True)
+    offence_id: so.Mapped[Optional[int]]
+    event_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(128))
+    incident_id: so.Mapped[Optional[int]] = so.mapped_column(index=True)
+    camera_id: so.Mapped[Optional[int]]
+    basis: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+
+
+class ServiceKey(Base):
+    """A key of one of the centre's own systems (the fines system), for one purpose."""
+
+    __tablename__ = "service_keys"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    purpose: so.Mapped[str] = so.mapped_column(sa.String(32))
+    prefix: so.Mapped[str] = so.mapped_column(sa.String(16))
+    key_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    label: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_used_at: so.Mapped[Optional[datetime]]
+    revoked_at: so.Mapped[Optional[datetime]]
