@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from dashboard.callbacks import admin, archive, cameras, coverage, incident, replay, stats, wall
+from dashboard.callbacks import admin, archive, cameras, coverage, incident, portal, replay, settlement, stats, wall
 
 logger = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -43,6 +43,8 @@ def init_app(server: Flask) -> dash.Dash:
                        layout=admin.page)
     dash.register_page("cameras", path="/cameras", title="Kuzet — камеры", layout=cameras.cameras_page)
     dash.register_page("operators", path="/operators", title="Kuzet — операторы", layout=cameras.operators_page)
+    dash.register_page("settlement", path="/settlement", title="Kuzet — расчёты с операторами",
+                       layout=settlement.page)
     wall.register(app)
     cameras.register(app)
     admin.register(app)
@@ -51,6 +53,8 @@ def init_app(server: Flask) -> dash.Dash:
     stats.register(app)
     replay.register(app)
     archive.register(app)
+    settlement.register(app)
+    portal.register(app)
     server.extensions["dash"] = app
     server.before_request(lambda: _refuse_malformed_callback(app))
     return app

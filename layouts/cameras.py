@@ -42,14 +42,20 @@ SCORE_COLUMNS: list[dict[str, Any]] = [
 ]
 
 
-def _header(title: str, subtitle: str, username: str) -> html.Header:
+POLICE_LINKS = (("Пульт", "/wall"), ("Камеры", "/cameras"), ("Операторы", "/operators"))
+
+
+def page_header(title: str, subtitle: str, username: str,
+                links: tuple[tuple[str, str], ...] = POLICE_LINKS) -> html.Header:
+    """The admin pages' header: title, subtitle, who is logged in and the navigation."""
     return html.Header(className="wall-top", children=[
         html.Div(className="wall-title", children=[
             html.Div("KUZET", className="brand"),
             html.Div([html.Div(title, className="dept-ru"), html.Div(subtitle, className="dept-other")]),
         ]),
-        html.Div(className="nav", children=[html.Span(username, className="who"), html.A("Пульт", href="/wall"),
-                                            html.A("Камеры", href="/cameras"), html.A("Операторы", href="/operators"),
+        html.Div(className="nav", children=[html.Span(username, className="who"),
+                                            *[html.A(label, href=href) for label, href in links],
+                                            html.A("Безопасность", href="/account/security"),
                                             html.A("Выход", href="/logout")]),
     ])
 
@@ -59,7 +65,7 @@ def cameras_layout(rows: list[dict[str, Any]], operators: list[dict[str, str]], 
     """The camera list with filters; quietest cameras first."""
     option = {"value": ALL, "label": "Все · All"}
     return html.Div(className="admin-page", children=[
-        _header("Камеры · Cameras", "Состояние и последний сигнал каждой камеры", username),
+        page_header("Камеры · Cameras", "Состояние и последний сигнал каждой камеры", username),
         html.Main(className="admin-body", children=[
             dmc.Group(mb="sm", children=[
                 dmc.Select(id=OPERATOR, label="Оператор", data=[option] + operators, value=ALL, w=260,
@@ -76,12 +82,14 @@ def cameras_layout(rows: list[dict[str, Any]], operators: list[dict[str, str]], 
     ])
 
 
-def operators_layout(rows: list[dict[str, Any]], *, username: str) -> html.Div:
+def operators_layout(rows: list[dict[str, Any]], *, username: str, settlement: bool = False) -> html.Div:
     """Operator scorecards: cameras, health now, uptime over a day, a week and a month."""
     return html.Div(className="admin-page", children=[
-        _header("Операторы · Operator scorecards", "Доступность по записанным переходам состояния, не по выборке",
+        page_header("Операторы · Operator scorecards", "Доступность по записанным переходам состояния, не по выборке",
                 username),
         html.Main(className="admin-body", children=[
+            html.A("Расчёты с операторами · Settlement →", href="/settlement", className="stats-step",
+                   id="operators-settlement") if settlement else None,
             dag.AgGrid(id=SCORECARDS, rowData=rows, columnDefs=SCORE_COLUMNS,
                        dashGridOptions={"theme": {"function": GRID_THEME}, "domLayout": "autoHeight"},
                        style={"width": "100%"}),

@@ -29,6 +29,7 @@ class DemoUser:
     password: str
     role: str
     department: str | None
+    operator: str | None = None
 
 
 DEMO_USERS = (
@@ -38,6 +39,7 @@ DEMO_USERS = (
     DemoUser("chief.almaty", "almaty-chief-2026", "chief", CITY_CODE),
     DemoUser("trainer", "kuzet-trainer-2026", "trainer", "almaty-almaly"),
     DemoUser("admin", "kuzet-admin-2026", "admin", None),
+    DemoUser("op.almavision", "almavision-portal-2026", "operator", None, "AlmaVision LLP"),
 )
 
 DEMO_OPERATORS = ("AlmaVision LLP", "Qala Kamera JSC", "Tengri Secure LLP")
@@ -78,13 +80,14 @@ def seed_demo(session: so.Session, cameras_per_district: int = 40, units_per_dis
     seed_defaults(session)
     seed_departments(session)
     seed_country(session)
-    for user in DEMO_USERS:
-        if session.scalar(sa.select(User.id).where(User.username == user.username)) is None:
-            create_user(session, user.username, user.password, user.role, user.department)
     operators = []
     for name in DEMO_OPERATORS:
         operator = session.scalar(sa.select(Operator).where(Operator.name == name)) or create_operator(session, name)
         operators.append(operator)
+    for user in DEMO_USERS:
+        if session.scalar(sa.select(User.id).where(User.username == user.username)) is None:
+            create_user(session, user.username, user.password, user.role, user.department,
+                        operator_name=user.operator)
     keys = {op.name: issue_key(session, op, label="demo simulator") for op in operators}
 
     if session.scalar(sa.select(sa.func.count(Camera.id))) == 0:
@@ -113,6 +116,7 @@ def seed_demo(session: so.Session, cameras_per_district: int = 40, units_per_dis
         session.flush()
         _demo_vendor_identities(session, operators)
         seed_history(session, rng)
+        seed_settlement(session, rng)
     session.flush()
     return keys
 
@@ -325,3 +329,99 @@ def patrol_login(session: so.Session) -> ServiceLogin:
     user.totp_last_step = None  # the driver's first login may fall in the step the enrolment used
     session.flush()
     return ServiceLogin(PATROL_ACCOUNT, password, secret)
+
+
+# The monthly calculation index (МРП) for 2026 is 4,325 tenge (the republican budget law for 2026-2028);
+# camera fines are multiples of it. Amounts here are a demo's, not the Code of Administrative Offences'.
+MRP_KZT = 4325
+DEMO_FINES_MRP = {"speeding": 5, "red_light": 5, "no_seatbelt": 3, "phone_use": 3, "stop_line": 2, "bus_lane": 5,
+                  "pedestrian_crossing": 5, "lane_violation": 3, "parking": 2, "wrong_way": 10, "no_insurance": 5}
+DEMO_CONTRACTS = {
+    "AlmaVision LLP": dict(number="AV-2026/14", fine_share_pct="25", fine_share_by_type={"red_light": "30"},
+                           incident_fee_kzt="5000", incident_fees_kzt={"fight:school": "15000",
+                                                                       "*:kindergarten": "12000"},
+                           uptime_target_pct="98", penalty_pct_per_point="2", cap_kzt="25000000"),
+    "Qala Kamera JSC": dict(number="QK-07/2026", fine_share_pct="20", incident_fee_kzt="4000",
+                            incident_fees_kzt={"fight:school": "12000"}, uptime_target_pct="97",
+                            penalty_pct_per_point="3"),
+    "Tengri Secure LLP": dict(number="TS-2026-3", fine_share_pct="30", incident_fee_kzt="6000",
+                              uptime_target_pct="99", penalty_pct_per_point="1.5", cap_kzt="8000000"),
+}
+
+
+def seed_settlement(session: so.Session, rng: random.Random, offences_per_camera_day: float = 0.8) -> int:
+    """Contracts for the demo operators and two months of offences with their fines, as the fines system reports them.
+
+    Payments of one month's fines arrive over the next: last month's statement has both.
+
+    About 60 % of fines are paid, half of those within 7 days at half price; some are cancelled or
+    appealed, the rest are unpaid; a few road cameras were offline for a day. Returns the fines imported.
+    """
+    from services.settlement.calendar import ALMATY, bounds, month_of, previous_month
+    from services.settlement.contracts import Terms, add_contract
+    from services.settlement.fines import import_fines
+    from services.store.models import CameraHealthChange, Event, Offence, utcnow
+
+    now = utcnow()
+    start, _ = bounds(previous_month(previous_month(month_of(now))))
+    for name, terms in DEMO_CONTRACTS.items():
+        add_contract(session, "demo", name, Terms(valid_from=start.astimezone(ALMATY).date().replace(day=1), **terms))
+    cameras = list(session.scalars(sa.select(Camera).where(Camera.mount_kind.in_(("road", "street", "transport")))))
+    types = list(DEMO_FINES_MRP)
+    weights = [30, 14, 10, 8, 8, 5, 6, 6, 8, 1, 4]
+    events, offences = [], []
+    days = (now - start).days
+    for camera in cameras:
+        for n in range(int(days * offences_per_camera_day * rng.uniform(0.4, 1.6))):
+            at = start + timedelta(seconds=rng.randrange(int((now - start).total_seconds()) - 86400))
+            kind = rng.choices(types, weights=weights)[0]
+            events.append({"operator_id": camera.operator_id, "event_id": f"demo-offence-{camera.id}-{n}",
+                           "camera_id": camera.id, "department_id": camera.department_id, "category": "traffic",
+                           "type": kind, "occurred_at": at, "received_at": at + timedelta(seconds=rng.uniform(1, 9)),
+                           "stored_at": at, "late": False, "lat": camera.lat, "lon": camera.lon,
+                           "record": {"demo": "settlement"}})
+    ids = session.scalars(sa.insert(Event).returning(Event.id, sort_by_parameter_order=True), events).all()
+    letters = "ABCEHKMOPTXY"
+    for pk, event in zip(ids, events):
+        plate = f"{rng.randrange(1000):03d}{''.join(rng.choice(letters) for _ in range(3))}02"
+        offences.append({"event_id": pk, "operator_id": event["operator_id"], "camera_id": event["camera_id"],
+                         "department_id": event["department_id"], "type": event["type"], "plate": plate,
+                         "plate_country": "KZ", "occurred_at": event["occurred_at"], "evidence": {}})
+    offence_ids = session.scalars(sa.insert(Offence).returning(Offence.id, sort_by_parameter_order=True),
+                                  offences).all()
+    rows = []
+    for line, (offence_id, offence) in enumerate(zip(offence_ids, offences), start=2):
+        if rng.random() < 0.08:
+            continue  # no decision (yet): plate unreadable, foreign, under review
+        issued = offence["occurred_at"] + timedelta(hours=rng.uniform(6, 96))
+        if issued > now:
+            continue
+        amount = DEMO_FINES_MRP[offence["type"]] * MRP_KZT
+        roll, status, paid_at, paid = rng.random(), "issued", "", ""
+        if roll < 0.30:  # within 7 days: half
+            moment = issued + timedelta(days=rng.uniform(0.2, 7))
+            status, paid_at, paid = "paid", moment, f"{amount / 2:.2f}"
+        elif roll < 0.60:
+            moment = issued + timedelta(days=rng.uniform(7.1, 28))  # before enforcement at 30 days
+            status, paid_at, paid = "paid", moment, str(amount)
+        elif roll < 0.65:
+            status = "cancelled"
+        elif roll < 0.68:
+            status = "appealed"
+        if status == "paid" and paid_at > now:
+            status, paid_at, paid = "issued", "", ""
+        rows.append((line, {"offence_id": str(offence_id), "decision_no": f"ПП-{offence_id:08d}",
+                            "issued_at": issued.isoformat(), "amount_kzt": str(amount), "status": status,
+                            "paid_at": paid_at.isoformat() if paid_at else "", "paid_amount_kzt": paid}))
+    outages = []
+    for camera in rng.sample(cameras, k=min(len(cameras), 12)):  # a bad day for a few road cameras
+        down = start + timedelta(days=rng.randrange(3, 25), hours=rng.randrange(24))
+        outages += [{"camera_id": camera.id, "from_state": "online", "to_state": "offline", "reason": "demo",
+                     "at": down},
+                    {"camera_id": camera.id, "from_state": "offline", "to_state": "online", "reason": "demo",
+                     "at": down + timedelta(hours=rng.uniform(6, 40))}]
+    session.execute(sa.insert(CameraHealthChange), outages)
+    session.flush()
+    import_fines(session, "demo", "demo", rows, filename="demo-fines.csv")
+    logger.info("demo settlement: %d offences, %d fines", len(offences), len(rows))
+    return len(rows)

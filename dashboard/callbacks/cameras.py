@@ -14,6 +14,7 @@ from layouts import cameras as ids
 from layouts.cameras import cameras_layout, operators_layout
 from layouts.wall import denied
 from services.geo.coverage import operators
+from services.access.permissions import Action, Page, allows, may_open
 from services.store.models import District
 from services.access.scope import as_id, visible_departments
 from services.cameras.scorecards import camera_list, scorecards
@@ -31,11 +32,17 @@ def cameras_page(**_query: Any) -> html.Div:
 
 
 def operators_page(**_query: Any) -> html.Div:
-    """Operator scorecards over the user's departments."""
+    """Operator scorecards over the police user's departments; an operator's own login gets its portal."""
+    own = logged_in(Page.OPERATORS)
+    if own is not None and allows(own.role, Action.MANAGE_OWN_KEYS):
+        from dashboard.callbacks import portal
+
+        return portal.page(own)
     user = logged_in()
     if user is None:
         return denied("Войдите в систему · Please log in")
-    return operators_layout(scorecards(db(), visible_departments(db(), user)), username=user.username)
+    return operators_layout(scorecards(db(), visible_departments(db(), user)), username=user.username,
+                            settlement=may_open(user.role, Page.SETTLEMENT))
 
 
 def register(app: dash.Dash) -> None:

@@ -18,9 +18,12 @@ def users() -> None:
 @click.option("--username", required=True)
 @click.option("--password-stdin", is_flag=True,
               help="Read the password from standard input (one line) instead of asking for it twice.")
-@click.option("--role", required=True, type=click.Choice(["duty_officer", "supervisor", "chief", "trainer", "admin"]))
+@click.option("--role", required=True, type=click.Choice(["duty_officer", "supervisor", "chief", "trainer", "admin",
+                                                          "operator"]))
 @click.option("--department", default=None, help="Department id or code (see `kuzet departments list`).")
-def users_add(database_url: str, username: str, password_stdin: bool, role: str, department: str | None) -> None:
+@click.option("--operator", "operator_name", default=None, help="For --role operator: the operator's name.")
+def users_add(database_url: str, username: str, password_stdin: bool, role: str, department: str | None,
+              operator_name: str | None) -> None:
     """Add a user with an argon2-hashed password (asked for, never on the command line where ps shows it)."""
     from services.access.users import create_user
 
@@ -30,8 +33,9 @@ def users_add(database_url: str, username: str, password_stdin: bool, role: str,
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         with open_store(database_url).session() as session:
-            user = create_user(session, username, password, role, department)
-            audit.record(session, "cli", "admin.user.add", username, role=role, department=department)
+            user = create_user(session, username, password, role, department, operator_name=operator_name)
+            audit.record(session, "cli", "admin.user.add", username, role=role, department=department,
+                         operator=operator_name)
             click.echo(f"user {user.username} ({user.role}) created with id {user.id}")
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None

@@ -55,8 +55,8 @@ def hash_password(password: str) -> str:
 
 
 def create_user(session: so.Session, username: str, password: str, role: str,
-                department_code: str | None, display_name: str = "") -> User:
-    """Add a user; role must be known and, except for admins, a department given."""
+                department_code: str | None, display_name: str = "", operator_name: str | None = None) -> User:
+    """Add a user; role must be known, a department given for the police roles, an operator for an operator's login."""
     try:
         role_enum = Role(role)
     except ValueError:
@@ -77,8 +77,20 @@ def create_user(session: so.Session, username: str, password: str, role: str,
             raise ValueError(f"no department {department_code!r} (see `kuzet departments list`)")
     elif role_enum in ROLES_WITH_DEPARTMENT:
         raise ValueError(f"role {role} needs --department")
+    operator = None
+    if (role_enum is Role.OPERATOR) != bool(operator_name):
+        raise ValueError("an operator's login needs --operator, and only an operator's login takes it")
+    if operator_name:
+        from services.store.models import Operator
+
+        operator = session.scalar(sa.select(Operator).where(Operator.name == operator_name))
+        if operator is None:
+            raise ValueError(f"no operator {operator_name!r} (see `kuzet operators list`)")
+        if department is not None:
+            raise ValueError("an operator's login belongs to no department")
     user = User(username=username, password_hash=hash_password(password), role=role_enum.value,
-                department_id=department.id if department else None, display_name=display_name or username)
+                department_id=department.id if department else None, display_name=display_name or username,
+                operator_id=operator.id if operator else None)
     session.add(user)
     session.flush()
     return user

@@ -60,3 +60,9 @@ def parse_moment(text: object) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ALMATY)
     return moment.astimezone(timezone.utc)
+
+
+def previous_month(month: str) -> str:
+    """The month before ("2026-01" -> "2025-12")."""
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year - 1:04d}-12" if mon == 1 else f"{year:04d}-{mon - 1:02d}"

@@ -38,7 +38,7 @@ def test_the_demo_seeds_a_whole_duty_room(demo_server: tuple[str, Store, dict[st
     with store.session() as s:
         assert {u.username for u in s.scalars(sa.select(User))} >= {u.username for u in DEMO_USERS}
         assert {u.role for u in s.scalars(sa.select(User))} == {"duty_officer", "supervisor", "chief", "trainer",
-                                                                 "admin"}
+                                                                 "admin", "operator"}
         almaty = s.scalars(sa.select(Department.id).where(Department.city == "almaty",
                                                           Department.parent_id.is_not(None))).all()
         assert len(almaty) == 8
@@ -48,6 +48,31 @@ def test_the_demo_seeds_a_whole_duty_room(demo_server: tuple[str, Store, dict[st
         assert s.scalar(sa.select(sa.func.count(Unit.id)).where(Unit.department_id.in_(almaty))) == 8 * 4
         assert set(keys) == set(DEMO_VENDORS)
         assert s.scalar(sa.select(sa.func.count(Incident.id)).where(Incident.status == "closed")) > 100  # history
+    _the_demo_pays(store)
+
+
+def _the_demo_pays(store: Store) -> None:
+    """Contracts for the three operators and last month's fines, about 60 % paid, so a statement shows at once."""
+    from services.settlement import statements
+    from services.settlement.calendar import bounds, month_of, previous_month
+    from services.store.models import Contract, Fine, Offence, Operator, utcnow
+
+    with store.session() as s:
+        assert s.scalar(sa.select(sa.func.count(sa.distinct(Contract.operator_id)))) == 3
+        last = previous_month(month_of(utcnow()))
+        start, end = bounds(previous_month(last))  # the month before last: its fines have had time to be paid
+        of_last_month = (sa.select(Fine.status, sa.func.count(Fine.id)).join(Offence, Offence.id == Fine.offence_id)
+                         .where(Offence.occurred_at >= start, Offence.occurred_at < end))
+        statuses = dict(s.execute(of_last_month.group_by(Fine.status)).all())
+        total = sum(statuses.values())
+        assert total > 1000 and {"paid", "issued", "cancelled", "appealed"} <= set(statuses)
+        assert 0.45 < statuses["paid"] / total < 0.7  # about 60 % paid
+        halved = s.scalar(sa.select(sa.func.count(Fine.id)).join(Offence, Offence.id == Fine.offence_id).where(
+            Offence.occurred_at >= start, Offence.occurred_at < end, Fine.paid_amount_tiyn * 2 == Fine.amount_tiyn))
+        assert 0.35 < halved / statuses["paid"] < 0.75  # about half of them within 7 days, at half price
+        operator = s.scalar(sa.select(Operator).where(Operator.name == "AlmaVision LLP"))
+        content = statements.build(s, operator, last)
+        assert content["fine_share_tiyn"] > 0 and content["incident_fees_tiyn"] > 0 and content["total_tiyn"] > 0
 
 
 def test_the_simulator_drives_incidents_offences_and_dead_letters_through_every_vendor_path(
