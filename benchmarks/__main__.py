@@ -195,6 +195,12 @@ def main() -> int:
     except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
         print(f"replay=skipped reason={type(exc).__name__}: {exc}")
     try:
+        from benchmarks.settlement import bench_settlement
+
+        print(bench_settlement(admin_url))
+    except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
+        print(f"settlement=skipped reason={type(exc).__name__}: {exc}")
+    try:
         from benchmarks.http_ingest import bench_http
 
         line = bench_http(admin_url, redis_url, float(os.environ.get("KUZET_BENCH_HTTP_SECONDS", "60")))
