@@ -108,3 +108,48 @@ def test_operator_logins_need_an_operator_and_no_department(app: Flask, world: W
             create_user(s, "op.y", PASSWORD, "operator", None, operator_name="Nobody LLP")
         with pytest.raises(ValueError, match="only an operator"):
             create_user(s, "duty.z", PASSWORD, "duty_officer", "almaty-almaly", operator_name="Test Operator LLP")
+
+
+def test_an_admin_adds_contract_terms_and_issues_on_the_page(app: Flask, client: FlaskClient, world: World) -> None:
+    from layouts import settlement as ids
+    from services.store.models import Contract
+
+    login(client, "admin")
+    client.get("/_dash-layout")
+    dash_app = app.extensions["dash"]
+    output = next(k for k in dash_app.callback_map if ids.CONTRACTS in k and ids.FEEDBACK in k)
+    spec = dash_app.callback_map[output]
+    operator_id = str(world.operator_id)
+
+    def add(**values: str) -> str:
+        state = [{"id": s["id"], "property": s["property"], "value": values.get(s["id"])} for s in spec["state"]]
+        body = {"output": output, "outputs": [{"id": ids.FEEDBACK, "property": "children"},
+                                              {"id": ids.CONTRACTS, "property": "rowData"}],
+                "inputs": [{"id": ids.C_SAVE, "property": "n_clicks", "value": 1}], "state": state,
+                "changedPropIds": [f"{ids.C_SAVE}.n_clicks"]}
+        answer = client.post("/_dash-update-component", json=body)
+        assert answer.status_code == 200
+        return str(answer.get_json()["response"][ids.FEEDBACK]["children"])
+
+    bad = add(**{ids.C_OPERATOR: operator_id, ids.C_NUMBER: "P-1", ids.C_FROM: "1 ноября", ids.C_SHARE: "25"})
+    assert "Not added" in bad and "YYYY-MM-DD" in bad
+    good = add(**{ids.C_OPERATOR: operator_id, ids.C_NUMBER: "P-1", ids.C_FROM: "2026-11-01", ids.C_SHARE: "25",
+                  ids.C_FEE: "5000", ids.C_TARGET: "98", ids.C_PENALTY: "2", ids.C_CAP: "1000000"})
+    assert "P-1" in good and "добавлены" in good
+    with app.extensions["kuzet"].store.session() as s:
+        contract = s.scalars(sa.select(Contract)).one()
+        assert (contract.fine_share_bp, contract.incident_fee_tiyn, contract.cap_tiyn) == (2500, 500000, 100000000)
+        assert s.scalar(sa.select(sa.func.count()).select_from(sa.text("audit_log"))
+                        .where(sa.text("action = 'admin.contract.add'"))) == 1
+    officer = app.test_client()
+    login(officer, "duty.a")
+    officer.get("/_dash-layout")
+    body = {"output": output, "outputs": [{"id": ids.FEEDBACK, "property": "children"},
+                                          {"id": ids.CONTRACTS, "property": "rowData"}],
+            "inputs": [{"id": ids.C_SAVE, "property": "n_clicks", "value": 1}],
+            "state": [{"id": s["id"], "property": s["property"], "value": "2027-01-01"} for s in spec["state"]],
+            "changedPropIds": [f"{ids.C_SAVE}.n_clicks"]}
+    answer = officer.post("/_dash-update-component", json=body)
+    assert answer.status_code in (200, 204) and "P-1" not in str(answer.get_json(silent=True))
+    with app.extensions["kuzet"].store.session() as s:
+        assert s.scalar(sa.select(sa.func.count(Contract.id))) == 1
