@@ -25,6 +25,7 @@ DOWNLOADS = "settlement-downloads"
 C_OPERATOR, C_NUMBER, C_FROM, C_TO = "contract-operator", "contract-number", "contract-from", "contract-to"
 C_SHARE, C_FEE, C_TARGET, C_PENALTY, C_CAP = ("contract-share", "contract-fee", "contract-target", "contract-penalty",
                                               "contract-cap")
+C_SHARE_BY_TYPE, C_FEES = "contract-share-by-type", "contract-fees"
 C_SAVE = "contract-save"
 
 CAMERA_COLUMNS: list[dict[str, Any]] = [
@@ -138,7 +139,9 @@ def layout(operators: list[dict[str, str]], months: list[str], contracts: list[d
                 dmc.TextInput(id=C_FROM, label="С (ГГГГ-ММ-ДД)", w=150),
                 dmc.TextInput(id=C_TO, label="По (необязательно)", w=150),
                 dmc.TextInput(id=C_SHARE, label="Доля штрафов, %", w=130),
+                dmc.TextInput(id=C_SHARE_BY_TYPE, label="Доля по видам: red_light=30, …", w=240),
                 dmc.TextInput(id=C_FEE, label="За происшествие, ₸", w=150),
+                dmc.TextInput(id=C_FEES, label="По виду и месту: fight:school=15000, …", w=280),
                 dmc.TextInput(id=C_TARGET, label="Цель доступности, %", w=150),
                 dmc.TextInput(id=C_PENALTY, label="Удержание за пункт, %", w=160),
                 dmc.TextInput(id=C_CAP, label="Предел в месяц, ₸", w=150),

@@ -103,9 +103,9 @@ def register(app: dash.Dash) -> None:
                   State(ids.C_OPERATOR, "value"), State(ids.C_NUMBER, "value"), State(ids.C_FROM, "value"),
                   State(ids.C_TO, "value"), State(ids.C_SHARE, "value"), State(ids.C_FEE, "value"),
                   State(ids.C_TARGET, "value"), State(ids.C_PENALTY, "value"), State(ids.C_CAP, "value"),
-                  prevent_initial_call=True)
+                  State(ids.C_SHARE_BY_TYPE, "value"), State(ids.C_FEES, "value"), prevent_initial_call=True)
     def add_terms(clicks: Any, operator_id: Any, number: Any, start: Any, end: Any, share: Any, fee: Any,
-                  target: Any, penalty: Any, cap: Any) -> Any:
+                  target: Any, penalty: Any, cap: Any, share_by_type: Any, fees: Any) -> Any:
         user = logged_in(Page.SETTLEMENT)
         if user is None or not clicks:
             return no_update, no_update
@@ -117,7 +117,8 @@ def register(app: dash.Dash) -> None:
             terms = Terms(number=_text(number), valid_from=_day(start, "С"), valid_to=_day(end, "По") if _text(end)
                           else None, fine_share_pct=_text(share) or "0", incident_fee_kzt=_text(fee) or "0",
                           uptime_target_pct=_text(target) or None, penalty_pct_per_point=_text(penalty) or "0",
-                          cap_kzt=_text(cap) or None)
+                          cap_kzt=_text(cap) or None, fine_share_by_type=_pairs(share_by_type),
+                          incident_fees_kzt=_pairs(fees))
             contract = add_contract(db(), user.username, operator.name, terms)
             db().commit()
         except (ValueError, Refused) as exc:
@@ -128,6 +129,19 @@ def register(app: dash.Dash) -> None:
 
 def _text(value: Any) -> str:
     return value.strip()[:200] if isinstance(value, str) else ""
+
+
+def _pairs(value: Any) -> dict[str, str]:
+    """ "red_light=30, bus_lane=25" as a dict; ValueError naming the piece that is not KEY=VALUE."""
+    out = {}
+    for piece in (p.strip() for p in _text(value).replace(";", ",").split(",")):
+        if not piece:
+            continue
+        key, sep, amount = piece.partition("=")
+        if not sep or not key.strip() or not amount.strip():
+            raise ValueError(f"«{piece}»: ВИД=ЗНАЧЕНИЕ · write KEY=VALUE")
+        out[key.strip()] = amount.strip()
+    return out
 
 
 def _day(value: Any, field: str) -> date:

@@ -328,30 +328,41 @@ def uptime(session: so.Session, camera_ids: list[int], start: datetime, end: dat
     """Share of the window the cameras were not offline, outages begun in it, and their minutes (averaged)."""
     if not camera_ids or end <= start:
         return Uptime(100.0, 0, 0.0, len(camera_ids))
-    before = dict(session.execute(
-        sa.select(CameraHealthChange.camera_id, CameraHealthChange.to_state)
-        .where(CameraHealthChange.camera_id.in_(camera_ids), CameraHealthChange.at < start)
-        .order_by(CameraHealthChange.camera_id, CameraHealthChange.at)).all())  # last one per camera wins
-    changes: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-    for camera_id, at, state in session.execute(
-            sa.select(CameraHealthChange.camera_id, CameraHealthChange.at, CameraHealthChange.to_state)
-            .where(CameraHealthChange.camera_id.in_(camera_ids), CameraHealthChange.at >= start,
-                   CameraHealthChange.at < end).order_by(CameraHealthChange.at)):
-        changes[camera_id].append((at, state))
+    per_camera = downtime(session, camera_ids, start, end)
+    down_total = sum(down for down, _ in per_camera.values())
+    outages = sum(n for _, n in per_camera.values())
     window = (end - start).total_seconds()
-    down_total = 0.0
-    outages = 0
-    for camera_id in camera_ids:
-        state, since = before.get(camera_id, H.ONLINE.value), start
-        down = 0.0
-        for at, new_state in changes.get(camera_id, []):
-            if state == H.OFFLINE.value:
-                down += (at - since).total_seconds()
-            if new_state == H.OFFLINE.value and state != H.OFFLINE.value:
-                outages += 1
-            state, since = new_state, at
-        if state == H.OFFLINE.value:
-            down += (end - since).total_seconds()
-        down_total += down
     return Uptime(round(100 * (1 - down_total / (window * len(camera_ids))), 3), outages,
                   round(down_total / 60, 1), len(camera_ids))
+
+
+def downtime(session: so.Session, camera_ids: list[int], start: datetime, end: datetime,
+             chunk: int = 5000) -> dict[int, tuple[float, int]]:
+    """Per camera with any: seconds offline within the window and outages begun in it, from the transitions."""
+    out: dict[int, tuple[float, int]] = {}
+    for i in range(0, len(camera_ids), chunk):
+        ids = camera_ids[i:i + chunk]
+        before = dict(session.execute(
+            sa.select(CameraHealthChange.camera_id, CameraHealthChange.to_state)
+            .where(CameraHealthChange.camera_id.in_(ids), CameraHealthChange.at < start)
+            .order_by(CameraHealthChange.camera_id, CameraHealthChange.at)).all())  # last one per camera wins
+        changes: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+        for camera_id, at, state in session.execute(
+                sa.select(CameraHealthChange.camera_id, CameraHealthChange.at, CameraHealthChange.to_state)
+                .where(CameraHealthChange.camera_id.in_(ids), CameraHealthChange.at >= start,
+                       CameraHealthChange.at < end).order_by(CameraHealthChange.at)):
+            changes[camera_id].append((at, state))
+        for camera_id in ids:
+            state, since = before.get(camera_id, H.ONLINE.value), start
+            down, outages = 0.0, 0
+            for at, new_state in changes.get(camera_id, []):
+                if state == H.OFFLINE.value:
+                    down += (at - since).total_seconds()
+                if new_state == H.OFFLINE.value and state != H.OFFLINE.value:
+                    outages += 1
+                state, since = new_state, at
+            if state == H.OFFLINE.value:
+                down += (end - since).total_seconds()
+            if down or outages:
+                out[camera_id] = (down, outages)
+    return out

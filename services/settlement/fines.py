@@ -242,18 +242,15 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _offences(session: so.Session, ids: set[int]) -> dict[int, Offence]:
-    found: dict[int, Offence] = {}
-    chunk = sorted(ids)
-    for i in range(0, len(chunk), 5000):
-        for offence in session.scalars(sa.select(Offence).where(Offence.id.in_(chunk[i:i + 5000]))):
-            found[offence.id] = offence
-    return found
+    return {o.id: o for o in _rows(session, Offence, Offence.id, ids)}
 
 
 def _existing(session: so.Session, decisions: set[str]) -> dict[str, Fine]:
-    found: dict[str, Fine] = {}
-    chunk = sorted(decisions)
-    for i in range(0, len(chunk), 5000):
-        for fine in session.scalars(sa.select(Fine).where(Fine.decision_no.in_(chunk[i:i + 5000]))):
-            found[fine.decision_no] = fine
-    return found
+    return {f.decision_no: f for f in _rows(session, Fine, Fine.decision_no, decisions)}
+
+
+def _rows(session: so.Session, model: Any, column: Any, keys: set[Any], chunk: int = 5000) -> Iterator[Any]:
+    """The rows whose ``column`` is one of ``keys``, asked for a few thousand at a time (bound-parameter limits)."""
+    ordered = sorted(keys)
+    for i in range(0, len(ordered), chunk):
+        yield from session.scalars(sa.select(model).where(column.in_(ordered[i:i + chunk])))

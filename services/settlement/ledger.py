@@ -17,11 +17,11 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from services.cameras.health import downtime
 from services.settlement.calendar import bounds, day_of, last_day, month_of
 from services.settlement.contracts import contracts_of, fine_share_bp, incident_fee_tiyn, terms_on
 from services.settlement.money import scaled, share
-from services.store.models import (Camera, CameraHealth as H, CameraHealthChange, Contract, Event, Fine, Incident, LedgerEntry, Offence,
-                                   Statement, utcnow)
+from services.store.models import Camera, Contract, Event, Fine, Incident, LedgerEntry, Offence, Statement, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -133,37 +133,10 @@ def month_uptime(session: so.Session, operator_id: int, month: str, now: datetim
                                                              Camera.created_at < end)))
     if end <= start:
         return {c: 100.0 for c in cameras}
-    down = _downtime(session, cameras, start, end)
-    window = (end - start).total_seconds()
     # The same rule as the operator-wide figure on /operators, per camera: offline time from the transitions.
-    return {c: round(100 * (1 - down.get(c, 0.0) / window), 3) for c in cameras}
-
-
-def _downtime(session: so.Session, cameras: list[int], start: datetime, end: datetime) -> dict[int, float]:
-    down: dict[int, float] = {}
-    for i in range(0, len(cameras), CHUNK):
-        ids = cameras[i:i + CHUNK]
-        before = dict(session.execute(
-            sa.select(CameraHealthChange.camera_id, CameraHealthChange.to_state)
-            .where(CameraHealthChange.camera_id.in_(ids), CameraHealthChange.at < start)
-            .order_by(CameraHealthChange.camera_id, CameraHealthChange.at)).all())
-        changes: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-        for camera_id, at, state in session.execute(
-                sa.select(CameraHealthChange.camera_id, CameraHealthChange.at, CameraHealthChange.to_state)
-                .where(CameraHealthChange.camera_id.in_(ids), CameraHealthChange.at >= start,
-                       CameraHealthChange.at < end).order_by(CameraHealthChange.at)):
-            changes[camera_id].append((at, state))
-        for camera_id in ids:
-            state, since, total = before.get(camera_id, H.ONLINE.value), start, 0.0
-            for at, new_state in changes.get(camera_id, []):
-                if state == H.OFFLINE.value:
-                    total += (at - since).total_seconds()
-                state, since = new_state, at
-            if state == H.OFFLINE.value:
-                total += (end - since).total_seconds()
-            if total:
-                down[camera_id] = total
-    return down
+    down = downtime(session, cameras, start, end)
+    window = (end - start).total_seconds()
+    return {c: round(100 * (1 - down.get(c, (0.0, 0))[0] / window), 3) for c in cameras}
 
 
 def operator_uptime_pct(per_camera: dict[int, float]) -> float:

@@ -134,11 +134,14 @@ def test_an_admin_adds_contract_terms_and_issues_on_the_page(app: Flask, client:
     bad = add(**{ids.C_OPERATOR: operator_id, ids.C_NUMBER: "P-1", ids.C_FROM: "1 ноября", ids.C_SHARE: "25"})
     assert "Not added" in bad and "YYYY-MM-DD" in bad
     good = add(**{ids.C_OPERATOR: operator_id, ids.C_NUMBER: "P-1", ids.C_FROM: "2026-11-01", ids.C_SHARE: "25",
-                  ids.C_FEE: "5000", ids.C_TARGET: "98", ids.C_PENALTY: "2", ids.C_CAP: "1000000"})
+                  ids.C_FEE: "5000", ids.C_TARGET: "98", ids.C_PENALTY: "2", ids.C_CAP: "1000000",
+                  ids.C_SHARE_BY_TYPE: "red_light=30", ids.C_FEES: "fight:school=15000, *:kindergarten=12000"})
     assert "P-1" in good and "добавлены" in good
     with app.extensions["kuzet"].store.session() as s:
         contract = s.scalars(sa.select(Contract)).one()
         assert (contract.fine_share_bp, contract.incident_fee_tiyn, contract.cap_tiyn) == (2500, 500000, 100000000)
+        assert contract.fine_share_by_type == {"red_light": 3000}
+        assert contract.incident_fees == {"fight:school": 1500000, "*:kindergarten": 1200000}
         assert s.scalar(sa.select(sa.func.count()).select_from(sa.text("audit_log"))
                         .where(sa.text("action = 'admin.contract.add'"))) == 1
     officer = app.test_client()
