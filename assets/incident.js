@@ -35,7 +35,10 @@
     var tag = (event.target && event.target.tagName) || "";
     if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") { return; }
     if (event.altKey || event.ctrlKey || event.metaKey) { return; }
-    var key = event.key.toLowerCase();
+    // By the key's place, not its letter: the same keys work in the Russian and Kazakh layouts (Ф is A).
+    var code = event.code || "";
+    var key = /^Key[A-Z]$/.test(code) ? code.slice(3).toLowerCase() : /^(Digit|Numpad)[1-9]$/.test(code)
+      ? code.slice(-1) : event.key.toLowerCase();
     if (/^[1-9]$/.test(key)) {
       var boxes = document.querySelectorAll(".sop-step input[type=checkbox]");
       var box = boxes[Number(key) - 1];

@@ -69,10 +69,14 @@
                             { originalEvent: { type: "kuzet-fit" } });
     }
     fitted = section;
-    // A click on empty map opens the 102-call form at that point (clicks on markers keep their hover).
+    // A 102 call at a point takes a deliberate gesture: Shift+click, or a click after "102 на карте".
+    // A plain click (to focus the page, or a stray one) opens nothing.
     subplot.map.on("click", function (e) {
       var wall = document.querySelector(".wall");
       if (!wall || wall.dataset.canCall !== "1") { return; }  // a role that may not create 102 calls
+      var shift = e.originalEvent && e.originalEvent.shiftKey;
+      if (!shift && !wall.classList.contains("call-mode")) { return; }
+      wall.classList.remove("call-mode");
       window.dash_clientside.set_props("wall-manual-point",
         { data: { lat: e.lngLat.lat, lon: e.lngLat.lng, at: Date.now() } });
     });
@@ -95,8 +99,19 @@
     }
   }
 
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest && event.target.closest("#wall-call-here");
+    var wall = document.querySelector(".wall");
+    if (!button || !wall) { return; }
+    wall.classList.toggle("call-mode");  // a second press leaves the mode
+  });
+
   document.addEventListener("keydown", function (event) {
     if (!document.querySelector(".wall")) { return; }
+    if (event.key === "Escape") {
+      var calling = document.querySelector(".wall.call-mode");
+      if (calling) { calling.classList.remove("call-mode"); return; }
+    }
     var tag = (event.target && event.target.tagName) || "";
     if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") { return; }
     var api = gridApi();

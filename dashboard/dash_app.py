@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dash
@@ -57,7 +58,41 @@ def init_app(server: Flask) -> dash.Dash:
     portal.register(app)
     server.extensions["dash"] = app
     server.before_request(lambda: _refuse_malformed_callback(app))
+    server.before_request(_not_a_page)
     return app
+
+
+def _not_a_page() -> Any:
+    """A path that is no Flask route and no Kuzet page answers a Kuzet 404 page with HTTP 404, not Dash's shell."""
+    from flask import render_template
+
+    endpoint = request.url_rule.endpoint if request.url_rule is not None else None
+    if endpoint not in ("/", "/<path:path>"):
+        return None  # a route of its own (login, exports, the API, assets): it answers for itself
+    if request.path.startswith("/api/"):
+        from werkzeug.exceptions import NotFound
+
+        raise NotFound()  # Dash's catch-all took it; the API's handler answers problem+json
+    if request.method != "GET":
+        return None
+    path = request.path.rstrip("/") or "/"
+    if path == "/" or any(_matches(page, path) for page in dash.page_registry.values()):
+        return None
+    from dashboard.auth import logged_in
+    from services.access.permissions import Page
+
+    home, label = ("/wall", "На пульт · To the wall") if logged_in(Page.DUTY_ROOM) is not None else \
+        ("/operators", "В кабинет · To your portal") if logged_in(Page.OPERATORS) is not None else \
+        ("/login", "Войти · Sign in")
+    return render_template("not_found.html", path=request.path[:200], home=home, home_label=label), 404
+
+
+def _matches(page: dict[str, Any], path: str) -> bool:
+    template = page.get("path_template")
+    if template:
+        pattern = "^" + re.sub(r"<[^/>]+>", r"[^/]+", template.rstrip("/")) + "$"
+        return re.match(pattern, path) is not None
+    return page.get("path", "").rstrip("/") == path
 
 
 def _callback_failed(error: Exception) -> None:

@@ -30,6 +30,7 @@ NOTE_TEXT = "incident-note-text"
 NOTE_ADD = "incident-note-add"
 REASON = "incident-reason"  # why: required to hold, dismiss or reopen
 VERSION = "incident-version"  # the version this page shows; an action on a stale page is refused
+SOCKET = "incident-socket"  # the department's pushes: the page redraws when someone else changes this incident
 REASON_ACTIONS = ("hold", "dismiss", "reopen")
 
 ALMATY = timezone(timedelta(hours=5))
@@ -157,18 +158,18 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
           if can_dispatch else []),
     ]) for s in case.suggestions]
     resolvable = "resolve" in case.actions
-    outcome_form = [html.Div(OUTCOME_LABELS.get(inc["outcome"], inc["outcome"] or "—")
-                             + (f" · № {inc['case_number']}" if inc["case_number"] else ""))] \
-        if Action.RESOLVE not in case.permitted else [
+    recorded = [html.Div(OUTCOME_LABELS.get(inc["outcome"], inc["outcome"] or "—")
+                         + (f" · № {inc['case_number']}" if inc["case_number"] else ""), id="incident-outcome-text")]
+    # A finished incident (or a role that may not resolve) shows what was recorded, not a form to fill.
+    outcome_form = recorded if Action.RESOLVE not in case.permitted or not resolvable else [
         dmc.Select(id=OUTCOME, label="Итог · Outcome (O)", data=[{"value": o, "label": OUTCOME_LABELS.get(o, o)}
                                                                 for o in case.outcomes],
-                   value=inc["outcome"], disabled=not resolvable, searchable=True),
-        dmc.TextInput(id=CASE_NUMBER, label="№ дела / протокола · Case number", value=inc["case_number"],
-                      disabled=not resolvable),
-        dmc.Textarea(id=OUTCOME_NOTE, label="Примечание · Note", value="", disabled=not resolvable, minRows=2),
+                   value=inc["outcome"], searchable=True),
+        dmc.TextInput(id=CASE_NUMBER, label="№ дела / протокола · Case number", value=inc["case_number"]),
+        dmc.Textarea(id=OUTCOME_NOTE, label="Примечание · Note", value="", minRows=2),
         dmc.Checkbox(id=OVERRIDE, label="Решить без отмеченных шагов (руководитель) · Supervisor override",
-                     disabled=not (resolvable and Action.OVERRIDE_SOP in case.permitted), checked=False),
-        dmc.Button("Решить · Resolve (R)", id=RESOLVE, color="green", disabled=not resolvable, mt="sm"),
+                     disabled=Action.OVERRIDE_SOP not in case.permitted, checked=False),
+        dmc.Button("Решить · Resolve (R)", id=RESOLVE, color="green", mt="sm"),
     ]
     camera = case.camera
     camera_block = [html.Div("Ручной вызов 102 · Manual (102 call)", className="muted")] if camera is None else [
@@ -219,8 +220,8 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
             html.Div(className="case-col", children=[
                 _section("Порядок действий · SOP (1–9)", *sop),
                 _section("Наряды · Units", *(units or [html.Div("Не направлены", className="muted")])),
-                _section("Ближайшие свободные · Nearest available", *(suggestions or [html.Div("Нет свободных",
-                                                                                             className="muted")])),
+                *([_section("Ближайшие свободные · Nearest available",
+                            *(suggestions or [html.Div("Нет свободных", className="muted")]))] if can_dispatch else []),
                 _section("Итог · Outcome", *outcome_form),
             ]),
         ]),
@@ -229,8 +230,12 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
 
 def layout(case: CaseFile, *, username: str) -> html.Div:
     """The incident page."""
+    from dash_socketio import DashSocketIO
+
     return html.Div(className="incident-page", children=[
         dcc.Store(id=INCIDENT, data=case.incident["id"]),
+        DashSocketIO(id=SOCKET, eventNames=["incidents"],
+                     options={"query": {"department": str(case.incident["department_id"])}}),
         html.Div(id=BODY, children=body(case)),
         html.Div(username, className="who-corner"),
     ])

@@ -36,6 +36,7 @@ MANUAL_CALLER = "wall-manual-caller"
 MANUAL_PHONE = "wall-manual-phone"
 MANUAL_CREATE = "wall-manual-create"
 MANUAL_OPEN = "wall-manual-open"  # the 102 button: a call placed by address, not by a map click
+CALL_HERE = "wall-call-here"  # "102 на карте": the next click on the map places a call (or Shift+click any time)
 TRANSFER = "wall-transfer"
 TRANSFER_MODAL = "wall-transfer-modal"
 TRANSFER_TARGET = "wall-transfer-target"
@@ -349,6 +350,10 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                     dmc.Group(gap="sm", wrap="nowrap", children=[button for action, button in (
                         (Action.CREATE_CALL, dmc.Button("Вызов 102", id=MANUAL_OPEN, color="red", variant="outline",
                                                         size="md", **{"aria-label": "New incident from a 102 call"})),
+                        (Action.CREATE_CALL, html.Button("📍 102 на карте", id=CALL_HERE, className="call-here",
+                                                         title="Следующий щелчок по карте — вызов 102 в этой точке "
+                                                               "(или Shift+щелчок) · The next map click places a 102 "
+                                                               "call (or Shift+click)")),
                         (Action.TRANSFER, dmc.Button("Передать", id=TRANSFER, color="gray", variant="outline", size="md",
                                                      **{"aria-label": "Transfer to a neighbouring department"})),
                         (Action.DISPATCH, dmc.Button("Наряд (D)", id=DISPATCH, color="blue", variant="filled",

@@ -242,7 +242,8 @@ class UnitDriver:
     """Patrol cars on the map: drive dispatched units to their incidents and report arrival."""
 
     def __init__(self, base_url: str, username: str, password: str, seed: int | None = None,
-                 speed_m_per_tick: float = 250.0, otp_secret: str | None = None) -> None:
+                 speed_m_per_tick: float | None = None, otp_secret: str | None = None,
+                 speed_kmh: float = 40.0, interval_s: float = 2.0) -> None:
         host = urlparse(base_url).hostname
         if host not in LOCAL_HOSTS:
             raise ValueError(f"the simulator only talks to this machine, not {host!r}")
@@ -250,7 +251,9 @@ class UnitDriver:
         self.credentials = {"username": username, "password": password}
         self.otp_secret = otp_secret  # the account's authenticator, when it has one
         self.rng = random.Random(seed)
-        self.step_m = speed_m_per_tick
+        # A city car's pace (the ETA the suggestions show uses KUZET_CITY_SPEED_KMH, 40 by default), per tick.
+        self.interval_s = interval_s
+        self.step_m = speed_m_per_tick if speed_m_per_tick is not None else speed_kmh / 3.6 * interval_s
         self.http = requests.Session()
         self._token_expires = 0.0
 
@@ -293,14 +296,14 @@ class UnitDriver:
                 arrived += 1
         return {"moved": moved, "arrived": arrived}
 
-    def run(self, stop: threading.Event, interval_s: float = 2.0) -> None:
-        """Drive until ``stop`` is set."""
+    def run(self, stop: threading.Event) -> None:
+        """Drive until ``stop`` is set, one step every ``interval_s``."""
         while not stop.is_set():
             try:
                 self.tick()
             except requests.RequestException as exc:
                 logger.warning("unit driver: %s", exc)
-            stop.wait(interval_s)
+            stop.wait(self.interval_s)
 
 
 def operators_for(session: so.Session, keys: dict[str, str]) -> list[SimOperator]:

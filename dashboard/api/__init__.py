@@ -146,7 +146,7 @@ def init_app(app: Flask) -> None:
     from werkzeug.exceptions import MethodNotAllowed, NotFound as NoSuchRoute
 
     def outside_routes(exc: HTTPException) -> Any:
-        if request.path.startswith(api.url_prefix or "/api/v1"):
+        if request.path.startswith("/api/"):
             return _http_error(exc)
         return exc
 

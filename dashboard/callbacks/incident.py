@@ -60,7 +60,26 @@ def _act(incident_id: Any, work: Callable[[User], str]) -> Any:
 
 
 def register(app: dash.Dash) -> None:
-    """Actions, dispatch, SOP ticks, notes and the outcome form."""
+    """Actions, dispatch, SOP ticks, notes and the outcome form; the page redrawn when a push changes it."""
+
+    @app.callback(
+        Output(ids.BODY, "children", allow_duplicate=True),
+        Input(ids.SOCKET, "data-incidents"),
+        State(ids.INCIDENT, "data"),
+        State(ids.VERSION, "data"),
+        prevent_initial_call=True,
+    )
+    def on_push(message: Any, incident_id: Any, shown: Any) -> Any:
+        rows = message.get("rows") if isinstance(message, dict) else None
+        pushed = [r for r in rows or [] if isinstance(r, dict) and r.get("id") == incident_id]
+        # The push only says which row changed and its version; what is drawn is re-read in the user's scope.
+        if not pushed or not isinstance(shown, int) or pushed[-1].get("version") == shown:
+            return no_update
+        user = logged_in()
+        incident = incident_in_scope(db(), user, incident_id) if user is not None else None
+        if incident is None or incident.version == shown:
+            return no_update
+        return body(_case(incident, user), feedback="Обновлено: изменено другим сотрудником · Updated by someone else")
 
     @app.callback(
         Output(ids.BODY, "children", allow_duplicate=True),

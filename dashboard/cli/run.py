@@ -152,7 +152,8 @@ def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rat
 
         def run_units() -> None:
             wait_for(base)
-            UnitDriver(base, patrol.username, patrol.password, otp_secret=patrol.totp_secret).run(stop)
+            UnitDriver(base, patrol.username, patrol.password, otp_secret=patrol.totp_secret,
+                       speed_kmh=settings.city_speed_kmh).run(stop)
 
         threading.Thread(target=run_sim, name="kuzet-simulator", daemon=True).start()
         threading.Thread(target=run_units, name="kuzet-unit-driver", daemon=True).start()

@@ -265,3 +265,57 @@ def test_dismissing_from_the_case_file_asks_for_a_reason_and_records_it(browser:
         assert detail["history"][-1]["actor"] == "duty.a"
     finally:
         context.close()
+
+
+def test_the_case_file_takes_keys_in_the_cyrillic_layout_and_a_closed_one_offers_no_controls(
+        browser: Any, live_server: LiveServer) -> None:
+    """Ф (where A is) acknowledges; once closed, the page offers no dispatch, no resolve form, no nearest units."""
+    headers = _bearer(live_server, "duty.a")
+    _post_event(live_server, event())
+    incident = _wait_open_incident(live_server, headers, "CAM-A")
+    context, page = logged_in_page(browser, live_server, "duty.a", f"/incidents/{incident['id']}")
+    try:
+        page.wait_for_selector("#incident-status")
+        # The keyboard in the Russian layout: the key where A is types "ф".
+        page.evaluate("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ф', code: 'KeyA', bubbles: true}))")
+        _wait_text(page, "#incident-status", STATUS_LABELS["acknowledged"])
+        base = f"{live_server.url}/api/v1/incidents/{incident['id']}/transitions"
+        for step in _detail(live_server, headers, incident["id"])["sop"]:
+            requests.post(f"{live_server.url}/api/v1/incidents/{incident['id']}/sop/{step['id']}", headers=headers,
+                          timeout=5)
+        for body in ({"action": "dispatch", "nearest": True}, {"action": "arrive"},
+                     {"action": "resolve", "outcome": "warning"}, {"action": "close"}):
+            answer = requests.post(base, json=body, headers=headers, timeout=5)
+            assert answer.status_code == 200, answer.text
+        page.reload()
+        _wait_text(page, "#incident-status", STATUS_LABELS["closed"])
+        assert page.locator("#incident-resolve").count() == 0
+        assert page.locator("button:has-text('Направить')").count() == 0
+        assert page.locator("text=Ближайшие свободные").count() == 0
+        assert page.inner_text("#incident-outcome-text").strip() not in ("", "—")  # what was recorded
+    finally:
+        context.close()
+
+
+def test_the_case_file_follows_what_another_officer_does(browser: Any, live_server: LiveServer) -> None:
+    """Two browsers on one incident: the supervisor acknowledges in one, the officer's page shows it without a reload."""
+    headers = _bearer(live_server, "duty.a")
+    _post_event(live_server, event())
+    incident = _wait_open_incident(live_server, headers, "CAM-A")
+    officer, officer_page = logged_in_page(browser, live_server, "duty.a", f"/incidents/{incident['id']}")
+    supervisor, supervisor_page = logged_in_page(browser, live_server, "super.a", f"/incidents/{incident['id']}")
+    try:
+        officer_page.wait_for_selector("#incident-status")
+        _wait_text(officer_page, "#incident-status", STATUS_LABELS["new"])
+        officer_page.wait_for_function(
+            """(id) => { const api = window.dash_component_api; const node = api && api.getLayout && api.getLayout(id);
+                         return !!(node && node.props && node.props.connected); }""",
+            arg=card.SOCKET, timeout=WAIT_MS)
+        supervisor_page.wait_for_selector("#incident-status")
+        supervisor_page.click(f"[id='{{\"action\":\"acknowledge\",\"type\":\"{card.ACTION}\"}}']")
+        _wait_text(supervisor_page, "#incident-status", STATUS_LABELS["acknowledged"])
+        _wait_text(officer_page, "#incident-status", STATUS_LABELS["acknowledged"])
+        assert "другим сотрудником" in officer_page.inner_text(f"#{card.FEEDBACK}")
+    finally:
+        officer.close()
+        supervisor.close()

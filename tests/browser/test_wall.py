@@ -303,3 +303,31 @@ def test_a_102_call_at_a_known_address_is_created_from_the_button(browser: Any, 
         _row(page, created[0]["id"]).wait_for(state="visible", timeout=PUSH_TIMEOUT_MS)
     finally:
         context.close()
+
+
+def test_a_102_call_at_a_point_takes_a_deliberate_gesture(browser: Any, live_server: LiveServer) -> None:
+    """A plain click on the map opens nothing; Shift+click, or a click after "102 на карте", opens the form there."""
+    from layouts.wall import CALL_HERE, MANUAL_ADDRESS, MANUAL_COORDS
+
+    context, page = open_wall(browser, live_server, "duty.a")
+    try:
+        canvas = page.locator(".wall-map canvas.maplibregl-canvas")
+        canvas.wait_for(state="visible", timeout=WAIT_MS)
+        box = canvas.bounding_box()
+        spot = {"x": box["width"] * 0.3, "y": box["height"] * 0.4}
+        page.wait_for_timeout(800)  # the map's handlers are attached when it has been fitted
+        canvas.click(position=spot)
+        page.wait_for_timeout(1000)
+        assert not page.locator(f"#{MANUAL_ADDRESS}").is_visible(), "a plain click opened the 102 form"
+        canvas.click(position=spot, modifiers=["Shift"])
+        page.wait_for_selector(f"#{MANUAL_ADDRESS}", state="visible", timeout=WAIT_MS)
+        assert "43." in page.inner_text(f"#{MANUAL_COORDS}")
+        page.keyboard.press("Escape")
+        page.wait_for_selector(f"#{MANUAL_ADDRESS}", state="hidden", timeout=WAIT_MS)
+        page.click(f"#{CALL_HERE}")
+        assert page.locator(".wall.call-mode").count() == 1
+        canvas.click(position=spot)
+        page.wait_for_selector(f"#{MANUAL_ADDRESS}", state="visible", timeout=WAIT_MS)
+        assert page.locator(".wall.call-mode").count() == 0, "the mode lasts for one call"
+    finally:
+        context.close()

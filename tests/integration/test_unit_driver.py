@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import requests
 
 from tools.simulator import UnitDriver
@@ -36,3 +37,10 @@ def test_dispatched_unit_drives_to_the_incident_and_arrives(live_server: LiveSer
     detail = requests.get(f"{base}/api/v1/incidents/{incident_id}", headers=auth, timeout=5).json()
     assert detail["status"] == "on_scene" and detail["units"][0]["status"] == "on_scene"
     assert detail["units"][0]["arrived_at"] is not None
+
+
+def test_demo_cars_drive_at_a_city_pace() -> None:
+    """40 km/h is about 22 m per two-second step: 792 m in 8 s was a car at 356 km/h."""
+    driver = UnitDriver("http://127.0.0.1:9", "x", "y")
+    assert round(driver.step_m, 1) == 22.2 and driver.interval_s == 2.0
+    assert UnitDriver("http://127.0.0.1:9", "x", "y", speed_kmh=30, interval_s=1.0).step_m == pytest.approx(8.33, 0.01)
