@@ -171,10 +171,11 @@ def totp_code(secret: str = ADMIN_TOTP_SECRET) -> str:
     return pyotp.TOTP(secret).at(step * 30)
 
 
-def seed_world(store: Store, users: bool = True) -> World:
+def seed_world(store: Store, current: bool = True) -> World:
     """Seed departments from the real boundaries, users per role, one operator with two cameras.
 
-    ``users=False`` leaves the logins out, for a database at an older revision than the user model.
+    ``current=False`` leaves out the logins and the shipped procedures, for a database at an older
+    revision than their models.
     """
     from services.store.models import Camera, Department, Unit
     from services.access.operators import create_operator, issue_key
@@ -183,11 +184,12 @@ def seed_world(store: Store, users: bool = True) -> World:
     from services.access.users import create_user
 
     with store.session() as s:
-        seed_defaults(s)
+        if current:
+            seed_defaults(s)
         seed_departments(s)
         almaly = s.scalar(sa.select(Department).where(Department.code == "almaty-almaly"))
         bostandyk = s.scalar(sa.select(Department).where(Department.code == "almaty-bostandyk"))
-        if users:
+        if current:
             create_user(s, "duty.a", PASSWORD, "duty_officer", "almaty-almaly")
             create_user(s, "duty.b", PASSWORD, "duty_officer", "almaty-bostandyk")
             create_user(s, "super.a", PASSWORD, "supervisor", "almaty-almaly")

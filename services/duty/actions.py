@@ -252,6 +252,7 @@ def dispatch(session: so.Session, actor: User, incident_id: object, *, version: 
         raise Invalid("dispatch needs unit_ids (see the suggestions) or the nearest unit",
                       errors=[{"pointer": "/unit_ids", "detail": "required unless nearest is true"}])
     units = [session.get(Unit, a.unit_id) for a in assignments]
+    sop.tick_dispatched(session, incident, actor)  # "dispatch a unit" is done by the dispatch, by whoever sent it
     incidents_changed(session, [incident], Action.DISPATCH.value, actor.username)
     units_changed(session, [u for u in units if u is not None], Action.DISPATCH.value, actor.username)
     return Dispatched(incident, assignments, [u.call_sign for u in units if u is not None])

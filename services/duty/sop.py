@@ -27,6 +27,12 @@ DEFAULT_SOPS: dict[str, list[tuple[str, bool]]] = {
     "abandoned_object": [("Не приближаться, оцепить · Keep away, cordon", True),
                          ("Вызвать кинологов/саперов · Call EOD / dog unit", True)],
 }
+# Steps the dispatch itself completes, by their shipped text: how many units must have been sent.
+DISPATCH_STEPS: dict[str, int] = {
+    "Направить наряд · Dispatch a unit": 1,
+    "Направить наряд для оцепления · Dispatch a unit to cordon": 1,
+    "Направить не менее 2 нарядов · Dispatch 2+ units": 2,
+}
 GENERIC_SOP: list[tuple[str, bool]] = [
     ("Проверить по видео · Verify on video", True),
     ("Принять решение о наряде · Decide on dispatch", True),
@@ -55,7 +61,8 @@ def seed_default_sops(session: so.Session) -> int:
         if incident_type in have:
             continue
         for position, (text, mandatory) in enumerate(DEFAULT_SOPS.get(incident_type, GENERIC_SOP), start=1):
-            session.add(SopStep(incident_type=incident_type, position=position, text=text, mandatory=mandatory))
+            session.add(SopStep(incident_type=incident_type, position=position, text=text, mandatory=mandatory,
+                                done_by_dispatch=DISPATCH_STEPS.get(text)))
             added += 1
     session.flush()
     return added
@@ -67,7 +74,8 @@ def _ensure_steps(session: so.Session, incident_type: str) -> list[SopStep]:
     if steps:
         return steps
     for position, (text, mandatory) in enumerate(DEFAULT_SOPS.get(incident_type, GENERIC_SOP), start=1):
-        session.add(SopStep(incident_type=incident_type, position=position, text=text, mandatory=mandatory))
+        session.add(SopStep(incident_type=incident_type, position=position, text=text, mandatory=mandatory,
+                            done_by_dispatch=DISPATCH_STEPS.get(text)))
     session.flush()
     return list(session.scalars(sa.select(SopStep).where(SopStep.incident_type == incident_type)
                                 .order_by(SopStep.position)))
@@ -100,6 +108,18 @@ def tick(session: so.Session, incident: Incident, step_id: int, actor: User) -> 
     return done
 
 
+def tick_dispatched(session: so.Session, incident: Incident, actor: User) -> list[SopTick]:
+    """Tick the steps a dispatch completes ("dispatch a unit", "2+ units") once enough units have been sent."""
+    from services.store.models import IncidentUnit
+
+    sent = session.scalar(sa.select(sa.func.count(IncidentUnit.id)).where(IncidentUnit.incident_id == incident.id)) or 0
+    done = []
+    for step in checklist(session, incident, create=True).steps:
+        if step.done_by_dispatch and sent >= step.done_by_dispatch:
+            done.append(tick(session, incident, step.id, actor))
+    return done
+
+
 def set_steps(session: so.Session, incident_type: str, steps: list[tuple[str, bool]], actor: User) -> list[SopStep]:
     """Replace a type's checklist (admin); steps already ticked somewhere keep their row, with new text."""
     from services.intake.catalogue import CATEGORY_OF
@@ -113,6 +133,7 @@ def set_steps(session: so.Session, incident_type: str, steps: list[tuple[str, bo
     for position, (text, mandatory) in enumerate(steps, start=1):
         step = current.pop(position, None) or SopStep(incident_type=incident_type, position=position, text="")
         step.text, step.mandatory = text.strip()[:300], mandatory
+        step.done_by_dispatch = DISPATCH_STEPS.get(step.text)
         session.add(step)
     for leftover in current.values():
         if session.scalar(sa.select(sa.func.count(SopTick.id)).where(SopTick.step_id == leftover.id)):

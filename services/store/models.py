@@ -458,6 +458,7 @@ class SopStep(Base):
     position: so.Mapped[int]
     text: so.Mapped[str] = so.mapped_column(sa.String(300))
     mandatory: so.Mapped[bool] = so.mapped_column(default=True)
+    done_by_dispatch: so.Mapped[Optional[int]]  # ticked by the dispatch itself once this many units are sent
 
 
 class SopTick(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from typing import Any
 from datetime import datetime, timezone
 
 import defusedxml.ElementTree as SafeET
@@ -253,3 +254,30 @@ def test_a_confidence_floor_in_the_policy_raises_only_sure_detections(app: Flask
 
     usual = DEFAULT_PRIORITY["loitering"] - (1 if is_night(datetime.now(timezone.utc)) else 0)
     assert priorities == [2, usual]  # 0.95 meets the floor; 0.7 falls back to the shipped rule
+
+
+def test_dispatching_ticks_the_procedures_dispatch_steps(app: Flask, client: FlaskClient, world: World) -> None:
+    """A fight's "dispatch a unit" is ticked by the dispatch; a weapon's "2+ units" only with the second unit."""
+    headers = _auth(client, "duty.a")
+
+    def opened(kind: str) -> int:
+        client.post("/api/v1/events", json=event(event_type=kind), headers={"Authorization": f"Bearer {world.api_key}"})
+        app.extensions["kuzet"].worker.drain()
+        found = [i for i in client.get("/api/v1/incidents", headers=headers).get_json()["incidents"] if i["type"] == kind]
+        client.post(f"/api/v1/incidents/{found[0]['id']}/transitions", json={"action": "acknowledge"}, headers=headers)
+        return found[0]["id"]
+
+    def steps(incident_id: int) -> dict[str, Any]:
+        return {s["text"]: s for s in client.get(f"/api/v1/incidents/{incident_id}", headers=headers).get_json()["sop"]}
+
+    def send(incident_id: int, unit: str) -> None:
+        answer = client.post(f"/api/v1/incidents/{incident_id}/transitions",
+                             json={"action": "dispatch", "unit_ids": [world.units[unit]]}, headers=headers)
+        assert answer.status_code == 200, answer.get_json()
+
+    weapon = opened("weapon")
+    send(weapon, "ALM-1")
+    assert not steps(weapon)["Направить не менее 2 нарядов · Dispatch 2+ units"]["ticked_by"], "ticked with one unit"
+    send(weapon, "ALM-2")
+    assert steps(weapon)["Направить не менее 2 нарядов · Dispatch 2+ units"]["ticked_by"] == "duty.a"
+    assert not steps(weapon)["Открыть живое видео камеры · View the live camera"]["ticked_by"]

@@ -43,7 +43,7 @@ def test_an_install_with_stored_offences_upgrades_and_keeps_them(empty_url: str)
 
     store = Store(empty_url)
     store.upgrade("0010")  # before the register kept one foreign key per row
-    world = seed_world(store, users=False)
+    world = seed_world(store, current=False)
     now = utcnow()
     with store.session() as s:
         event_pk = s.scalar(sa.insert(Event).returning(Event.id).values(
@@ -74,7 +74,7 @@ def test_an_install_with_incident_histories_gets_their_milestones_and_cells(empt
 
     store = Store(empty_url)
     store.upgrade("0012")
-    world = seed_world(store, users=False)
+    world = seed_world(store, current=False)
     t0 = utcnow() - timedelta(hours=2)
     insert = sa.text("INSERT INTO incidents (department_id, camera_id, source, category, type, priority, status, lat, "
                      "lon, address, description, event_count, first_seen_at, last_seen_at, created_at, updated_at, "
