@@ -21,6 +21,8 @@ from services.duty.situation import Situation
 MAP = "wall-map"
 QUEUE = "wall-queue"
 SOCKET = "wall-socket"
+DEPARTMENT_PICK = "wall-department-pick"  # chiefs and admins: another department's wall, by name
+DEPARTMENT_GO = "wall-department-go"  # a store the picker's clientside callback writes (it navigates)
 ACK = "wall-ack"
 DISPATCH = "wall-dispatch"
 FEEDBACK = "wall-feedback"
@@ -301,7 +303,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
            show_coverage: bool = False, show_admin: bool = False, show_stats: bool = False,
            show_replay: bool = False, neighbours: list[dict[str, str]] | None = None,
            targets: tuple[int, int] = (30, 60), addresses: list[str] | None = None,
-           can: frozenset[Action] = frozenset()) -> html.Div:
+           can: frozenset[Action] = frozenset(), departments: list[dict[str, str]] | None = None) -> html.Div:
     """The whole wall page for one department; ``can`` holds the actions the user may take (the rest are not shown)."""
     dept = s.department
     # Response targets (s) for the age colours; read by the queue's cell rules in the browser.
@@ -318,6 +320,10 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                 html.Div("KUZET", className="brand"),
                 html.Div([html.Div(dept["name_ru"], className="dept-ru"),
                           html.Div(f"{dept['name_kk']} · {dept['name_en']}", className="dept-other")]),
+                *([dmc.Select(id=DEPARTMENT_PICK, data=departments, value=str(dept["id"]), searchable=True,
+                              allowDeselect=False, w=300, size="md", className="department-pick",
+                              **{"aria-label": "Department"}), dcc.Store(id=DEPARTMENT_GO)]
+                  if departments and len(departments) > 1 else []),
             ]),
             html.Div(className="counters", children=[counter(k, s.counters[k]) for k in COUNTERS]),
             html.Div(className="wall-right", children=[
@@ -383,3 +389,11 @@ def keys_hint(can: frozenset[Action]) -> str:
 def denied(message: str) -> html.Div:
     """Shown instead of a page the user may not open."""
     return html.Div(className="denied", children=[html.H1("Нет доступа · Access denied"), html.P(message)])
+
+
+def choose_department(message: str, departments: list[dict[str, str]], *, refused: bool = False) -> html.Div:
+    """A wall asked for with a department that is not one (or not the user's): say so, and offer theirs by name."""
+    return html.Div(className="denied department-choice", children=[
+        html.H1("Нет доступа · Access denied" if refused else "Выберите отдел · Choose a department"),
+        html.P(message, id="department-problem"),
+        html.Ul([html.Li(html.A(d["label"], href=f"/wall?department={d['value']}")) for d in departments])])

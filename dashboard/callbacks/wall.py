@@ -13,14 +13,14 @@ from dashboard.auth import logged_in
 from dashboard.context import db, kuzet, perform, router
 from geodata import ATTRIBUTION
 from layouts import wall as ids
-from layouts.wall import denied, layout, patch_map
+from layouts.wall import choose_department, denied, layout, patch_map
 from services.access.permissions import Page, may_open, permitted
 from services.duty import actions
 from services.duty.incidents import known_places, open_queue
 from services.errors import NotFound, Refused
 from services.geo.departments import transfer_targets
 from services.store.models import Department
-from services.access.scope import city_departments, visible_departments
+from services.access.scope import as_id, city_departments, visible_departments
 from services.duty.situation import counters, situation, situation_cameras, situation_units
 
 logger = logging.getLogger(__name__)
@@ -32,14 +32,19 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
     if user is None:
         return denied("Войдите в систему · Please log in")
     scope = visible_departments(db(), user)
-    try:
-        department_id = int(department) if department else user.department_id
-    except ValueError:
-        department_id = None
+    choices = [{"value": str(d.id), "label": d.name_ru} for d in db().scalars(
+        sa.select(Department).where(Department.id.in_(scope)).order_by(Department.parent_id.is_not(None),
+                                                                       Department.name_ru))]
+    department_id = as_id(department) if department else user.department_id
+    if department and department_id is None:
+        return choose_department(f"«{department[:40]}» — не номер отдела · is not a department number", choices)
     if department_id is None and scope:
         department_id = min(scope)
     if department_id is None or department_id not in scope:
-        return denied("Этот отдел вне вашей юрисдикции · This department is outside your jurisdiction")
+        if not choices:
+            return denied("Этот отдел вне вашей юрисдикции · This department is outside your jurisdiction")
+        return choose_department(f"Отдел {department_id} вне вашей юрисдикции · Department {department_id} is "
+                                 "outside your jurisdiction", choices, refused=True)
     neighbours = [{"value": str(d.id), "label": d.name_ru} for d in db().scalars(
         sa.select(Department).where(Department.id.in_(transfer_targets(db(), department_id)))
         .order_by(Department.name_ru))]
@@ -49,7 +54,7 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
                   attribution=f"Границы районов: {ATTRIBUTION}", show_coverage=may_open(user.role, Page.COVERAGE),
                   show_admin=may_open(user.role, Page.ADMIN), show_stats=may_open(user.role, Page.STATS),
                   show_replay=may_open(user.role, Page.REPLAY),
-                  can=permitted(user.role),
+                  can=permitted(user.role), departments=choices,
                   targets=(kuzet().settings.response_ack_target_s, kuzet().settings.response_dispatch_target_s))
 
 
@@ -67,7 +72,14 @@ def _selected_id(selected: Any) -> object:
 
 
 def register(app: dash.Dash) -> None:
-    """Wall callbacks: queue transactions client-side, map and counters server-side, acknowledge."""
+    """Wall callbacks: the department picker, queue transactions client-side, map and counters server-side, actions."""
+    app.clientside_callback(
+        "function(value) { if (value) { window.location.assign('/wall?department=' + encodeURIComponent(value)); }"
+        " return window.dash_clientside.no_update; }",
+        Output(ids.DEPARTMENT_GO, "data"),
+        Input(ids.DEPARTMENT_PICK, "value"),
+        prevent_initial_call=True,
+    )
     app.clientside_callback(
         "function(msg) { return window.kuzetWall ? window.kuzetWall.transaction(msg) : window.dash_clientside.no_update; }",
         Output(ids.QUEUE, "rowTransaction"),

@@ -331,3 +331,29 @@ def test_a_102_call_at_a_point_takes_a_deliberate_gesture(browser: Any, live_ser
         assert page.locator(".wall.call-mode").count() == 0, "the mode lasts for one call"
     finally:
         context.close()
+
+
+def test_a_chief_picks_a_departments_wall_by_name_and_a_bad_number_says_so(browser: Any,
+                                                                           live_server: LiveServer) -> None:
+    from layouts.wall import DEPARTMENT_PICK
+
+    context, page = open_wall(browser, live_server, "chief")
+    try:
+        picker = page.locator(f"#{DEPARTMENT_PICK}")
+        picker.wait_for(state="visible", timeout=WAIT_MS)
+        picker.click()
+        picker.fill("Бостандык")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"**/wall?department={live_server.world.bostandyk_id}", timeout=WAIT_MS)
+        page.wait_for_selector(".dept-ru:has-text('Бостандык')", timeout=WAIT_MS)
+        page.goto(f"{live_server.url}/wall?department=abc")
+        page.wait_for_selector("#department-problem", timeout=WAIT_MS)
+        assert "abc" in page.inner_text("#department-problem")
+        page.click("a:has-text('Алмалин')")
+        page.wait_for_selector(".dept-ru:has-text('Алмалин')", timeout=WAIT_MS)
+        page.goto(f"{live_server.url}/wall?department=999999")
+        page.wait_for_selector("#department-problem", timeout=WAIT_MS)
+        assert "999999" in page.inner_text("#department-problem")
+    finally:
+        context.close()
