@@ -319,11 +319,11 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
             html.Div(className="wall-title", children=[
                 html.Div("KUZET", className="brand"),
                 html.Div([html.Div(dept["name_ru"], className="dept-ru"),
-                          html.Div(f"{dept['name_kk']} · {dept['name_en']}", className="dept-other")]),
-                *([dmc.Select(id=DEPARTMENT_PICK, data=departments, value=str(dept["id"]), searchable=True,
-                              allowDeselect=False, w=300, size="md", className="department-pick",
-                              **{"aria-label": "Department"}), dcc.Store(id=DEPARTMENT_GO)]
-                  if departments and len(departments) > 1 else []),
+                          html.Div(f"{dept['name_kk']} · {dept['name_en']}", className="dept-other"),
+                          *([dmc.Select(id=DEPARTMENT_PICK, data=departments, value=str(dept["id"]), searchable=True,
+                                        allowDeselect=False, size="sm", className="department-pick",
+                                        placeholder="Отдел · Department", **{"aria-label": "Department"}),
+                             dcc.Store(id=DEPARTMENT_GO)] if departments and len(departments) > 1 else [])]),
             ]),
             html.Div(className="counters", children=[counter(k, s.counters[k]) for k in COUNTERS]),
             html.Div(className="wall-right", children=[
@@ -348,6 +348,10 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                 dcc.Graph(id=MAP, figure=map_figure(s), config={"displayModeBar": False, "scrollZoom": True},
                           style={"height": "100%", "width": "100%"}),
                 map_legend(),
+                *([html.Button("102 на карте", id=CALL_HERE, className="call-here",
+                               title="Следующий щелчок по карте — вызов 102 в этой точке (или Shift+щелчок) · "
+                                     "The next map click places a 102 call (or Shift+click)")]
+                  if Action.CREATE_CALL in can else []),
                 html.Div(attribution, className="attribution"),
             ]),
             html.Section(className="wall-queue", children=[
@@ -356,10 +360,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                     dmc.Group(gap="sm", wrap="nowrap", children=[button for action, button in (
                         (Action.CREATE_CALL, dmc.Button("Вызов 102", id=MANUAL_OPEN, color="red", variant="outline",
                                                         size="md", **{"aria-label": "New incident from a 102 call"})),
-                        (Action.CREATE_CALL, html.Button("📍 102 на карте", id=CALL_HERE, className="call-here",
-                                                         title="Следующий щелчок по карте — вызов 102 в этой точке "
-                                                               "(или Shift+щелчок) · The next map click places a 102 "
-                                                               "call (or Shift+click)")),
+
                         (Action.TRANSFER, dmc.Button("Передать", id=TRANSFER, color="gray", variant="outline", size="md",
                                                      **{"aria-label": "Transfer to a neighbouring department"})),
                         (Action.DISPATCH, dmc.Button("Наряд (D)", id=DISPATCH, color="blue", variant="filled",
@@ -382,7 +383,7 @@ def keys_hint(can: frozenset[Action]) -> str:
     keys += ["A принять"] if Action.ACKNOWLEDGE in can else []
     keys += ["D ближайший наряд"] if Action.DISPATCH in can else []
     keys += ["Enter карточка", "M без звука"]
-    keys += ["щелчок по карте — вызов 102"] if Action.CREATE_CALL in can else []
+    keys += ["Shift+щелчок по карте — вызов 102"] if Action.CREATE_CALL in can else []
     return " · ".join(keys)
 
 
