@@ -79,6 +79,9 @@ def register(app: dash.Dash) -> None:
         incident = incident_in_scope(db(), user, incident_id) if user is not None else None
         if incident is None or incident.version == shown:
             return no_update
+        last = incident.history[-1] if incident.history else None
+        if last is not None and last.actor == user.username:
+            return no_update  # this officer's own action: its own callback redraws the page with its outcome
         return body(_case(incident, user), feedback="Обновлено: изменено другим сотрудником · Updated by someone else")
 
     @app.callback(

@@ -31,14 +31,14 @@ def test_state_changes_logins_ticks_dispatches_and_exports_are_journalled(app: F
     with app.extensions["kuzet"].store.session() as s:
         actions = [a for (a,) in s.execute(sa.select(AuditEntry.action).order_by(AuditEntry.id))]
     assert actions == ["user.second_factor.enrol", "incident.open", "login", "login.refused", "incident.acknowledge", "incident.dispatch",
-                       "unit.dispatch", "sop.tick", "export.cap"]
+                       "unit.dispatch", "sop.tick", "sop.tick", "export.cap"]  # the dispatch ticks "dispatch a unit"
 
 
 def test_verify_names_the_first_edited_or_deleted_entry(app: Flask, client: FlaskClient, world: World,
                                                         runner: CliRunner, db_url: str) -> None:
     _work_an_incident(app, client, world)
     ok = runner.invoke(main, ["audit", "verify", "--db", db_url])
-    assert ok.exit_code == 0 and ok.output.startswith("OK: 9 entries")
+    assert ok.exit_code == 0 and ok.output.startswith("OK: 10 entries")
     store = app.extensions["kuzet"].store
     with store.session() as s:
         ids = s.scalars(sa.select(AuditEntry.id).order_by(AuditEntry.id)).all()
