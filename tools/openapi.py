@@ -69,8 +69,9 @@ def _problems(*codes: int) -> dict[str, Any]:
 
 
 def _person_problems(*codes: int) -> dict[str, Any]:
-    text = {401: "no session or token", 403: "your role may not (see docs/permissions.md)",
-            404: "not found, or outside your jurisdiction", 422: "invalid input (JSON pointers in errors)"}
+    text = {400: "malformed input (a bad month or format)", 401: "no session or token",
+            403: "your role may not (see docs/permissions.md)", 404: "not found, or outside your jurisdiction",
+            409: "refused in the record's present state", 422: "invalid input (JSON pointers in errors)"}
     return {str(c): {"description": text[c], "content": {"application/problem+json": {
         "schema": {"$ref": "#/components/schemas/Problem"}}}} for c in codes}
 
@@ -101,8 +102,8 @@ def openapi() -> dict[str, Any]:
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {"title": "Kuzet API", "version": "1.0.0",
                  "description": "Kuzet Event Format v1 for camera operators (see docs/operators.md), the "
-                                "shift statistics for supervisors (see docs/statistics.md) and the replay for "
-                                "trainers (see docs/replay.md)."},
+                                "shift statistics for supervisors (see docs/statistics.md), the replay for "
+                                "trainers (see docs/replay.md) and the operators' settlement (docs/settlement.md)."},
         "servers": [{"url": "/"}],
         "components": {
             "schemas": {"Event": event, **defs, "Camera": camera_schema(), "Problem": PROBLEM,
@@ -115,6 +116,8 @@ def openapi() -> dict[str, Any]:
                               "description": "sha256=<hex HMAC-SHA256 of 'timestamp.body' keyed with the API key>"},
                 "personToken": {"type": "http", "scheme": "bearer",
                                 "description": "a person's token from POST /api/v1/auth/token (or the session cookie)"},
+                "finesKey": {"type": "http", "scheme": "bearer",
+                             "description": "the fines system's own key (kzs_..., from `kuzet fines key`)"},
             },
         },
         "paths": {
@@ -282,6 +285,50 @@ def openapi() -> dict[str, Any]:
                                         "actor": {"type": "string", "description": "a role, call sign or system"},
                                         "text": {"type": "string"}}}}}}}}},
                     **_person_problems(401, 403, 404, 422)}}},
+            "/api/v1/fines:import": {"post": {
+                "summary": "The fines system reports decisions on Kuzet's offences: all rows applied, or none",
+                "description": "CSV (text/csv, UTF-8, a header naming the columns) or JSON {\"rows\": [...]}, rows of "
+                               "offence_id, decision_no, issued_at, amount_kzt, status (issued, paid, cancelled, "
+                               "appealed), paid_at, paid_amount_kzt. The same row twice changes nothing; a later row "
+                               "for a decision updates it. One bad row and nothing is applied: 422 with line, column "
+                               "and reason for each. See docs/settlement.md.",
+                "security": [{"finesKey": []}],
+                "requestBody": {"required": True, "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"type": "object", "required": ["rows"], "properties": {
+                        "rows": {"type": "array", "items": {"type": "object", "properties": {
+                            name: {"type": ["string", "number"]} for name in (
+                                "offence_id", "decision_no", "issued_at", "amount_kzt", "status", "paid_at",
+                                "paid_amount_kzt")}}}}}}}},
+                "responses": {"200": {"description": "what the import changed", "content": {"application/json": {
+                    "schema": {"type": "object", "properties": {name: {"type": "integer"} for name in (
+                        "import_id", "rows", "created", "updated", "unchanged", "ledger_entries")}}}}},
+                    **_problems(400, 401, 413, 422)}}},
+            "/api/v1/operators/{operator_id}/statements/{month}": {"get": {
+                "summary": "An operator's monthly statement: the last issued one byte for byte, else the draft",
+                "description": "Admins, and the operator's own login (another operator's answers 404). Amounts in "
+                               "tiyn (1 KZT = 100 tiyn). See docs/settlement.md.",
+                "security": [{"personToken": []}],
+                "parameters": [
+                    {"name": "operator_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    {"name": "month", "in": "path", "required": True,
+                     "schema": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}},
+                    {"name": "format", "in": "query", "required": False, "schema": {"enum": ["json", "csv", "xlsx"]}}],
+                "responses": {"200": {"description": "the statement", "content": {
+                    "application/json": {"schema": {"type": "object", "required": [
+                        "operator", "month", "fine_share_tiyn", "incident_fees_tiyn", "uptime_pct",
+                        "uptime_penalty_tiyn", "total_tiyn", "lines", "reconciliation", "cameras", "status",
+                        "sha256"]}},
+                    "text/csv": {"schema": {"type": "string"}}}},
+                    **_person_problems(400, 401, 403, 404)}}},
+            "/api/v1/operators/{operator_id}/statements/{month}/issue": {"post": {
+                "summary": "Issue the month's statement (admins): frozen, hashed, journaled; again for a correction",
+                "security": [{"personToken": []}],
+                "parameters": [
+                    {"name": "operator_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    {"name": "month", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "the issued version and its sha256"},
+                              **_person_problems(401, 403, 404, 409)}}},
             "/api/v1/schema/event.json": {"get": {
                 "summary": "This JSON Schema of the v1 event", "security": [],
                 "responses": {"200": {"description": "JSON Schema 2020-12"}}}},
