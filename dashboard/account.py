@@ -43,24 +43,20 @@ def _grouped(secret: str) -> str:
     return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
 
 
-def _enrol_page(user: User, action: str, status: int = 200) -> tuple[str, int]:
+def _enrol_context(user: User, action: str) -> dict[str, Any]:
+    """What the enrolment page shows: the QR code and key of the pending secret, where the code goes."""
     enrolment = second_factor.pending_enrolment(user)
-    return render_template("enrol.html", csrf=csrf_token(), qr=_qr(enrolment), secret=_grouped(enrolment.secret),
-                           action=action, username=user.username,
-                           required=user.role in second_factor_roles()), status
+    return {"qr": _qr(enrolment), "secret": _grouped(enrolment.secret), "action": action, "username": user.username,
+            "required": user.role in second_factor_roles()}
+
+
+def _enrol_page(user: User, action: str) -> str:
+    return render_template("enrol.html", csrf=csrf_token(), **_enrol_context(user, action))
 
 
 def _checked(user: User, code: str, *, confirm: bool = False) -> list[str] | str:
     """Check a code against the login limits (Throttled, SecondFactorRefused); the codes or the factor used."""
-    guard = login_guard()
-    address = request.remote_addr or "?"
-    guard.admit(address)
-    if not guard.claim(user.username, address):
-        raise SecondFactorRefused(second_factor.REFUSED)
-    result: list[str] | str = (second_factor.confirm_enrolment(db(), user, code) if confirm
-                               else second_factor.verify(db(), user, code))
-    guard.succeeded(user.username, address)
-    return result
+    return second_factor.check(db(), user, code, login_guard(), request.remote_addr or "?", confirm=confirm)
 
 
 def _refused(who: User, error: Exception, template: str, **context: Any) -> Response:
@@ -112,9 +108,7 @@ def login_enrol() -> Any:
         try:
             codes = _checked(user, str(request.form.get("code", "")), confirm=True)
         except (SecondFactorRefused, Throttled) as error:
-            return _refused(user, error, "enrol.html", qr=_qr(second_factor.pending_enrolment(user)),
-                            secret=_grouped(user.totp_pending_secret or ""), action=url_for("account.login_enrol"),
-                            username=user.username, required=True)
+            return _refused(user, error, "enrol.html", **_enrol_context(user, url_for("account.login_enrol")))
         finish_login(user, "totp")
         return render_template("recovery_codes.html", codes=codes, target=target)
     if not user.totp_pending_secret:
@@ -154,9 +148,7 @@ def security_enrol() -> Any:
     try:
         codes = _checked(user, str(request.form.get("code", "")), confirm=True)
     except (SecondFactorRefused, Throttled) as error:
-        return _refused(user, error, "enrol.html", qr=_qr(second_factor.pending_enrolment(user)),
-                        secret=_grouped(user.totp_pending_secret or ""), action=url_for("account.security_enrol"),
-                        username=user.username, required=user.role in second_factor_roles())
+        return _refused(user, error, "enrol.html", **_enrol_context(user, url_for("account.security_enrol")))
     db().commit()
     return render_template("recovery_codes.html", codes=codes, target=url_for("account.security"))
 

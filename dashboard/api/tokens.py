@@ -11,7 +11,7 @@ from dashboard.context import db, kuzet
 from services.store import audit
 from dashboard.api.problems import Problem
 from services.access.sessions import revoke
-from services.access.second_factor import REFUSED, SecondFactorRefused, is_enrolled, must_enrol, verify
+from services.access.second_factor import REFUSED, SecondFactorRefused, check, is_enrolled, must_enrol
 from services.access.users import LoginRefused, authenticate
 from services.store.models import User
 
@@ -54,17 +54,19 @@ def _second_factor(user: User, otp: object) -> str:
     if otp is None:
         raise Problem(401, "second-factor-required", "Second factor required",
                       "send \"otp\": the current code from the authenticator app, or a recovery code")
-    guard, address = login_guard(), request.remote_addr or "?"
-    if not isinstance(otp, str) or not guard.claim(user.username, address):
+    if not isinstance(otp, str):
         raise Problem(401, "unauthorized", "Login refused", REFUSED)
     try:
-        used = verify(db(), user, otp)
+        used = check(db(), user, otp, login_guard(), request.remote_addr or "?")
+    except Throttled as throttled:
+        kuzet().metrics.logins_refused.labels("throttled").inc()
+        raise Problem(429, "rate-limited", "Too many login attempts", "wait and try again",
+                      headers={"Retry-After": str(max(1, int(throttled.retry_after + 0.999)))}) from None
     except SecondFactorRefused:
         kuzet().metrics.logins_refused.labels("second_factor").inc()
         audit.record(db(), user.username, "login.refused", "api", ip=request.remote_addr, reason="second factor")
         db().commit()
         raise Problem(401, "unauthorized", "Login refused", REFUSED) from None
-    guard.succeeded(user.username, address)
     return used
 
 

@@ -7,6 +7,7 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyotp
 import sqlalchemy as sa
@@ -14,6 +15,9 @@ import sqlalchemy.orm as so
 
 from services.store import audit
 from services.store.models import RecoveryCode, Role, User, utcnow
+
+if TYPE_CHECKING:
+    from services.access.throttle import LoginGuard
 
 ISSUER = "Kuzet"
 STEP_S = 30  # RFC 6238's default, the one every authenticator app uses
@@ -118,6 +122,20 @@ def verify(session: so.Session, user: User, code: str, *, now: float | None = No
 
 
 REFUSED = "wrong or already used code: type the current one from the app, or a recovery code"
+
+
+def check(session: so.Session, user: User, code: str, guard: "LoginGuard", address: str, *,
+          confirm: bool = False) -> list[str] | str:
+    """A code under the login limits (Throttled, SecondFactorRefused): counted before it is checked, like a password.
+
+    Returns the factor used ("totp" or "recovery"), or with ``confirm`` the new recovery codes of an enrolment.
+    """
+    guard.admit(address or "?")
+    if not guard.claim(user.username, address or "?"):
+        raise SecondFactorRefused(REFUSED)
+    result: list[str] | str = confirm_enrolment(session, user, code) if confirm else verify(session, user, code)
+    guard.succeeded(user.username, address or "?")
+    return result
 
 
 def recovery_codes_left(session: so.Session, user: User) -> int:

@@ -164,7 +164,15 @@ def _issued(session: so.Session, operator_id: int, month: str) -> bool:
                                                         Statement.month == month).limit(1)) is not None
 
 
-def _held(session: so.Session, column: Any, keys: list[Any], **where: Any) -> dict[Any, int]:
+def held_penalty(session: so.Session, operator_id: int, month: str) -> int:
+    """What the ledger holds as the uptime penalty earned by a month (with its corrections)."""
+    return int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_tiyn), 0))
+                              .where(LedgerEntry.operator_id == operator_id, LedgerEntry.kind == UPTIME_PENALTY,
+                                     LedgerEntry.for_month == month)) or 0)
+
+
+def held_by(session: so.Session, column: Any, keys: list[Any], **where: Any) -> dict[Any, int]:
+    """What the ledger holds per source (``column``: fine_id or incident_id) for these keys, in tiyn."""
     held: dict[Any, int] = {}
     for i in range(0, len(keys), CHUNK):
         query = sa.select(column, sa.func.sum(LedgerEntry.amount_tiyn)).where(column.in_(keys[i:i + CHUNK]))
@@ -178,6 +186,7 @@ def _append(session: so.Session, wanted: list[Expected], held: dict[Any, int], k
             now: datetime) -> int:
     """Append the difference between what each source should have and what the ledger holds for it."""
     current = month_of(now)
+    issued: dict[tuple[int, str], bool] = {}  # asked once per operator and month, not once per entry
     entries = []
     for item in wanted:
         have = held.get(key(item), 0)
@@ -187,8 +196,10 @@ def _append(session: so.Session, wanted: list[Expected], held: dict[Any, int], k
         # A first entry goes to the month that earned it; a change to one already entered goes to the
         # month it was learned, unless the earning month's statement is still a draft. A month's uptime
         # penalty follows that month's own earnings, so it stays on that month (a correcting statement).
+        if have and item.kind != UPTIME_PENALTY and (item.operator_id, item.month) not in issued:
+            issued[(item.operator_id, item.month)] = _issued(session, item.operator_id, item.month)
         month = item.month if (have == 0 or item.kind == UPTIME_PENALTY
-                               or not _issued(session, item.operator_id, item.month)) else current
+                               or not issued[(item.operator_id, item.month)]) else current
         entries.append(dict(operator_id=item.operator_id, month=month, for_month=item.month, kind=item.kind, amount_tiyn=diff,
                             recorded_at=now, contract_id=item.contract_id, fine_id=item.fine_id,
                             offence_id=item.offence_id, event_id=item.event_id, incident_id=item.incident_id,
@@ -202,7 +213,7 @@ def _append(session: so.Session, wanted: list[Expected], held: dict[Any, int], k
 def post_fines(session: so.Session, fine_ids: list[int], now: datetime | None = None) -> int:
     """Post what these fines earn (after an import); returns how many entries were appended."""
     wanted = expected_fines(session, sorted(fine_ids))
-    held = _held(session, LedgerEntry.fine_id, [w.fine_id for w in wanted], kind=FINE_SHARE)
+    held = held_by(session, LedgerEntry.fine_id, [w.fine_id for w in wanted], kind=FINE_SHARE)
     return _append(session, wanted, held, lambda w: w.fine_id, now or utcnow())
 
 
@@ -210,18 +221,15 @@ def post_month(session: so.Session, operator_id: int, month: str, now: datetime 
     """Post a month's incident fees and, once the month is over, its uptime penalty; idempotent."""
     now = now or utcnow()
     wanted = expected_incidents(session, operator_id, month)
-    held = _held(session, LedgerEntry.incident_id, [w.incident_id for w in wanted], kind=INCIDENT_FEE)
+    held = held_by(session, LedgerEntry.incident_id, [w.incident_id for w in wanted], kind=INCIDENT_FEE)
     count = _append(session, wanted, held, lambda w: w.incident_id, now)
     if now >= bounds(month)[1]:
         gross = earned(session, operator_id, month, kinds=(FINE_SHARE, INCIDENT_FEE))
         penalty = expected_penalty(session, operator_id, month, gross,
                                    operator_uptime_pct(month_uptime(session, operator_id, month, now)))
         if penalty is not None:
-            held_penalty = int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_tiyn), 0))
-                                              .where(LedgerEntry.operator_id == operator_id,
-                                                     LedgerEntry.kind == UPTIME_PENALTY,
-                                                     LedgerEntry.for_month == month)) or 0)
-            count += _append(session, [penalty], {month: held_penalty}, lambda w: w.month, now)
+            count += _append(session, [penalty], {month: held_penalty(session, operator_id, month)},
+                             lambda w: w.month, now)
     session.flush()
     if count:
         logger.info("posted %d ledger entries for operator %s, %s", count, operator_id, month)

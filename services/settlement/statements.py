@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -142,9 +142,9 @@ def _reconciliation(session: so.Session, operator_id: int, start: datetime, end:
         query = (sa.select(sa.func.count(Fine.id), sa.func.coalesce(sa.func.sum(Fine.amount_tiyn), 0))
                  .join(Offence, Offence.id == Fine.offence_id)
                  .where(Offence.operator_id == operator_id, Offence.occurred_at >= start, Offence.occurred_at < end,
-                        Fine.status == "issued", Fine.issued_at <= as_of - _days(low)))
+                        Fine.status == "issued", Fine.issued_at <= as_of - timedelta(days=low)))
         if high is not None:
-            query = query.where(Fine.issued_at > as_of - _days(high + 1))
+            query = query.where(Fine.issued_at > as_of - timedelta(days=high + 1))
         n, amount = session.execute(query).one()
         unpaid[name] = {"count": int(n), "amount_tiyn": int(amount)}
     issued = sum(v[0] for v in by_status.values())
@@ -157,12 +157,6 @@ def _reconciliation(session: so.Session, operator_id: int, start: datetime, end:
             "without_fine": int(registered) - issued, "paid": figure("paid"), "cancelled": figure("cancelled"),
             "appealed": figure("appealed"), "unpaid": figure("issued"), "unpaid_by_age_days": unpaid,
             "as_of": as_of.isoformat()}
-
-
-def _days(n: int) -> Any:
-    from datetime import timedelta
-
-    return timedelta(days=n)
 
 
 def _cameras(session: so.Session, operator_id: int, month: str, start: datetime, end: datetime,

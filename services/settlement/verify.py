@@ -25,27 +25,23 @@ def verify(session: so.Session, operator: Operator, month: str, now: datetime | 
         sa.select(LedgerEntry.fine_id).where(LedgerEntry.operator_id == operator.id, LedgerEntry.month == month,
                                              LedgerEntry.fine_id.is_not(None)))))
     wanted = ledger.expected_fines(session, fine_ids)
-    held = ledger._held(session, LedgerEntry.fine_id, fine_ids, kind=ledger.FINE_SHARE)
+    held = ledger.held_by(session, LedgerEntry.fine_id, fine_ids, kind=ledger.FINE_SHARE)
     for item in wanted:
         if held.get(item.fine_id, 0) != item.amount_tiyn:
             problems.append(f"fine {item.basis['decision_no']} (offence {item.offence_id}): ledger holds "
                             f"{kzt(held.get(item.fine_id, 0))} KZT, its payment earns {kzt(item.amount_tiyn)} KZT")
     incidents = ledger.expected_incidents(session, operator.id, month)
-    held = ledger._held(session, LedgerEntry.incident_id, [i.incident_id for i in incidents], kind=ledger.INCIDENT_FEE)
+    held = ledger.held_by(session, LedgerEntry.incident_id, [i.incident_id for i in incidents], kind=ledger.INCIDENT_FEE)
     for item in incidents:
         if held.get(item.incident_id, 0) != item.amount_tiyn:
             problems.append(f"incident #{item.incident_id}: ledger holds {kzt(held.get(item.incident_id, 0))} KZT, "
                             f"its outcome ({item.basis['outcome']}) earns {kzt(item.amount_tiyn)} KZT")
     if now >= end:
-        gross = sum(int(v) for v in session.scalars(sa.select(LedgerEntry.amount_tiyn).where(
-            LedgerEntry.operator_id == operator.id, LedgerEntry.month == month,
-            LedgerEntry.kind.in_((ledger.FINE_SHARE, ledger.INCIDENT_FEE)))))
+        gross = ledger.earned(session, operator.id, month, kinds=(ledger.FINE_SHARE, ledger.INCIDENT_FEE))
         penalty = ledger.expected_penalty(session, operator.id, month, gross,
                                           ledger.operator_uptime_pct(ledger.month_uptime(session, operator.id, month,
                                                                                          now)))
-        have = int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_tiyn), 0)).where(
-            LedgerEntry.operator_id == operator.id, LedgerEntry.kind == ledger.UPTIME_PENALTY,
-            LedgerEntry.for_month == month)) or 0)
+        have = ledger.held_penalty(session, operator.id, month)
         if penalty is not None and have != penalty.amount_tiyn:
             problems.append(f"uptime penalty {month}: ledger holds {kzt(have)} KZT, uptime "
                             f"{penalty.basis['uptime_pct']} % gives {kzt(penalty.amount_tiyn)} KZT")
