@@ -292,7 +292,7 @@ class UnitDriver:
             moved += 1
             if (lat, lon) == (tlat, tlon):
                 self.http.post(f"{self.base_url}/api/v1/incidents/{unit['incident_id']}/transitions",
-                               json={"action": "arrive"}, timeout=10)
+                               json={"action": "arrive", "unit_id": unit["id"]}, timeout=10)
                 arrived += 1
         return {"moved": moved, "arrived": arrived}
 

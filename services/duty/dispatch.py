@@ -110,7 +110,10 @@ def arrive(session: so.Session, incident: Incident, actor: User, unit_id: int | 
                 unit.status = UnitStatus.ON_SCENE.value
                 unit.updated_at = now
     if incident.status == IncidentStatus.DISPATCHED.value:
-        transition(session, incident, "arrive", actor)
+        # The journal names the unit that arrived and the account that reported it (an officer or the car's terminal).
+        named = session.get(Unit, unit_id) if unit_id is not None else None
+        transition(session, incident, "arrive", actor, done_by=f"наряд {named.call_sign}" if named else None,
+                   reason=f"отметил · reported by {actor.username}" if named else "")
     session.flush()
 
 

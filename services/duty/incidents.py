@@ -79,8 +79,8 @@ def check_actor(incident: Incident, action_name: str, actor: User, expected_vers
 def transition(session: so.Session, incident: Incident, action_name: str, actor: User, *,
                expected_version: int | None = None, reason: str = "", outcome: str | None = None,
                target_department_id: int | None = None, case_number: str = "",
-               sop_override: bool = False) -> IncidentHistory:
-    """Apply one lifecycle action, recording who, when and why; refuses illegal moves clearly."""
+               sop_override: bool = False, done_by: str | None = None) -> IncidentHistory:
+    """Apply one lifecycle action, recording who, when and why; ``done_by`` names a unit that did what an account reported."""
     action = ACTIONS.get(action_name)
     if action is None:
         raise Invalid(f"unknown action {action_name!r}; actions are {', '.join(ACTIONS)}",
@@ -127,7 +127,7 @@ def transition(session: so.Session, incident: Incident, action_name: str, actor:
     claim_version(session, incident)
     now = utcnow()
     entry = IncidentHistory(incident_id=incident.id, action=action.name, from_status=incident.status,
-                            to_status=action.target, actor_user_id=actor.id, actor=actor.username,
+                            to_status=action.target, actor_user_id=actor.id, actor=done_by or actor.username,
                             reason=reason, at=now, department_id=incident.department_id)
     if action.name in ("acknowledge", "dispatch") and incident.acknowledged_at is None:
         incident.acknowledged_at, incident.acknowledged_by = now, actor.username  # first taken, for statistics

@@ -38,6 +38,9 @@ def test_each_unit_reports_its_own_arrival(app: Flask, client: FlaskClient, worl
     assert status == 200 and detail["status"] == "on_scene"
     units = {u["call_sign"]: u["status"] for u in client.get("/api/v1/units", headers=_auth(client)).get_json()["units"]}
     assert units["ALM-1"] == "on_scene" and units["ALM-2"] == "en_route"
+    arrival = [h for h in detail["history"] if h["action"] == "arrive"]
+    # The journal names the unit that arrived, and keeps the account that reported it.
+    assert len(arrival) == 1 and arrival[0]["actor"] == "наряд ALM-1" and "duty.a" in arrival[0]["reason"]
 
 
 def test_off_duty_units_are_not_suggested_and_busy_ones_cannot_go_off_duty(app: Flask, client: FlaskClient,
