@@ -51,3 +51,29 @@ var kuzetLocalFormat = new Intl.DateTimeFormat("ru-RU", {
 dagfuncs.kuzetLocalTime = function (params) {
   return params.value ? kuzetLocalFormat.format(new Date(params.value)) : "";
 };
+
+// The queue's time column: time of day in Almaty, then the age ("14:32 · 05:10").
+var kuzetClockFormat = new Intl.DateTimeFormat("ru-RU", {
+  timeZone: "Asia/Almaty", hour: "2-digit", minute: "2-digit", hour12: false
+});
+dagfuncs.kuzetClockAge = function (params) {
+  if (!params.value) { return ""; }
+  return kuzetClockFormat.format(new Date(params.value)) + " · " + dagfuncs.kuzetAge(params);
+};
+
+// A city wall's department chips filter the queue (none chosen: every department).
+dagfuncs.kuzetQueueFiltered = function () {
+  return !!(window.kuzetWall && window.kuzetWall.chosen && window.kuzetWall.chosen.length);
+};
+dagfuncs.kuzetQueuePasses = function (params) {
+  var chosen = (window.kuzetWall && window.kuzetWall.chosen) || [];
+  return !chosen.length || (params.data && chosen.indexOf(params.data.department_id) >= 0);
+};
+
+// The city wall's department column: the short name the wall lists in its data-department-names.
+dagfuncs.kuzetDepartment = function (params) {
+  var wall = document.querySelector(".wall[data-department-names]");
+  var names = {};
+  try { names = JSON.parse(wall.getAttribute("data-department-names")); } catch (e) { /* one department's wall */ }
+  return names[String(params.value)] || String(params.value || "");
+};

@@ -30,16 +30,26 @@
     wall.classList.add("p1-flash");
   }
 
+  function wallDepartments() {
+    var wall = document.querySelector(".wall[data-departments]");
+    try { return JSON.parse(wall.getAttribute("data-departments")); } catch (e) { return []; }
+  }
+
   window.kuzetWall = {
+    chosen: [],  // department ids a city wall's chips filter the queue to (none: all)
     // Turn a pushed {rows: [...]} message into an AG Grid row transaction.
     transaction: function (msg) {
       if (!msg || !msg.rows) { return window.dash_clientside.no_update; }
       var api = gridApi();
       var tx = { add: [], update: [], remove: [] };
       var newP1 = false;
+      var here = wallDepartments();
       msg.rows.forEach(function (row) {
         var exists = api && api.getRowNode(String(row.id));
-        if (!row.open) { if (exists) { tx.remove.push(row); } return; }
+        // A transfer tells the old department's room "not open here" under the row's new department: a city
+        // wall that shows both keeps the row. A row of a department this wall does not show leaves it.
+        var open = (row.open || row.department_id !== msg.department_id) && here.indexOf(row.department_id) >= 0;
+        if (!open) { if (exists) { tx.remove.push(row); } return; }
         if (exists) { tx.update.push(row); } else { tx.add.push(row); if (row.priority === 1) { newP1 = true; } }
       });
       if (newP1) { flash(); beep(); }
@@ -98,6 +108,26 @@
       window.dash_clientside.set_props("wall-queue", { selectedRows: api.getSelectedRows() });
     }
   }
+
+  // A city wall's department chips: each click adds or removes a department from the queue's filter.
+  document.addEventListener("click", function (event) {
+    var chip = event.target && event.target.closest && event.target.closest(".dept-chip");
+    var api = gridApi();
+    if (!chip || !api) { return; }
+    var id = Number(chip.getAttribute("data-department"));
+    var chosen = window.kuzetWall.chosen;
+    var at = chosen.indexOf(id);
+    if (at >= 0) { chosen.splice(at, 1); } else { chosen.push(id); }
+    chip.classList.toggle("chip-on", at < 0);
+    api.onFilterChanged();
+  });
+
+  // The queue's search box filters by any text the queue shows, as the officer types.
+  document.addEventListener("input", function (event) {
+    if (!event.target || event.target.id !== "wall-queue-search") { return; }
+    var api = gridApi();
+    if (api) { api.setGridOption("quickFilterText", event.target.value); }
+  });
 
   document.addEventListener("click", function (event) {
     var button = event.target && event.target.closest && event.target.closest("#wall-call-here");

@@ -18,7 +18,7 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 
 from dashboard.context import db
-from services.access.scope import visible_departments
+from services.access.scope import wall_departments
 from services.access.sessions import add_socket
 from services.messages import Change
 
@@ -130,10 +130,12 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
             department_id = int(raw) if raw is not None else current_user.user.department_id
         except (TypeError, ValueError):
             return False
-        if department_id is None or department_id not in visible_departments(db(), current_user.user):
+        shown = wall_departments(db(), current_user.user, department_id) if department_id is not None else set()
+        if not shown:
             logger.warning("socket join refused: %s asked for department %s", current_user.user.username, department_id)
             return False
-        join_room(room(department_id))
+        for each in shown:  # a city wall hears every department of the city in the user's scope
+            join_room(room(each))
         current_app.extensions["kuzet"].metrics.sockets.inc()
         login = session.get("sid")
         if isinstance(login, str):

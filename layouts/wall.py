@@ -27,6 +27,9 @@ ACK = "wall-ack"
 DISPATCH = "wall-dispatch"
 FEEDBACK = "wall-feedback"
 DEPARTMENT = "wall-department"
+DEPARTMENT_CHIPS = "wall-department-chips"  # a city wall: one chip per department, a click filters the queue
+CHIP_COUNT = "wall-chip-count"  # pattern id type: {"type": CHIP_COUNT, "department": id}, updated on pushes
+QUEUE_SEARCH = "wall-queue-search"  # filters the queue by any text it shows (type, status, address, department)
 CLOCK = "wall-clock"
 MANUAL_POINT = "wall-manual-point"  # set by wall.js when the officer clicks the map
 MANUAL_MODAL = "wall-manual-modal"
@@ -231,39 +234,81 @@ GRID_THEME = ("themeQuartz.withParams({backgroundColor: '#0d1422', foregroundCol
               "accentColor: '#4d8dff', selectedRowBackgroundColor: '#24406e', fontSize: '1.1rem', "
               "headerFontSize: '0.9rem', rowHeight: '2.9rem', headerHeight: '2.5rem', wrapperBorderRadius: 6})")
 
+STATUS_QUICK_TEXT = {"function": "kuzetStatus({value: params.value})"}
+
 COLUMN_DEFS: list[dict[str, Any]] = [
     {"field": "queue_key", "hide": True, "sort": "asc"},
-    {"field": "priority", "headerName": "P", "flex": 0.45, "minWidth": 64,
-     "valueFormatter": {"function": "'P' + params.value"},
+    {"field": "priority", "headerName": "P", "width": 64, "suppressSizeToFit": True,
+     "valueFormatter": {"function": "'P' + params.value"}, "getQuickFilterText": {"function": "'P' + params.value"},
      "cellClassRules": {f"prio-{p}": f"params.value === {p}" for p in (1, 2, 3, 4)}},
-    {"field": "created_at", "headerName": "Время", "flex": 0.75, "minWidth": 96,
-     "colId": "age", "valueFormatter": {"function": "kuzetAge(params)"},
+    # Time of day (Almaty) beside the age: "14:32 · 05:10".
+    {"field": "created_at", "headerName": "Время · Возраст", "flex": 0.9, "minWidth": 136,
+     "colId": "age", "valueFormatter": {"function": "kuzetClockAge(params)"},
      "cellClassRules": {"age-late": {"function": "kuzetLate(params)"}}},
-    {"field": "type_label", "headerName": "Тип · Type", "flex": 1.4, "minWidth": 150},
-    {"field": "address", "headerName": "Адрес · Address", "flex": 1.8, "minWidth": 160},
-    {"field": "status", "headerName": "Статус", "flex": 1.1, "minWidth": 140,
-     "valueFormatter": {"function": "kuzetStatus(params)"},
+    {"field": "type_label", "headerName": "Тип · Type", "flex": 1.3, "minWidth": 140, "wrapText": True,
+     "autoHeight": True, "tooltipField": "type_label"},
+    {"field": "address", "headerName": "Адрес · Address", "flex": 1.8, "minWidth": 150, "wrapText": True,
+     "autoHeight": True, "tooltipField": "address"},
+    {"field": "status", "headerName": "Статус", "flex": 1.0, "minWidth": 120, "wrapText": True, "autoHeight": True,
+     "valueFormatter": {"function": "kuzetStatus(params)"}, "getQuickFilterText": STATUS_QUICK_TEXT,
      "cellClassRules": {"status-new": "params.value === 'new' || params.value === 'transferred'"}},
-    {"field": "event_count", "headerName": "×", "flex": 0.35, "minWidth": 52, "type": "rightAligned"},
-    {"field": "id", "headerName": "№", "flex": 0.5, "minWidth": 70},
+    {"field": "event_count", "headerName": "×", "width": 56, "type": "rightAligned", "suppressSizeToFit": True,
+     "headerTooltip": "Событий в происшествии · Events merged"},
+    {"field": "id", "headerName": "№", "width": 80, "suppressSizeToFit": True},
 ]
 
 
-def queue(rows: list[dict[str, Any]], grid_id: str = QUEUE) -> dag.AgGrid:
-    """The incident queue: priority then age, rows updated by transactions (the replay's too, by its own id)."""
+DEPARTMENT_TEXT = {"function": "kuzetDepartment(params)"}  # the name from the wall's data-department-names
+
+
+def department_column() -> dict[str, Any]:
+    """The city wall's department column: the department's short Russian name."""
+    return {"field": "department_id", "headerName": "Отдел", "flex": 1.1, "minWidth": 150, "wrapText": True,
+            "autoHeight": True, "valueFormatter": DEPARTMENT_TEXT, "getQuickFilterText": DEPARTMENT_TEXT}
+
+
+def short_name(name: str) -> str:
+    """"Алмалинское РУП" stays; a long official name loses the words every department shares."""
+    return name.replace("Управление полиции", "УП").replace("Департамент полиции", "ДП")
+
+
+def queue(rows: list[dict[str, Any]], grid_id: str = QUEUE,
+          departments: list[dict[str, Any]] | None = None) -> dag.AgGrid:
+    """The incident queue: pinned new P1s, then priority and age; rows updated by transactions (the replay's too)."""
+    columns = list(COLUMN_DEFS)
+    if departments:
+        columns.insert(4, department_column())
     return dag.AgGrid(
         id=grid_id,
         rowData=rows,
-        columnDefs=COLUMN_DEFS,
+        columnDefs=columns,
         getRowId="'' + params.data.id",
         className="wall-grid",
         dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
-                         "animateRows": True,
+                         "animateRows": True, "tooltipShowDelay": 300,
+                         # A new P1 stays on top, marked, until someone acknowledges it (its key starts "0|").
+                         "rowClassRules": {"row-pinned": "params.data && params.data.queue_key.startsWith('0|')"},
+                         "isExternalFilterPresent": {"function": "kuzetQueueFiltered()"},
+                         "doesExternalFilterPass": {"function": "kuzetQueuePasses(params)"},
                          "localeText": {"noRowsToShow": "Нет открытых происшествий · No open incidents"},
                          "theme": {"function": GRID_THEME}},
         defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True},
         style={"height": "100%", "width": "100%"},
     )
+
+
+def department_chips(departments: list[dict[str, Any]]) -> list[html.Button]:
+    """A city wall's department chips: name, open and unacknowledged counts; a click filters the queue."""
+    return [html.Button(className="dept-chip", type="button", **{"data-department": str(d["id"])}, children=[
+        html.Span(short_name(d["name_ru"]), className="dept-chip-name"),
+        html.Span(chip_count(d), id={"type": CHIP_COUNT, "department": d["id"]}, className="dept-chip-count"),
+    ]) for d in departments]
+
+
+def chip_count(department: dict[str, Any]) -> str:
+    """"12 · 3 new" on a department chip: open, and unacknowledged when there are any."""
+    unack = department.get("unacknowledged", 0)
+    return f"{department.get('open', 0)}" + (f" · {unack} нов." if unack else "")
 
 
 def manual_incident_modal(addresses: list[str] | None = None) -> dmc.Modal:
@@ -306,10 +351,15 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
            can: frozenset[Action] = frozenset(), departments: list[dict[str, str]] | None = None) -> html.Div:
     """The whole wall page for one department; ``can`` holds the actions the user may take (the rest are not shown)."""
     dept = s.department
-    # Response targets (s) for the age colours; read by the queue's cell rules in the browser.
-    return html.Div(className="wall" + (" kiosk" if kiosk else ""),
+    on_wall = [d["id"] for d in s.departments] or [dept["id"]]
+    # Response targets (s) for the age colours; read by the queue's cell rules in the browser. The wall's
+    # departments tell wall.js which pushed rows belong here.
+    return html.Div(className="wall" + (" kiosk" if kiosk else "") + (" city-wall" if s.departments else ""),
                     **{"data-ack-target": str(targets[0]), "data-dispatch-target": str(targets[1]),
-                       "data-can-call": "1" if Action.CREATE_CALL in can else "0"}, children=[
+                       "data-can-call": "1" if Action.CREATE_CALL in can else "0",
+                       "data-departments": json.dumps(on_wall),
+                       "data-department-names": json.dumps({str(d["id"]): short_name(d["name_ru"]) for d in s.departments},
+                                                           ensure_ascii=False)}, children=[
         DashSocketIO(id=SOCKET, eventNames=["incidents", "units", "cameras"], options={"query": {"department": str(dept["id"])}}),
         dcc.Store(id=DEPARTMENT, data=dept["id"]),
         dcc.Store(id=MANUAL_POINT),
@@ -318,7 +368,9 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
         html.Header(className="wall-top", children=[
             html.Div(className="wall-title", children=[
                 html.Div("KUZET", className="brand"),
-                html.Div([html.Div(dept["name_ru"], className="dept-ru"),
+                html.Div(className="dept-names", children=[
+                          html.Div(f"{short_name(dept['name_ru'])} · весь город" if s.departments else dept["name_ru"],
+                                   className="dept-ru", title=dept["name_ru"]),
                           html.Div(f"{dept['name_kk']} · {dept['name_en']}", className="dept-other"),
                           *([dmc.Select(id=DEPARTMENT_PICK, data=departments, value=str(dept["id"]), searchable=True,
                                         allowDeselect=False, size="sm", className="department-pick",
@@ -369,8 +421,13 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                                                         size="md", **{"aria-label": "Acknowledge"})),
                     ) if action in can]),
                 ]),
+                html.Div(className="queue-tools", children=[
+                    dmc.TextInput(id=QUEUE_SEARCH, placeholder="Поиск: тип, адрес, статус, отдел · Search",
+                                  size="md", className="queue-search", **{"aria-label": "Search the queue"}),
+                    html.Div(department_chips(s.departments), id=DEPARTMENT_CHIPS, className="department-chips"),
+                ]),
                 html.Div(id=FEEDBACK, className="feedback", role="status"),
-                html.Div(queue(s.incidents), className="queue-grid"),
+                html.Div(queue(s.incidents, departments=s.departments), className="queue-grid"),
                 html.Div(keys_hint(can), className="keys-hint"),
             ]),
         ]),

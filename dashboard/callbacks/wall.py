@@ -7,40 +7,46 @@ from typing import Any
 
 import dash
 import sqlalchemy as sa
-from dash import Input, Output, Patch, State, ctx, html, no_update
+from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
 
 from dashboard.auth import logged_in
 from dashboard.context import db, kuzet, perform, router
 from geodata import ATTRIBUTION
 from layouts import wall as ids
-from layouts.wall import choose_department, denied, layout, patch_map
+from layouts.wall import chip_count, choose_department, denied, layout, patch_map
 from services.access.permissions import Page, may_open, permitted
 from services.duty import actions
 from services.duty.incidents import known_places, open_queue
 from services.errors import NotFound, Refused
 from services.geo.departments import transfer_targets
 from services.store.models import Department
-from services.access.scope import as_id, city_departments, visible_departments
-from services.duty.situation import counters, situation, situation_cameras, situation_units
+from services.access.scope import as_id, city_departments, visible_departments, wall_departments
+from services.duty.situation import counters, department_counts, situation, situation_cameras, situation_units
 
 logger = logging.getLogger(__name__)
 
 
+def _picker(session: Any, scope: set[int]) -> list[dict[str, str]]:
+    """The departments a chief or an admin may put on the wall, by name: a city's whole wall first."""
+    return [{"value": str(d.id), "label": f"{d.name_ru} — весь город" if d.parent_id is None else d.name_ru}
+            for d in session.scalars(sa.select(Department).where(Department.id.in_(scope))
+                                     .order_by(Department.city, Department.parent_id.is_not(None), Department.name_ru))]
+
+
 def page(department: str | None = None, kiosk: str | None = None, **_query: Any) -> html.Div:
-    """Load the department's situation (in the user's scope) and lay out the wall."""
+    """Load the wall (one department's, or a city's for a city department) in the user's scope and lay it out."""
     user = logged_in()
     if user is None:
         return denied("Войдите в систему · Please log in")
     scope = visible_departments(db(), user)
-    choices = [{"value": str(d.id), "label": d.name_ru} for d in db().scalars(
-        sa.select(Department).where(Department.id.in_(scope)).order_by(Department.parent_id.is_not(None),
-                                                                       Department.name_ru))]
+    choices = _picker(db(), scope)
     department_id = as_id(department) if department else user.department_id
     if department and department_id is None:
         return choose_department(f"«{department[:40]}» — не номер отдела · is not a department number", choices)
-    if department_id is None and scope:
-        department_id = min(scope)
-    if department_id is None or department_id not in scope:
+    if department_id is None and choices:
+        department_id = int(choices[0]["value"])  # an admin of no department: the first city's wall
+    shown = wall_departments(db(), user, department_id) if department_id is not None else set()
+    if not shown:
         if not choices:
             return denied("Этот отдел вне вашей юрисдикции · This department is outside your jurisdiction")
         return choose_department(f"Отдел {department_id} вне вашей юрисдикции · Department {department_id} is "
@@ -49,8 +55,8 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
         sa.select(Department).where(Department.id.in_(transfer_targets(db(), department_id)))
         .order_by(Department.name_ru))]
     addresses = sorted(known_places(db(), city_departments(db(), user)))
-    return layout(situation(db(), department_id), username=user.username, kiosk=kiosk == "1", neighbours=neighbours,
-                  addresses=addresses,
+    return layout(situation(db(), department_id, shown), username=user.username, kiosk=kiosk == "1",
+                  neighbours=neighbours, addresses=addresses,
                   attribution=f"Границы районов: {ATTRIBUTION}", show_coverage=may_open(user.role, Page.COVERAGE),
                   show_admin=may_open(user.role, Page.ADMIN), show_stats=may_open(user.role, Page.STATS),
                   show_replay=may_open(user.role, Page.REPLAY),
@@ -58,11 +64,12 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
                   targets=(kuzet().settings.response_ack_target_s, kuzet().settings.response_dispatch_target_s))
 
 
-def _scoped_department(department_id: Any) -> int | None:
+def _wall_scope(department_id: Any) -> set[int]:
+    """The departments of the wall the page was built for, re-checked against the user's scope (empty: none)."""
     user = logged_in()
-    if user is None or not isinstance(department_id, int):
-        return None
-    return department_id if department_id in visible_departments(db(), user) else None
+    if user is None or not isinstance(department_id, int) or isinstance(department_id, bool):
+        return set()
+    return wall_departments(db(), user, department_id)
 
 
 def _selected_id(selected: Any) -> object:
@@ -90,6 +97,7 @@ def register(app: dash.Dash) -> None:
     @app.callback(
         Output(ids.MAP, "figure"),
         *[Output(ids.COUNTER.format(k), "children") for k in ids.COUNTERS],
+        Output({"type": ids.CHIP_COUNT, "department": ALL}, "children"),
         Input(ids.SOCKET, "data-incidents"),
         Input(ids.SOCKET, "data-units"),
         Input(ids.SOCKET, "data-cameras"),
@@ -98,16 +106,18 @@ def register(app: dash.Dash) -> None:
     )
     def refresh_map(_incidents: Any, _units: Any, _cameras: Any, department_id: Any) -> tuple[Any, ...]:
         # The push only says "something changed": what is drawn is re-read within the user's scope.
-        scoped = _scoped_department(department_id)
-        if scoped is None:
-            return (no_update,) * (1 + len(ids.COUNTERS))
-        rows = open_queue(db(), {scoped})
+        shown = _wall_scope(department_id)
+        if not shown:
+            return (no_update,) * (1 + len(ids.COUNTERS)) + ([no_update] * len(ctx.outputs_list[-1]),)
+        rows = open_queue(db(), shown)
         # Thousands of cameras: re-read only when the health sweep says some changed, not per incident.
-        cameras = situation_cameras(db(), scoped) if ctx.triggered_prop_ids and any(
+        cameras = situation_cameras(db(), shown) if ctx.triggered_prop_ids and any(
             p.endswith("data-cameras") for p in ctx.triggered_prop_ids) else None
-        patch = patch_map(Patch(), situation_units(db(), scoped), rows, cameras)
-        figures = counters(db(), scoped, rows)
-        return (patch, *[str(figures[k]) for k in ids.COUNTERS])
+        patch = patch_map(Patch(), situation_units(db(), shown), rows, cameras)
+        figures = counters(db(), shown)
+        counts = {d["id"]: chip_count(d) for d in department_counts(db(), shown)} if len(shown) > 1 else {}
+        chips = [counts.get(o["id"]["department"], "0") for o in ctx.outputs_list[-1]]
+        return (patch, *[str(figures[k]) for k in ids.COUNTERS], chips)
 
     @app.callback(
         Output(ids.MANUAL_MODAL, "opened"),
@@ -184,7 +194,7 @@ def register(app: dash.Dash) -> None:
     def transfer(_clicks: int, selected: list[dict[str, Any]] | None, department_id: Any, target: str | None,
                  reason: str | None) -> tuple[str, bool]:
         user = logged_in()
-        if user is None or _scoped_department(department_id) is None:
+        if user is None or not _wall_scope(department_id):
             return "Нет доступа · Access denied", False
         incident_id = _selected_id(selected)
         if incident_id is None:
@@ -206,7 +216,7 @@ def register(app: dash.Dash) -> None:
     )
     def dispatch_selected(_clicks: int, selected: list[dict[str, Any]] | None, department_id: Any) -> str:
         user = logged_in()
-        if user is None or _scoped_department(department_id) is None:
+        if user is None or not _wall_scope(department_id):
             return "Нет доступа · Access denied"
         incident_id = _selected_id(selected)
         if incident_id is None:
@@ -226,8 +236,7 @@ def register(app: dash.Dash) -> None:
     )
     def acknowledge(_clicks: int, selected: list[dict[str, Any]] | None, department_id: Any) -> str:
         user = logged_in()
-        scoped = _scoped_department(department_id)
-        if user is None or scoped is None:
+        if user is None or not _wall_scope(department_id):
             return "Нет доступа · Access denied"
         incident_id = _selected_id(selected)
         if incident_id is None:

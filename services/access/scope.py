@@ -39,6 +39,21 @@ def city_departments(session: so.Session, user: User) -> set[int]:
     return set(session.scalars(sa.select(Department.id).where(Department.city == city)))
 
 
+def wall_departments(session: so.Session, user: User, department_id: int) -> set[int]:
+    """The departments one wall shows: a city department's wall is the city's (within the user's scope), else its own.
+
+    Empty when the user may not see the department at all.
+    """
+    visible = visible_departments(session, user)
+    if department_id not in visible:
+        return set()
+    department = session.get(Department, department_id)
+    if department is None or department.parent_id is not None:
+        return {department_id}
+    city = set(session.scalars(sa.select(Department.id).where(Department.city == department.city)))
+    return city & visible
+
+
 def require_department(session: so.Session, user: User, department_id: int) -> None:
     """Raise OutOfScope unless the user may see the department."""
     if department_id not in visible_departments(session, user):

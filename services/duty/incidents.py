@@ -357,6 +357,16 @@ def offence_row(event_pk: int, record: dict[str, Any], camera: Camera) -> dict[s
             "evidence": {"media": record.get("media", [])}}
 
 
+def queue_key(priority: int, status: str, created_at: datetime) -> str:
+    """The queue's one sort key: unacknowledged P1s pinned on top, newest first; then priority, then oldest first."""
+    created = created_at.astimezone(timezone.utc)
+    if priority == 1 and status in (S.NEW.value, S.TRANSFERRED.value):
+        # Milliseconds to the year 9999 shrink as time goes on: as text they put the newest first.
+        return f"0|{253402300799000 - int(created.timestamp() * 1000):015d}"
+    # ISO timestamps in UTC sort as text: priority, then age.
+    return f"{priority}|{created.isoformat()}"
+
+
 def queue_row(incident: Incident, camera_label: str = "", operator_name: str = "") -> dict[str, Any]:
     """The JSON-ready row for queues, pushes and the REST API."""
     return {
@@ -382,8 +392,7 @@ def queue_row(incident: Incident, camera_label: str = "", operator_name: str = "
         "acknowledged_at": incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
         "outcome": incident.outcome,
         "version": incident.version,
-        # ISO timestamps in UTC sort as text, so one key orders the queue: priority, then age.
-        "queue_key": f"{incident.priority}|{incident.created_at.astimezone(timezone.utc).isoformat()}",
+        "queue_key": queue_key(incident.priority, incident.status, incident.created_at),
     }
 
 
@@ -399,12 +408,12 @@ def rows_for(session: so.Session, incidents: list[Incident]) -> list[dict[str, A
     return [queue_row(i, *labels.get(i.camera_id or -1, ("", ""))) for i in incidents]
 
 
-def open_queue(session: so.Session, department_ids: set[int], limit: int = 500) -> list[dict[str, Any]]:
-    """Open incidents of the departments, priority first then oldest."""
+def open_queue(session: so.Session, department_ids: set[int]) -> list[dict[str, Any]]:
+    """Every open incident of the departments, priority first then oldest: no cap hides one (the grid scrolls virtually)."""
     if not department_ids:
         return []
     incidents = list(session.scalars(
         sa.select(Incident).where(Incident.department_id.in_(department_ids), Incident.status.in_(OPEN_STATUSES))
-        .order_by(Incident.priority, Incident.created_at).limit(limit)
+        .order_by(Incident.priority, Incident.created_at)
     ))
     return rows_for(session, incidents)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,7 +10,10 @@ import sqlalchemy.orm as so
 from shapely.geometry import mapping, shape
 
 from services.duty.incidents import open_queue
-from services.store.models import Camera, CameraHealth, Department, District, IncidentStatus, Unit, UnitStatus
+from services.store.models import (OPEN_STATUSES, Camera, CameraHealth, Department, District, Incident, IncidentStatus,
+                                   Unit, UnitStatus)
+
+UNACKNOWLEDGED = (IncidentStatus.NEW.value, IncidentStatus.TRANSFERRED.value)
 
 # About 30 m at Almaty's latitude: invisible at city zoom, and a tenth of the vertices to ship.
 DISPLAY_TOLERANCE_DEG = 0.0003
@@ -26,52 +29,75 @@ class Situation:
     units: list[dict[str, Any]]
     incidents: list[dict[str, Any]]
     counters: dict[str, int]
+    # The departments on a city wall, each with its own open and unacknowledged counts (empty on one department's).
+    departments: list[dict[str, Any]] = field(default_factory=list)
 
 
 def tally(incidents: list[dict[str, Any]], units_free: int, cameras_offline: int, cameras: int) -> dict[str, int]:
-    """The top bar's figures from the queue and the unit and camera counts: the live wall and replay both use it."""
+    """The top bar's figures from a replayed moment's incidents (all of them) and its unit and camera counts."""
     return {
         "open": len(incidents),
-        "unacknowledged": sum(1 for i in incidents if i["status"] in (IncidentStatus.NEW.value,
-                                                                      IncidentStatus.TRANSFERRED.value)),
+        "unacknowledged": sum(1 for i in incidents if i["status"] in UNACKNOWLEDGED),
         "units_free": units_free,
         "cameras_offline": cameras_offline,
         "cameras": cameras,
     }
 
 
-def counters(session: so.Session, department_id: int, incidents: list[dict[str, Any]]) -> dict[str, int]:
-    """Top-bar figures: open, unacknowledged, units free, cameras offline."""
-    units_free = session.scalar(sa.select(sa.func.count(Unit.id)).where(
-        Unit.department_id == department_id, Unit.status == UnitStatus.AVAILABLE.value)) or 0
-    offline = session.scalar(sa.select(sa.func.count(Camera.id)).where(
-        Camera.department_id == department_id, Camera.health == CameraHealth.OFFLINE.value)) or 0
-    cameras = session.scalar(sa.select(sa.func.count(Camera.id)).where(Camera.department_id == department_id)) or 0
-    return tally(incidents, units_free, offline, cameras)
+def counters(session: so.Session, department_ids: set[int]) -> dict[str, int]:
+    """Top-bar figures counted in the store (never in what a page holds): open, unacknowledged, units, cameras."""
+    def count(query: sa.Select[Any]) -> int:
+        return session.scalar(query) or 0
+
+    incidents = sa.select(sa.func.count(Incident.id)).where(Incident.department_id.in_(department_ids),
+                                                            Incident.status.in_(OPEN_STATUSES))
+    cameras = sa.select(sa.func.count(Camera.id)).where(Camera.department_id.in_(department_ids))
+    return {
+        "open": count(incidents),
+        "unacknowledged": count(incidents.where(Incident.status.in_(UNACKNOWLEDGED))),
+        "units_free": count(sa.select(sa.func.count(Unit.id)).where(Unit.department_id.in_(department_ids),
+                                                                     Unit.status == UnitStatus.AVAILABLE.value)),
+        "cameras_offline": count(cameras.where(Camera.health == CameraHealth.OFFLINE.value)),
+        "cameras": count(cameras),
+    }
 
 
-def situation_cameras(session: so.Session, department_id: int) -> list[dict[str, Any]]:
-    """The department's cameras in a stable order (the map trace is patched by position)."""
+def department_counts(session: so.Session, department_ids: set[int]) -> list[dict[str, Any]]:
+    """Each department's card with its open and unacknowledged counts, for a city wall's chips."""
+    unack = sa.func.sum(sa.case((Incident.status.in_(UNACKNOWLEDGED), 1), else_=0))
+    counts = {row.department_id: (row.open, row.unack or 0) for row in session.execute(
+        sa.select(Incident.department_id, sa.func.count(Incident.id).label("open"), unack.label("unack"))
+        .where(Incident.department_id.in_(department_ids), Incident.status.in_(OPEN_STATUSES))
+        .group_by(Incident.department_id))}
+    departments = session.scalars(sa.select(Department).where(Department.id.in_(department_ids))
+                                  .order_by(Department.parent_id.is_not(None), Department.name_ru))
+    return [{**department_card(d), "open": counts.get(d.id, (0, 0))[0], "unacknowledged": counts.get(d.id, (0, 0))[1]}
+            for d in departments]
+
+
+def situation_cameras(session: so.Session, department_ids: set[int]) -> list[dict[str, Any]]:
+    """The departments' cameras in a stable order (the map trace is patched by position)."""
     return [{"id": c.id, "external_id": c.external_id, "lat": c.lat, "lon": c.lon, "health": c.health,
              "mount_kind": c.mount_kind, "address": c.address,
              "last_seen_at": c.last_seen_at.isoformat() if c.last_seen_at else None}
-            for c in session.scalars(sa.select(Camera).where(Camera.department_id == department_id)
+            for c in session.scalars(sa.select(Camera).where(Camera.department_id.in_(department_ids))
                                      .order_by(Camera.id))]
 
 
-def situation_units(session: so.Session, department_id: int) -> list[dict[str, Any]]:
-    """The department's patrol units with status and position, by call sign."""
+def situation_units(session: so.Session, department_ids: set[int]) -> list[dict[str, Any]]:
+    """The departments' patrol units with status and position, by call sign."""
     return [{"id": u.id, "call_sign": u.call_sign, "status": u.status, "lat": u.lat, "lon": u.lon}
-            for u in session.scalars(sa.select(Unit).where(Unit.department_id == department_id)
+            for u in session.scalars(sa.select(Unit).where(Unit.department_id.in_(department_ids))
                                      .order_by(Unit.call_sign))]
 
 
-def outlines(session: so.Session, department_id: int, city: str) -> list[dict[str, Any]]:
-    """The city's districts for the map: the department's own bright, the neighbours for context."""
+def outlines(session: so.Session, department_id: int | set[int], city: str) -> list[dict[str, Any]]:
+    """The city's districts for the map: the department's (or departments') own bright, the neighbours for context."""
+    own = department_id if isinstance(department_id, set) else {department_id}
     districts = []
     for d in session.scalars(sa.select(District).where(District.city == city)):
         simplified = shape(d.geometry).simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=True)
-        districts.append({"id": d.id, "name": d.name, "name_local": d.name_local, "own": d.department_id == department_id,
+        districts.append({"id": d.id, "name": d.name, "name_local": d.name_local, "own": d.department_id in own,
                           "geometry": mapping(simplified), "bounds": shape(d.geometry).bounds})
     return districts
 
@@ -82,14 +108,13 @@ def department_card(department: Department) -> dict[str, Any]:
             "name_kk": department.name_kk, "name_en": department.name_en}
 
 
-def situation(session: so.Session, department_id: int) -> Situation:
-    """Build the department's picture: own districts outlined, neighbours for context."""
+def situation(session: so.Session, department_id: int, department_ids: set[int] | None = None) -> Situation:
+    """Build the wall's picture: one department's, or a city wall's over ``department_ids`` (own districts outlined)."""
     department = session.get(Department, department_id)
     if department is None:
         raise LookupError(f"no department {department_id}")
-    cameras = situation_cameras(session, department_id)
-    units = situation_units(session, department_id)
-    incidents = open_queue(session, {department_id})
-    return Situation(department=department_card(department), districts=outlines(session, department_id, department.city),
-                     cameras=cameras, units=units, incidents=incidents,
-                     counters=counters(session, department_id, incidents))
+    ids = department_ids or {department_id}
+    return Situation(department=department_card(department), districts=outlines(session, ids, department.city),
+                     cameras=situation_cameras(session, ids), units=situation_units(session, ids),
+                     incidents=open_queue(session, ids), counters=counters(session, ids),
+                     departments=department_counts(session, ids) if len(ids) > 1 else [])

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from services.duty import track
-from services.duty.incidents import rows_for
+from services.duty.incidents import queue_key, rows_for
 from services.duty.situation import Situation, department_card, outlines, tally
 from services.intake.catalogue import TYPE_LABELS_RU
 from services.replay.redaction import Redactor
@@ -90,7 +90,8 @@ def incidents_at(session: so.Session, department_ids: set[int], at: datetime,
         row.update(status=status, open=True, department_id=department_id,
                    event_count=max(counts.get(incident.id, 0), 1),
                    acknowledged_at=acknowledged.isoformat() if acknowledged else None,
-                   outcome=incident.outcome if status in WITH_OUTCOME else None)
+                   outcome=incident.outcome if status in WITH_OUTCOME else None,
+                   queue_key=queue_key(incident.priority, status, incident.created_at))
         out.append(redactor.row(row) if redactor else row)
     return sorted(out, key=lambda r: r["queue_key"])
 

@@ -357,3 +357,64 @@ def test_a_chief_picks_a_departments_wall_by_name_and_a_bad_number_says_so(brows
         assert "999999" in page.inner_text("#department-problem")
     finally:
         context.close()
+
+
+def _shown_ids(page: Any) -> list[int]:
+    """Row ids the queue shows after its filters, in its order."""
+    return page.evaluate("""(grid) => {
+        const api = window.dash_ag_grid.getApi(grid); const ids = [];
+        api.forEachNodeAfterFilterAndSort((n) => ids.push(n.data.id)); return ids; }""", QUEUE)
+
+
+def test_the_city_wall_shows_every_department_with_chips_search_and_a_pinned_p1(browser: Any,
+                                                                                  live_server: LiveServer) -> None:
+    """The city's chief gets one queue of all departments, counted in the store, filtered by chip and by text."""
+    from layouts.wall import COUNTER, DEPARTMENT_CHIPS, QUEUE_SEARCH
+
+    world = live_server.world
+    headers = bearer(live_server, "chief")
+    post_events(live_server, event("CAM-A", "vandalism"), event("CAM-B", "crowd"))
+    vandalism = wait_incident(live_server, headers, "CAM-A")
+    crowd = wait_incident(live_server, headers, "CAM-B")
+    context, page = open_wall(browser, live_server, "chief")
+    try:
+        page.wait_for_selector(".wall.city-wall", timeout=WAIT_MS)
+        _row(page, crowd["id"]).wait_for(state="visible", timeout=WAIT_MS)
+        assert sorted(_shown_ids(page)) == sorted([vandalism["id"], crowd["id"]])
+        assert page.inner_text(f"#{COUNTER.format('open')}").strip() == "2"
+        assert "Бостандык" in _row(page, crowd["id"]).locator('[col-id="department_id"]').inner_text()
+
+        # A new P1 arrives by push: pinned above the older P2 and P3, marked until acknowledged.
+        post_events(live_server, event("CAM-B", "fight"))
+        page.wait_for_function("(grid) => window.dash_ag_grid.getApi(grid).getDisplayedRowCount() === 3",
+                               arg=QUEUE, timeout=PUSH_TIMEOUT_MS)
+        fight = next(i for i in open_incidents(live_server, headers) if i["type"] == "fight")
+        assert _shown_ids(page)[0] == fight["id"]
+        assert "row-pinned" in (_row(page, fight["id"]).get_attribute("class") or "")
+        page.wait_for_function(f"() => document.getElementById('{COUNTER.format('open')}').innerText.trim() === '3'",
+                               timeout=PUSH_TIMEOUT_MS)
+
+        # The Almaly chip filters the queue to Almaly; a second click shows every department again.
+        chip = page.locator(f'#{DEPARTMENT_CHIPS} .dept-chip[data-department="{world.almaly_id}"]')
+        assert chip.locator(".dept-chip-count").inner_text().strip().startswith("1")
+        chip.click()
+        assert _shown_ids(page) == [vandalism["id"]]
+        chip.click()
+        assert len(_shown_ids(page)) == 3
+
+        # The search box filters by the text the queue shows: a status label, a department's name.
+        page.fill(f"#{QUEUE_SEARCH}", "Скопление")
+        page.wait_for_function("(grid) => window.dash_ag_grid.getApi(grid).getDisplayedRowCount() === 1",
+                               arg=QUEUE, timeout=WAIT_MS)
+        assert _shown_ids(page) == [crowd["id"]]
+        page.fill(f"#{QUEUE_SEARCH}", "")
+
+        # Acknowledged, the P1 leaves the pin and takes its place among the priorities (still first: P1).
+        requests.post(f"{live_server.url}/api/v1/incidents/{fight['id']}/transitions", json={"action": "acknowledge"},
+                      headers=bearer(live_server, "duty.b"), timeout=5).raise_for_status()
+        page.wait_for_function(
+            f"""() => !document.querySelector('#{QUEUE} .ag-row[row-id="{fight['id']}"]').classList.contains('row-pinned')""",
+            timeout=PUSH_TIMEOUT_MS)
+        page.screenshot(path=str(ARTIFACTS / "city-wall.png"))
+    finally:
+        context.close()
