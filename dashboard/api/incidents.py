@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, jsonify, request
+from flask import Response, jsonify, request, url_for
 
 from dashboard.api import api, json_object, person
 from dashboard.context import db, perform, router as kuzet_router
@@ -49,9 +50,23 @@ def _detail(user: User, incident: Incident) -> dict[str, Any]:
     return row
 
 
+def _cursor(incident: Incident) -> str:
+    """An opaque page cursor: the last row's place in the order (priority, time opened, id)."""
+    return f"{incident.priority}.{incident.created_at.isoformat()}.{incident.id}"
+
+
+def _after(cursor: str) -> tuple[int, datetime, int]:
+    head, _, key = cursor.rpartition(".")
+    priority, _, created = head.partition(".")
+    try:
+        return int(priority), datetime.fromisoformat(created), int(key)
+    except ValueError:
+        raise Problem(400, "validation", "Bad cursor", "after must be the 'next' cursor of an earlier page") from None
+
+
 @api.get("/incidents")
 def list_incidents() -> Response:
-    """Incidents of the caller's departments; ``status=open`` or a status name filters."""
+    """Incidents of the caller's departments, a page at a time (``limit``, ``after``); ``status`` filters."""
     user = person()
     query = sa.select(Incident).where(Incident.department_id.in_(visible_departments(db(), user)))
     status = request.args.get("status")
@@ -65,9 +80,17 @@ def list_incidents() -> Response:
         limit = min(max(int(request.args.get("limit", 200)), 1), 1000)
     except ValueError:
         raise Problem(400, "validation", "Bad limit", "limit must be an integer") from None
-    incidents = list(db().scalars(query.order_by(Incident.priority, Incident.created_at).limit(limit)))
+    total = db().scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    after = request.args.get("after")
+    if after:
+        priority, created, key = _after(after)
+        query = query.where(sa.tuple_(Incident.priority, Incident.created_at, Incident.id) > (priority, created, key))
+    incidents = list(db().scalars(query.order_by(Incident.priority, Incident.created_at, Incident.id).limit(limit + 1)))
+    more, incidents = len(incidents) > limit, incidents[:limit]
     redactor = Redactor.for_viewer(db(), user)
-    return jsonify({"incidents": [redactor.row(r) for r in rows_for(db(), incidents)]})
+    cursor = _cursor(incidents[-1]) if more else None
+    return jsonify({"incidents": [redactor.row(r) for r in rows_for(db(), incidents)], "total": total,
+                    "next": cursor and url_for(".list_incidents", **{**request.args.to_dict(), "after": cursor})})
 
 
 @api.get("/incidents/<int:incident_id>")
