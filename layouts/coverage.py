@@ -9,6 +9,7 @@ import dash_mantine_components as dmc
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from layouts.basemap import place_layer, road_layers
 from layouts.wall import BLANK_DARK_STYLE
 from services.geo.coverage import Coverage, cell_polygon
 
@@ -51,6 +52,8 @@ def _hex_collection(cells: list[str]) -> dict[str, Any]:
 
 def map_figure(report: Coverage, districts_geo: list[dict[str, Any]]) -> go.Figure:
     """Choropleth of cameras per km², covered hexagons (by incident count), and hexagons with incidents but no camera."""
+    # One city's streets under the districts (a country-wide admin view draws the first district's city).
+    city = next((g.get("city", "") for g in districts_geo), "")
     by_id = {d["district_id"]: d for d in report.districts}
     shown = [g for g in districts_geo if g["id"] in by_id]
     fig = go.Figure()
@@ -94,7 +97,8 @@ def map_figure(report: Coverage, districts_geo: list[dict[str, Any]]) -> go.Figu
         center = {"lat": (min(ys) + max(ys)) / 2, "lon": (min(xs) + max(xs)) / 2}
     else:
         center = {"lat": 43.25, "lon": 76.92}
-    fig.update_layout(map={"style": BLANK_DARK_STYLE, "center": center, "zoom": 10.3},
+    fig.update_layout(map={"style": BLANK_DARK_STYLE, "center": center, "zoom": 10.3,
+                           "layers": [*road_layers(city), place_layer(city)] if city else []},
                       margin={"l": 0, "r": 0, "t": 0, "b": 0}, paper_bgcolor="#0b0f17", showlegend=False,
                       uirevision="coverage")
     return fig
@@ -129,7 +133,8 @@ def layout(report: Coverage, districts_geo: list[dict[str, Any]], operators: lis
                                                 html.A("Пульт", href="/wall"), html.A("Выход", href="/logout")]),
         ]),
         html.Main(className="coverage-body", children=[
-            html.Section(className="coverage-map", children=[
+            html.Section(className="coverage-map kuzet-map",
+                         **{"data-basemap": next((g.get("city", "") for g in districts_geo), "")}, children=[
                 dcc.Graph(id=MAP, figure=map_figure(report, districts_geo), config={"displayModeBar": False,
                                                                                   "scrollZoom": True},
                           style={"height": "100%", "width": "100%"}),

@@ -10,7 +10,8 @@ import dash_mantine_components as dmc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from layouts.wall import BLANK_DARK_STYLE, PRIORITY_COLOURS, STATUS_LABELS, UNIT_COLOURS, ago, district_layers, hover
+from layouts.basemap import map_layers
+from layouts.wall import BLANK_DARK_STYLE, PRIORITY_COLOURS, STATUS_LABELS, UNIT_COLOURS, ago, hover
 from services.access.permissions import Action
 from services.duty.incidents import DISPATCHABLE
 from services.duty.casefile import CaseFile
@@ -88,7 +89,7 @@ def inset(case: CaseFile) -> go.Figure:
                                 text=[f"№{inc['id']}"], hoverinfo="text"))
     center, zoom = inset_view(points)
     fig.update_layout(map={"style": BLANK_DARK_STYLE, "center": center, "zoom": zoom,
-                           "layers": district_layers(case.districts)},
+                           "layers": map_layers(case.districts, case.city)},
                       margin={"l": 0, "r": 0, "t": 0, "b": 0}, paper_bgcolor="#0b0f17", showlegend=False,
                       uirevision=f"incident-{inc['id']}")
     return fig
@@ -206,7 +207,9 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
             ]),
             html.Div(className="case-col", children=[
                 _section("Камера · Camera", *camera_block),
-                dcc.Graph(figure=inset(case), config={"displayModeBar": False}, className="case-map"),
+                html.Div(className="kuzet-map case-map-box", **{"data-basemap": case.city}, children=[
+                    dcc.Graph(figure=inset(case), config={"displayModeBar": False, "scrollZoom": True},
+                              className="case-map")]),
                 _section("Связанные · Related", *([html.A(f"№{r['id']} {r['type']} · {r['distance_m']:.0f} м · {r['status']}",
                                                           href=f"/incidents/{r['id']}", className="related")
                                                    for r in case.related] or [html.Div("—", className="muted")])),

@@ -182,7 +182,8 @@ def layout(s: Situation, *, username: str, departments: list[dict[str, str]], st
                      children="Показаны первые 5000 изменений окна; сузьте окно" if truncated else ""),
         ]),
         html.Main(className="wall-body replay-body", children=[
-            html.Section(className="wall-map", **{"data-bounds": json.dumps(jurisdiction_bounds(s.districts))},
+            html.Section(className="wall-map kuzet-map", **{"data-bounds": json.dumps(jurisdiction_bounds(s.districts)),
+                                                            "data-basemap": s.department.get("city", "")},
                          children=[
                 dcc.Graph(id=MAP, figure=map_figure(s, start), config={"displayModeBar": False, "scrollZoom": True},
                           style={"height": "100%", "width": "100%"}),

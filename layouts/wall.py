@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from dash_socketio import DashSocketIO
 
+from layouts.basemap import map_layers
 from services.access.permissions import Action
 from services.intake.catalogue import TYPE_LABELS_RU
 from services.duty.situation import Situation
@@ -155,19 +156,6 @@ def patch_map(patch: Any, units: list[dict[str, Any]], incidents: list[dict[str,
     return patch
 
 
-def district_layers(districts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Map layers under the traces: own districts filled and outlined bright, neighbours (``own`` false) dim."""
-    layers = []
-    for d in districts:
-        own = d.get("own", True)
-        feature = {"type": "Feature", "geometry": d["geometry"], "properties": {"name": d["name"]}}
-        layers.append({"source": feature, "sourcetype": "geojson", "type": "fill", "below": "traces",
-                       "color": "#1c2a44" if own else "#121824", "opacity": 0.9 if own else 0.6})
-        layers.append({"source": feature, "sourcetype": "geojson", "type": "line", "below": "traces",
-                       "color": "#4d8dff" if own else "#2c3445", "line": {"width": 3 if own else 1}})
-    return layers
-
-
 def map_figure(s: Situation, now: datetime | None = None) -> go.Figure:
     """The jurisdiction map: districts (own bright, neighbours dim), cameras, units, incidents."""
     fig = go.Figure()
@@ -189,7 +177,8 @@ def map_figure(s: Situation, now: datetime | None = None) -> go.Figure:
     ))
     center, zoom = _view(s.districts)
     fig.update_layout(
-        map={"style": BLANK_DARK_STYLE, "center": center, "zoom": zoom, "layers": district_layers(s.districts)},
+        map={"style": BLANK_DARK_STYLE, "center": center, "zoom": zoom,
+             "layers": map_layers(s.districts, s.department.get("city"))},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         paper_bgcolor="#0b0f17",
         showlegend=False,
@@ -242,7 +231,7 @@ COLUMN_DEFS: list[dict[str, Any]] = [
      "valueFormatter": {"function": "'P' + params.value"}, "getQuickFilterText": {"function": "'P' + params.value"},
      "cellClassRules": {f"prio-{p}": f"params.value === {p}" for p in (1, 2, 3, 4)}},
     # Time of day (Almaty) beside the age: "14:32 · 05:10".
-    {"field": "created_at", "headerName": "Время · Возраст", "flex": 0.9, "minWidth": 136,
+    {"field": "created_at", "headerName": "Время · Возраст", "flex": 0.9, "minWidth": 162,
      "colId": "age", "valueFormatter": {"function": "kuzetClockAge(params)"},
      "cellClassRules": {"age-late": {"function": "kuzetLate(params)"}}},
     {"field": "type_label", "headerName": "Тип · Type", "flex": 1.3, "minWidth": 140, "wrapText": True,
@@ -395,7 +384,8 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
         ]),
         html.Main(className="wall-body", children=[
             # The browser refits the view to these bounds once the map knows its real size (wall.js).
-            html.Section(className="wall-map", **{"data-bounds": json.dumps(jurisdiction_bounds(s.districts))},
+            html.Section(className="wall-map kuzet-map", **{"data-bounds": json.dumps(jurisdiction_bounds(s.districts)),
+                                                            "data-basemap": dept.get("city", "")},
                          children=[
                 dcc.Graph(id=MAP, figure=map_figure(s), config={"displayModeBar": False, "scrollZoom": True},
                           style={"height": "100%", "width": "100%"}),

@@ -11,7 +11,7 @@ from shapely.geometry import shape
 
 from dashboard.auth import logged_in
 from dashboard.context import db, kuzet
-from geodata import ATTRIBUTION
+from services.geo.basemap import attribution as map_attribution
 from layouts import coverage as ids
 from layouts.coverage import ALL_OPERATORS, export_links, layout, map_figure
 from layouts.wall import denied
@@ -34,7 +34,7 @@ def districts_geo(department_ids: set[int]) -> list[dict[str, Any]]:
     for d in db().scalars(sa.select(District).where(District.department_id.in_(department_ids))):
         geometry = shape(d.geometry)
         out.append({"id": d.id, "geometry": geometry.simplify(DISPLAY_TOLERANCE_DEG).__geo_interface__,
-                    "bounds": geometry.bounds})
+                    "bounds": geometry.bounds, "city": d.city})
     return out
 
 
@@ -46,8 +46,10 @@ def page(**_query: Any) -> html.Div:
     scope = visible_departments(db(), user)
     report = coverage(db(), scope, radii=radii())
     label = f"{len(report.districts)} районов · districts · инциденты с {report.since:%d.%m.%Y}"
-    return layout(report, districts_geo(scope), operators(db()), scope_label=label, username=user.username,
-                  attribution=f"Границы районов: {ATTRIBUTION} · соты H3")
+    outlines = districts_geo(scope)
+    city = outlines[0]["city"] if outlines else ""
+    return layout(report, outlines, operators(db()), scope_label=label, username=user.username,
+                  attribution=f"{map_attribution(db(), city)} · соты H3")
 
 
 def register(app: dash.Dash) -> None:

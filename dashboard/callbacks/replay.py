@@ -11,7 +11,7 @@ from dash import Input, Output, Patch, State, html, no_update
 
 from dashboard.auth import logged_in
 from dashboard.context import db
-from geodata import ATTRIBUTION
+from services.geo.basemap import attribution as map_attribution
 from layouts import replay as ids
 from layouts.replay import detail, layout
 from layouts.wall import COUNTERS, denied, patch_map
@@ -74,7 +74,7 @@ def page(department: str | None = None, incident: str | None = None, start: str 
                   departments=[{"value": str(i), "label": name} for i, name in departments],
                   start=begin, end=finish, changes=changes["changes"], truncated=changes["truncated"],
                   may_unmask=allows(user.role, Action.VIEW_UNMASKED), unmasked=masked_off, incident_id=incident_id,
-                  attribution=f"Границы районов: {ATTRIBUTION}")
+                  attribution=map_attribution(session, moment.situation.department.get("city", "")))
 
 
 def _window(value: Any) -> dict[str, Any] | None:

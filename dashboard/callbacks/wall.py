@@ -11,7 +11,7 @@ from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
 
 from dashboard.auth import logged_in
 from dashboard.context import db, kuzet, perform, router
-from geodata import ATTRIBUTION
+from services.geo.basemap import attribution as map_attribution, street_names
 from layouts import wall as ids
 from layouts.wall import chip_count, choose_department, denied, layout, patch_map
 from services.access.permissions import Page, may_open, permitted
@@ -54,10 +54,13 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
     neighbours = [{"value": str(d.id), "label": d.name_ru} for d in db().scalars(
         sa.select(Department).where(Department.id.in_(transfer_targets(db(), department_id)))
         .order_by(Department.name_ru))]
-    addresses = sorted(known_places(db(), city_departments(db(), user)))
-    return layout(situation(db(), department_id, shown), username=user.username, kiosk=kiosk == "1",
+    picture = situation(db(), department_id, shown)
+    # A caller names an address the centre has seen, a street, or a place ("школа №25", "ЖД вокзал Алматы-2").
+    addresses = sorted(set(known_places(db(), city_departments(db(), user)))
+                       | set(street_names(db(), picture.department["city"])))
+    return layout(picture, username=user.username, kiosk=kiosk == "1",
                   neighbours=neighbours, addresses=addresses,
-                  attribution=f"Границы районов: {ATTRIBUTION}", show_coverage=may_open(user.role, Page.COVERAGE),
+                  attribution=map_attribution(db(), picture.department["city"]), show_coverage=may_open(user.role, Page.COVERAGE),
                   show_admin=may_open(user.role, Page.ADMIN), show_stats=may_open(user.role, Page.STATS),
                   show_replay=may_open(user.role, Page.REPLAY),
                   can=permitted(user.role), departments=choices,

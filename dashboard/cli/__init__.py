@@ -17,7 +17,7 @@ def main(verbose: bool) -> None:
     configure_logging(verbose)
 
 
-for command in (database.db, database.seed, geodata.geodata, geodata.departments, formats.conformance,
+for command in (database.db, database.seed, geodata.geodata, geodata.basemap, geodata.departments, formats.conformance,
                 formats.schema_export, journal.audit_group, users.users, operators.operators, replay.replay_group,
                 retention.retention_group, settlement.contracts_group, settlement.fines_group,
                 settlement.settlement_group,

@@ -58,6 +58,34 @@ def geodata_locate(database_url: str, lat: float, lon: float) -> None:
 
 
 @click.group()
+def basemap() -> None:
+    """The street map under the maps: roads, places and street names, per city."""
+
+
+@basemap.command("import")
+@db_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--city", required=True, help="City the map is of, as the districts name it (almaty).")
+@click.option("--date", "data_date", required=True,
+              help="The extract's date, YYYY-MM-DD (shown with the attribution on every map).")
+@click.option("--source", default="OpenStreetMap", show_default=True, help="Where the extract came from.")
+def basemap_import(database_url: str, paths: tuple[Path, ...], city: str, data_date: str, source: str) -> None:
+    """Replace a city's street map from OpenStreetMap extracts (.osm.pbf through GDAL, or GeoJSON)."""
+    from services.geo.basemap import BasemapError, import_basemap
+
+    store = open_store(database_url)
+    store.upgrade()
+    try:
+        with store.session() as session:
+            report = import_basemap(session, city, list(paths), source=source, data_date=data_date, imported_by="cli")
+            audit.record(session, "cli", "admin.basemap.import", ", ".join(str(p) for p in paths), city=city,
+                         summary=report.summary(), data_date=data_date)
+    except BasemapError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(report.summary())
+
+
+@click.group()
 def departments() -> None:
     """Internal-affairs departments."""
 

@@ -13,7 +13,7 @@ from services.access.permissions import Action, Page, may_open, permitted
 from services.intake.catalogue import TYPE_LABELS_RU
 from services.duty.dispatch import Suggestion, assigned_units, suggest
 from services.duty.incidents import OUTCOMES, allowed_actions, rows_for
-from services.store.models import Camera, District, Event, Incident, IncidentLink, IncidentNote, Operator
+from services.store.models import Camera, Department, District, Event, Incident, IncidentLink, IncidentNote, Operator
 from services.duty.situation import DISPLAY_TOLERANCE_DEG
 from services.duty.sop import checklist
 
@@ -40,6 +40,7 @@ class CaseFile:
     districts: list[dict[str, Any]] = field(default_factory=list)  # the department's outlines, for the inset map
     withheld: int = 0  # snapshots and clips not shown (a trainer's masked view)
     replay: str = ""  # the link to this incident's replay, for roles that may replay
+    city: str = ""  # whose street map the inset draws
 
 
 def case_file(session: so.Session, incident: Incident, role: str, event_limit: int = 200,
@@ -93,7 +94,8 @@ def case_file(session: so.Session, incident: Incident, role: str, event_limit: i
     return CaseFile(row, timeline, evidence, camera, steps, assigned_units(session, incident.id),
                     suggest(session, incident, speed_kmh=speed_kmh), notes, related, allowed_actions(incident.status, role), OUTCOMES,
                     permitted(role), _outlines(session, incident.department_id), withheld,
-                    f"/replay?incident={incident.id}" if may_open(role, Page.REPLAY) else "")
+                    f"/replay?incident={incident.id}" if may_open(role, Page.REPLAY) else "",
+                    session.scalar(sa.select(Department.city).where(Department.id == incident.department_id)) or "")
 
 
 def _outlines(session: so.Session, department_id: int) -> list[dict[str, Any]]:

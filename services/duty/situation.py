@@ -105,7 +105,7 @@ def outlines(session: so.Session, department_id: int | set[int], city: str) -> l
 def department_card(department: Department) -> dict[str, Any]:
     """A department's id, code and names, as pages show it."""
     return {"id": department.id, "code": department.code, "name_ru": department.name_ru,
-            "name_kk": department.name_kk, "name_en": department.name_en}
+            "name_kk": department.name_kk, "name_en": department.name_en, "city": department.city}
 
 
 def situation(session: so.Session, department_id: int, department_ids: set[int] | None = None) -> Situation:

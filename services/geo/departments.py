@@ -35,12 +35,14 @@ ALMATY_DEPARTMENTS: dict[str, tuple[str, str, str]] = {
 
 
 def seed_defaults(session: so.Session) -> None:
-    """Shipped defaults every installation needs: the priority policy and the SOP checklists."""
+    """Shipped defaults every installation needs: the priority policy, the SOP checklists, Almaty's street map."""
     from services.duty.policy import seed_default_policy
     from services.duty.sop import seed_default_sops
+    from services.geo.basemap import seed_basemap
 
     seed_default_policy(session)
     seed_default_sops(session)
+    seed_basemap(session, CITY)
 
 
 def seed_departments(session: so.Session) -> int:

@@ -727,3 +727,18 @@ class ServiceKey(Base):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     last_used_at: so.Mapped[Optional[datetime]]
     revoked_at: so.Mapped[Optional[datetime]]
+
+
+class BasemapLayer(Base):
+    """One served layer of a city's street map (roads of a class, places, street labels), replaced by an import."""
+
+    __tablename__ = "basemap_layers"
+
+    city: so.Mapped[str] = so.mapped_column(sa.String(100), primary_key=True)
+    layer: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True)
+    data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)  # GeoJSON (labels: a JSON list), as served
+    sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
+    source: so.Mapped[str] = so.mapped_column(sa.String(300))
+    data_date: so.Mapped[str] = so.mapped_column(sa.String(10))  # the extract's date: "2012", "2026-11-30"
+    imported_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    imported_by: so.Mapped[str] = so.mapped_column(sa.String(100))
