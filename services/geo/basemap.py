@@ -111,7 +111,7 @@ def _from_features(features: Iterable[Any]) -> tuple[list[Road], list[Place]]:
             geometry = shape(feature["geometry"])
         except (ValueError, TypeError, AttributeError, KeyError):
             continue
-        name = str(props.get("name") or props.get("name_ru") or "").strip()
+        name = next((v.strip() for v in (props.get("name"), props.get("name_ru")) if isinstance(v, str)), "")
         road_class = ROAD_CLASS.get(str(props.get("highway") or ""))
         if road_class and geometry.geom_type in ("LineString", "MultiLineString"):
             for line in getattr(geometry, "geoms", [geometry]):
@@ -130,12 +130,13 @@ def _read_osm(path: Path) -> tuple[list[Road], list[Place]]:
         points = pyogrio.read_dataframe(path, layer="points", columns=["name", "other_tags"])
     except Exception as exc:  # noqa: BLE001 - GDAL raises its own types for a file it cannot read
         raise BasemapError(f"{path}: GDAL's OSM driver cannot read it ({exc})") from None
+    # GDAL's empty fields come as NaN (a float, truthy): only strings are names and tags.
     features: list[dict[str, Any]] = [
-        {"geometry": mapping(g), "properties": {"highway": h, "name": n}}
+        {"geometry": mapping(g), "properties": {"highway": h, "name": n if isinstance(n, str) else None}}
         for g, h, n in zip(lines.geometry, lines["highway"], lines["name"]) if g is not None and h in ROAD_CLASS]
     for g, n, tags in zip(points.geometry, points["name"], points["other_tags"]):
-        kind = _main_tag(tags or "")
-        if g is not None and n and kind:
+        kind = _main_tag(tags if isinstance(tags, str) else "")
+        if g is not None and isinstance(n, str) and n.strip() and kind:
             features.append({"geometry": mapping(g), "properties": {"name": n, "kind": kind}})
     return _from_features(features)
 

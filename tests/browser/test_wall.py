@@ -294,6 +294,9 @@ def test_a_102_call_at_a_known_address_is_created_from_the_button(browser: Any, 
     try:
         page.click(f"#{MANUAL_OPEN}")
         page.wait_for_selector(f"#{MANUAL_ADDRESS}", state="visible", timeout=WAIT_MS)
+        # The field offers the street map's streets and places as well as the addresses the centre has seen.
+        page.fill(f"#{MANUAL_ADDRESS}", "Райымбек")
+        page.get_by_role("option", name="пр. Райымбека").wait_for(timeout=WAIT_MS)
         page.fill(f"#{MANUAL_ADDRESS}", "test CAM-A")
         page.click(f"#{MANUAL_CREATE}")
         page.locator(f"#{FEEDBACK}", has_text="создано по вызову 102").wait_for(timeout=WAIT_MS)
