@@ -9,6 +9,8 @@ import dash_mantine_components as dmc
 from dash import html
 
 from layouts.coverage import GRID_THEME
+from layouts.nav import nav
+from services.access.permissions import Page
 
 DEAD_LETTERS = "admin-dead-letters"
 RAW = "admin-raw"
@@ -25,7 +27,7 @@ COLUMNS: list[dict[str, Any]] = [
 ]
 
 
-def layout(rows: list[dict[str, Any]], *, username: str) -> html.Div:
+def layout(rows: list[dict[str, Any]], *, username: str, pages: frozenset[Page] = frozenset()) -> html.Div:
     """The dead-letter page."""
     return html.Div(className="admin-page", children=[
         html.Header(className="wall-top", children=[
@@ -34,8 +36,7 @@ def layout(rows: list[dict[str, Any]], *, username: str) -> html.Div:
                 html.Div([html.Div("Отклонённые данные · Dead letters", className="dept-ru"),
                           html.Div("Всё, что операторы прислали и центр не принял — с причиной", className="dept-other")]),
             ]),
-            html.Div(className="nav", children=[html.Span(username, className="who"), html.A("Пульт", href="/wall"),
-                                                html.A("Выход", href="/logout")]),
+            nav(username, pages, "/admin/dead-letters"),
         ]),
         html.Main(className="admin-body", children=[
             dag.AgGrid(id=DEAD_LETTERS, rowData=rows, columnDefs=COLUMNS, getRowId="'' + params.data.id",

@@ -11,6 +11,8 @@ from dash import dcc, html
 from layouts.stats import OUTCOME_LABELS, SOURCE_LABELS
 from layouts.wall import GRID_THEME, STATUS_LABELS
 from services.intake.catalogue import TYPE_LABELS_RU
+from layouts.nav import nav
+from services.access.permissions import Page
 
 FROM = "archive-from"
 TO = "archive-to"
@@ -63,7 +65,8 @@ def page_label(first: int, last: int, total: int) -> str:
     return f"{first}–{last} из {total:,}".replace(",", " ") if total else "ничего не найдено · nothing found"
 
 
-def layout(*, username: str, departments: list[dict[str, str]], start: str, end: str, masked: bool) -> html.Div:
+def layout(*, username: str, departments: list[dict[str, str]], start: str, end: str, masked: bool,
+           pages: frozenset[Page] = frozenset()) -> html.Div:
     """The archive page: filters above, results below; the callback fills the grid."""
     select = {"size": "md", "allowDeselect": False, "w": 190}
     return html.Div(className="stats archive", children=[
@@ -75,9 +78,7 @@ def layout(*, username: str, departments: list[dict[str, str]], start: str, end:
                           html.Div("Incident archive" + (" · персональные данные скрыты" if masked else ""),
                                    className="dept-other")]),
             ]),
-            html.Div(className="nav", children=[html.Span(username, className="who"),
-                                                html.A("Разбор", href="/replay"), html.A("Пульт", href="/wall"),
-                                                html.A("Выход", href="/logout", className="logout")]),
+            nav(username, pages, "/incidents"),
         ]),
         html.Div(className="archive-filters", children=[
             dcc.Input(id=FROM, type="datetime-local", value=start, className="replay-when", name="from"),

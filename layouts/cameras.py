@@ -9,6 +9,8 @@ import dash_mantine_components as dmc
 from dash import html
 
 from layouts.coverage import GRID_THEME
+from layouts.nav import nav
+from services.access.permissions import Page
 
 CAMERAS = "cameras-grid"
 OPERATOR = "cameras-operator"
@@ -42,30 +44,24 @@ SCORE_COLUMNS: list[dict[str, Any]] = [
 ]
 
 
-POLICE_LINKS = (("Пульт", "/wall"), ("Камеры", "/cameras"), ("Операторы", "/operators"))
-
-
-def page_header(title: str, subtitle: str, username: str,
-                links: tuple[tuple[str, str], ...] = POLICE_LINKS) -> html.Header:
+def page_header(title: str, subtitle: str, username: str, pages: frozenset[Page] = frozenset(),
+                current: str = "") -> html.Header:
     """The admin pages' header: title, subtitle, who is logged in and the navigation."""
     return html.Header(className="wall-top", children=[
         html.Div(className="wall-title", children=[
             html.Div("KUZET", className="brand"),
             html.Div([html.Div(title, className="dept-ru"), html.Div(subtitle, className="dept-other")]),
         ]),
-        html.Div(className="nav", children=[html.Span(username, className="who"),
-                                            *[html.A(label, href=href) for label, href in links],
-                                            html.A("Безопасность", href="/account/security"),
-                                            html.A("Выход", href="/logout")]),
+        nav(username, pages, current),
     ])
 
 
 def cameras_layout(rows: list[dict[str, Any]], operators: list[dict[str, str]], districts: list[dict[str, str]],
-                   *, username: str) -> html.Div:
+                   *, username: str, pages: frozenset[Page] = frozenset()) -> html.Div:
     """The camera list with filters; quietest cameras first."""
     option = {"value": ALL, "label": "Все · All"}
     return html.Div(className="admin-page", children=[
-        page_header("Камеры · Cameras", "Состояние и последний сигнал каждой камеры", username),
+        page_header("Камеры · Cameras", "Состояние и последний сигнал каждой камеры", username, pages, "/cameras"),
         html.Main(className="admin-body", children=[
             dmc.Group(mb="sm", children=[
                 dmc.Select(id=OPERATOR, label="Оператор", data=[option] + operators, value=ALL, w=260,
@@ -82,14 +78,14 @@ def cameras_layout(rows: list[dict[str, Any]], operators: list[dict[str, str]], 
     ])
 
 
-def operators_layout(rows: list[dict[str, Any]], *, username: str, settlement: bool = False) -> html.Div:
+def operators_layout(rows: list[dict[str, Any]], *, username: str, pages: frozenset[Page] = frozenset()) -> html.Div:
     """Operator scorecards: cameras, health now, uptime over a day, a week and a month."""
     return html.Div(className="admin-page", children=[
         page_header("Операторы · Operator scorecards", "Доступность по записанным переходам состояния, не по выборке",
-                username),
+                username, pages, "/operators"),
         html.Main(className="admin-body", children=[
             html.A("Расчёты с операторами · Settlement →", href="/settlement", className="stats-step",
-                   id="operators-settlement") if settlement else None,
+                   id="operators-settlement") if Page.SETTLEMENT in pages else None,
             dag.AgGrid(id=SCORECARDS, rowData=rows, columnDefs=SCORE_COLUMNS,
                        dashGridOptions={"theme": {"function": GRID_THEME}, "domLayout": "autoHeight"},
                        style={"width": "100%"}),

@@ -10,6 +10,8 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layouts.basemap import place_layer, road_layers
+from layouts.nav import nav
+from services.access.permissions import Page
 from layouts.wall import BLANK_DARK_STYLE
 from services.geo.coverage import Coverage, cell_polygon
 
@@ -112,7 +114,7 @@ def export_links(operator: str) -> tuple[str, str, str]:
 
 
 def layout(report: Coverage, districts_geo: list[dict[str, Any]], operators: list[dict[str, str]], *,
-           scope_label: str, username: str, attribution: str) -> html.Div:
+           scope_label: str, username: str, attribution: str, pages: frozenset[Page] = frozenset()) -> html.Div:
     """The whole coverage page."""
     csv_href, geojson_href, cameras_href = export_links(ALL_OPERATORS)
     return html.Div(className="coverage", children=[
@@ -129,8 +131,7 @@ def layout(report: Coverage, districts_geo: list[dict[str, Any]], operators: lis
                 html.A("GeoJSON", id=EXPORT_GEOJSON, href=geojson_href, className="export"),
                 html.A("Камеры CSV", id=EXPORT_CAMERAS, href=cameras_href, className="export"),
             ]),
-            html.Div(className="nav", children=[html.Span(username, className="who"),
-                                                html.A("Пульт", href="/wall"), html.A("Выход", href="/logout")]),
+            nav(username, pages, "/coverage"),
         ]),
         html.Main(className="coverage-body", children=[
             html.Section(className="coverage-map kuzet-map",

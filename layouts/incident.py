@@ -12,7 +12,8 @@ from dash import dcc, html
 
 from layouts.basemap import map_layers
 from layouts.wall import BLANK_DARK_STYLE, PRIORITY_COLOURS, STATUS_LABELS, UNIT_COLOURS, ago, hover
-from services.access.permissions import Action
+from layouts.nav import nav
+from services.access.permissions import Action, Page
 from services.duty.incidents import DISPATCHABLE
 from services.duty.casefile import CaseFile
 
@@ -231,7 +232,7 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
     ])
 
 
-def layout(case: CaseFile, *, username: str) -> html.Div:
+def layout(case: CaseFile, *, username: str, pages: frozenset[Page] = frozenset()) -> html.Div:
     """The incident page."""
     from dash_socketio import DashSocketIO
 
@@ -239,6 +240,6 @@ def layout(case: CaseFile, *, username: str) -> html.Div:
         dcc.Store(id=INCIDENT, data=case.incident["id"]),
         DashSocketIO(id=SOCKET, eventNames=["incidents"],
                      options={"query": {"department": str(case.incident["department_id"])}}),
+        html.Div(className="incident-nav", children=[nav(username, pages, "")]),
         html.Div(id=BODY, children=body(case)),
-        html.Div(username, className="who-corner"),
     ])

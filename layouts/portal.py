@@ -9,6 +9,7 @@ import dash_mantine_components as dmc
 from dash import html
 
 from layouts.coverage import GRID_THEME
+from services.access.permissions import Page
 
 MONTH = "portal-month"
 STATEMENT = "portal-statement"
@@ -49,13 +50,13 @@ def scorecard_view(figures: dict[str, Any]) -> html.Div:
 
 
 def layout(figures: dict[str, Any], months: list[str], keys: list[dict[str, Any]],
-           dead_letters: list[dict[str, Any]], *, username: str) -> html.Div:
+           dead_letters: list[dict[str, Any]], *, username: str, pages: frozenset[Page] = frozenset()) -> html.Div:
     """The portal: scorecard, a month's statement, API keys, refused payloads."""
     from layouts.cameras import page_header
 
     return html.Div(className="admin-page", children=[
         page_header(f"{figures['operator']} · кабинет оператора", "Только ваши камеры, ведомости и ключи · "
-                    "Your own cameras, statements and keys", username, links=()),
+                    "Your own cameras, statements and keys", username, pages, "/operators"),
         html.Main(className="admin-body", children=[
             scorecard_view(figures),
             html.H2("Ведомости · Statements", className="settlement-h2"),

@@ -15,6 +15,8 @@ from layouts.wall import (COUNTERS, GRID_THEME, STATUS_LABELS, UNIT_LABELS, coun
                           map_figure, map_legend, queue)
 from services.duty.situation import Situation
 from services.supervision.shifts import ALMATY
+from layouts.nav import nav
+from services.access.permissions import Page
 
 ROOT = "replay-root"
 DEPARTMENT = "replay-department"
@@ -116,7 +118,7 @@ def window_input(value: datetime) -> str:
 
 def layout(s: Situation, *, username: str, departments: list[dict[str, str]], start: datetime, end: datetime,
            changes: list[dict[str, Any]], truncated: bool, may_unmask: bool, unmasked: bool,
-           incident_id: int | None = None, attribution: str = "") -> html.Div:
+           incident_id: int | None = None, attribution: str = "", pages: frozenset[Page] = frozenset()) -> html.Div:
     """The replay page of one department's window, opened at its start."""
     dept = s.department
     start_ms, end_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
@@ -155,12 +157,7 @@ def layout(s: Situation, *, username: str, departments: list[dict[str, str]], st
             html.Div(className="wall-right", children=[
                 html.Div("--:--:--", id=CLOCK, className="clock"),
                 html.Div("Алматы · UTC+5", className="clock-zone"),
-                html.Div(className="nav", children=[
-                    html.Span(username, className="who"),
-                    html.A("Архив", href="/incidents"),
-                    html.A("Пульт", href="/wall"),
-                    html.A("Выход", href="/logout", className="logout"),
-                ]),
+                nav(username, pages, "/replay"),
             ]),
         ]),
         html.Div(className="replay-controls", children=[

@@ -10,6 +10,7 @@ from dash import html
 
 from layouts.cameras import page_header
 from layouts.coverage import GRID_THEME
+from services.access.permissions import Page
 
 OPERATOR = "settlement-operator"
 MONTH = "settlement-month"
@@ -113,12 +114,12 @@ def statement_view(content: dict[str, Any], download_base: str) -> html.Div:
 
 
 def layout(operators: list[dict[str, str]], months: list[str], contracts: list[dict[str, Any]], *,
-           username: str) -> html.Div:
+           username: str, pages: frozenset[Page] = frozenset()) -> html.Div:
     """The admin's settlement page: pick an operator and a month, read, issue; contracts below."""
     return html.Div(className="admin-page", children=[
         page_header("Расчёты с операторами · Operator settlement",
                     "Доля оплаченных штрафов, вознаграждения, удержания; выпущенная ведомость не меняется",
-                    username),
+                    username, pages, "/settlement"),
         html.Main(className="admin-body", children=[
             html.Div(className="settlement-pick", children=[
                 dmc.Select(id=OPERATOR, label="Оператор", data=operators,

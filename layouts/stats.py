@@ -12,6 +12,8 @@ from dash import dcc, html
 from services.intake.catalogue import TYPE_LABELS_RU
 from services.supervision.report import INTERVAL_LABELS, REASON_LABELS
 from services.supervision.stats import Figures, Stats
+from layouts.nav import nav
+from services.access.permissions import Page
 
 REQUEST = "stats-request"  # dcc.Store: the period asked for: {"kind"}, {"from", "to"}, or a step from the shown one
 SHOWN = "stats-shown"  # dcc.Store: the period on the page: {"kind", "from", "to"}
@@ -52,7 +54,8 @@ def value_id(interval: str, field: str) -> str:
     return f"stats-{interval}-{field}"
 
 
-def layout(*, username: str, departments: list[dict[str, str]] | None, department: str) -> html.Div:
+def layout(*, username: str, departments: list[dict[str, str]] | None, department: str,
+           pages: frozenset[Page] = frozenset()) -> html.Div:
     """The page shell: the period picker, exports and an empty content area the callback fills."""
     picker: list[Any] = [
         dmc.SegmentedControl(id=KIND, data=KINDS, value="shift", size="md"),
@@ -78,9 +81,7 @@ def layout(*, username: str, departments: list[dict[str, str]] | None, departmen
                 html.Div([html.Div("Статистика смены · Shift statistics", className="dept-ru"),
                           html.Div(id=LABEL, className="dept-other")]),
             ]),
-            html.Div(className="nav", children=[
-                html.Span(username, className="who"), html.A("Пульт", href="/wall"),
-                html.A("Выход", href="/logout")]),
+            nav(username, pages, "/stats"),
         ]),
         html.Div(className="stats-controls", children=[
             *picker,

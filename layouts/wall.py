@@ -15,7 +15,8 @@ from dash import dcc, html
 from dash_socketio import DashSocketIO
 
 from layouts.basemap import map_layers
-from services.access.permissions import Action
+from layouts.nav import nav
+from services.access.permissions import Action, Page
 from services.intake.catalogue import TYPE_LABELS_RU
 from services.duty.situation import Situation
 
@@ -334,8 +335,7 @@ def transfer_modal(neighbours: list[dict[str, str]]) -> dmc.Modal:
 
 
 def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str = "",
-           show_coverage: bool = False, show_admin: bool = False, show_stats: bool = False,
-           show_replay: bool = False, neighbours: list[dict[str, str]] | None = None,
+           pages: frozenset[Page] = frozenset(), neighbours: list[dict[str, str]] | None = None,
            targets: tuple[int, int] = (30, 60), addresses: list[str] | None = None,
            can: frozenset[Action] = frozenset(), departments: list[dict[str, str]] | None = None) -> html.Div:
     """The whole wall page for one department; ``can`` holds the actions the user may take (the rest are not shown)."""
@@ -370,16 +370,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
             html.Div(className="wall-right", children=[
                 html.Div("--:--:--", id=CLOCK, className="clock"),
                 html.Div("Алматы · UTC+5", className="clock-zone"),
-                html.Div(className="nav", children=[
-                    html.Span(username, className="who"),
-                    *([html.A("Статистика", href="/stats", className="nav-stats")] if show_stats else []),
-                    html.A("Архив", href="/incidents", className="nav-archive"),
-                    *([html.A("Разбор", href="/replay", className="nav-replay")] if show_replay else []),
-                    *([html.A("Покрытие", href="/coverage", className="nav-coverage")] if show_coverage else []),
-                    html.A("Камеры", href="/cameras"),
-                    *([html.A("Отклонённые", href="/admin/dead-letters")] if show_admin else []),
-                    html.A("Выход", href="/logout", className="logout"),
-                ]),
+                nav(username, pages, "/wall"),
             ]),
         ]),
         html.Main(className="wall-body", children=[

@@ -12,7 +12,7 @@ from dashboard.context import db, kuzet, perform
 from layouts import admin as ids
 from layouts.admin import layout
 from layouts.wall import denied
-from services.access.permissions import Page
+from services.access.permissions import Page, open_pages
 from services.duty import actions
 from services.errors import Refused
 from services.intake.deadletters import raw_text, recent
@@ -27,7 +27,7 @@ def page(**_query: Any) -> html.Div:
     user = logged_in(Page.ADMIN)
     if user is None:
         return denied("Только для администраторов · Admins only")
-    return layout(recent(db()), username=user.username)
+    return layout(recent(db()), username=user.username, pages=open_pages(user.role))
 
 
 def _selected(selected: list[dict[str, Any]] | None) -> DeadLetter | None:

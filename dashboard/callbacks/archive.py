@@ -14,7 +14,7 @@ from layouts import archive as ids
 from layouts.archive import grid_rows, layout, page_label
 from layouts.replay import window_input
 from layouts.wall import denied
-from services.access.permissions import Action, Page, allows
+from services.access.permissions import Action, Page, allows, open_pages
 from services.errors import Refused
 from services.replay import archive
 from services.replay.review import reviewable_departments
@@ -33,7 +33,7 @@ def page(**_query: Any) -> html.Div:
     except Refused:  # a duty officer: own department only, nothing to pick
         departments = []
     now = datetime.now(timezone.utc)
-    return layout(username=user.username, departments=departments,
+    return layout(username=user.username, pages=open_pages(user.role), departments=departments,
                   start=window_input(now - timedelta(days=DEFAULT_DAYS)), end=window_input(now + timedelta(minutes=1)),
                   masked=not allows(user.role, Action.VIEW_PERSONAL_DATA))
 

@@ -14,7 +14,7 @@ from layouts import cameras as ids
 from layouts.cameras import cameras_layout, operators_layout
 from layouts.wall import denied
 from services.geo.coverage import operators
-from services.access.permissions import Action, Page, allows, may_open
+from services.access.permissions import Action, Page, allows, open_pages
 from services.store.models import District
 from services.access.scope import as_id, visible_departments
 from services.cameras.scorecards import camera_list, scorecards
@@ -28,7 +28,7 @@ def cameras_page(**_query: Any) -> html.Div:
     scope = visible_departments(db(), user)
     districts = [{"value": str(d.id), "label": d.name} for d in db().scalars(
         sa.select(District).where(District.department_id.in_(scope)).order_by(District.name))]
-    return cameras_layout(camera_list(db(), scope), operators(db()), districts, username=user.username)
+    return cameras_layout(camera_list(db(), scope), operators(db()), districts, username=user.username, pages=open_pages(user.role))
 
 
 def operators_page(**_query: Any) -> html.Div:
@@ -42,7 +42,7 @@ def operators_page(**_query: Any) -> html.Div:
     if user is None:
         return denied("Войдите в систему · Please log in")
     return operators_layout(scorecards(db(), visible_departments(db(), user)), username=user.username,
-                            settlement=may_open(user.role, Page.SETTLEMENT))
+                            pages=open_pages(user.role))
 
 
 def register(app: dash.Dash) -> None:

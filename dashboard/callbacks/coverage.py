@@ -15,7 +15,7 @@ from services.geo.basemap import attribution as map_attribution
 from layouts import coverage as ids
 from layouts.coverage import ALL_OPERATORS, export_links, layout, map_figure
 from layouts.wall import denied
-from services.access.permissions import Page
+from services.access.permissions import Page, open_pages
 from services.geo.coverage import coverage, operators, parse_radii
 from services.store.models import District
 from services.access.scope import as_id, visible_departments
@@ -49,6 +49,7 @@ def page(**_query: Any) -> html.Div:
     outlines = districts_geo(scope)
     city = outlines[0]["city"] if outlines else ""
     return layout(report, outlines, operators(db()), scope_label=label, username=user.username,
+                  pages=open_pages(user.role),
                   attribution=f"{map_attribution(db(), city)} · соты H3")
 
 

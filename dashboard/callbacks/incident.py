@@ -16,7 +16,7 @@ from layouts import incident as ids
 from layouts.incident import body, layout
 from layouts.wall import denied
 from services.duty.casefile import case_file
-from services.access.permissions import Action
+from services.access.permissions import Action, open_pages
 from services.duty import actions
 from services.errors import Invalid, Refused
 from services.replay.redaction import Redactor
@@ -40,7 +40,7 @@ def page(incident_id: str | None = None, **_query: Any) -> html.Div:
     incident = incident_in_scope(db(), user, incident_id)
     if incident is None:
         return denied(f"Происшествие №{incident_id} не найдено в вашей юрисдикции · Incident not found")
-    return layout(_case(incident, user), username=user.username)
+    return layout(_case(incident, user), username=user.username, pages=open_pages(user.role))
 
 
 def _act(incident_id: Any, work: Callable[[User], str]) -> Any:

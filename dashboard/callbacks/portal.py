@@ -12,7 +12,7 @@ from dashboard.context import db
 from layouts import portal as ids
 from layouts.portal import layout
 from layouts.settlement import statement_view
-from services.access.permissions import Action, Page, allows
+from services.access.permissions import Action, Page, allows, open_pages
 from services.errors import Refused
 from services.settlement import portal, statements
 from services.settlement.calendar import parse_month
@@ -31,7 +31,7 @@ def page(user: User) -> html.Div:
     operator = portal.own_operator(db(), user)
     months = recent_months()
     return layout(portal.scorecard(db(), operator), months[1:] + months[:1], portal.keys(db(), operator),
-                  portal.dead_letters(db(), operator), username=user.username)
+                  portal.dead_letters(db(), operator), username=user.username, pages=open_pages(user.role))
 
 
 def register(app: dash.Dash) -> None:

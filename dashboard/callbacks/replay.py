@@ -15,7 +15,7 @@ from services.geo.basemap import attribution as map_attribution
 from layouts import replay as ids
 from layouts.replay import detail, layout
 from layouts.wall import COUNTERS, denied, patch_map
-from services.access.permissions import Action, Page, allows
+from services.access.permissions import Action, Page, allows, open_pages
 from services.errors import Refused
 from services.replay import review
 from services.replay.state import incident_at
@@ -70,7 +70,7 @@ def page(department: str | None = None, incident: str | None = None, start: str 
         session.commit()  # an admin's unmasked view is on the journal
     except Refused as refused:
         return denied(str(refused))
-    return layout(moment.situation, username=user.username,
+    return layout(moment.situation, username=user.username, pages=open_pages(user.role),
                   departments=[{"value": str(i), "label": name} for i, name in departments],
                   start=begin, end=finish, changes=changes["changes"], truncated=changes["truncated"],
                   may_unmask=allows(user.role, Action.VIEW_UNMASKED), unmasked=masked_off, incident_id=incident_id,

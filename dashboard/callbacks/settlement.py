@@ -14,7 +14,7 @@ from dashboard.context import db
 from layouts import settlement as ids
 from layouts.settlement import layout, statement_view
 from layouts.wall import denied
-from services.access.permissions import Action, Page, require
+from services.access.permissions import Action, Page, require, open_pages
 from services.access.scope import as_id
 from services.errors import Refused
 from services.settlement import statements
@@ -54,7 +54,7 @@ def page(**_query: Any) -> html.Div:
     if user is None:
         return denied("Расчёты с операторами — только для администратора · Admins only")
     months = recent_months()
-    return layout(_operators(), months[1:] + months[:1], _contracts(), username=user.username)
+    return layout(_operators(), months[1:] + months[:1], _contracts(), username=user.username, pages=open_pages(user.role))
 
 
 def _statement(operator_id: Any, month: Any) -> Any:

@@ -14,7 +14,7 @@ from dashboard.context import db
 from layouts import stats as ids
 from layouts.stats import ALL_DEPARTMENTS, content, layout
 from layouts.wall import denied
-from services.access.permissions import Page
+from services.access.permissions import Page, open_pages
 from services.access.scope import as_id
 from services.errors import Refused
 from services.supervision import shifts, stats
@@ -29,12 +29,12 @@ def page(department: str | None = None, **_query: Any) -> html.Div:
                       "Statistics are for supervisors, chiefs and admins")
     departments = stats.reportable_departments(db(), user)
     if len(departments) <= 1:  # a supervisor's own department: nothing to pick
-        return layout(username=user.username, departments=None, department=str(departments[0][0]) if departments else "")
+        return layout(username=user.username, pages=open_pages(user.role), departments=None, department=str(departments[0][0]) if departments else "")
     options = [{"value": ALL_DEPARTMENTS, "label": "Все подразделения · All"}]
     options += [{"value": str(i), "label": name} for i, name in departments]
     chosen = department if department is not None and as_id(department) in {i for i, _ in departments} \
         else ALL_DEPARTMENTS
-    return layout(username=user.username, departments=options, department=chosen)
+    return layout(username=user.username, pages=open_pages(user.role), departments=options, department=chosen)
 
 
 def register(app: dash.Dash) -> None:

@@ -14,7 +14,7 @@ from dashboard.context import db, kuzet, perform, router
 from services.geo.basemap import attribution as map_attribution, street_names
 from layouts import wall as ids
 from layouts.wall import chip_count, choose_department, denied, layout, patch_map
-from services.access.permissions import Page, may_open, permitted
+from services.access.permissions import open_pages, permitted
 from services.duty import actions
 from services.duty.incidents import known_places, open_queue
 from services.errors import NotFound, Refused
@@ -60,9 +60,7 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
                        | set(street_names(db(), picture.department["city"])))
     return layout(picture, username=user.username, kiosk=kiosk == "1",
                   neighbours=neighbours, addresses=addresses,
-                  attribution=map_attribution(db(), picture.department["city"]), show_coverage=may_open(user.role, Page.COVERAGE),
-                  show_admin=may_open(user.role, Page.ADMIN), show_stats=may_open(user.role, Page.STATS),
-                  show_replay=may_open(user.role, Page.REPLAY),
+                  attribution=map_attribution(db(), picture.department["city"]), pages=open_pages(user.role),
                   can=permitted(user.role), departments=choices,
                   targets=(kuzet().settings.response_ack_target_s, kuzet().settings.response_dispatch_target_s))
 

@@ -117,6 +117,11 @@ def may_open(role: str, page: Page) -> bool:
     return role in PAGES[page]
 
 
+def open_pages(role: str) -> frozenset[Page]:
+    """Every page the role may open: what its navigation offers."""
+    return frozenset(p for p, roles in PAGES.items() if role in roles)
+
+
 def allows(role: str, action: Action | str) -> bool:
     """Whether the role may take the action at all (state and scope are checked by the action)."""
     return role in PERMISSIONS.get(Action(action), frozenset())
