@@ -129,6 +129,24 @@
     if (api) { api.setGridOption("quickFilterText", event.target.value); }
   });
 
+  // The legend folds away on a click on its title, and stays as the officer left it on this screen.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target && event.target.closest && event.target.closest(".legend-toggle");
+    if (!toggle) { return; }
+    var legend = toggle.closest(".map-legend");
+    var folded = legend.classList.toggle("legend-collapsed");
+    toggle.setAttribute("aria-expanded", folded ? "false" : "true");
+    try { window.localStorage.setItem("kuzet.legend", folded ? "folded" : "open"); } catch (e) { /* private mode */ }
+  });
+  setInterval(function () {
+    var legend = document.querySelector(".map-legend:not([data-restored])");
+    if (!legend) { return; }
+    legend.setAttribute("data-restored", "1");
+    var folded = false;
+    try { folded = window.localStorage.getItem("kuzet.legend") === "folded"; } catch (e) { /* private mode */ }
+    legend.classList.toggle("legend-collapsed", folded);
+  }, 500);
+
   document.addEventListener("click", function (event) {
     var button = event.target && event.target.closest && event.target.closest("#wall-call-here");
     var wall = document.querySelector(".wall");

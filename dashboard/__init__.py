@@ -159,9 +159,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from dashboard import metrics as metrics_page
 
     app.register_blueprint(metrics_page.bp)
-    from dashboard import basemap as basemap_files
+    from dashboard import map_data
 
-    app.register_blueprint(basemap_files.bp)
+    app.register_blueprint(map_data.bp)
     live.init_app(app, socketio)
     dash_app.init_app(app)
 

@@ -57,13 +57,15 @@ COUNTER_LABELS = {
     "units_free": "Наряды свободны · Units free",
     "cameras_offline": "Камеры офлайн · Offline",
 }
+MAP_PUSHED = "wall-map-pushed"  # the output of the clientside callbacks that hand pushes to wallmap.js
 CAMERA_TRACE = 0  # index of the cameras trace in the map figure; callbacks patch it
 UNIT_TRACE = 1  # index of the units trace in the map figure; callbacks patch it
 INCIDENT_TRACE = 2  # index of the incidents trace in the map figure; callbacks patch it
 
 PRIORITY_COLOURS = {1: "#ff453a", 2: "#ff9f0a", 3: "#ffd60a", 4: "#64d2ff"}
 HEALTH_COLOURS = {"online": "#30d158", "stale": "#ffb340", "offline": "#8e8e93", "unknown": "#5e6a7d"}
-UNIT_COLOURS = {"available": "#0a84ff", "en_route": "#bf5af2", "on_scene": "#ff375f", "off_duty": "#48484a"}
+# Units are squares on the wall's map (wallmap.js) and never take a priority's hue: on scene is teal, not red.
+UNIT_COLOURS = {"available": "#2f8fff", "en_route": "#bf5af2", "on_scene": "#2ed3c6", "off_duty": "#636366"}
 STATUS_LABELS = {"new": "НОВОЕ", "acknowledged": "принято", "dispatched": "наряд направлен",
                  "on_scene": "на месте", "on_hold": "отложено", "resolved": "решено", "closed": "закрыто",
                  "dismissed": "ложный вызов", "transferred": "ПЕРЕДАНО"}
@@ -157,8 +159,28 @@ def patch_map(patch: Any, units: list[dict[str, Any]], incidents: list[dict[str,
     return patch
 
 
+def map_palette() -> dict[str, Any]:
+    """The colours and words wallmap.js draws with: the legend's, from one place."""
+    return {"priority": {str(p): c for p, c in PRIORITY_COLOURS.items()}, "unit": UNIT_COLOURS,
+            "health": [HEALTH_COLOURS[h] for h in ("online", "stale", "offline", "unknown")],
+            "status": STATUS_LABELS}
+
+
+def wall_figure(s: Situation) -> go.Figure:
+    """The wall's map: districts and streets only; wallmap.js draws the markers with MapLibre, patched per push."""
+    fig = go.Figure(go.Scattermap(lat=[], lon=[], mode="markers", hoverinfo="skip"))  # a map needs one trace
+    center, zoom = _view(s.districts)
+    fig.update_layout(
+        map={"style": BLANK_DARK_STYLE, "center": center, "zoom": zoom,
+             "layers": map_layers(s.districts, s.department.get("city"))},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0}, paper_bgcolor="#0b0f17", showlegend=False,
+        uirevision=f"department-{s.department['id']}",
+    )
+    return fig
+
+
 def map_figure(s: Situation, now: datetime | None = None) -> go.Figure:
-    """The jurisdiction map: districts (own bright, neighbours dim), cameras, units, incidents."""
+    """The replay's map: districts (own bright, neighbours dim), cameras, units, incidents as traces it patches."""
     fig = go.Figure()
     fig.add_trace(go.Scattermap(
         name="Камеры", lat=[c["lat"] for c in s.cameras], lon=[c["lon"] for c in s.cameras], mode="markers",
@@ -204,10 +226,16 @@ def map_legend() -> html.Div:
         return html.Div(className="legend-group", children=[html.Div(title, className="legend-head"),
                                                             html.Div(rows, className="legend-items")])
 
+    # Folded by a click on its title (wall.js remembers it per browser): it must not hide markers for good.
     return html.Div(id=LEGEND, className="map-legend", children=[
-        group("Происшествия", [row(PRIORITY_COLOURS[p], f"P{p}", "big") for p in (1, 2, 3, 4)]),
-        group("Наряды", [row(UNIT_COLOURS[k], label, "mid") for k, label in UNIT_LABELS.items()]),
-        group("Камеры", [row(HEALTH_COLOURS[k], label, "small") for k, label in HEALTH_LABELS.items()]),
+        html.Button("Легенда · Key", className="legend-toggle", type="button", **{"aria-expanded": "true"}),
+        html.Div(className="legend-body", children=[
+            group("Происшествия", [row(PRIORITY_COLOURS[p], f"P{p}", "big") for p in (1, 2, 3, 4)]
+                  + [html.Div(className="legend-row", children=[html.Span("3", className="legend-cluster"),
+                                                                 html.Span("в одном месте · at one place")])]),
+            group("Наряды", [row(UNIT_COLOURS[k], label, "mid unit-square") for k, label in UNIT_LABELS.items()]),
+            group("Камеры", [row(HEALTH_COLOURS[k], label, "small") for k, label in HEALTH_LABELS.items()]),
+        ]),
     ])
 
 
@@ -352,6 +380,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
         DashSocketIO(id=SOCKET, eventNames=["incidents", "units", "cameras"], options={"query": {"department": str(dept["id"])}}),
         dcc.Store(id=DEPARTMENT, data=dept["id"]),
         dcc.Store(id=MANUAL_POINT),
+        dcc.Store(id=MAP_PUSHED),
         manual_incident_modal(addresses),
         transfer_modal(neighbours or []),
         html.Header(className="wall-top", children=[
@@ -376,9 +405,12 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
         html.Main(className="wall-body", children=[
             # The browser refits the view to these bounds once the map knows its real size (wall.js).
             html.Section(className="wall-map kuzet-map", **{"data-bounds": json.dumps(jurisdiction_bounds(s.districts)),
-                                                            "data-basemap": dept.get("city", "")},
+                                                            "data-basemap": dept.get("city", ""),
+                                                            "data-cameras-url": f"/map/cameras.json?department={dept['id']}",
+                                                            "data-units": json.dumps(s.units),
+                                                            "data-palette": json.dumps(map_palette(), ensure_ascii=False)},
                          children=[
-                dcc.Graph(id=MAP, figure=map_figure(s), config={"displayModeBar": False, "scrollZoom": True},
+                dcc.Graph(id=MAP, figure=wall_figure(s), config={"displayModeBar": False, "scrollZoom": True},
                           style={"height": "100%", "width": "100%"}),
                 map_legend(),
                 *([html.Button("102 на карте", id=CALL_HERE, className="call-here",

@@ -7,21 +7,21 @@ from typing import Any
 
 import dash
 import sqlalchemy as sa
-from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from dashboard.auth import logged_in
 from dashboard.context import db, kuzet, perform, router
 from services.geo.basemap import attribution as map_attribution, street_names
 from layouts import wall as ids
-from layouts.wall import chip_count, choose_department, denied, layout, patch_map
+from layouts.wall import chip_count, choose_department, denied, layout
 from services.access.permissions import open_pages, permitted
 from services.duty import actions
-from services.duty.incidents import known_places, open_queue
+from services.duty.incidents import known_places
 from services.errors import NotFound, Refused
 from services.geo.departments import transfer_targets
 from services.store.models import Department
 from services.access.scope import as_id, city_departments, visible_departments, wall_departments
-from services.duty.situation import counters, department_counts, situation, situation_cameras, situation_units
+from services.duty.situation import counters, department_counts, situation
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +95,20 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
 
+    app.clientside_callback(
+        "function(msg) { return window.kuzetWallMap ? window.kuzetWallMap.units(msg) : window.dash_clientside.no_update; }",
+        Output(ids.MAP_PUSHED, "data"),
+        Input(ids.SOCKET, "data-units"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        "function(msg) { return window.kuzetWallMap ? window.kuzetWallMap.cameras(msg) : window.dash_clientside.no_update; }",
+        Output(ids.MAP_PUSHED, "data", allow_duplicate=True),
+        Input(ids.SOCKET, "data-cameras"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
-        Output(ids.MAP, "figure"),
         *[Output(ids.COUNTER.format(k), "children") for k in ids.COUNTERS],
         Output({"type": ids.CHIP_COUNT, "department": ALL}, "children"),
         Input(ids.SOCKET, "data-incidents"),
@@ -105,20 +117,15 @@ def register(app: dash.Dash) -> None:
         State(ids.DEPARTMENT, "data"),
         prevent_initial_call=True,
     )
-    def refresh_map(_incidents: Any, _units: Any, _cameras: Any, department_id: Any) -> tuple[Any, ...]:
-        # The push only says "something changed": what is drawn is re-read within the user's scope.
+    def refresh_counters(_incidents: Any, _units: Any, _cameras: Any, department_id: Any) -> tuple[Any, ...]:
+        # The map and the queue take the pushed rows in the browser; the figures are counted in the store.
         shown = _wall_scope(department_id)
         if not shown:
-            return (no_update,) * (1 + len(ids.COUNTERS)) + ([no_update] * len(ctx.outputs_list[-1]),)
-        rows = open_queue(db(), shown)
-        # Thousands of cameras: re-read only when the health sweep says some changed, not per incident.
-        cameras = situation_cameras(db(), shown) if ctx.triggered_prop_ids and any(
-            p.endswith("data-cameras") for p in ctx.triggered_prop_ids) else None
-        patch = patch_map(Patch(), situation_units(db(), shown), rows, cameras)
+            return (no_update,) * len(ids.COUNTERS) + ([no_update] * len(ctx.outputs_list[-1]),)
         figures = counters(db(), shown)
         counts = {d["id"]: chip_count(d) for d in department_counts(db(), shown)} if len(shown) > 1 else {}
         chips = [counts.get(o["id"]["department"], "0") for o in ctx.outputs_list[-1]]
-        return (patch, *[str(figures[k]) for k in ids.COUNTERS], chips)
+        return (*[str(figures[k]) for k in ids.COUNTERS], chips)
 
     @app.callback(
         Output(ids.MANUAL_MODAL, "opened"),

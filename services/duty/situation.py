@@ -75,13 +75,22 @@ def department_counts(session: so.Session, department_ids: set[int]) -> list[dic
             for d in departments]
 
 
-def situation_cameras(session: so.Session, department_ids: set[int]) -> list[dict[str, Any]]:
-    """The departments' cameras in a stable order (the map trace is patched by position)."""
-    return [{"id": c.id, "external_id": c.external_id, "lat": c.lat, "lon": c.lon, "health": c.health,
-             "mount_kind": c.mount_kind, "address": c.address,
-             "last_seen_at": c.last_seen_at.isoformat() if c.last_seen_at else None}
-            for c in session.scalars(sa.select(Camera).where(Camera.department_id.in_(department_ids))
-                                     .order_by(Camera.id))]
+HEALTH_CODES = {CameraHealth.ONLINE.value: 0, CameraHealth.STALE.value: 1, CameraHealth.OFFLINE.value: 2}
+
+
+def camera_points(session: so.Session, department_ids: set[int]) -> dict[str, Any]:
+    """The departments' cameras as compact GeoJSON for a wall's map: id, external id, health code, last seen (epoch s).
+
+    Health codes: 0 online, 1 stale, 2 offline, 3 unknown. Tens of thousands of cameras: one lean query.
+    """
+    rows = session.execute(sa.select(Camera.id, Camera.external_id, Camera.lat, Camera.lon, Camera.health,
+                                     Camera.last_seen_at).where(Camera.department_id.in_(department_ids))
+                           .order_by(Camera.id))
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+         "properties": {"i": key, "e": external, "h": HEALTH_CODES.get(health, 3),
+                        "t": int(seen.timestamp()) if seen else None}}
+        for key, external, lat, lon, health, seen in rows]}
 
 
 def situation_units(session: so.Session, department_ids: set[int]) -> list[dict[str, Any]]:
@@ -109,12 +118,15 @@ def department_card(department: Department) -> dict[str, Any]:
 
 
 def situation(session: so.Session, department_id: int, department_ids: set[int] | None = None) -> Situation:
-    """Build the wall's picture: one department's, or a city wall's over ``department_ids`` (own districts outlined)."""
+    """Build the wall's picture: one department's, or a city wall's over ``department_ids`` (own districts outlined).
+
+    Its cameras are not in it: the wall's map fetches them itself (/map/cameras.json), tens of thousands of them.
+    """
     department = session.get(Department, department_id)
     if department is None:
         raise LookupError(f"no department {department_id}")
     ids = department_ids or {department_id}
     return Situation(department=department_card(department), districts=outlines(session, ids, department.city),
-                     cameras=situation_cameras(session, ids), units=situation_units(session, ids),
+                     cameras=[], units=situation_units(session, ids),
                      incidents=open_queue(session, ids), counters=counters(session, ids),
                      departments=department_counts(session, ids) if len(ids) > 1 else [])

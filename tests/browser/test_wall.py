@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from layouts.wall import ACK, FEEDBACK, QUEUE, SOCKET, STATUS_LABELS
+from layouts.wall import ACK, FEEDBACK, MANUAL_MODAL as MANUAL_MODAL_ID, QUEUE, SOCKET, STATUS_LABELS
 from tests.browser.conftest import ARTIFACTS, WAIT_MS, logged_in_page
 from tests.conftest import credentials, ALMALY_POINT, LiveServer, event
 
@@ -206,45 +206,81 @@ def test_other_department_sees_only_its_own_queue(browser: Any, live_server: Liv
         context.close()
 
 
-MAP_TRACE_STATE = """(index) => {
-    const gd = document.querySelector('#wall-map .js-plotly-plot');
-    const subplot = gd && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    const trace = gd && gd._fullData[index];
-    if (!subplot || !trace) { return null; }
-    const style = subplot.map.getStyle();
-    const layer = style.layers.find(l => l.id === `plotly-trace-layer-${trace.uid}-circle`);
-    const source = layer && style.sources[layer.source];
-    const features = source && source.data && source.data.features;
-    return {visibility: layer ? (layer.layout || {}).visibility : null, drawn: features ? features.length : 0};
+MAP_STATE = """() => {
+    const st = window.kuzetWallMap && window.kuzetWallMap.state();
+    if (!st) { return null; }
+    const m = st.map, c = m.getCenter();
+    const rendered = (layer) => m.queryRenderedFeatures({layers: [layer]}).map((f) => f.properties);
+    return {zoom: m.getZoom(), lon: c.lng, lat: c.lat, incidents: rendered('kz-incidents'),
+            clusters: rendered('kz-incident-clusters'), units: rendered('kz-units').length,
+            cameras: rendered('kz-cameras').length + rendered('kz-camera-clusters').length,
+            counts: Array.from(document.querySelectorAll('.incident-count')).map((e) => e.textContent)};
 }"""
 
 
-def test_pushed_incident_is_drawn_on_the_map(browser: Any, live_server: LiveServer) -> None:
-    """The refresh_map callback patches the incident trace; the marker must actually be drawn."""
-    from layouts.wall import INCIDENT_TRACE
+def _map(page: Any) -> dict[str, Any]:
+    return page.evaluate(MAP_STATE)
 
+
+def _zoom_to(page: Any, lat: float, lon: float, zoom: float) -> None:
+    page.evaluate("""([lat, lon, zoom]) => window.kuzetWallMap.state().map.jumpTo({center: [lon, lat], zoom},
+                                                                               {originalEvent: {type: 'test'}})""",
+                  [lat, lon, zoom])
+
+
+def test_incidents_at_one_place_cluster_with_a_count_and_a_click_selects_the_most_urgent(
+        browser: Any, live_server: LiveServer) -> None:
+    """Three incidents of one camera stack exactly: one marker, "3", and a click puts the P1 in the queue's hands."""
     context, page = open_wall(browser, live_server, "duty.a")
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        post_events(live_server, event("CAM-A", "fight"))
-        page.locator(f"#{QUEUE} .ag-center-cols-container .ag-row", has_text="Драка").first.wait_for(
-            state="visible", timeout=PUSH_TIMEOUT_MS)
-        # The figure data does get the point (the server-side patch arrives) ...
-        page.wait_for_function(
-            "(i) => { const gd = document.querySelector('#wall-map .js-plotly-plot');"
-            " return !!gd && gd._fullData[i] && gd._fullData[i].lat.length === 1; }",
-            arg=INCIDENT_TRACE, timeout=PUSH_TIMEOUT_MS)
-        # ... but it must also be on the MapLibre map, without a page error.
-        try:
-            page.wait_for_function(f"() => {{ const s = ({MAP_TRACE_STATE})({INCIDENT_TRACE});"
-                                   " return !!s && s.drawn === 1 && s.visibility === 'visible'; }",
-                                   timeout=PUSH_TIMEOUT_MS)
-        except Exception:  # noqa: BLE001 - turned into a readable assertion below
-            pass
-        state = page.evaluate(MAP_TRACE_STATE, INCIDENT_TRACE)
-        assert not errors, f"page errors while updating the map: {errors}"
-        assert state == {"visibility": "visible", "drawn": 1}, state
+        page.wait_for_selector(".wall-map[data-map-ready]", timeout=WAIT_MS)
+        post_events(live_server, event("CAM-A", "vandalism"), event("CAM-A", "crowd"), event("CAM-A", "fight"))
+        page.wait_for_function("(g) => window.dash_ag_grid.getApi(g).getDisplayedRowCount() === 3", arg=QUEUE,
+                               timeout=PUSH_TIMEOUT_MS)
+        page.wait_for_function(f"() => ({MAP_STATE})().units === 2 && ({MAP_STATE})().cameras >= 1", timeout=WAIT_MS)
+        _zoom_to(page, *ALMALY_POINT, 17)
+        page.wait_for_function("() => document.querySelectorAll('.incident-count').length === 1", timeout=WAIT_MS)
+        state = _map(page)
+        assert state["counts"] == ["3"] and [c["p"] for c in state["clusters"]] == [1], state
+        box = page.locator("#wall-map").bounding_box()
+        point = page.evaluate("([lat, lon]) => window.kuzetWallMap.state().map.project([lon, lat])", list(ALMALY_POINT))
+        page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+        page.wait_for_function("(g) => { const r = window.dash_ag_grid.getApi(g).getSelectedRows();"
+                               " return r.length === 1 && r[0].priority === 1; }", arg=QUEUE, timeout=WAIT_MS)
+        assert page.locator(f"#{MANUAL_MODAL_ID}").count() == 0 or not page.locator(f"#{MANUAL_MODAL_ID}").is_visible()
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_a_push_never_moves_the_map_the_officer_is_zooming(browser: Any, live_server: LiveServer) -> None:
+    """The officer wheels in; incidents and unit moves arrive meanwhile; the view stays where the officer put it."""
+    context, page = open_wall(browser, live_server, "duty.a")
+    try:
+        page.wait_for_selector(".wall-map[data-map-ready]", timeout=WAIT_MS)
+        box = page.locator("#wall-map").bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.wheel(0, -400)  # zooming in, as an officer does before a push lands
+        post_events(live_server, event("CAM-A", "fight"), event("CAM-B", "fight"))
+        page.mouse.wheel(0, -300)
+        page.wait_for_function("(g) => window.dash_ag_grid.getApi(g).getDisplayedRowCount() === 1", arg=QUEUE,
+                               timeout=PUSH_TIMEOUT_MS)
+        page.wait_for_timeout(1500)  # the wheel's easing has ended
+        settled = _map(page)
+        page.evaluate("() => { window.__moves = 0; window.kuzetWallMap.state().map.on('move', () => window.__moves++); }")
+        incident = wait_incident(live_server, bearer(live_server, "duty.a"), "CAM-A")
+        requests.post(f"{live_server.url}/api/v1/incidents/{incident['id']}/transitions",
+                      json={"action": "dispatch", "nearest": True}, headers=bearer(live_server, "duty.a"),
+                      timeout=5).raise_for_status()
+        page.wait_for_function(f"""() => {{ const r = window.dash_ag_grid.getApi('{QUEUE}').getRowNode('{incident["id"]}');
+                                   return r && r.data.status === 'dispatched'; }}""", timeout=PUSH_TIMEOUT_MS)
+        page.wait_for_timeout(1000)
+        after = _map(page)
+        assert page.evaluate("window.__moves") == 0, "a push moved the map"
+        assert (after["zoom"], after["lat"], after["lon"]) == (settled["zoom"], settled["lat"], settled["lon"])
+        assert settled["zoom"] > 13.5, "the officer's zoom is kept, not the department's view"
     finally:
         context.close()
 

@@ -64,7 +64,8 @@ def test_map_draws_incidents_last_coloured_by_priority_and_keeps_the_view() -> N
 
 def test_legend_names_every_colour_the_map_uses_for_priorities_units_and_health() -> None:
     legend = _find(wall.layout(_situation([]), username="duty.a"), wall.LEGEND)
-    colours = {dot.style["background"] for group in legend.children for row in group.children[1].children
+    body = legend.children[1]  # after the fold button
+    colours = {dot.style["background"] for group in body.children for row in group.children[1].children
                for dot in row.children if getattr(dot, "style", None)}
     assert set(wall.PRIORITY_COLOURS.values()) <= colours
     assert {wall.UNIT_COLOURS[k] for k in wall.UNIT_LABELS} <= colours
