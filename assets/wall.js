@@ -11,10 +11,12 @@
     try { return window.dash_ag_grid && window.dash_ag_grid.getApi("wall-queue"); } catch (e) { return null; }
   }
 
+  var audio = null;  // one context for the page: creating one per alert costs tens of milliseconds
+
   function beep() {
     if (window.kuzetMuted) { return; }
     try {
-      var ctx = new (window.AudioContext || window.webkitAudioContext)();
+      var ctx = audio = audio || new (window.AudioContext || window.webkitAudioContext)();
       var osc = ctx.createOscillator(), gain = ctx.createGain();
       osc.type = "square"; osc.frequency.value = 880; gain.gain.value = 0.08;
       osc.connect(gain); gain.connect(ctx.destination);
@@ -22,12 +24,19 @@
     } catch (e) { /* autoplay blocked until the first click; the flash still shows */ }
   }
 
+  // The P1 alert: a red frame over the wall whose opacity pulses three seconds. One element, animated by the
+  // compositor: no class on the wall (that restyles every node) and no forced layout.
   function flash() {
     var wall = document.querySelector(".wall");
     if (!wall) { return; }
-    wall.classList.remove("p1-flash");
-    void wall.offsetWidth;
-    wall.classList.add("p1-flash");
+    var frame = wall.querySelector(".p1-frame");
+    if (!frame) {
+      frame = document.createElement("div");
+      frame.className = "p1-frame";
+      wall.appendChild(frame);
+    }
+    frame.animate([{ opacity: 0 }, { opacity: 1 }, { opacity: 0 }], { duration: 500, iterations: 6 });
+    wall.setAttribute("data-p1-alerts", String(Number(wall.getAttribute("data-p1-alerts") || 0) + 1));
   }
 
   function wallDepartments() {

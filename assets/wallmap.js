@@ -98,21 +98,27 @@
                             "circle-radius": ["case", ["==", ["get", "p"], 1], 11 * scale, 8.5 * scale] } });
   }
 
-  // Cluster counts as HTML over the canvas, at the clusters MapLibre drew.
+  // Incident cluster counts as HTML over the canvas, at the clusters MapLibre drew; spans are kept and moved,
+  // not rebuilt, so a pan or a push costs a few style writes. (Camera clusters say their count by size and hover.)
   function drawCounts(st) {
-    var layer = st.counts;
-    layer.textContent = "";
-    var seen = {};
-    st.map.queryRenderedFeatures({ layers: ["kz-incident-clusters", "kz-camera-clusters"] }).forEach(function (f) {
-      var key = f.layer.id + ":" + f.properties.cluster_id;
+    var layer = st.counts, spans = st.spans, seen = {};
+    st.map.queryRenderedFeatures({ layers: ["kz-incident-clusters"] }).forEach(function (f) {
+      var key = String(f.properties.cluster_id);
       if (seen[key]) { return; }
       seen[key] = true;
+      var span = spans[key];
+      if (!span) {
+        span = spans[key] = document.createElement("span");
+        span.className = "cluster-count incident-count";
+        layer.appendChild(span);
+      }
+      var text = String(f.properties.point_count_abbreviated);
+      if (span.textContent !== text) { span.textContent = text; }
       var p = st.map.project(f.geometry.coordinates);
-      var span = document.createElement("span");
-      span.className = f.layer.id === "kz-incident-clusters" ? "cluster-count incident-count" : "cluster-count camera-count";
-      span.textContent = f.properties.point_count_abbreviated;
       span.style.transform = "translate(" + p.x + "px," + p.y + "px) translate(-50%,-50%)";
-      layer.appendChild(span);
+    });
+    Object.keys(spans).forEach(function (key) {
+      if (!seen[key]) { spans[key].remove(); delete spans[key]; }
     });
   }
 
@@ -216,7 +222,7 @@
     var counts = document.createElement("div"), tip = document.createElement("div");
     counts.className = "cluster-counts"; tip.className = "map-tip";
     box.appendChild(counts); box.appendChild(tip);
-    state = { map: map, units: units, counts: counts, tip: tip, scale: scale };
+    state = { map: map, units: units, counts: counts, tip: tip, scale: scale, spans: {} };
     wire(state);
     var queued = false;
     api.addEventListener("modelUpdated", function () {

@@ -201,6 +201,12 @@ def main() -> int:
     except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
         print(f"settlement=skipped reason={type(exc).__name__}: {exc}")
     try:
+        from benchmarks.wall_render import bench_wall_render
+
+        print(bench_wall_render())
+    except Exception as exc:  # noqa: BLE001 - a missing browser is reported, not hidden
+        print(f"wall_render=skipped reason={type(exc).__name__}: {exc}")
+    try:
         from benchmarks.http_ingest import bench_http
 
         line = bench_http(admin_url, redis_url, float(os.environ.get("KUZET_BENCH_HTTP_SECONDS", "60")))

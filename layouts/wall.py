@@ -303,7 +303,8 @@ def queue(rows: list[dict[str, Any]], grid_id: str = QUEUE,
         getRowId="'' + params.data.id",
         className="wall-grid",
         dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
-                         "animateRows": True, "tooltipShowDelay": 300,
+                         # No row animation: a busy night inserts every few seconds, and each would move every row.
+                         "animateRows": False, "tooltipShowDelay": 300,
                          # A new P1 stays on top, marked, until someone acknowledges it (its key starts "0|").
                          "rowClassRules": {"row-pinned": "params.data && params.data.queue_key.startsWith('0|')"},
                          "isExternalFilterPresent": {"function": "kuzetQueueFiltered()"},

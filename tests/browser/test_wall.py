@@ -292,28 +292,28 @@ def test_p1_arrivals_flash_and_sound_until_muted_and_ages_turn_late(browser: Any
     server: LiveServer = request.getfixturevalue("live_server")
     context, page = open_wall(browser, server, "duty.a")
     try:
-        # Count the beeps: wall.js makes one AudioContext per beep.
-        page.evaluate("""() => { window.__beeps = 0; const Real = window.AudioContext;
-                                 window.AudioContext = function () { window.__beeps += 1; return new Real(); }; }""")
+        # Count the beeps: each one is an oscillator of the page's one AudioContext.
+        page.evaluate("""() => { window.__beeps = 0; const real = AudioContext.prototype.createOscillator;
+                                 AudioContext.prototype.createOscillator = function () {
+                                     window.__beeps += 1; return real.call(this); }; }""")
         headers = bearer(server, "duty.a")
         post_events(server, event("CAM-A", "weapon"))
         first = wait_incident(server, headers, "CAM-A")
         assert first["priority"] == 1
         _row(page, first["id"]).wait_for(state="visible", timeout=PUSH_TIMEOUT_MS)
-        page.wait_for_selector(".wall.p1-flash", timeout=WAIT_MS)
+        page.wait_for_selector(".wall[data-p1-alerts='1']", timeout=WAIT_MS)
         assert page.evaluate("window.__beeps") == 1
 
         page.locator("body").click(position={"x": 5, "y": 5})  # focus the page, not the grid's inputs
         page.keyboard.press("m")
         page.wait_for_selector(".wall.muted", timeout=WAIT_MS)
-        page.evaluate("() => document.querySelector('.wall').classList.remove('p1-flash')")
         post_events(server, event("CAM-A", "panic_button"))
         deadline = time.monotonic() + 5
         while len(open_incidents(server, headers)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         second = max(open_incidents(server, headers), key=lambda i: i["id"])
         _row(page, second["id"]).wait_for(state="visible", timeout=PUSH_TIMEOUT_MS)
-        page.wait_for_selector(".wall.p1-flash", timeout=WAIT_MS)  # still flashes...
+        page.wait_for_selector(".wall[data-p1-alerts='2']", timeout=WAIT_MS)  # still flashes...
         assert page.evaluate("window.__beeps") == 1  # ...but no sound
 
         late = f'#{QUEUE} .ag-center-cols-container .ag-row[row-id="{first["id"]}"] [col-id="age"].age-late'
