@@ -302,7 +302,9 @@ def queue(rows: list[dict[str, Any]], grid_id: str = QUEUE,
         columnDefs=columns,
         getRowId="'' + params.data.id",
         className="wall-grid",
-        dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
+        # A click selects one row; Ctrl+click and Shift+click select several (to acknowledge them at once).
+        dashGridOptions={"rowSelection": {"mode": "multiRow", "checkboxes": False, "headerCheckbox": False,
+                                          "enableClickSelection": True, "enableSelectionWithoutKeys": False},
                          # No row animation: a busy night inserts every few seconds, and each would move every row.
                          "animateRows": False, "tooltipShowDelay": 300,
                          # A new P1 stays on top, marked, until someone acknowledges it (its key starts "0|").
@@ -451,7 +453,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
 def keys_hint(can: frozenset[Action]) -> str:
     """The keyboard line under the queue: only the keys this user's role can use."""
     keys = ["↑↓ выбор"]
-    keys += ["A принять"] if Action.ACKNOWLEDGE in can else []
+    keys += ["A принять (Ctrl+щелчок: несколько)"] if Action.ACKNOWLEDGE in can else []
     keys += ["D ближайший наряд"] if Action.DISPATCH in can else []
     keys += ["Enter карточка", "M без звука"]
     keys += ["Shift+щелчок по карте — вызов 102"] if Action.CREATE_CALL in can else []

@@ -246,14 +246,22 @@ def register(app: dash.Dash) -> None:
         user = logged_in()
         if user is None or not _wall_scope(department_id):
             return "Нет доступа · Access denied"
-        incident_id = _selected_id(selected)
-        if incident_id is None:
+        chosen = [row.get("id") for row in selected if isinstance(row, dict)] if isinstance(selected, list) else []
+        if not chosen:
             return "Выберите происшествие в очереди · Select an incident first"
-        try:
-            perform(actions.acknowledge, user, incident_id)
-        except NotFound:
-            return "Происшествие не найдено · Incident not found"
+        if len(chosen) == 1:
+            try:
+                perform(actions.acknowledge, user, chosen[0])
+            except NotFound:
+                return "Происшествие не найдено · Incident not found"
+            except Refused as refused:
+                return f"№{chosen[0]}: {refused}"
+            logger.info("%s acknowledged incident %s", user.username, chosen[0])
+            return f"№{chosen[0]} принято · acknowledged"
+        try:  # several at once (Ctrl/Shift+click): a camera outage opens one incident per camera
+            taken = perform(actions.acknowledge_many, user, chosen)
         except Refused as refused:
-            return f"№{incident_id}: {refused}"
-        logger.info("%s acknowledged incident %s", user.username, incident_id)
-        return f"№{incident_id} принято · acknowledged"
+            return str(refused)
+        logger.info("%s acknowledged incidents %s", user.username, taken.done)
+        said = f"Принято {len(taken.done)} · {len(taken.done)} acknowledged"
+        return said + "".join(f"; №{key}: {why}" for key, why in list(taken.refused.items())[:3])

@@ -24,7 +24,7 @@ from services.duty import dispatch as units_service
 from services.duty import incidents as lifecycle
 from services.duty import policy, sop
 from services.duty.changes import incidents_changed, units_changed
-from services.errors import IllegalTransition, Invalid, NotFound
+from services.errors import IllegalTransition, Invalid, NotFound, Refused
 from services.store import audit
 from services.store.models import (DeadLetter, Incident, IncidentHistory, IncidentNote, IncidentUnit, PriorityRule,
                                    SopStep, SopTick, Unit, User, utcnow)
@@ -140,6 +140,34 @@ def _active_units(session: so.Session, incident_id: int) -> list[Unit]:
 def acknowledge(session: so.Session, actor: User, incident_id: object, *, version: object = None) -> Incident:
     """Take a new (or transferred-in) incident: the officer has seen it."""
     return _move(session, actor, incident_id, Action.ACKNOWLEDGE, version)
+
+
+MANY_MAX = 200  # incidents one press may acknowledge
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """What one "acknowledge the selected" did: the incidents taken, and why the others were not."""
+
+    done: list[int]
+    refused: dict[str, str]
+
+
+def acknowledge_many(session: so.Session, actor: User, incident_ids: object) -> Acknowledged:
+    """Acknowledge several incidents at once (a camera outage opens one per camera): each or its reason."""
+    require(actor, Action.ACKNOWLEDGE)
+    if not isinstance(incident_ids, list) or not incident_ids or len(incident_ids) > MANY_MAX:
+        raise Invalid(f"incident_ids must be a list of 1 to {MANY_MAX} ids",
+                      errors=[{"pointer": "/incident_ids", "detail": f"1 to {MANY_MAX} ids"}])
+    done: list[int] = []
+    refused: dict[str, str] = {}
+    for incident_id in dict.fromkeys(map(str, incident_ids)):  # each once, in the order given
+        try:
+            with session.begin_nested():  # one refusal leaves the others acknowledged
+                done.append(acknowledge(session, actor, incident_id).id)
+        except Refused as refusal:
+            refused[incident_id] = str(refusal)
+    return Acknowledged(done, refused)
 
 
 def hold(session: so.Session, actor: User, incident_id: object, *, version: object = None,

@@ -457,3 +457,25 @@ def test_the_city_wall_shows_every_department_with_chips_search_and_a_pinned_p1(
         page.screenshot(path=str(ARTIFACTS / "city-wall.png"))
     finally:
         context.close()
+
+
+def test_several_selected_incidents_are_acknowledged_with_one_press(browser: Any, live_server: LiveServer) -> None:
+    """Ctrl+click picks several rows (a camera outage opens one per camera); A takes them all, each on the record."""
+    context, page = open_wall(browser, live_server, "duty.a")
+    try:
+        post_events(live_server, event("CAM-A", "vandalism"), event("CAM-A", "loitering"), event("CAM-A", "motion"))
+        page.wait_for_function("(g) => window.dash_ag_grid.getApi(g).getDisplayedRowCount() === 3", arg=QUEUE,
+                               timeout=PUSH_TIMEOUT_MS)
+        rows = open_incidents(live_server, bearer(live_server, "duty.a"))
+        chosen = [r["id"] for r in rows if r["type"] in ("vandalism", "motion")]
+        _row(page, chosen[0]).locator('[col-id="type_label"]').click()
+        _row(page, chosen[1]).locator('[col-id="type_label"]').click(modifiers=["Control"])
+        page.wait_for_function("(g) => window.dash_ag_grid.getApi(g).getSelectedRows().length === 2", arg=QUEUE,
+                               timeout=WAIT_MS)
+        page.click(f"#{ACK}")
+        page.locator(f"#{FEEDBACK}", has_text="Принято 2").wait_for(timeout=WAIT_MS)
+        statuses = {r["id"]: r["status"] for r in open_incidents(live_server, bearer(live_server, "duty.a"))}
+        assert [statuses[i] for i in chosen] == ["acknowledged", "acknowledged"]
+        assert [s for i, s in statuses.items() if i not in chosen] == ["new"], "the one not chosen is untouched"
+    finally:
+        context.close()
