@@ -77,3 +77,8 @@ dagfuncs.kuzetDepartment = function (params) {
   try { names = JSON.parse(wall.getAttribute("data-department-names")); } catch (e) { /* one department's wall */ }
   return names[String(params.value)] || String(params.value || "");
 };
+
+dagfuncs.kuzetUnitStatus = function (params) {
+  var labels = { available: "свободен", en_route: "в пути", on_scene: "на месте", off_duty: "не на смене" };
+  return labels[params.value] || params.value;
+};

@@ -63,6 +63,20 @@
       });
       if (newP1) { flash(); beep(); }
       return tx;
+    },
+    // A units push {units: [...]} as a transaction of the units panel; a unit of another wall leaves it.
+    unitTransaction: function (msg) {
+      if (!msg || !msg.units) { return window.dash_clientside.no_update; }
+      var api = null;
+      try { api = window.dash_ag_grid && window.dash_ag_grid.getApi("wall-units"); } catch (e) { api = null; }
+      var here = wallDepartments();
+      var tx = { add: [], update: [], remove: [] };
+      msg.units.forEach(function (unit) {
+        var exists = api && api.getRowNode(String(unit.id));
+        if (here.indexOf(unit.department_id) < 0) { if (exists) { tx.remove.push(unit); } return; }
+        (exists ? tx.update : tx.add).push(unit);
+      });
+      return tx;
     }
   };
 
@@ -71,6 +85,9 @@
     if (clock) { clock.textContent = clockFormat.format(new Date()); }
     var api = gridApi();
     if (api) { api.refreshCells({ columns: ["age"], force: true }); }
+    var units = null;
+    try { units = window.dash_ag_grid && window.dash_ag_grid.getApi("wall-units"); } catch (e) { units = null; }
+    if (units) { units.refreshCells({ columns: ["since"], force: true }); }
   }
   setInterval(tick, 1000);
 

@@ -31,6 +31,8 @@ FEEDBACK = "wall-feedback"
 DEPARTMENT = "wall-department"
 DEPARTMENT_CHIPS = "wall-department-chips"  # a city wall: one chip per department, a click filters the queue
 CHIP_COUNT = "wall-chip-count"  # pattern id type: {"type": CHIP_COUNT, "department": id}, updated on pushes
+UNITS = "wall-units"  # the units panel: call sign, status, incident, since when; rows updated by the units pushes
+PANEL = "wall-panel"  # the queue and the units panel, as tabs
 QUEUE_SEARCH = "wall-queue-search"  # filters the queue by any text it shows (type, status, address, department)
 CLOCK = "wall-clock"
 MANUAL_POINT = "wall-manual-point"  # set by wall.js when the officer clicks the map
@@ -318,6 +320,27 @@ def queue(rows: list[dict[str, Any]], grid_id: str = QUEUE,
     )
 
 
+UNIT_COLUMNS: list[dict[str, Any]] = [
+    {"field": "call_sign", "headerName": "Позывной", "flex": 1, "minWidth": 120, "sort": "asc"},
+    {"field": "status", "headerName": "Статус", "flex": 1.1, "minWidth": 130, "valueFormatter": {"function": "kuzetUnitStatus(params)"},
+     "cellClassRules": {f"unit-{k}": f"params.value === '{k}'" for k in ("available", "en_route", "on_scene", "off_duty")}},
+    {"field": "incident_id", "headerName": "Происшествие", "flex": 0.9, "minWidth": 120,
+     "valueFormatter": {"function": "params.value ? '№' + params.value : '—'"}},
+    {"field": "since", "headerName": "С · Since", "flex": 1, "minWidth": 150, "colId": "since",
+     "valueFormatter": {"function": "kuzetClockAge(params)"}},
+]
+
+
+def units_grid(units: list[dict[str, Any]]) -> dag.AgGrid:
+    """The units panel: every unit of the wall with its status, its incident and since when."""
+    return dag.AgGrid(id=UNITS, rowData=units, columnDefs=UNIT_COLUMNS, getRowId="'' + params.data.id",
+                      className="wall-grid",
+                      dashGridOptions={"theme": {"function": GRID_THEME}, "animateRows": False,
+                                       "localeText": {"noRowsToShow": "Нарядов нет · No units"}},
+                      defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True},
+                      style={"height": "100%", "width": "100%"})
+
+
 def department_chips(departments: list[dict[str, Any]]) -> list[html.Button]:
     """A city wall's department chips: name, open and unacknowledged counts; a click filters the queue."""
     return [html.Button(className="dept-chip", type="button", **{"data-department": str(d["id"])}, children=[
@@ -443,7 +466,14 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                     html.Div(department_chips(s.departments), id=DEPARTMENT_CHIPS, className="department-chips"),
                 ]),
                 html.Div(id=FEEDBACK, className="feedback", role="status"),
-                html.Div(queue(s.incidents, departments=s.departments), className="queue-grid"),
+                dmc.Tabs(id=PANEL, value="queue", className="queue-tabs", keepMounted=True, children=[
+                    dmc.TabsList([dmc.TabsTab("Происшествия · Incidents", value="queue"),
+                                  dmc.TabsTab("Наряды · Units", value="units")]),
+                    dmc.TabsPanel(html.Div(queue(s.incidents, departments=s.departments), className="queue-grid"),
+                                  value="queue", className="tab-fill"),
+                    dmc.TabsPanel(html.Div(units_grid(s.units), className="queue-grid"), value="units",
+                                  className="tab-fill"),
+                ]),
                 html.Div(keys_hint(can), className="keys-hint"),
             ]),
         ]),

@@ -102,6 +102,12 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     app.clientside_callback(
+        "function(msg) { return window.kuzetWall ? window.kuzetWall.unitTransaction(msg) : window.dash_clientside.no_update; }",
+        Output(ids.UNITS, "rowTransaction"),
+        Input(ids.SOCKET, "data-units"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
         "function(msg) { return window.kuzetWallMap ? window.kuzetWallMap.cameras(msg) : window.dash_clientside.no_update; }",
         Output(ids.MAP_PUSHED, "data", allow_duplicate=True),
         Input(ids.SOCKET, "data-cameras"),

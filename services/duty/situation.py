@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from shapely.geometry import mapping, shape
 
+from services.duty.changes import unit_rows
 from services.duty.incidents import open_queue
 from services.store.models import (OPEN_STATUSES, Camera, CameraHealth, Department, District, Incident, IncidentStatus,
                                    Unit, UnitStatus)
@@ -95,9 +96,8 @@ def camera_points(session: so.Session, department_ids: set[int]) -> dict[str, An
 
 def situation_units(session: so.Session, department_ids: set[int]) -> list[dict[str, Any]]:
     """The departments' patrol units with status and position, by call sign."""
-    return [{"id": u.id, "call_sign": u.call_sign, "status": u.status, "lat": u.lat, "lon": u.lon}
-            for u in session.scalars(sa.select(Unit).where(Unit.department_id.in_(department_ids))
-                                     .order_by(Unit.call_sign))]
+    return unit_rows(session, session.scalars(sa.select(Unit).where(Unit.department_id.in_(department_ids))
+                                              .order_by(Unit.call_sign)))
 
 
 def outlines(session: so.Session, department_id: int | set[int], city: str) -> list[dict[str, Any]]:

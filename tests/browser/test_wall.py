@@ -479,3 +479,26 @@ def test_several_selected_incidents_are_acknowledged_with_one_press(browser: Any
         assert [s for i, s in statuses.items() if i not in chosen] == ["new"], "the one not chosen is untouched"
     finally:
         context.close()
+
+
+def test_the_units_panel_shows_each_unit_its_incident_and_since_when_by_push(browser: Any,
+                                                                             live_server: LiveServer) -> None:
+    from layouts.wall import UNITS
+
+    context, page = open_wall(browser, live_server, "duty.a")
+    try:
+        page.get_by_role("tab", name="Наряды · Units").click()
+        units = page.locator(f"#{UNITS} .ag-center-cols-container .ag-row")
+        units.first.wait_for(state="visible", timeout=WAIT_MS)
+        assert units.count() == 2, "Almaly's two units, not Bostandyk's"
+        post_events(live_server, event("CAM-A", "fight"))
+        headers = bearer(live_server, "duty.a")
+        incident = wait_incident(live_server, headers, "CAM-A")
+        requests.post(f"{live_server.url}/api/v1/incidents/{incident['id']}/transitions",
+                      json={"action": "dispatch", "nearest": True}, headers=headers, timeout=5).raise_for_status()
+        row = page.locator(f'#{UNITS} .ag-row[row-id="{live_server.world.units["ALM-1"]}"]')
+        row.locator('[col-id="status"]', has_text="в пути").wait_for(timeout=PUSH_TIMEOUT_MS)
+        assert row.locator('[col-id="incident_id"]').inner_text().strip() == f"№{incident['id']}"
+        assert " · " in row.locator('[col-id="since"]').inner_text(), "the time of day and how long"
+    finally:
+        context.close()
