@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from datetime import datetime
 from decimal import Decimal
@@ -95,5 +96,11 @@ def _fixed_zip(data: bytes, stamp: datetime) -> bytes:
                                                                 stamp.hour, stamp.minute, stamp.second))
             member.compress_type = zipfile.ZIP_DEFLATED
             member.external_attr = info.external_attr
-            target.writestr(member, source.read(info.filename))
+            body = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps "modified" with the moment of saving, whatever the workbook says: two
+                # renders of one issued statement a second apart would differ by that byte.
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", body)
+            target.writestr(member, body)
     return out.getvalue()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import uuid
 import zipfile
 from datetime import date, datetime, timedelta, timezone
@@ -212,8 +213,12 @@ def test_an_issued_statement_is_frozen_byte_for_byte_and_journaled(app: Flask, m
     runner = CliRunner()
     outputs = {}
     for fmt in ("json", "csv", "xlsx"):
-        runs = [runner.invoke(main, ["settlement", "statement", "--operator", "Test Operator LLP", "--month",
-                                     "2026-11", "--format", fmt, "--db", db_url]) for _ in range(2)]
+        runs = []
+        for attempt in range(2):
+            if attempt and fmt == "xlsx":
+                time.sleep(1.1)  # openpyxl dates what it saves: the two renders fall in different seconds
+            runs.append(runner.invoke(main, ["settlement", "statement", "--operator", "Test Operator LLP", "--month",
+                                             "2026-11", "--format", fmt, "--db", db_url]))
         assert all(r.exit_code == 0 for r in runs), runs[0].output
         assert runs[0].stdout_bytes == runs[1].stdout_bytes, fmt
         outputs[fmt] = runs[0].stdout_bytes
