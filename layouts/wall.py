@@ -258,7 +258,8 @@ STATUS_QUICK_TEXT = {"function": "kuzetStatus({value: params.value})"}
 
 COLUMN_DEFS: list[dict[str, Any]] = [
     {"field": "queue_key", "hide": True, "sort": "asc"},
-    {"field": "priority", "headerName": "P", "width": 64, "suppressSizeToFit": True,
+    # Small flex shares with pixel floors, not pixel widths: at 4K the text doubles and the columns must too.
+    {"field": "priority", "headerName": "P", "flex": 0.36, "minWidth": 62,
      "valueFormatter": {"function": "'P' + params.value"}, "getQuickFilterText": {"function": "'P' + params.value"},
      "cellClassRules": {f"prio-{p}": f"params.value === {p}" for p in (1, 2, 3, 4)}},
     # Time of day (Almaty) beside the age: "14:32 · 05:10".
@@ -272,9 +273,9 @@ COLUMN_DEFS: list[dict[str, Any]] = [
     {"field": "status", "headerName": "Статус", "flex": 1.0, "minWidth": 120, "wrapText": True, "autoHeight": True,
      "valueFormatter": {"function": "kuzetStatus(params)"}, "getQuickFilterText": STATUS_QUICK_TEXT,
      "cellClassRules": {"status-new": "params.value === 'new' || params.value === 'transferred'"}},
-    {"field": "event_count", "headerName": "×", "width": 56, "type": "rightAligned", "suppressSizeToFit": True,
+    {"field": "event_count", "headerName": "×", "flex": 0.3, "minWidth": 52, "type": "rightAligned",
      "headerTooltip": "Событий в происшествии · Events merged"},
-    {"field": "id", "headerName": "№", "width": 80, "suppressSizeToFit": True},
+    {"field": "id", "headerName": "№", "flex": 0.45, "minWidth": 76},
 ]
 
 
