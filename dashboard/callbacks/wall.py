@@ -88,31 +88,16 @@ def register(app: dash.Dash) -> None:
         Input(ids.DEPARTMENT_PICK, "value"),
         prevent_initial_call=True,
     )
-    app.clientside_callback(
-        "function(msg) { return window.kuzetWall ? window.kuzetWall.transaction(msg) : window.dash_clientside.no_update; }",
-        Output(ids.QUEUE, "rowTransaction"),
-        Input(ids.SOCKET, "data-incidents"),
-        prevent_initial_call=True,
-    )
-
-    app.clientside_callback(
-        "function(msg) { return window.kuzetWallMap ? window.kuzetWallMap.units(msg) : window.dash_clientside.no_update; }",
-        Output(ids.MAP_PUSHED, "data"),
-        Input(ids.SOCKET, "data-units"),
-        prevent_initial_call=True,
-    )
-    app.clientside_callback(
-        "function(msg) { return window.kuzetWall ? window.kuzetWall.unitTransaction(msg) : window.dash_clientside.no_update; }",
-        Output(ids.UNITS, "rowTransaction"),
-        Input(ids.SOCKET, "data-units"),
-        prevent_initial_call=True,
-    )
-    app.clientside_callback(
-        "function(msg) { return window.kuzetWallMap ? window.kuzetWallMap.cameras(msg) : window.dash_clientside.no_update; }",
-        Output(ids.MAP_PUSHED, "data", allow_duplicate=True),
-        Input(ids.SOCKET, "data-cameras"),
-        prevent_initial_call=True,
-    )
+    # Pushes go to the browser's own handlers: the queue's and the units panel's transactions, the map's sources.
+    for handler, output, event in (("kuzetWall.transaction", Output(ids.QUEUE, "rowTransaction"), "data-incidents"),
+                                   ("kuzetWall.unitTransaction", Output(ids.UNITS, "rowTransaction"), "data-units"),
+                                   ("kuzetWallMap.units", Output(ids.MAP_PUSHED, "data"), "data-units"),
+                                   ("kuzetWallMap.cameras", Output(ids.MAP_PUSHED, "data", allow_duplicate=True),
+                                    "data-cameras")):
+        owner = handler.split(".")[0]
+        app.clientside_callback(
+            f"function(msg) {{ return window.{owner} ? window.{handler}(msg) : window.dash_clientside.no_update; }}",
+            output, Input(ids.SOCKET, event), prevent_initial_call=True)
 
     @app.callback(
         *[Output(ids.COUNTER.format(k), "children") for k in ids.COUNTERS],

@@ -100,6 +100,17 @@ def read(path: Path) -> tuple[list[Road], list[Place]]:
     return _from_features(document["features"])
 
 
+def read_all(paths: list[Path]) -> tuple[list[Road], list[Place]]:
+    """The roads and places of several files together (an extract's roads and its places may come apart)."""
+    roads: list[Road] = []
+    places: list[Place] = []
+    for path in paths:
+        more_roads, more_places = read(path)
+        roads += more_roads
+        places += more_places
+    return roads, places
+
+
 def _from_features(features: Iterable[Any]) -> tuple[list[Road], list[Place]]:
     roads: list[Road] = []
     places: list[Place] = []
@@ -204,12 +215,7 @@ def import_basemap(session: so.Session, city: str, paths: list[Path], *, source:
         raise BasemapError(f"date {data_date!r}: give the extract's date as YYYY, YYYY-MM or YYYY-MM-DD")
     if data_date > date.today().isoformat():
         raise BasemapError(f"date {data_date}: an extract cannot be from the future")
-    roads: list[Road] = []
-    places: list[Place] = []
-    for path in paths:
-        more_roads, more_places = read(path)
-        roads += more_roads
-        places += more_places
+    roads, places = read_all(paths)
     if not roads:
         raise BasemapError("no roads in the files (OSM lines with a highway tag); nothing was replaced")
     built = layers(roads, places)
@@ -227,13 +233,7 @@ def import_basemap(session: so.Session, city: str, paths: list[Path], *, source:
 @lru_cache(maxsize=1)
 def _shipped_layers(data_dir: str) -> tuple[tuple[str, bytes], ...]:
     # The shipped files never change while the process runs: read and build them once, not once per seed.
-    roads: list[Road] = []
-    places: list[Place] = []
-    for name in SHIPPED_ALMATY:
-        more_roads, more_places = read(Path(data_dir) / name)
-        roads += more_roads
-        places += more_places
-    return tuple(layers(roads, places).items())
+    return tuple(layers(*read_all([Path(data_dir) / name for name in SHIPPED_ALMATY])).items())
 
 
 def seed_basemap(session: so.Session, city: str = "almaty") -> bool:
