@@ -59,7 +59,10 @@ def _after(cursor: str) -> tuple[int, datetime, int]:
     head, _, key = cursor.rpartition(".")
     priority, _, created = head.partition(".")
     try:
-        return int(priority), datetime.fromisoformat(created), int(key)
+        number, moment, last = int(priority), datetime.fromisoformat(created), as_id(key)
+        if last is None or not 0 <= number <= 99:
+            raise ValueError(cursor)
+        return number, moment, last
     except ValueError:
         raise Problem(400, "validation", "Bad cursor", "after must be the 'next' cursor of an earlier page") from None
 
@@ -90,7 +93,8 @@ def list_incidents() -> Response:
     redactor = Redactor.for_viewer(db(), user)
     cursor = _cursor(incidents[-1]) if more else None
     return jsonify({"incidents": [redactor.row(r) for r in rows_for(db(), incidents)], "total": total,
-                    "next": cursor and url_for(".list_incidents", **{**request.args.to_dict(), "after": cursor})})
+                    "next": cursor and url_for(".list_incidents", **{k: request.args[k] for k in ("status", "limit")
+                                                                     if k in request.args}, after=cursor)})
 
 
 @api.get("/incidents/<int:incident_id>")

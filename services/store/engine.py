@@ -97,8 +97,10 @@ class Store:
                 logger.exception("publishing %d committed changes failed", len(changes))
 
     @staticmethod
-    def _after_rollback(session: so.Session, _previous: object) -> None:
-        feed.discard_pending(session)
+    def _after_rollback(session: so.Session, previous: so.SessionTransaction) -> None:
+        # A savepoint's rollback (one refused item of a batch) keeps the batch's other changes, and their pushes.
+        if not previous.nested:
+            feed.discard_pending(session)
 
     @contextmanager
     def session(self) -> Iterator[so.Session]:

@@ -18,6 +18,8 @@ def test_each_is_taken_or_refused_on_its_own(app: Flask, client: FlaskClient, wo
     _post(client, world, event("CAM-A", "vandalism"), event("CAM-A", "motion"), event("CAM-B", "loitering"))
     app.extensions["kuzet"].worker.drain()
     store = app.extensions["kuzet"].store
+    changes: list = []
+    store.subscribe(lambda batch: changes.extend(batch))
     with store.session() as s:
         officer = s.scalar(sa.select(User).where(User.username == "duty.a"))
         ids = {i.type: i.id for i in s.scalars(sa.select(Incident))}
@@ -33,6 +35,8 @@ def test_each_is_taken_or_refused_on_its_own(app: Flask, client: FlaskClient, wo
     with store.session() as s:
         status = {i.type: i.status for i in s.scalars(sa.select(Incident))}
         assert status == {"vandalism": "acknowledged", "motion": "acknowledged", "loitering": "new"}
+        pushed = {c.entity_id for c in changes if c.entity == "incident" and c.data["status"] == "acknowledged"}
+        assert pushed == {ids["vandalism"], ids["motion"]}, "a refused item's savepoint keeps the others' pushes"
         journal = s.scalars(sa.select(IncidentHistory.incident_id).where(IncidentHistory.action == "acknowledge"))
         assert sorted(journal) == sorted([ids["vandalism"], ids["motion"]]), "one entry each, none for the refused"
 

@@ -31,7 +31,18 @@ def test_every_open_incident_is_reached_through_the_pages(app: Flask, client: Fl
 
 
 def test_a_forged_cursor_is_a_clear_400(client: FlaskClient, world: World) -> None:
-    for cursor in ("x", "1.not-a-time.3", "..", "1.2026-12-06T10:00:00+00:00.abc"):
+    for cursor in ("x", "1.not-a-time.3", "..", "1.2026-12-06T10:00:00+00:00.abc",
+                   "1.2024-01-01.99999999999999999999", "99999999999999999999.2024-01-01.1"):
         answer = client.get("/api/v1/incidents", query_string={"after": cursor}, headers=_auth(client))
         assert answer.status_code == 400, cursor
         assert answer.get_json()["title"] == "Bad cursor"
+
+
+def test_stray_query_words_do_not_break_the_next_link(app: Flask, client: FlaskClient, world: World) -> None:
+    for kind in TYPES[:2]:
+        _post(client, world, event("CAM-A", kind))
+    app.extensions["kuzet"].worker.drain()
+    answer = client.get("/api/v1/incidents", query_string={"limit": 1, "endpoint": "x", "_scheme": "x",
+                                                           "_external": "1"}, headers=_auth(client))
+    assert answer.status_code == 200
+    assert answer.get_json()["next"].startswith("/api/v1/incidents?") and "endpoint" not in answer.get_json()["next"]
