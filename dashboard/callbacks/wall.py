@@ -73,8 +73,13 @@ def _wall_scope(department_id: Any) -> set[int]:
     return wall_departments(db(), user, department_id)
 
 
+ONE_ONLY = "Выберите одно происшествие (выбрано несколько) · Select one incident, not several"
+
+
 def _selected_id(selected: Any) -> object:
-    """The id of the selected queue row as sent (the action checks it and its scope), or None."""
+    """The id of the one selected queue row as sent (the action checks it and its scope); None, or ONE_ONLY for several."""
+    if isinstance(selected, list) and len(selected) > 1:
+        return ONE_ONLY  # a dispatch or a transfer goes to one incident: never silently the first of several
     row = selected[0] if isinstance(selected, list) and selected else None
     return row.get("id") if isinstance(row, dict) else None
 
@@ -196,8 +201,8 @@ def register(app: dash.Dash) -> None:
         if user is None or not _wall_scope(department_id):
             return "Нет доступа · Access denied", False
         incident_id = _selected_id(selected)
-        if incident_id is None:
-            return "Выберите происшествие в очереди · Select an incident first", False
+        if incident_id is None or incident_id == ONE_ONLY:
+            return incident_id or "Выберите происшествие в очереди · Select an incident first", False
         if not target:
             return "Выберите отдел · Choose a department", True
         try:
@@ -218,8 +223,8 @@ def register(app: dash.Dash) -> None:
         if user is None or not _wall_scope(department_id):
             return "Нет доступа · Access denied"
         incident_id = _selected_id(selected)
-        if incident_id is None:
-            return "Выберите происшествие в очереди · Select an incident first"
+        if incident_id is None or incident_id == ONE_ONLY:
+            return str(incident_id or "Выберите происшествие в очереди · Select an incident first")
         try:
             sent = perform(actions.dispatch, user, incident_id, nearest=True)
         except Refused as refused:

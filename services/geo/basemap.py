@@ -117,10 +117,12 @@ def _from_features(features: Iterable[Any]) -> tuple[list[Road], list[Place]]:
     for feature in features:
         if not isinstance(feature, dict) or not isinstance(feature.get("geometry"), dict):
             continue
-        props = feature.get("properties") or {}
+        props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
         try:
             geometry = shape(feature["geometry"])
-        except (ValueError, TypeError, AttributeError, KeyError):
+        except (ValueError, TypeError, AttributeError, KeyError, shapely.errors.GEOSException):
+            continue  # a geometry GEOS cannot build (a one-point line, a ring of two) is no road
+        if geometry.is_empty:
             continue
         name = next((v.strip() for v in (props.get("name"), props.get("name_ru")) if isinstance(v, str)), "")
         road_class = ROAD_CLASS.get(str(props.get("highway") or ""))

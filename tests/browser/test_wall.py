@@ -472,6 +472,8 @@ def test_several_selected_incidents_are_acknowledged_with_one_press(browser: Any
         _row(page, chosen[1]).locator('[col-id="type_label"]').click(modifiers=["Control"])
         page.wait_for_function("(g) => window.dash_ag_grid.getApi(g).getSelectedRows().length === 2", arg=QUEUE,
                                timeout=WAIT_MS)
+        page.click("#wall-dispatch")  # a dispatch goes to one incident: never silently the first of two
+        page.locator(f"#{FEEDBACK}", has_text="Выберите одно происшествие").wait_for(timeout=WAIT_MS)
         page.click(f"#{ACK}")
         page.locator(f"#{FEEDBACK}", has_text="Принято 2").wait_for(timeout=WAIT_MS)
         statuses = {r["id"]: r["status"] for r in open_incidents(live_server, bearer(live_server, "duty.a"))}

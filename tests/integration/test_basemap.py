@@ -62,7 +62,14 @@ def test_a_bad_extract_is_refused_plainly_and_replaces_nothing(runner: CliRunner
     broken, empty = tmp_path / "broken.geojson", tmp_path / "empty.geojson"
     broken.write_text("{not json", encoding="utf-8")
     empty.write_text(json.dumps({"type": "FeatureCollection", "features": []}), encoding="utf-8")
-    cases = [([str(broken), "--date", "2026-11-30"], "not GeoJSON"),
+    odd = tmp_path / "odd.geojson"
+    odd.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": ["not", "a", "dict"], "geometry": {"type": "LineString", "coordinates": [[76.9, 43.2]]}},
+        {"type": "Feature", "properties": {"name": "x"}, "geometry": {"type": "Point", "coordinates": []}},
+        {"type": "Feature", "properties": {"highway": "primary"}, "geometry": {"type": "LineString", "coordinates": [[1, 2]]}},
+    ]}), encoding="utf-8")
+    cases = [([str(odd), "--date", "2026-11-30"], "no roads"),
+             ([str(broken), "--date", "2026-11-30"], "not GeoJSON"),
              ([str(empty), "--date", "2026-11-30"], "no roads"),
              ([str(tmp_path / "missing.osm.pbf"), "--date", "2026-11-30"], "no such file"),
              ([str(empty), "--date", "yesterday"], "YYYY"),
