@@ -78,7 +78,10 @@ dagfuncs.kuzetDepartment = function (params) {
   return names[String(params.value)] || String(params.value || "");
 };
 
+// The units panel's status: the words the wall's legend uses (its data-palette).
 dagfuncs.kuzetUnitStatus = function (params) {
-  var labels = { available: "свободен", en_route: "в пути", on_scene: "на месте", off_duty: "не на смене" };
+  var map = document.querySelector(".wall-map[data-palette]");
+  var labels = {};
+  try { labels = JSON.parse(map.getAttribute("data-palette")).unit_text || {}; } catch (e) { /* no wall map */ }
   return labels[params.value] || params.value;
 };

@@ -10,9 +10,7 @@
   "use strict";
 
   // Colours and status words come from the page (data-palette, the legend's own), read when the map attaches.
-  var PRIORITY = {}, UNIT = {}, HEALTH = [], STATUS_TEXT = {};
-  var HEALTH_TEXT = ["на связи", "нет сигнала", "офлайн", "неизвестно"];
-  var UNIT_TEXT = { available: "свободен", en_route: "в пути", on_scene: "на месте", off_duty: "не на смене" };
+  var PRIORITY = {}, UNIT = {}, HEALTH = [], STATUS_TEXT = {}, HEALTH_TEXT = [], UNIT_TEXT = {};
   var CAMERA_CLUSTER_MAX_ZOOM = 13;  // from zoom 14 every camera stands alone
 
   var state = null;  // the one wall map of this page: {map, section, units, scale}
@@ -129,10 +127,8 @@
     }
     if (f.layer.id === "kz-incident-clusters") { return p.point_count + " происшествий здесь · щелчок: самое срочное"; }
     if (f.layer.id === "kz-cameras") {
-      var ago = p.t ? Math.max(0, Math.round(Date.now() / 1000 - p.t)) : null;
-      var when = ago === null ? "никогда" : ago < 60 ? ago + " с назад" : ago < 3600 ? Math.floor(ago / 60) + " мин назад"
-        : Math.floor(ago / 3600) + " ч назад";
-      return p.e + " · " + HEALTH_TEXT[p.h] + " · " + when;
+      var seen = p.t ? new Date(p.t * 1000).toISOString() : null;  // the cameras page's own "2 мин назад"
+      return p.e + " · " + HEALTH_TEXT[p.h] + " · " + window.dashAgGridFunctions.kuzetAgo({ value: seen });
     }
     if (f.layer.id === "kz-camera-clusters") { return p.point_count + " камер" + (p.off ? ", офлайн " + p.off : ""); }
     return p.c + " · " + (UNIT_TEXT[p.s] || p.s);
@@ -215,6 +211,7 @@
     if (!map || !api || !map.isStyleLoaded() || (state && state.map === map && map.getSource("kz-incidents"))) { return; }
     var palette = JSON.parse(box.getAttribute("data-palette") || "{}");
     PRIORITY = palette.priority || {}; UNIT = palette.unit || {}; HEALTH = palette.health || []; STATUS_TEXT = palette.status || {};
+    HEALTH_TEXT = palette.health_text || []; UNIT_TEXT = palette.unit_text || {};
     var units = {};
     JSON.parse(box.getAttribute("data-units") || "[]").forEach(function (u) { units[u.id] = u; });
     var scale = Math.max(1, window.innerWidth / 1920);  // a 4K wall draws markers twice as large, not as specks

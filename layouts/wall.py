@@ -18,7 +18,7 @@ from layouts.basemap import map_layers
 from layouts.nav import nav
 from services.access.permissions import Action, Page
 from services.intake.catalogue import TYPE_LABELS_RU
-from services.duty.situation import Situation
+from services.duty.situation import HEALTH_CODES, Situation
 
 MAP = "wall-map"
 QUEUE = "wall-queue"
@@ -162,10 +162,12 @@ def patch_map(patch: Any, units: list[dict[str, Any]], incidents: list[dict[str,
 
 
 def map_palette() -> dict[str, Any]:
-    """The colours and words wallmap.js draws with: the legend's, from one place."""
+    """The colours and words the browser draws the wall with (map hovers, the units panel): the legend's own."""
+    health = sorted(HEALTH_CODES, key=HEALTH_CODES.__getitem__) + ["unknown"]  # in the cameras' code order
     return {"priority": {str(p): c for p, c in PRIORITY_COLOURS.items()}, "unit": UNIT_COLOURS,
-            "health": [HEALTH_COLOURS[h] for h in ("online", "stale", "offline", "unknown")],
-            "status": STATUS_LABELS}
+            "health": [HEALTH_COLOURS[h] for h in health],
+            "health_text": [HEALTH_LABELS.get(h, "неизвестно · unknown") for h in health],
+            "unit_text": {**UNIT_LABELS, "off_duty": "не на смене · off duty"}, "status": STATUS_LABELS}
 
 
 def wall_figure(s: Situation) -> go.Figure:

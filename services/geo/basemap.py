@@ -34,7 +34,7 @@ ROAD_CLASS: dict[str, int] = {
     **dict.fromkeys(("residential", "unclassified", "living_street", "road", "service", "pedestrian"), 3),
 }
 ROAD_LAYERS = ("roads-1", "roads-2", "roads-3")
-LAYERS = (*ROAD_LAYERS, "places", "labels")
+LAYERS = (*ROAD_LAYERS, "places", "labels", "names")  # names: the streets' and places', for the 102 field
 # OSM keys whose named features a duty officer steers by.
 PLACE_KEYS = ("amenity", "shop", "tourism", "leisure", "railway", "public_transport", "office", "building", "place")
 LABEL_EVERY_M = 1_400  # one street label per this many metres of a named avenue
@@ -203,6 +203,8 @@ def layers(roads: list[Road], places: list[Place]) -> dict[str, bytes]:
         {"type": "Feature", "properties": {"n": p.name, "k": p.kind},
          "geometry": {"type": "Point", "coordinates": [round(p.lon, 6), round(p.lat, 6)]}} for p in places]})
     out["labels"] = _compact(labels(roads))
+    # Read on every wall load: kept ready here rather than parsed out of megabytes of roads each time.
+    out["names"] = _compact(sorted({r.name for r in roads if r.name} | {p.name for p in places}))
     return out
 
 
@@ -268,9 +270,5 @@ def attribution(session: so.Session, city: str) -> str:
 
 def street_names(session: so.Session, city: str) -> list[str]:
     """Named streets and places of the city's map, for the 102 call's address field."""
-    names: set[str] = set()
-    for key in (*ROAD_LAYERS, "places"):
-        row = layer(session, city, key)
-        if row is not None:
-            names.update(f["properties"]["n"] for f in json.loads(row.data)["features"] if f["properties"].get("n"))
-    return sorted(names)
+    row = layer(session, city, "names")
+    return json.loads(row.data) if row is not None else []
