@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_WORKERS ?= 2
 
-.PHONY: demo test test-fast bench install clean chromium
+.PHONY: demo test test-fast bench install clean chromium vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +15,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The browser libraries the pages load, from the npm registry at pinned versions (tools/npm_assets.py).
+vendor: $(STAMP)
+	$(BIN)/python -m tools.npm_assets
 
-demo: $(STAMP)
+install: $(STAMP) vendor
+
+demo: $(STAMP) vendor
 	$(BIN)/kuzet demo $(DEMO_ARGS)
 
 # Browser tests drive Debian's Chromium; install it when missing and we are allowed to.
@@ -31,15 +35,15 @@ chromium:
 	  fi; \
 	fi
 
-test: $(STAMP) chromium
+test: $(STAMP) vendor chromium
 	$(BIN)/ruff check --select F,E9 dashboard layouts services tools geodata benchmarks tests
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) vendor
 	$(BIN)/python -m pytest -q -m "not browser" $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP) vendor
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache kuzet-demo.db* test-artifacts
+	rm -rf $(VENV) *.egg-info .pytest_cache kuzet-demo.db* test-artifacts assets/vendor

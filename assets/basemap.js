@@ -67,9 +67,9 @@
   }
 
   function attach(box) {
-    var gd = box.querySelector(".js-plotly-plot");
+    var gd = box.querySelector(".js-plotly-plot");  // a Plotly map, or the wall's own MapLibre (box.kuzetMap)
     var subplot = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    var map = subplot && subplot.map;
+    var map = box.kuzetMap || (subplot && subplot.map);
     if (!map || box.__kuzetLabels === map) { return; }
     box.__kuzetLabels = map;  // once per map instance (a page may replace its figure's map)
     var city = box.getAttribute("data-basemap");

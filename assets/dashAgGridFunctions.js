@@ -62,12 +62,18 @@ dagfuncs.kuzetClockAge = function (params) {
 };
 
 // A city wall's department chips filter the queue (none chosen: every department).
+// The wall queue's own filters (wall.js keeps them): departments (a city wall's chips), types, statuses.
+function kuzetQueueFilters() {
+  var wall = window.kuzetWall || {};
+  return [["department_id", wall.chosen || []], ["type", wall.types || []], ["status", wall.statuses || []]];
+}
 dagfuncs.kuzetQueueFiltered = function () {
-  return !!(window.kuzetWall && window.kuzetWall.chosen && window.kuzetWall.chosen.length);
+  return kuzetQueueFilters().some(function (f) { return f[1].length > 0; });
 };
 dagfuncs.kuzetQueuePasses = function (params) {
-  var chosen = (window.kuzetWall && window.kuzetWall.chosen) || [];
-  return !chosen.length || (params.data && chosen.indexOf(params.data.department_id) >= 0);
+  return !!params.data && kuzetQueueFilters().every(function (f) {
+    return !f[1].length || f[1].indexOf(params.data[f[0]]) >= 0;
+  });
 };
 
 // The city wall's department column: the short name the wall lists in its data-department-names.

@@ -11,12 +11,21 @@
     try { return window.dash_ag_grid && window.dash_ag_grid.getApi("wall-queue"); } catch (e) { return null; }
   }
 
-  var audio = null;  // one context for the page: creating one per alert costs tens of milliseconds
+  var audio = null;  // one context for the page: creating one costs tens of milliseconds, so never during an alert
+  function audioContext() {
+    try { audio = audio || new (window.AudioContext || window.webkitAudioContext)(); } catch (e) { audio = null; }
+    return audio;
+  }
+  // Made while the wall is idle (it plays once the officer has clicked or pressed a key, as browsers require).
+  if (/^\/wall\/?$/.test(window.location.pathname)) {
+    (window.requestIdleCallback || function (f) { return setTimeout(f, 2000); })(audioContext);
+  }
 
   function beep() {
     if (window.kuzetMuted) { return; }
     try {
-      var ctx = audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var ctx = audioContext();
+      if (ctx.state === "suspended") { ctx.resume(); }
       var osc = ctx.createOscillator(), gain = ctx.createGain();
       osc.type = "square"; osc.frequency.value = 880; gain.gain.value = 0.08;
       osc.connect(gain); gain.connect(ctx.destination);
@@ -46,7 +55,19 @@
 
   window.kuzetWall = {
     chosen: [],  // department ids a city wall's chips filter the queue to (none: all)
-    // Turn a pushed {rows: [...]} message into an AG Grid row transaction.
+    types: [],  // incident types the queue is filtered to (none: all)
+    statuses: [],  // statuses the queue is filtered to (none: all)
+    // The type and status pickers changed: filter the queue (and so the map) in the browser.
+    filter: function (types, statuses) {
+      window.kuzetWall.types = types || [];
+      window.kuzetWall.statuses = statuses || [];
+      var api = gridApi();
+      if (api) { api.onFilterChanged(); }
+      return window.dash_clientside.no_update;
+    },
+    // Apply a pushed {rows: [...]} message to the queue as an AG Grid row transaction, straight through the grid's
+    // API: handed to Dash as the grid's rowTransaction prop, each push also re-sent the grid's 2,000 rows to Dash's
+    // store (virtualRowData) for nothing.
     transaction: function (msg) {
       if (!msg || !msg.rows) { return window.dash_clientside.no_update; }
       var api = gridApi();
@@ -62,7 +83,9 @@
         if (exists) { tx.update.push(row); } else { tx.add.push(row); if (row.priority === 1) { newP1 = true; } }
       });
       if (newP1) { flash(); beep(); }
-      return tx;
+      if (!api) { return tx; }  // the grid is not built yet: Dash hands it the transaction when it is
+      api.applyTransaction(tx);
+      return window.dash_clientside.no_update;
     },
     // A units push {units: [...]} as a transaction of the units panel; a unit of another wall leaves it.
     unitTransaction: function (msg) {
@@ -76,7 +99,9 @@
         if (here.indexOf(unit.department_id) < 0) { if (exists) { tx.remove.push(unit); } return; }
         (exists ? tx.update : tx.add).push(unit);
       });
-      return tx;
+      if (!api) { return tx; }  // the grid is not built yet: Dash hands it the transaction when it is
+      api.applyTransaction(tx);
+      return window.dash_clientside.no_update;
     }
   };
 
@@ -91,33 +116,6 @@
   }
   setInterval(tick, 1000);
 
-  // Fit the map to the jurisdiction once per page, at the map's real size (any screen, 1080p to 4K).
-  var fitted = null;
-  function fitMap() {
-    var section = document.querySelector(".wall-map[data-bounds]");
-    var gd = section && section.querySelector(".js-plotly-plot");
-    var subplot = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    if (!subplot || !subplot.map || fitted === section) { return; }
-    var b = JSON.parse(section.getAttribute("data-bounds") || "null");
-    // The originalEvent marks the move as a view edit, so Plotly keeps it (uirevision) across updates.
-    if (b) {
-      subplot.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, animate: false },
-                            { originalEvent: { type: "kuzet-fit" } });
-    }
-    fitted = section;
-    // A 102 call at a point takes a deliberate gesture: Shift+click, or a click after "102 на карте".
-    // A plain click (to focus the page, or a stray one) opens nothing.
-    subplot.map.on("click", function (e) {
-      var wall = document.querySelector(".wall");
-      if (!wall || wall.dataset.canCall !== "1") { return; }  // a role that may not create 102 calls
-      var shift = e.originalEvent && e.originalEvent.shiftKey;
-      if (!shift && !wall.classList.contains("call-mode")) { return; }
-      wall.classList.remove("call-mode");
-      window.dash_clientside.set_props("wall-manual-point",
-        { data: { lat: e.lngLat.lat, lon: e.lngLat.lng, at: Date.now() } });
-    });
-  }
-  setInterval(fitMap, 500);
 
   function moveSelection(api, delta) {
     var nodes = [];

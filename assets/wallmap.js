@@ -1,6 +1,6 @@
-// The wall's map markers, drawn by MapLibre itself rather than through the Plotly figure, so that
-// 50,000 cameras and thousands of incidents render once and every push patches only what changed
-// (the figure is never re-sent, and the view never moves under the officer's hand).
+// The wall's map, drawn by MapLibre itself rather than through a Plotly figure, so that the wall loads
+// no Plotly bundle, 50,000 cameras and thousands of incidents render once, and every push patches only
+// what changed (nothing is re-sent, and the view never moves under the officer's hand).
 //
 // - cameras: fetched as GeoJSON from /map/cameras.json, aggregated at low zoom, one by one when zoomed in;
 // - incidents: the rows the queue shows (its filters apply), clustered where they share a place, with counts;
@@ -15,7 +15,7 @@
 
   var state = null;  // the one wall map of this page: {map, section, units, scale}
 
-  function section() { return document.querySelector(".wall #wall-map") && document.querySelector(".wall .wall-map"); }
+  function section() { return document.querySelector(".wall .wall-map"); }
 
   function gridApi() {
     try { return window.dash_ag_grid && window.dash_ag_grid.getApi("wall-queue"); } catch (e) { return null; }
@@ -55,45 +55,48 @@
     return c.getImageData(0, 0, size, size);
   }
 
-  function addLayers(map, s, camerasUrl, units) {
-    var scale = s;
-    var ratio = window.devicePixelRatio || 1;
-    Object.keys(UNIT).forEach(function (status) {
-      if (!map.hasImage("kz-unit-" + status)) { map.addImage("kz-unit-" + status, unitIcon(UNIT[status], ratio), { pixelRatio: ratio }); }
-    });
-    map.addSource("kz-cameras", { type: "geojson", data: camerasUrl, cluster: true, clusterRadius: 38,
-                                  clusterMaxZoom: CAMERA_CLUSTER_MAX_ZOOM,
-                                  clusterProperties: { off: ["+", ["case", ["==", ["get", "h"], 2], 1, 0]] } });
-    map.addSource("kz-units", { type: "geojson", data: unitFeatures(units) });
+  // The markers' sources and layers, written into the style the map is built with: MapLibre then fetches the
+  // cameras beside the streets from the first frame, instead of after the style's own sources have loaded.
+  function withMarkers(style, scale, cameras, units) {
+    var streets = style.sources;
+    style.sources = {};  // the markers' sources first: MapLibre's worker loads them in this order
+    function addSource(id, source) { style.sources[id] = source; }
+    function addLayer(layer) { style.layers.push(layer); }
+    addSource("kz-cameras", { type: "geojson", data: cameras, cluster: true, clusterRadius: 38,
+                              clusterMaxZoom: CAMERA_CLUSTER_MAX_ZOOM,
+                              clusterProperties: { off: ["+", ["case", ["==", ["get", "h"], 2], 1, 0]] } });
+    addSource("kz-units", { type: "geojson", data: unitFeatures(units) });
     // Incidents of one camera share a point exactly: clustered at every zoom, they always show as one marker
     // with a count; the cluster takes the colour of its most urgent incident.
-    map.addSource("kz-incidents", { type: "geojson", data: incidentFeatures(), cluster: true, clusterRadius: 22,
-                                    maxzoom: 24, clusterMaxZoom: 23,
-                                    clusterProperties: { p: ["min", ["get", "p"]] } });
-    map.addSource("kz-selected", { type: "geojson", data: empty() });
+    addSource("kz-incidents", { type: "geojson", data: incidentFeatures(), cluster: true, clusterRadius: 22,
+                                maxzoom: 24, clusterMaxZoom: 23,
+                                clusterProperties: { p: ["min", ["get", "p"]] } });
+    addSource("kz-selected", { type: "geojson", data: empty() });
     var priorityColour = ["match", ["get", "p"], 1, PRIORITY[1], 2, PRIORITY[2], 3, PRIORITY[3], PRIORITY[4]];
-    map.addLayer({ id: "kz-camera-clusters", type: "circle", source: "kz-cameras", filter: ["has", "point_count"],
-                   paint: { "circle-color": "#3a4a66", "circle-opacity": 0.75,
-                            "circle-radius": ["step", ["get", "point_count"], 9 * scale, 50, 12 * scale, 500, 16 * scale,
-                                              5000, 21 * scale],
-                            "circle-stroke-color": ["case", [">", ["get", "off"], 0], HEALTH[1], "#5d7194"],
-                            "circle-stroke-width": 1.5 * scale } });
-    map.addLayer({ id: "kz-cameras", type: "circle", source: "kz-cameras", filter: ["!", ["has", "point_count"]],
-                   paint: { "circle-color": ["match", ["get", "h"], 0, HEALTH[0], 1, HEALTH[1], 2, HEALTH[2], HEALTH[3]],
-                            "circle-radius": ["interpolate", ["linear"], ["zoom"], 12, 2.5 * scale, 17, 5 * scale],
-                            "circle-opacity": 0.85 } });
-    map.addLayer({ id: "kz-units", type: "symbol", source: "kz-units",
-                   layout: { "icon-image": ["concat", "kz-unit-", ["get", "s"]], "icon-allow-overlap": true,
-                             "icon-ignore-placement": true, "icon-size": 0.8 * scale } });
-    map.addLayer({ id: "kz-selected", type: "circle", source: "kz-selected",
-                   paint: { "circle-radius": 17 * scale, "circle-color": "rgba(0,0,0,0)",
-                            "circle-stroke-color": "#ffffff", "circle-stroke-width": 3 * scale } });
-    map.addLayer({ id: "kz-incident-clusters", type: "circle", source: "kz-incidents", filter: ["has", "point_count"],
-                   paint: { "circle-color": priorityColour, "circle-stroke-color": "#0b0f17", "circle-stroke-width": 2 * scale,
-                            "circle-radius": ["step", ["get", "point_count"], 13 * scale, 10, 16 * scale, 50, 20 * scale] } });
-    map.addLayer({ id: "kz-incidents", type: "circle", source: "kz-incidents", filter: ["!", ["has", "point_count"]],
-                   paint: { "circle-color": priorityColour, "circle-stroke-color": "#0b0f17", "circle-stroke-width": 2 * scale,
-                            "circle-radius": ["case", ["==", ["get", "p"], 1], 11 * scale, 8.5 * scale] } });
+    addLayer({ id: "kz-camera-clusters", type: "circle", source: "kz-cameras", filter: ["has", "point_count"],
+               paint: { "circle-color": "#3a4a66", "circle-opacity": 0.75,
+                        "circle-radius": ["step", ["get", "point_count"], 9 * scale, 50, 12 * scale, 500, 16 * scale,
+                                          5000, 21 * scale],
+                        "circle-stroke-color": ["case", [">", ["get", "off"], 0], HEALTH[1], "#5d7194"],
+                        "circle-stroke-width": 1.5 * scale } });
+    addLayer({ id: "kz-cameras", type: "circle", source: "kz-cameras", filter: ["!", ["has", "point_count"]],
+               paint: { "circle-color": ["match", ["get", "h"], 0, HEALTH[0], 1, HEALTH[1], 2, HEALTH[2], HEALTH[3]],
+                        "circle-radius": ["interpolate", ["linear"], ["zoom"], 12, 2.5 * scale, 17, 5 * scale],
+                        "circle-opacity": 0.85 } });
+    addLayer({ id: "kz-units", type: "symbol", source: "kz-units",
+               layout: { "icon-image": ["concat", "kz-unit-", ["get", "s"]], "icon-allow-overlap": true,
+                         "icon-ignore-placement": true, "icon-size": 0.8 * scale } });
+    addLayer({ id: "kz-selected", type: "circle", source: "kz-selected",
+               paint: { "circle-radius": 17 * scale, "circle-color": "rgba(0,0,0,0)",
+                        "circle-stroke-color": "#ffffff", "circle-stroke-width": 3 * scale } });
+    addLayer({ id: "kz-incident-clusters", type: "circle", source: "kz-incidents", filter: ["has", "point_count"],
+               paint: { "circle-color": priorityColour, "circle-stroke-color": "#0b0f17", "circle-stroke-width": 2 * scale,
+                        "circle-radius": ["step", ["get", "point_count"], 13 * scale, 10, 16 * scale, 50, 20 * scale] } });
+    addLayer({ id: "kz-incidents", type: "circle", source: "kz-incidents", filter: ["!", ["has", "point_count"]],
+               paint: { "circle-color": priorityColour, "circle-stroke-color": "#0b0f17", "circle-stroke-width": 2 * scale,
+                        "circle-radius": ["case", ["==", ["get", "p"], 1], 11 * scale, 8.5 * scale] } });
+    Object.keys(streets).forEach(function (id) { style.sources[id] = streets[id]; });
+    return style;
   }
 
   // Incident cluster counts as HTML over the canvas, at the clusters MapLibre drew; spans are kept and moved,
@@ -202,25 +205,122 @@
       { type: "Feature", geometry: { type: "Point", coordinates: [row.lon, row.lat] }, properties: {} }] } : empty());
   }
 
+  // MapLibre itself, from Kuzet's own assets (tools/npm_assets.py): loaded only by the wall, never from a CDN.
+  var ENGINE = "/assets/vendor/maplibre-gl/maplibre-gl";
+  var engine = null;
+  function loadEngine() {
+    if (engine) { return engine; }
+    var css = document.createElement("link");
+    css.rel = "stylesheet"; css.href = ENGINE + ".css";
+    document.head.appendChild(css);
+    engine = new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = ENGINE + ".js";
+      script.onload = function () { resolve(window.maplibregl); };
+      script.onerror = function () { engine = null; reject(new Error("map engine not loaded")); };
+      document.head.appendChild(script);
+    });
+    return engine;
+  }
+  // On the wall the engine and the cameras are fetched at once, beside Dash's own boot, not after it: the cameras
+  // of ?department= (the user's own without it) are then in the browser's cache when the map's worker asks for them
+  // (a 304), and in the server's (CameraAnswers) if not.
+  var early = null;
+  if (/^\/wall\/?$/.test(window.location.pathname)) {
+    loadEngine();
+    var asked = new URLSearchParams(window.location.search).get("department");
+    var earlyUrl = new URL("/map/cameras.json" + (asked ? "?department=" + encodeURIComponent(asked) : ""),
+                           window.location.href).href;
+    early = fetch(earlyUrl, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) { return null; }
+      var department = r.headers.get("Kuzet-Department");
+      return r.arrayBuffer().then(function () { return { department: department, url: earlyUrl }; });
+    }).catch(function () { return null; });
+  }
+
+  // The URL the wall's cameras source loads: the early fetch's when it was for this wall (cached), else the page's.
+  function camerasData(url) {
+    var wanted = new URL(url).searchParams.get("department");
+    return (early || Promise.resolve(null)).then(function (got) {
+      early = null;  // used once: later refreshes ask the server
+      return got && got.department === wanted ? got.url : url;
+    });
+  }
+
+  // Style sources are written relative (/basemap/...); MapLibre's workers need whole URLs.
+  function absolute(style) {
+    Object.keys(style.sources).forEach(function (key) {
+      var data = style.sources[key].data;
+      if (typeof data === "string") { style.sources[key].data = new URL(data, window.location.href).href; }
+    });
+    return style;
+  }
+
+  // A 102 call at a point takes a deliberate gesture: Shift+click, or a click after "102 на карте".
+  // A plain click (to focus the page, or a stray one) opens nothing.
+  function callHere(e) {
+    var wall = document.querySelector(".wall");
+    if (!wall || wall.dataset.canCall !== "1") { return; }  // a role that may not create 102 calls
+    var shift = e.originalEvent && e.originalEvent.shiftKey;
+    if (!shift && !wall.classList.contains("call-mode")) { return; }
+    wall.classList.remove("call-mode");
+    window.dash_clientside.set_props("wall-manual-point", { data: { lat: e.lngLat.lat, lon: e.lngLat.lng, at: Date.now() } });
+  }
+
+  var building = null;  // the canvas element a map is being built in
   function attach() {
-    var box = section();
-    var gd = box && box.querySelector(".js-plotly-plot");
-    var subplot = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    var map = subplot && subplot.map;
-    var api = gridApi();
-    if (!map || !api || !map.isStyleLoaded() || (state && state.map === map && map.getSource("kz-incidents"))) { return; }
+    var box = section(), canvas = box && box.querySelector(".wall-canvas");
+    if (!canvas || building === canvas || (state && state.canvas === canvas)) { return; }
+    building = canvas;
+    loadEngine().then(function (maplibregl) { build(maplibregl, box, canvas); }).catch(function () { building = null; });
+  }
+
+  function build(maplibregl, box, canvas) {
     var palette = JSON.parse(box.getAttribute("data-palette") || "{}");
     PRIORITY = palette.priority || {}; UNIT = palette.unit || {}; HEALTH = palette.health || []; STATUS_TEXT = palette.status || {};
     HEALTH_TEXT = palette.health_text || []; UNIT_TEXT = palette.unit_text || {};
     var units = {};
     JSON.parse(box.getAttribute("data-units") || "[]").forEach(function (u) { units[u.id] = u; });
     var scale = Math.max(1, window.innerWidth / 1920);  // a 4K wall draws markers twice as large, not as specks
-    addLayers(map, scale, box.getAttribute("data-cameras-url"), units);
+    var camerasUrl = new URL(box.getAttribute("data-cameras-url"), window.location.href).href;
+    var style = withMarkers(absolute(JSON.parse(canvas.getAttribute("data-style"))), scale, empty(), units);
+    var view = JSON.parse(canvas.getAttribute("data-view") || "null") || [{ lat: 43.25, lon: 76.92 }, 10];
+    var b = JSON.parse(box.getAttribute("data-bounds") || "null");
+    // Fitted to the jurisdiction at the map's real size (any screen, 1080p to 4K).
+    var map = new maplibregl.Map({ container: canvas, style: style, attributionControl: false,
+                                   center: [view[0].lon, view[0].lat], zoom: view[1],
+                                   bounds: b ? [[b[0], b[1]], [b[2], b[3]]] : undefined, fitBoundsOptions: { padding: 40 },
+                                   dragRotate: false, pitchWithRotate: false, touchPitch: false, fadeDuration: 0,
+                                   boxZoom: false });  // Shift+click is the 102 gesture, not a box zoom
+    map.touchZoomRotate.disableRotation();
+    var ratio = window.devicePixelRatio || 1;
+    map.on("styleimagemissing", function (e) {  // the units' square icons, drawn here (no sprite server)
+      var status = e.id.indexOf("kz-unit-") === 0 && e.id.slice(8);
+      if (status && UNIT[status] && !map.hasImage(e.id)) { map.addImage(e.id, unitIcon(UNIT[status], ratio), { pixelRatio: ratio }); }
+    });
+    box.kuzetMap = map;  // basemap.js lays the street names over it
     var counts = document.createElement("div"), tip = document.createElement("div");
     counts.className = "cluster-counts"; tip.className = "map-tip";
     box.appendChild(counts); box.appendChild(tip);
-    state = { map: map, units: units, counts: counts, tip: tip, scale: scale, spans: {} };
+    state = { map: map, canvas: canvas, units: units, counts: counts, tip: tip, scale: scale, spans: {}, grid: null };
     wire(state);
+    map.on("click", callHere);
+    map.on("load", function () { box.setAttribute("data-map-ready", "1"); });
+    camerasData(camerasUrl).then(function (data) {
+      function give() {
+        var source = map.getSource("kz-cameras");
+        if (!source) { map.once("styledata", give); return; }
+        source.setData(data);
+      }
+      give();
+    });
+  }
+
+  // The queue drives the incident markers: its rows after its filters, and its selection.
+  function follow() {
+    var api = gridApi();
+    if (!state || !api || state.grid === api) { return; }
+    state.grid = api;
     var queued = false;
     api.addEventListener("modelUpdated", function () {
       if (queued) { return; }
@@ -228,9 +328,10 @@
       window.requestAnimationFrame(function () { queued = false; refreshIncidents(); refreshSelected(); });
     });
     api.addEventListener("selectionChanged", refreshSelected);
-    box.setAttribute("data-map-ready", "1");
+    refreshIncidents();
   }
-  setInterval(attach, 400);
+  setInterval(function () { attach(); follow(); }, 100);
+
 
   window.kuzetWallMap = {
     // A units push: {units: [...]}; a unit of another wall's department leaves this one.
@@ -246,7 +347,7 @@
     },
     // Cameras changed health: MapLibre refetches them (the server answers 304 when nothing changed).
     cameras: function () {
-      if (state) { state.map.getSource("kz-cameras").setData(section().getAttribute("data-cameras-url")); }
+      if (state) { state.map.getSource("kz-cameras").setData(new URL(section().getAttribute("data-cameras-url"), window.location.href).href); }
       return window.dash_clientside.no_update;
     },
     state: function () { return state; }

@@ -9,8 +9,9 @@ on a wall PC without a GPU driver) opens the wall at 1920x1080 and the figures a
 - a pushed change, five times: a new P1 posted, its row and marker shown, 1.5 s watched in a Chrome trace;
   the main thread's script and its busy time less the compositor's commit waits, each minus the same
   wall's quiet 1.5 s just before each push (its clock, ages and timers), and the long tasks (over 50 ms);
-- the raw baseline of the same run: the same 50,000 cameras and 2,000 incidents drawn by a bare Plotly
-  map page (the figure inline, as the wall did before), so the ratio says what the wall adds.
+- the raw baselines of the same run: the same 50,000 cameras and 2,000 incidents drawn by a bare MapLibre page
+  (the engine the wall draws with, clustered as the wall clusters), so the ratio says what the wall adds; and by
+  a bare Plotly map page (the figure inline, as the wall drew before it dropped Plotly), for comparison.
 Only 127.0.0.1.
 """
 
@@ -68,6 +69,69 @@ fetch("{cameras}").then((r) => r.json()).then((geo) => {{
     .then((gd) => {{ window.gd = gd; }});
 }}).catch((e) => {{ window.failed = String(e); }});
 </script></body></html>"""
+
+
+RAW_MAPLIBRE = """<!doctype html><html><head><meta charset="utf-8">
+<link rel="stylesheet" href="/assets/vendor/maplibre-gl/maplibre-gl.css">
+<script src="/assets/vendor/maplibre-gl/maplibre-gl.js"></script></head><body style="margin:0;background:#0b0f17">
+<div id="map" style="width:1100px;height:980px"></div>
+<script>
+const incidents = {{type: "FeatureCollection", features: {incidents}.lat.map((lat, n) => ({{type: "Feature",
+    geometry: {{type: "Point", coordinates: [{incidents}.lon[n], lat]}}, properties: {{p: 1}}}}))}};
+window.map = new maplibregl.Map({{container: "map", center: [76.92, 43.255], zoom: 12.5, attributionControl: false,
+    style: {{version: 8, sources: {{}}, layers: [{{id: "bg", type: "background", paint: {{"background-color": "#0b0f17"}}}}]}}}});
+map.on("load", () => {{
+  map.addSource("c", {{type: "geojson", data: new URL("{cameras}", location.href).href, cluster: true, clusterRadius: 38,
+                      clusterMaxZoom: 13}});
+  map.addSource("i", {{type: "geojson", data: incidents, cluster: true, clusterRadius: 22, clusterMaxZoom: 23, maxzoom: 24}});
+  map.addLayer({{id: "cc", type: "circle", source: "c", filter: ["has", "point_count"], paint: {{"circle-radius": 10}}}});
+  map.addLayer({{id: "cp", type: "circle", source: "c", filter: ["!", ["has", "point_count"]], paint: {{"circle-radius": 3}}}});
+  map.addLayer({{id: "ic", type: "circle", source: "i", paint: {{"circle-radius": 10, "circle-color": "#ff453a"}}}});
+}});
+</script></body></html>"""
+RAW_MAPLIBRE_DRAWN = """() => !!window.map && map.getLayer('ic') && map.isSourceLoaded('c') && map.isSourceLoaded('i')
+    && map.queryRenderedFeatures({layers: ['cc', 'cp']}).length > 0 && map.queryRenderedFeatures({layers: ['ic']}).length > 0"""
+
+
+def _raw_page(context: Any, url: str, html: str, drawn: str) -> float:
+    """Seconds from navigation to ``drawn`` on a bare page served at ``url`` (a cold page of the same browser)."""
+    page = context.new_page()
+    failures: list[str] = []
+    page.on("pageerror", lambda error: failures.append(str(error)))
+    page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(drawn, timeout=180_000, polling=50)
+    if failures or page.evaluate("() => window.failed || null"):
+        raise RuntimeError(f"the baseline page failed: {failures or page.evaluate('() => window.failed')}")
+    elapsed = time.perf_counter() - started
+    page.close()
+    return elapsed
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds used so far by process ``pid`` and its children (the server's workers), from /proc."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def settle(pid: int, quiet_share: float = 0.05, window_s: float = 1.0, timeout_s: float = 120) -> None:
+    """Wait until the server is idle (its startup health sweep of 50,000 cameras done): "cold" means the
+    browser's cache, not a server still starting."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        before = _cpu_s(pid)
+        time.sleep(window_s)
+        if _cpu_s(pid) - before < quiet_share * window_s:
+            return
+    raise RuntimeError("the server never went quiet")
 
 
 def _free_port() -> int:
@@ -188,6 +252,7 @@ def bench_wall_render() -> str:
         url = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(url, timeout_s=30)
+            settle(server.pid)
             with sync_playwright() as pw:
                 chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                               args=["--no-sandbox", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"])
@@ -235,26 +300,22 @@ def bench_wall_render() -> str:
                     script.append(figures["script"] - quiet["script"])
                     work.append(figures["busy"] - figures["commit"] - (quiet["busy"] - quiet["commit"]))
                     commits.append(figures["commit"] - quiet["commit"])
-                # The raw baseline: the same cameras and incidents drawn by a bare Plotly map page.
-                incidents = {"lat": [round(a, 6) for a, _ in spots], "lon": [round(b, 6) for _, b in spots]}
-                plotly = page.evaluate("() => Array.from(document.scripts).map((s) => s.src)"
-                                       ".find((s) => s.includes('plotly.min.js'))")
-                baseline_html = Path(tmp) / "baseline.html"
-                baseline_html.write_text(BASELINE.format(plotly=plotly, incidents=json.dumps(incidents),
-                                                         cameras=f"{url}/map/cameras.json?department={world.almaly_id}"))
-                raw = context.new_page()
-                failures: list[str] = []
-                raw.route(f"{url}/bench-baseline", lambda route: route.fulfill(body=baseline_html.read_text(),
-                                                                              content_type="text/html"))
-                started = time.perf_counter()
-                raw.goto(f"{url}/bench-baseline")
-                raw.on("pageerror", lambda error: failures.append(str(error)))
-                raw.wait_for_function("""() => { if (window.failed) { return true; }
+                # The raw baselines: the same cameras and incidents drawn by a bare MapLibre page and a bare Plotly one.
+                incidents = json.dumps({"lat": [round(a, 6) for a, _ in spots], "lon": [round(b, 6) for _, b in spots]})
+                cameras = f"/map/cameras.json?department={world.almaly_id}"
+                raw_maplibre = _raw_page(context, f"{url}/bench-maplibre",
+                                         RAW_MAPLIBRE.format(incidents=incidents, cameras=cameras), RAW_MAPLIBRE_DRAWN)
+                from plotly.offline import get_plotlyjs
+
+                plotly_js = get_plotlyjs()
+                context.route(f"{url}/bench-plotly.js", lambda route: route.fulfill(body=plotly_js,
+                                                                                  content_type="text/javascript"))
+                baseline = _raw_page(context, f"{url}/bench-baseline",
+                                     BASELINE.format(plotly=f"{url}/bench-plotly.js", incidents=incidents,
+                                                     cameras=f"{url}{cameras}"),
+                                     """() => { if (window.failed) { return true; }
                     const m = window.gd && window.gd._fullLayout.map && window.gd._fullLayout.map._subplot.map;
-                    return !!m && m.loaded() && m.queryRenderedFeatures().length > 0; }""", timeout=180_000, polling=50)
-                if failures or raw.evaluate("() => window.failed"):
-                    raise RuntimeError(f"the baseline page failed: {failures or raw.evaluate('() => window.failed')}")
-                baseline = time.perf_counter() - started
+                    return !!m && m.loaded() && m.queryRenderedFeatures().length > 0; }""")
                 chromium.close()
         finally:
             server.send_signal(signal.SIGINT)
@@ -270,7 +331,8 @@ def bench_wall_render() -> str:
             f"quiet_wall_script_ms_median={statistics.median(quiet_script):.0f} "
             f"quiet_wall_main_thread_ms_median={statistics.median(quiet_work):.0f} "
             f"push_longtask_ms_median={statistics.median(costs):.0f} push_longtask_ms_max={max(costs):.0f} "
-            f"raw_plotly_figure_s={baseline:.2f} ratio={renders[1] / baseline:.2f}")
+            f"raw_maplibre_s={raw_maplibre:.2f} ratio_warm_to_raw_maplibre={renders[1] / raw_maplibre:.2f} "
+            f"raw_plotly_figure_s={baseline:.2f} ratio_warm_to_raw_plotly={renders[1] / baseline:.2f}")
 
 
 if __name__ == "__main__":

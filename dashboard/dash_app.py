@@ -26,6 +26,7 @@ def init_app(server: Flask) -> dash.Dash:
         use_pages=True,
         pages_folder="",
         assets_folder=str(ASSETS),
+        assets_path_ignore=["^vendor$"],  # npm libraries load only where a page asks for them (wallmap.js)
         title="Kuzet",
         update_title=None,
         suppress_callback_exceptions=True,

@@ -36,3 +36,27 @@ def map_layers(districts: list[dict[str, Any]], city: str | None) -> list[dict[s
                       "color": "#4d8dff" if own else "#2c3445", "line": {"width": 3 if own else 1}})
     streets = [*road_layers(city), place_layer(city)] if city else []
     return [*fills, *streets, *lines]
+
+
+def maplibre_style(layers: list[dict[str, Any]], background: str = "#0b0f17") -> dict[str, Any]:
+    """The same layers as a MapLibre style (for a map drawn without Plotly): one source and one layer each.
+
+    URL sources stay relative; the browser resolves them against the page before MapLibre fetches them.
+    """
+    sources: dict[str, Any] = {}
+    style_layers: list[dict[str, Any]] = [{"id": "background", "type": "background",
+                                           "paint": {"background-color": background}}]
+    for n, layer in enumerate(layers):
+        key = f"kz-base-{n}"
+        sources[key] = {"type": "geojson", "data": layer["source"]}
+        kind = layer["type"]
+        paint: dict[str, Any] = {f"{kind}-color": layer["color"]}
+        if "opacity" in layer:
+            paint[f"{kind}-opacity"] = layer["opacity"]
+        if kind == "line":
+            paint["line-width"] = layer.get("line", {}).get("width", 1)
+        if kind == "circle":
+            paint["circle-radius"] = layer.get("circle", {}).get("radius", 3)
+        style_layers.append({"id": key, "type": kind, "source": key, "paint": paint,
+                             **({"minzoom": layer["minzoom"]} if "minzoom" in layer else {})})
+    return {"version": 8, "sources": sources, "layers": style_layers}

@@ -14,11 +14,12 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from dash_socketio import DashSocketIO
 
-from layouts.basemap import map_layers
+from layouts.basemap import map_layers, maplibre_style
 from layouts.nav import nav
 from services.access.permissions import Action, Page
 from services.intake.catalogue import TYPE_LABELS_RU
 from services.duty.situation import HEALTH_CODES, Situation
+from services.store.models import OPEN_STATUSES
 
 MAP = "wall-map"
 QUEUE = "wall-queue"
@@ -33,6 +34,9 @@ DEPARTMENT_CHIPS = "wall-department-chips"  # a city wall: one chip per departme
 CHIP_COUNT = "wall-chip-count"  # pattern id type: {"type": CHIP_COUNT, "department": id}, updated on pushes
 UNITS = "wall-units"  # the units panel: call sign, status, incident, since when; rows updated by the units pushes
 PANEL = "wall-panel"  # the queue and the units panel, as tabs
+QUEUE_TYPES = "wall-queue-types"  # the queue's type filter (several types at once)
+QUEUE_STATUSES = "wall-queue-statuses"  # the queue's status filter
+QUEUE_FILTERED = "wall-queue-filtered"  # the output of the clientside callback that applies both
 QUEUE_SEARCH = "wall-queue-search"  # filters the queue by any text it shows (type, status, address, department)
 CLOCK = "wall-clock"
 MANUAL_POINT = "wall-manual-point"  # set by wall.js when the officer clicks the map
@@ -170,17 +174,9 @@ def map_palette() -> dict[str, Any]:
             "unit_text": {**UNIT_LABELS, "off_duty": "не на смене · off duty"}, "status": STATUS_LABELS}
 
 
-def wall_figure(s: Situation) -> go.Figure:
-    """The wall's map: districts and streets only; wallmap.js draws the markers with MapLibre, patched per push."""
-    fig = go.Figure(go.Scattermap(lat=[], lon=[], mode="markers", hoverinfo="skip"))  # a map needs one trace
-    center, zoom = _view(s.districts)
-    fig.update_layout(
-        map={"style": BLANK_DARK_STYLE, "center": center, "zoom": zoom,
-             "layers": map_layers(s.districts, s.department.get("city"))},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0}, paper_bgcolor="#0b0f17", showlegend=False,
-        uirevision=f"department-{s.department['id']}",
-    )
-    return fig
+def wall_style(s: Situation) -> dict[str, Any]:
+    """The wall's map style: districts and streets only; wallmap.js draws it and the markers with MapLibre."""
+    return maplibre_style(map_layers(s.districts, s.department.get("city")))
 
 
 def map_figure(s: Situation, now: datetime | None = None) -> go.Figure:
@@ -439,8 +435,9 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                                                             "data-units": json.dumps(s.units),
                                                             "data-palette": json.dumps(map_palette(), ensure_ascii=False)},
                          children=[
-                dcc.Graph(id=MAP, figure=wall_figure(s), config={"displayModeBar": False, "scrollZoom": True},
-                          style={"height": "100%", "width": "100%"}),
+                # Drawn by MapLibre itself (wallmap.js), not through a Plotly figure: the wall loads no Plotly.
+                html.Div(id=MAP, className="wall-canvas", **{"data-style": json.dumps(wall_style(s), ensure_ascii=False),
+                                                            "data-view": json.dumps(_view(s.districts))}),
                 map_legend(),
                 *([html.Button("102 на карте", id=CALL_HERE, className="call-here",
                                title="Следующий щелчок по карте — вызов 102 в этой точке (или Shift+щелчок) · "
@@ -466,6 +463,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                 html.Div(className="queue-tools", children=[
                     dmc.TextInput(id=QUEUE_SEARCH, placeholder="Поиск: тип, адрес, статус, отдел · Search",
                                   size="md", className="queue-search", **{"aria-label": "Search the queue"}),
+                    *queue_filters(),
                     html.Div(department_chips(s.departments), id=DEPARTMENT_CHIPS, className="department-chips"),
                 ]),
                 html.Div(id=FEEDBACK, className="feedback", role="status"),
@@ -481,6 +479,19 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
             ]),
         ]),
     ])
+
+
+def queue_filters() -> list[Any]:
+    """The queue's type and status filters: several values each, cleared with one click, typed to search."""
+    def pick(id_: str, label: str, data: list[dict[str, str]]) -> dmc.MultiSelect:
+        return dmc.MultiSelect(id=id_, data=data, value=[], placeholder=label, clearable=True, searchable=True,
+                               size="md", className="queue-filter", hidePickedOptions=True, maxDropdownHeight=420,
+                               comboboxProps={"withinPortal": True}, **{"aria-label": label})
+
+    types = sorted(TYPE_LABELS_RU.items(), key=lambda item: item[1])
+    return [pick(QUEUE_TYPES, "Тип · Type", [{"value": k, "label": v} for k, v in types]),
+            pick(QUEUE_STATUSES, "Статус · Status", [{"value": k, "label": STATUS_LABELS[k]} for k in OPEN_STATUSES]),
+            dcc.Store(id=QUEUE_FILTERED)]
 
 
 def keys_hint(can: frozenset[Action]) -> str:

@@ -93,6 +93,11 @@ def register(app: dash.Dash) -> None:
         Input(ids.DEPARTMENT_PICK, "value"),
         prevent_initial_call=True,
     )
+    app.clientside_callback(
+        "function(types, statuses) { return window.kuzetWall ? window.kuzetWall.filter(types, statuses)"
+        " : window.dash_clientside.no_update; }",
+        Output(ids.QUEUE_FILTERED, "data"), Input(ids.QUEUE_TYPES, "value"), Input(ids.QUEUE_STATUSES, "value"),
+        prevent_initial_call=True)
     # Pushes go to the browser's own handlers: the queue's and the units panel's transactions, the map's sources.
     for handler, output, event in (("kuzetWall.transaction", Output(ids.QUEUE, "rowTransaction"), "data-incidents"),
                                    ("kuzetWall.unitTransaction", Output(ids.UNITS, "rowTransaction"), "data-units"),

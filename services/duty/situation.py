@@ -94,6 +94,22 @@ def camera_points(session: so.Session, department_ids: set[int]) -> dict[str, An
         for key, external, lat, lon, health, seen in rows]}
 
 
+def camera_points_version(session: so.Session, department_ids: set[int]) -> tuple[Any, ...]:
+    """A fingerprint of what camera_points answers, from one aggregate: it changes when a camera is added or
+    removed, moves, changes health or is seen again (each sighting raises the latest last-seen time).
+
+    Health enters weighted by a hash of the camera id, so two cameras swapping states change it too
+    (two changes cancelling out would need ids whose weighted codes sum to zero: about one in a million).
+    """
+    code = sa.case(*((Camera.health == health, value) for health, value in HEALTH_CODES.items()), else_=3)
+    row = session.execute(sa.select(
+        sa.func.count(Camera.id), sa.func.coalesce(sa.func.sum(Camera.id), 0), sa.func.max(Camera.last_seen_at),
+        sa.func.coalesce(sa.func.sum(((Camera.id * 7919) % 1000003) * (code + 1)), 0),
+        sa.func.coalesce(sa.func.sum(Camera.lat * 3 + Camera.lon), 0.0))
+        .where(Camera.department_id.in_(department_ids))).one()
+    return tuple(row)
+
+
 def situation_units(session: so.Session, department_ids: set[int]) -> list[dict[str, Any]]:
     """The departments' patrol units with status and position, by call sign."""
     return unit_rows(session, session.scalars(sa.select(Unit).where(Unit.department_id.in_(department_ids))

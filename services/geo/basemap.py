@@ -178,7 +178,7 @@ def labels(roads: list[Road]) -> list[dict[str, Any]]:
             steps = max(1, int(metres // LABEL_EVERY_M))
             for i in range(steps):
                 share = (i + 0.5) / steps
-                a, b = line.interpolate(max(share - 0.01, 0), True), line.interpolate(min(share + 0.01, 1), True)
+                a, b = line.interpolate(max(share - 0.01, 0), normalized=True), line.interpolate(min(share + 0.01, 1), normalized=True)
                 out.append({"n": name, "a": [round(a.x, 6), round(a.y, 6)], "b": [round(b.x, 6), round(b.y, 6)],
                             "c": rank[name]})
     return out

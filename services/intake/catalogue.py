@@ -39,4 +39,7 @@ TYPE_LABELS_RU: dict[str, str] = {
     "wanted_person": "Розыск: лицо", "wanted_vehicle": "Розыск: авто", "intrusion": "Проникновение",
     "fall": "Падение человека", "crowd": "Скопление людей", "abandoned_object": "Оставленный предмет",
     "vandalism": "Вандализм", "loitering": "Праздношатание", "motion": "Движение",
+    # Opened by the centre itself (services/cameras/health.py), never sent by a camera.
+    "camera_offline": "Камера офлайн", "operator_outage": "Сбой оператора", "video_loss": "Потеря видео",
+    "tamper": "Вмешательство в камеру", "storage_failure": "Сбой хранилища",
 }

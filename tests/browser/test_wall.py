@@ -354,7 +354,7 @@ def test_a_102_call_at_a_point_takes_a_deliberate_gesture(browser: Any, live_ser
         canvas.wait_for(state="visible", timeout=WAIT_MS)
         box = canvas.bounding_box()
         spot = {"x": box["width"] * 0.3, "y": box["height"] * 0.4}
-        page.wait_for_timeout(800)  # the map's handlers are attached when it has been fitted
+        page.wait_for_selector(".wall-map[data-map-ready]", timeout=WAIT_MS)  # its handlers are attached
         canvas.click(position=spot)
         page.wait_for_timeout(1000)
         assert not page.locator(f"#{MANUAL_ADDRESS}").is_visible(), "a plain click opened the 102 form"
@@ -502,5 +502,59 @@ def test_the_units_panel_shows_each_unit_its_incident_and_since_when_by_push(bro
         row.locator('[col-id="status"]', has_text="в пути").wait_for(timeout=PUSH_TIMEOUT_MS)
         assert row.locator('[col-id="incident_id"]').inner_text().strip() == f"№{incident['id']}"
         assert " · " in row.locator('[col-id="since"]').inner_text(), "the time of day and how long"
+    finally:
+        context.close()
+
+
+def _pick(page: Any, picker: str, text: str) -> None:
+    """Choose the option of a filter whose label starts with ``text``, as an officer types and presses Enter."""
+    page.click(f"#{picker}")
+    page.keyboard.type(text)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+
+
+def test_the_queue_filters_by_type_and_status_and_the_map_follows(browser: Any, live_server: LiveServer) -> None:
+    """Types and statuses, several at once: the queue and the map's incidents show only what passes."""
+    from layouts.wall import QUEUE_STATUSES, QUEUE_TYPES
+
+    headers = bearer(live_server, "duty.a")
+    post_events(live_server, event("CAM-A", "vandalism"), event("CAM-A", "crowd"))
+    deadline = time.monotonic() + 5
+    while len(open_incidents(live_server, headers)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    by_type = {i["type"]: i for i in open_incidents(live_server, headers)}
+    vandalism, crowd = by_type["vandalism"], by_type["crowd"]
+    requests.post(f"{live_server.url}/api/v1/incidents/{crowd['id']}/transitions", json={"action": "acknowledge"},
+                  headers=headers, timeout=5).raise_for_status()
+    context, page = open_wall(browser, live_server, "duty.a")
+    map_incidents = """() => window.kuzetWallMap.state().map.getSource('kz-incidents')
+        .getData().then((d) => d.features.map((f) => f.properties.id).sort())"""
+    try:
+        page.wait_for_selector(".wall-map[data-map-ready]", timeout=WAIT_MS)
+        page.wait_for_function("(g) => window.dash_ag_grid.getApi(g).getDisplayedRowCount() === 2", arg=QUEUE,
+                               timeout=WAIT_MS)
+        _pick(page, QUEUE_TYPES, "Скопл")
+        page.wait_for_function("(g) => window.dash_ag_grid.getApi(g).getDisplayedRowCount() === 1", arg=QUEUE,
+                               timeout=WAIT_MS)
+        assert _shown_ids(page) == [crowd["id"]]
+        page.wait_for_function(f"() => ({map_incidents})().then((ids) => ids.join() === '{crowd['id']}')",
+                               timeout=WAIT_MS)
+        _pick(page, QUEUE_TYPES, "Ванд")  # a second type widens the filter
+        page.wait_for_function("(g) => window.dash_ag_grid.getApi(g).getDisplayedRowCount() === 2", arg=QUEUE,
+                               timeout=WAIT_MS)
+        _pick(page, QUEUE_STATUSES, "НОВ")  # and a status narrows it: the new one only
+        page.wait_for_function("(g) => window.dash_ag_grid.getApi(g).getDisplayedRowCount() === 1", arg=QUEUE,
+                               timeout=WAIT_MS)
+        assert _shown_ids(page) == [vandalism["id"]]
+        # A pushed incident the filter does not pass reaches the grid but is not shown, nor on the map.
+        post_events(live_server, event("CAM-A", "fight"))
+        page.wait_for_function("(g) => window.dash_ag_grid.getApi(g).getDisplayedRowCount() === 1"
+                               " && (() => { let n = 0; window.dash_ag_grid.getApi(g).forEachNode(() => n++);"
+                               " return n === 3; })()", arg=QUEUE, timeout=PUSH_TIMEOUT_MS)
+        assert _shown_ids(page) == [vandalism["id"]]
+        page.wait_for_function(f"() => ({map_incidents})().then((ids) => ids.join() === '{vandalism['id']}')",
+                               timeout=WAIT_MS)
     finally:
         context.close()
