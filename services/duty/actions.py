@@ -349,7 +349,8 @@ def create_call(session: so.Session, actor: User, router: "Router", *, lat: obje
                           errors=[{"pointer": "/lat", "detail": "required"}, {"pointer": "/lon", "detail": "required"}])
         point = lifecycle.locate_address(session, city_departments(session, actor), where_text)
         if point is None:
-            raise Invalid("no position is known for this address: click the map at the place",
+            raise Invalid("no position is known for this address (a street needs a house number, or a place its "
+                          "name): click the map at the place",
                           errors=[{"pointer": "/address", "detail": "not a known address"}])
         lat, lon = point
     errors = []

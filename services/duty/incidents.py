@@ -11,6 +11,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from services.intake.catalogue import TYPE_LABELS_RU
+from services.geo import basemap
+from services.geo.basemap import name_key
 from services.geo.distance import cells_within, degrees_around, distance_m
 from services.access.permissions import Action, allows
 from services.errors import Conflict, Forbidden, IllegalTransition, Invalid
@@ -289,8 +291,6 @@ def create_manual(session: so.Session, router: "Router", actor: User, lat: float
     return incident
 
 
-def _address_key(address: str) -> str:
-    return " ".join(address.casefold().replace(",", " ").replace(".", ". ").split())
 
 
 def known_places(session: so.Session, department_ids: set[int], limit: int = 5000) -> dict[str, tuple[float, float]]:
@@ -312,12 +312,17 @@ def known_places(session: so.Session, department_ids: set[int], limit: int = 500
 
 
 def locate_address(session: so.Session, department_ids: set[int], address: str) -> tuple[float, float] | None:
-    """The position of a known address (case, commas and spacing aside), or None."""
-    wanted = _address_key(address)
+    """The position of an address (case, commas and spacing aside) the centre knows, or that the departments'
+    city map names (a place, an addressed building), or None."""
+    wanted = name_key(address)
     if not wanted:
         return None
-    return next((where for known, where in known_places(session, department_ids).items()
-                 if _address_key(known) == wanted), None)
+    known = next((where for known, where in known_places(session, department_ids).items()
+                  if name_key(known) == wanted), None)
+    if known is not None:
+        return known
+    cities = session.scalars(sa.select(Department.city).where(Department.id.in_(department_ids)).distinct())
+    return next((where for city in sorted(cities) if (where := basemap.locate(session, city, address)) is not None), None)
 
 
 def link_related(session: so.Session, incident: Incident, within_m: float, window: timedelta,

@@ -34,14 +34,15 @@ ROAD_CLASS: dict[str, int] = {
     **dict.fromkeys(("residential", "unclassified", "living_street", "road", "service", "pedestrian"), 3),
 }
 ROAD_LAYERS = ("roads-1", "roads-2", "roads-3")
-LAYERS = (*ROAD_LAYERS, "places", "labels", "names")  # names: the streets' and places', for the 102 field
+# names: every street, place and address by name, with a position for the places and addresses (the 102 field).
+LAYERS = (*ROAD_LAYERS, "places", "labels", "names")
 # OSM keys whose named features a duty officer steers by.
 PLACE_KEYS = ("amenity", "shop", "tourism", "leisure", "railway", "public_transport", "office", "building", "place")
 LABEL_EVERY_M = 1_400  # one street label per this many metres of a named avenue
 LABEL_MIN_M = 500  # shorter named pieces get no label
 SIMPLIFY_DEG = 0.00005  # about 5 m
 M_PER_DEG_LAT = 111_320.0
-SHIPPED_ALMATY = ("almaty_roads.geojson", "almaty_places.geojson")
+SHIPPED_ALMATY = ("almaty_roads.geojson", "almaty_places.geojson", "almaty_addresses.geojson")
 SHIPPED_SOURCE = "OpenStreetMap, almaty.osm.pbf (aliilyas/osm 48f4e9c7)"
 SHIPPED_DATE = "2012"
 
@@ -70,6 +71,25 @@ class Place:
 
 
 @dataclass(frozen=True)
+class Address:
+    """One addressed building or entrance: "пр. Достык, 125", its point, and the name on it if any."""
+
+    text: str
+    name: str
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
+class MapData:
+    """What an extract holds for the map: roads, named places, addresses."""
+
+    roads: list[Road]
+    places: list[Place]
+    addresses: list[Address]
+
+
+@dataclass(frozen=True)
 class BasemapReport:
     """What an import stored."""
 
@@ -78,15 +98,16 @@ class BasemapReport:
     named_roads: int
     places: int
     labels: int
+    addresses: int = 0
 
     def summary(self) -> str:
         """One line for the CLI and the journal."""
         return (f"{self.city}: {self.roads} roads ({self.named_roads} named), {self.places} places, "
-                f"{self.labels} street labels")
+                f"{self.addresses} addresses, {self.labels} street labels")
 
 
-def read(path: Path) -> tuple[list[Road], list[Place]]:
-    """Roads and places of an extract: ``.osm.pbf``/``.osm`` through GDAL's OSM driver, else GeoJSON."""
+def read(path: Path) -> MapData:
+    """Roads, places and addresses of an extract: ``.osm.pbf``/``.osm`` through GDAL's OSM driver, else GeoJSON."""
     if not path.is_file():
         raise BasemapError(f"{path}: no such file")
     if path.name.endswith((".osm.pbf", ".pbf", ".osm")):
@@ -100,20 +121,17 @@ def read(path: Path) -> tuple[list[Road], list[Place]]:
     return _from_features(document["features"])
 
 
-def read_all(paths: list[Path]) -> tuple[list[Road], list[Place]]:
-    """The roads and places of several files together (an extract's roads and its places may come apart)."""
-    roads: list[Road] = []
-    places: list[Place] = []
-    for path in paths:
-        more_roads, more_places = read(path)
-        roads += more_roads
-        places += more_places
-    return roads, places
+def read_all(paths: list[Path]) -> MapData:
+    """What several files hold together (an extract's roads, places and addresses may come apart)."""
+    parts = [read(path) for path in paths]
+    return MapData([r for p in parts for r in p.roads], [x for p in parts for x in p.places],
+                   [a for p in parts for a in p.addresses])
 
 
-def _from_features(features: Iterable[Any]) -> tuple[list[Road], list[Place]]:
+def _from_features(features: Iterable[Any]) -> MapData:
     roads: list[Road] = []
     places: list[Place] = []
+    addresses: list[Address] = []
     for feature in features:
         if not isinstance(feature, dict) or not isinstance(feature.get("geometry"), dict):
             continue
@@ -126,13 +144,17 @@ def _from_features(features: Iterable[Any]) -> tuple[list[Road], list[Place]]:
             continue
         name = next((v.strip() for v in (props.get("name"), props.get("name_ru")) if isinstance(v, str)), "")
         road_class = ROAD_CLASS.get(str(props.get("highway") or ""))
+        street, number = (props.get(k) for k in ("street", "housenumber"))
         if road_class and geometry.geom_type in ("LineString", "MultiLineString"):
             for line in getattr(geometry, "geoms", [geometry]):
                 roads.append(Road(road_class, name, line))
+        elif geometry.geom_type == "Point" and isinstance(street, str) and isinstance(number, str) \
+                and street.strip() and number.strip():
+            addresses.append(Address(f"{street.strip()}, {number.strip()}", name, geometry.x, geometry.y))
         elif geometry.geom_type == "Point" and name:
             kind = str(props.get("kind") or "")
             places.append(Place(name, kind, geometry.x, geometry.y))
-    return roads, places
+    return MapData(roads, places, addresses)
 
 
 def _read_osm(path: Path) -> tuple[list[Road], list[Place]]:
@@ -148,16 +170,20 @@ def _read_osm(path: Path) -> tuple[list[Road], list[Place]]:
         {"geometry": mapping(g), "properties": {"highway": h, "name": n if isinstance(n, str) else None}}
         for g, h, n in zip(lines.geometry, lines["highway"], lines["name"]) if g is not None and h in ROAD_CLASS]
     for g, n, tags in zip(points.geometry, points["name"], points["other_tags"]):
-        kind = _main_tag(tags if isinstance(tags, str) else "")
-        if g is not None and isinstance(n, str) and n.strip() and kind:
-            features.append({"geometry": mapping(g), "properties": {"name": n, "kind": kind}})
+        tags = _tags(tags if isinstance(tags, str) else "")
+        kind = next((f"{k}={tags[k]}" for k in PLACE_KEYS if k in tags), "")
+        name = n if isinstance(n, str) else None
+        if g is not None and tags.get("addr:street") and tags.get("addr:housenumber"):
+            features.append({"geometry": mapping(g), "properties": {
+                "name": name, "street": tags["addr:street"], "housenumber": tags["addr:housenumber"]}})
+        elif g is not None and name and name.strip() and kind:
+            features.append({"geometry": mapping(g), "properties": {"name": name, "kind": kind}})
     return _from_features(features)
 
 
-def _main_tag(other_tags: str) -> str:
-    """"amenity=school" from GDAL's hstore text of a point's other tags, the first key a place is known by."""
-    tags = dict(re.findall(r'"([^"]+)"=>"([^"]*)"', other_tags))
-    return next((f"{k}={tags[k]}" for k in PLACE_KEYS if k in tags), "")
+def _tags(other_tags: str) -> dict[str, str]:
+    """A point's other tags from GDAL's hstore text ('"amenity"=>"school","addr:street"=>"…"')."""
+    return dict(re.findall(r'"([^"]+)"=>"([^"]*)"', other_tags))
 
 
 def labels(roads: list[Road]) -> list[dict[str, Any]]:
@@ -191,8 +217,9 @@ def _length_m(line: LineString) -> float:
                for (x1, y1), (x2, y2) in zip(coords, coords[1:]))
 
 
-def layers(roads: list[Road], places: list[Place]) -> dict[str, bytes]:
-    """The stored, served layers: one GeoJSON per road class, the places, and the street labels (JSON)."""
+def layers(data: MapData) -> dict[str, bytes]:
+    """The stored, served layers: one GeoJSON per road class, the places, the street labels and the names (JSON)."""
+    roads, places = data.roads, data.places
     out: dict[str, bytes] = {}
     for road_class, key in enumerate(ROAD_LAYERS, start=1):
         features = [{"type": "Feature", "properties": {"n": r.name} if r.name else {},
@@ -204,7 +231,12 @@ def layers(roads: list[Road], places: list[Place]) -> dict[str, bytes]:
          "geometry": {"type": "Point", "coordinates": [round(p.lon, 6), round(p.lat, 6)]}} for p in places]})
     out["labels"] = _compact(labels(roads))
     # Read on every wall load: kept ready here rather than parsed out of megabytes of roads each time.
-    out["names"] = _compact(sorted({r.name for r in roads if r.name} | {p.name for p in places}))
+    # A place or an address has a point a 102 call can take; a bare street (kilometres long) has none.
+    named: dict[str, list[float] | None] = dict.fromkeys(sorted({r.name for r in roads if r.name}))
+    for text, lon, lat in [(p.name, p.lon, p.lat) for p in places] + [(a.text, a.lon, a.lat) for a in data.addresses] \
+            + [(a.name, a.lon, a.lat) for a in data.addresses if a.name]:
+        named.setdefault(text, [round(lat, 6), round(lon, 6)])
+    out["names"] = _compact(dict(sorted(named.items())))
     return out
 
 
@@ -219,17 +251,19 @@ def import_basemap(session: so.Session, city: str, paths: list[Path], *, source:
         raise BasemapError(f"date {data_date!r}: give the extract's date as YYYY, YYYY-MM or YYYY-MM-DD")
     if data_date > date.today().isoformat():
         raise BasemapError(f"date {data_date}: an extract cannot be from the future")
-    roads, places = read_all(paths)
+    data = read_all(paths)
+    roads, places = data.roads, data.places
     if not roads:
         raise BasemapError("no roads in the files (OSM lines with a highway tag); nothing was replaced")
-    built = layers(roads, places)
+    built = layers(data)
     session.execute(sa.delete(BasemapLayer).where(BasemapLayer.city == city))
     now = utcnow()
-    for key, data in built.items():
-        session.add(BasemapLayer(city=city, layer=key, data=data, sha256=hashlib.sha256(data).hexdigest(),
+    for key, body in built.items():
+        session.add(BasemapLayer(city=city, layer=key, data=body, sha256=hashlib.sha256(body).hexdigest(),
                                  source=source[:300], data_date=data_date, imported_at=now, imported_by=imported_by))
     session.flush()
-    report = BasemapReport(city, len(roads), sum(1 for r in roads if r.name), len(places), len(json.loads(built["labels"])))
+    report = BasemapReport(city, len(roads), sum(1 for r in roads if r.name), len(places), len(json.loads(built["labels"])),
+                           len(data.addresses))
     logger.info("basemap imported: %s", report.summary())
     return report
 
@@ -237,7 +271,7 @@ def import_basemap(session: so.Session, city: str, paths: list[Path], *, source:
 @lru_cache(maxsize=1)
 def _shipped_layers(data_dir: str) -> tuple[tuple[str, bytes], ...]:
     # The shipped files never change while the process runs: read and build them once, not once per seed.
-    return tuple(layers(*read_all([Path(data_dir) / name for name in SHIPPED_ALMATY])).items())
+    return tuple(layers(read_all([Path(data_dir) / name for name in SHIPPED_ALMATY])).items())
 
 
 def seed_basemap(session: so.Session, city: str = "almaty") -> bool:
@@ -268,7 +302,26 @@ def attribution(session: so.Session, city: str) -> str:
     return f"Карта: {ATTRIBUTION}{streets}"
 
 
-def street_names(session: so.Session, city: str) -> list[str]:
-    """Named streets and places of the city's map, for the 102 call's address field."""
+def _names(session: so.Session, city: str) -> dict[str, list[float] | None]:
     row = layer(session, city, "names")
-    return json.loads(row.data) if row is not None else []
+    names = json.loads(row.data) if row is not None else {}
+    return dict.fromkeys(names) if isinstance(names, list) else names  # a map imported before names had points
+
+
+def street_names(session: so.Session, city: str) -> list[str]:
+    """Named streets, places and addresses of the city's map, for the 102 call's address field."""
+    return list(_names(session, city))
+
+
+def name_key(text: str) -> str:
+    """How typed addresses compare: case, commas, dots and spacing aside ("пр.Абая,10" is "пр. абая 10")."""
+    return " ".join(text.casefold().replace(",", " ").replace(".", ". ").split())
+
+
+def locate(session: so.Session, city: str, text: str) -> tuple[float, float] | None:
+    """The (lat, lon) of a place or an address of the city's map named ``text``, or None (a bare street has none)."""
+    wanted = name_key(text)
+    if not wanted:
+        return None
+    return next(((where[0], where[1]) for name, where in _names(session, city).items()
+                 if where is not None and name_key(name) == wanted), None)
