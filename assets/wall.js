@@ -65,6 +65,23 @@
       if (api) { api.onFilterChanged(); }
       return window.dash_clientside.no_update;
     },
+    // A push's department figures, counted in the store by the publisher: the top bar adds up the wall's departments,
+    // and a city wall's chip takes its department's text.
+    count: function (msg) {
+      var wall = document.querySelector(".wall[data-figures]");
+      if (!wall || !msg || !msg.counts) { return window.dash_clientside.no_update; }
+      var figures = wall.__figures = wall.__figures || JSON.parse(wall.getAttribute("data-figures") || "{}");
+      figures[String(msg.department_id)] = msg.counts;
+      var here = wallDepartments();
+      wall.querySelectorAll(".wall-top [data-figure]").forEach(function (cell) {
+        var key = cell.getAttribute("data-figure"), sum = 0;
+        here.forEach(function (d) { sum += (figures[String(d)] || {})[key] || 0; });
+        if (cell.textContent !== String(sum)) { cell.textContent = String(sum); }
+      });
+      var chip = wall.querySelector('.dept-chip[data-department="' + msg.department_id + '"] .dept-chip-count');
+      if (chip && msg.chip && chip.textContent !== msg.chip) { chip.textContent = msg.chip; }
+      return window.dash_clientside.no_update;
+    },
     // Apply a pushed {rows: [...]} message to the queue as an AG Grid row transaction, straight through the grid's
     // API: handed to Dash as the grid's rowTransaction prop, each push also re-sent the grid's 2,000 rows to Dash's
     // store (virtualRowData) for nothing.

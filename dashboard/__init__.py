@@ -115,7 +115,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from dashboard.metrics import Metrics
 
     metrics = Metrics()
-    store.subscribe(live.Publisher(socketio, metrics.push_latency))  # the one path from committed changes to walls
+    store.subscribe(live.Publisher(socketio, metrics.push_latency, live.store_figures(store)))  # the one path from committed changes to walls
     worker = Worker(store, bus, **options)
     from services.intake.ratelimit import MemoryRateLimiter, RedisRateLimiter
 

@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 import threading
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 
 from flask import Flask, current_app, request, session
 from flask_login import current_user
@@ -19,7 +19,9 @@ from flask_socketio import SocketIO, join_room
 
 from dashboard.context import db
 from services.access.scope import wall_departments
+from layouts.wall import chip_count
 from services.access.sessions import add_socket
+from services.duty.situation import department_figures
 from services.messages import Change
 
 logger = logging.getLogger(__name__)
@@ -70,12 +72,28 @@ def watch_logins(app: Flask, stop: threading.Event, every_s: float = 2.0) -> Non
             logger.exception("login watch failed; trying again")
 
 
-class Publisher:
-    """Turns committed feed changes into pushes: incident rows, unit rows and "cameras changed" per department."""
+Figures = Callable[[set[int]], dict[int, dict[str, int]]]
 
-    def __init__(self, socketio: SocketIO, latency: Any = None) -> None:
+
+def store_figures(store: Any) -> Figures:
+    """Departments' top-bar figures counted in ``store``, in a session of their own (after the commit)."""
+    def count(department_ids: set[int]) -> dict[int, dict[str, int]]:
+        with store.session() as session:
+            return department_figures(session, department_ids)
+    return count
+
+
+class Publisher:
+    """Turns committed feed changes into pushes: incident rows, unit rows and "cameras changed" per department.
+
+    Each message carries its department's figures, counted once per batch here: a thousand walls then add
+    them up themselves instead of each asking the store after every push.
+    """
+
+    def __init__(self, socketio: SocketIO, latency: Any = None, figures: Figures | None = None) -> None:
         self.socketio = socketio
         self.latency = latency  # a Prometheus histogram of commit-to-push seconds, if metrics are kept
+        self.figures = figures
 
     def __call__(self, changes: list[Change]) -> None:
         """Emit one message per department and kind, the latest row of each entity only."""
@@ -92,16 +110,28 @@ class Publisher:
                 units[change.department_id][change.entity_id] = change.data
             elif change.entity == "cameras":  # a department's cameras whose health changed
                 cameras.add(change.department_id)
+        figures = self._count(set(incidents) | set(units) | cameras)
         for department_id, rows in incidents.items():
-            self._emit(INCIDENTS_EVENT, department_id, {"rows": list(rows.values())})
+            self._emit(INCIDENTS_EVENT, department_id, {"rows": list(rows.values()), **figures.get(department_id, {})})
         for department_id, rows in units.items():
-            self._emit(UNITS_EVENT, department_id, {"units": list(rows.values())})
+            self._emit(UNITS_EVENT, department_id, {"units": list(rows.values()), **figures.get(department_id, {})})
         for department_id in cameras:
-            self._emit(CAMERAS_EVENT, department_id, {})
+            self._emit(CAMERAS_EVENT, department_id, figures.get(department_id, {}))
         if self.latency is not None and changes:
             now = datetime.now(timezone.utc)
             for change in changes:
                 self.latency.observe(max(0.0, (now - datetime.fromisoformat(change.at)).total_seconds()))
+
+    def _count(self, department_ids: set[int]) -> dict[int, dict[str, Any]]:
+        """{department: {"counts": figures, "chip": chip text}}; empty when counting fails (the rows still go)."""
+        if self.figures is None or not department_ids:
+            return {}
+        try:
+            counted = self.figures(department_ids)
+        except Exception:  # noqa: BLE001 - a failed count must not hold back the committed rows
+            logger.exception("counting the figures of departments %s failed", sorted(department_ids))
+            return {}
+        return {d: {"counts": f, "chip": chip_count(f)} for d, f in counted.items()}
 
     def _emit(self, event: str, department_id: int, body: dict[str, Any]) -> None:
         try:

@@ -63,7 +63,7 @@ COUNTER_LABELS = {
     "units_free": "Наряды свободны · Units free",
     "cameras_offline": "Камеры офлайн · Offline",
 }
-MAP_PUSHED = "wall-map-pushed"  # the output of the clientside callbacks that hand pushes to wallmap.js
+PUSHED = "wall-pushed"  # the output of the clientside callbacks that hand pushes to the map and the counters
 CAMERA_TRACE = 0  # index of the cameras trace in the map figure; callbacks patch it
 UNIT_TRACE = 1  # index of the units trace in the map figure; callbacks patch it
 INCIDENT_TRACE = 2  # index of the incidents trace in the map figure; callbacks patch it
@@ -242,7 +242,7 @@ def map_legend() -> html.Div:
 def counter(key: str, value: int, id_format: str = COUNTER) -> html.Div:
     """One top-bar figure with its label (the replay's under its own ids)."""
     return html.Div(className=f"counter counter-{key}", children=[
-        html.Div(str(value), id=id_format.format(key), className="counter-value"),
+        html.Div(str(value), id=id_format.format(key), className="counter-value", **{"data-figure": key}),
         html.Div(COUNTER_LABELS[key], className="counter-label"),
     ])
 
@@ -400,12 +400,14 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                     **{"data-ack-target": str(targets[0]), "data-dispatch-target": str(targets[1]),
                        "data-can-call": "1" if Action.CREATE_CALL in can else "0",
                        "data-departments": json.dumps(on_wall),
+                       # Each department's figures as counted for the page; pushes replace them (wall.js adds up).
+                       "data-figures": json.dumps({str(d): f for d, f in s.figures.items()}),
                        "data-department-names": json.dumps({str(d["id"]): short_name(d["name_ru"]) for d in s.departments},
                                                            ensure_ascii=False)}, children=[
         DashSocketIO(id=SOCKET, eventNames=["incidents", "units", "cameras"], options={"query": {"department": str(dept["id"])}}),
         dcc.Store(id=DEPARTMENT, data=dept["id"]),
         dcc.Store(id=MANUAL_POINT),
-        dcc.Store(id=MAP_PUSHED),
+        dcc.Store(id=PUSHED),
         manual_incident_modal(addresses),
         transfer_modal(neighbours or []),
         html.Header(className="wall-top", children=[

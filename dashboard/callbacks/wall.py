@@ -7,13 +7,13 @@ from typing import Any
 
 import dash
 import sqlalchemy as sa
-from dash import ALL, Input, Output, State, ctx, html, no_update
+from dash import Input, Output, State, html, no_update
 
 from dashboard.auth import logged_in
 from dashboard.context import db, kuzet, perform, router
 from services.geo.basemap import attribution as map_attribution, street_names
 from layouts import wall as ids
-from layouts.wall import chip_count, choose_department, denied, layout
+from layouts.wall import choose_department, denied, layout
 from services.access.permissions import open_pages, permitted
 from services.duty import actions
 from services.duty.incidents import known_places
@@ -21,7 +21,7 @@ from services.errors import NotFound, Refused
 from services.geo.departments import transfer_targets
 from services.store.models import Department
 from services.access.scope import as_id, city_departments, visible_departments, wall_departments
-from services.duty.situation import counters, department_counts, situation
+from services.duty.situation import situation
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def _selected_id(selected: Any) -> object:
 
 
 def register(app: dash.Dash) -> None:
-    """Wall callbacks: the department picker, queue transactions client-side, map and counters server-side, actions."""
+    """Wall callbacks: the department picker, pushes to the browser's handlers (queue, units, map, counters), actions."""
     app.clientside_callback(
         "function(value) { if (value) { window.location.assign('/wall?department=' + encodeURIComponent(value)); }"
         " return window.dash_clientside.no_update; }",
@@ -101,32 +101,15 @@ def register(app: dash.Dash) -> None:
     # Pushes go to the browser's own handlers: the queue's and the units panel's transactions, the map's sources.
     for handler, output, event in (("kuzetWall.transaction", Output(ids.QUEUE, "rowTransaction"), "data-incidents"),
                                    ("kuzetWall.unitTransaction", Output(ids.UNITS, "rowTransaction"), "data-units"),
-                                   ("kuzetWallMap.units", Output(ids.MAP_PUSHED, "data"), "data-units"),
-                                   ("kuzetWallMap.cameras", Output(ids.MAP_PUSHED, "data", allow_duplicate=True),
-                                    "data-cameras")):
+                                   ("kuzetWallMap.units", Output(ids.PUSHED, "data"), "data-units"),
+                                   ("kuzetWallMap.cameras", Output(ids.PUSHED, "data", allow_duplicate=True),
+                                    "data-cameras"),
+                                   *(("kuzetWall.count", Output(ids.PUSHED, "data", allow_duplicate=True), event)
+                                     for event in ("data-incidents", "data-units", "data-cameras"))):
         owner = handler.split(".")[0]
         app.clientside_callback(
             f"function(msg) {{ return window.{owner} ? window.{handler}(msg) : window.dash_clientside.no_update; }}",
             output, Input(ids.SOCKET, event), prevent_initial_call=True)
-
-    @app.callback(
-        *[Output(ids.COUNTER.format(k), "children") for k in ids.COUNTERS],
-        Output({"type": ids.CHIP_COUNT, "department": ALL}, "children"),
-        Input(ids.SOCKET, "data-incidents"),
-        Input(ids.SOCKET, "data-units"),
-        Input(ids.SOCKET, "data-cameras"),
-        State(ids.DEPARTMENT, "data"),
-        prevent_initial_call=True,
-    )
-    def refresh_counters(_incidents: Any, _units: Any, _cameras: Any, department_id: Any) -> tuple[Any, ...]:
-        # The map and the queue take the pushed rows in the browser; the figures are counted in the store.
-        shown = _wall_scope(department_id)
-        if not shown:
-            return (no_update,) * len(ids.COUNTERS) + ([no_update] * len(ctx.outputs_list[-1]),)
-        figures = counters(db(), shown)
-        counts = {d["id"]: chip_count(d) for d in department_counts(db(), shown)} if len(shown) > 1 else {}
-        chips = [counts.get(o["id"]["department"], "0") for o in ctx.outputs_list[-1]]
-        return (*[str(figures[k]) for k in ids.COUNTERS], chips)
 
     @app.callback(
         Output(ids.MANUAL_MODAL, "opened"),

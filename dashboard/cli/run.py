@@ -58,7 +58,7 @@ def worker(database_url: str, redis_url: str | None, name: str | None, pairs: tu
     from flask_socketio import SocketIO
 
     from dashboard import worker_options
-    from dashboard.live import Publisher
+    from dashboard.live import Publisher, store_figures
     from services.bus import make_bus
     from services.worker.consumer import Worker
 
@@ -70,7 +70,7 @@ def worker(database_url: str, redis_url: str | None, name: str | None, pairs: tu
     require_durable_redis(settings)
     emitter = SocketIO(message_queue=redis_url, channel=f"{settings.redis_prefix}-socketio")
     store = open_store(database_url)
-    store.subscribe(Publisher(emitter))  # committed changes reach the walls through the message queue
+    store.subscribe(Publisher(emitter, figures=store_figures(store)))  # committed changes reach the walls through the message queue
     w = Worker(store, make_bus(redis_url, settings.redis_prefix, store=store), name=name, **worker_options(settings))
     w.retention_days = settings.retention_days
     settle_heap()

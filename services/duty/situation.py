@@ -30,6 +30,8 @@ class Situation:
     units: list[dict[str, Any]]
     incidents: list[dict[str, Any]]
     counters: dict[str, int]
+    # Each department's figures (department_figures): the page's starting point for the pushed ones.
+    figures: dict[int, dict[str, int]] = field(default_factory=dict)
     # The departments on a city wall, each with its own open and unacknowledged counts (empty on one department's).
     departments: list[dict[str, Any]] = field(default_factory=list)
 
@@ -45,34 +47,52 @@ def tally(incidents: list[dict[str, Any]], units_free: int, cameras_offline: int
     }
 
 
-def counters(session: so.Session, department_ids: set[int]) -> dict[str, int]:
-    """Top-bar figures counted in the store (never in what a page holds): open, unacknowledged, units, cameras."""
-    def count(query: sa.Select[Any]) -> int:
-        return session.scalar(query) or 0
-
-    incidents = sa.select(sa.func.count(Incident.id)).where(Incident.department_id.in_(department_ids),
-                                                            Incident.status.in_(OPEN_STATUSES))
-    cameras = sa.select(sa.func.count(Camera.id)).where(Camera.department_id.in_(department_ids))
-    return {
-        "open": count(incidents),
-        "unacknowledged": count(incidents.where(Incident.status.in_(UNACKNOWLEDGED))),
-        "units_free": count(sa.select(sa.func.count(Unit.id)).where(Unit.department_id.in_(department_ids),
-                                                                     Unit.status == UnitStatus.AVAILABLE.value)),
-        "cameras_offline": count(cameras.where(Camera.health == CameraHealth.OFFLINE.value)),
-        "cameras": count(cameras),
-    }
+FIGURES = ("open", "unacknowledged", "units_free", "cameras_offline", "cameras")
 
 
-def department_counts(session: so.Session, department_ids: set[int]) -> list[dict[str, Any]]:
-    """Each department's card with its open and unacknowledged counts, for a city wall's chips."""
+def department_figures(session: so.Session, department_ids: set[int]) -> dict[int, dict[str, int]]:
+    """Each department's top-bar figures counted in the store: open, unacknowledged, free units, cameras offline, all.
+
+    Three grouped queries whatever the number of departments: the push publisher counts every committed batch's
+    departments once, and the walls add up their own (no wall asks the store per push).
+    """
+    figures = {d: dict.fromkeys(FIGURES, 0) for d in department_ids}
     unack = sa.func.sum(sa.case((Incident.status.in_(UNACKNOWLEDGED), 1), else_=0))
-    counts = {row.department_id: (row.open, row.unack or 0) for row in session.execute(
-        sa.select(Incident.department_id, sa.func.count(Incident.id).label("open"), unack.label("unack"))
-        .where(Incident.department_id.in_(department_ids), Incident.status.in_(OPEN_STATUSES))
-        .group_by(Incident.department_id))}
+    for department_id, open_, unacknowledged in session.execute(
+            sa.select(Incident.department_id, sa.func.count(Incident.id), unack)
+            .where(Incident.department_id.in_(department_ids), Incident.status.in_(OPEN_STATUSES))
+            .group_by(Incident.department_id)):
+        figures[department_id].update(open=open_, unacknowledged=unacknowledged or 0)
+    for department_id, free in session.execute(
+            sa.select(Unit.department_id, sa.func.count(Unit.id))
+            .where(Unit.department_id.in_(department_ids), Unit.status == UnitStatus.AVAILABLE.value)
+            .group_by(Unit.department_id)):
+        figures[department_id]["units_free"] = free
+    offline = sa.func.sum(sa.case((Camera.health == CameraHealth.OFFLINE.value, 1), else_=0))
+    for department_id, offline_, cameras in session.execute(
+            sa.select(Camera.department_id, offline, sa.func.count(Camera.id))
+            .where(Camera.department_id.in_(department_ids)).group_by(Camera.department_id)):
+        figures[department_id].update(cameras_offline=offline_ or 0, cameras=cameras)
+    return figures
+
+
+def total(figures: dict[int, dict[str, int]]) -> dict[str, int]:
+    """Departments' figures added up: a city wall's top bar."""
+    return {key: sum(f[key] for f in figures.values()) for key in FIGURES}
+
+
+def counters(session: so.Session, department_ids: set[int]) -> dict[str, int]:
+    """Top-bar figures counted in the store (never in what a page holds): the departments' figures added up."""
+    return total(department_figures(session, department_ids))
+
+
+def department_counts(session: so.Session, department_ids: set[int],
+                      figures: dict[int, dict[str, int]] | None = None) -> list[dict[str, Any]]:
+    """Each department's card with its open and unacknowledged counts, for a city wall's chips."""
+    figures = figures if figures is not None else department_figures(session, department_ids)
     departments = session.scalars(sa.select(Department).where(Department.id.in_(department_ids))
                                   .order_by(Department.parent_id.is_not(None), Department.name_ru))
-    return [{**department_card(d), "open": counts.get(d.id, (0, 0))[0], "unacknowledged": counts.get(d.id, (0, 0))[1]}
+    return [{**department_card(d), "open": figures[d.id]["open"], "unacknowledged": figures[d.id]["unacknowledged"]}
             for d in departments]
 
 
@@ -142,7 +162,8 @@ def situation(session: so.Session, department_id: int, department_ids: set[int] 
     if department is None:
         raise LookupError(f"no department {department_id}")
     ids = department_ids or {department_id}
+    figures = department_figures(session, ids)
     return Situation(department=department_card(department), districts=outlines(session, ids, department.city),
-                     cameras=[], units=situation_units(session, ids),
-                     incidents=open_queue(session, ids), counters=counters(session, ids),
-                     departments=department_counts(session, ids) if len(ids) > 1 else [])
+                     cameras=[], units=situation_units(session, ids), incidents=open_queue(session, ids),
+                     counters=total(figures), figures=figures,
+                     departments=department_counts(session, ids, figures) if len(ids) > 1 else [])
