@@ -284,11 +284,10 @@
     var scale = Math.max(1, window.innerWidth / 1920);  // a 4K wall draws markers twice as large, not as specks
     var camerasUrl = new URL(box.getAttribute("data-cameras-url"), window.location.href).href;
     var style = withMarkers(absolute(JSON.parse(canvas.getAttribute("data-style"))), scale, empty(), units);
-    var view = JSON.parse(canvas.getAttribute("data-view") || "null") || [{ lat: 43.25, lon: 76.92 }, 10];
     var b = JSON.parse(box.getAttribute("data-bounds") || "null");
     // Fitted to the jurisdiction at the map's real size (any screen, 1080p to 4K).
     var map = new maplibregl.Map({ container: canvas, style: style, attributionControl: false,
-                                   center: [view[0].lon, view[0].lat], zoom: view[1],
+                                   center: [76.92, 43.25], zoom: 10,  // Almaty, until the jurisdiction's bounds fit
                                    bounds: b ? [[b[0], b[1]], [b[2], b[3]]] : undefined, fitBoundsOptions: { padding: 40 },
                                    dragRotate: false, pitchWithRotate: false, touchPitch: false, fadeDuration: 0,
                                    boxZoom: false });  // Shift+click is the 102 gesture, not a box zoom

@@ -18,8 +18,7 @@ from layouts.basemap import map_layers, maplibre_style
 from layouts.nav import nav
 from services.access.permissions import Action, Page
 from services.intake.catalogue import TYPE_LABELS_RU
-from services.duty.situation import HEALTH_CODES, Situation
-from services.store.models import OPEN_STATUSES
+from services.duty.situation import HEALTH_CODES, OPEN_STATUSES, Situation
 
 MAP = "wall-map"
 QUEUE = "wall-queue"
@@ -438,8 +437,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                                                             "data-palette": json.dumps(map_palette(), ensure_ascii=False)},
                          children=[
                 # Drawn by MapLibre itself (wallmap.js), not through a Plotly figure: the wall loads no Plotly.
-                html.Div(id=MAP, className="wall-canvas", **{"data-style": json.dumps(wall_style(s), ensure_ascii=False),
-                                                            "data-view": json.dumps(_view(s.districts))}),
+                html.Div(id=MAP, className="wall-canvas", **{"data-style": json.dumps(wall_style(s), ensure_ascii=False)}),
                 map_legend(),
                 *([html.Button("102 на карте", id=CALL_HERE, className="call-here",
                                title="Следующий щелчок по карте — вызов 102 в этой точке (или Shift+щелчок) · "
