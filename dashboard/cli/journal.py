@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import click
-import sqlalchemy as sa
 
 from dashboard.cli.common import db_option, open_store
 
@@ -19,17 +18,16 @@ def audit_group() -> None:
 @db_option
 @click.option("--expect-head", default=None, help="Head hash kept outside the database (detects a cut-off tail).")
 def audit_verify(database_url: str, expect_head: str | None) -> None:
-    """Walk the chain; name the first broken entry (exit 1), else print the count and head hash."""
-    from services.store.audit import GENESIS, verify
-    from services.store.models import AuditEntry
+    """Walk the chains; name the first broken entry (exit 1), else print the count and head hash."""
+    from services.store.audit import head as journal_head, verify
 
     with open_store(database_url).session() as session:
         verdict = verify(session)
-        head = session.scalar(sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
+        head = journal_head(session)
     if not verdict.intact:
         click.echo(f"BROKEN at entry #{verdict.broken_at}: {verdict.reason} ({verdict.entries} entries intact before it)")
         sys.exit(1)
     if expect_head and expect_head != head:
         click.echo(f"BROKEN: head is {head}, expected {expect_head}: entries were removed from the end")
         sys.exit(1)
-    click.echo(f"OK: {verdict.entries} entries, chain intact, head {head}")
+    click.echo(f"OK: {verdict.entries} entries, chains intact, head {head}")

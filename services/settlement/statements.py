@@ -18,7 +18,7 @@ from services.settlement.contracts import contracts_of, terms_on
 from services.settlement.money import kzt
 from services.store import audit
 from services.access.permissions import Action, allows
-from services.store.models import (AuditEntry, Camera, Fine, Incident, LedgerEntry, Offence, Operator, Statement,
+from services.store.models import (Camera, Fine, Incident, LedgerEntry, Offence, Operator, Statement,
                                    User, utcnow)
 
 logger = logging.getLogger(__name__)
@@ -223,7 +223,7 @@ def issue(session: so.Session, actor: str, operator: Operator, month: str, now: 
     if previous is not None:
         content["difference_tiyn"] = content["total_tiyn"] - content["corrects"]["total_tiyn"]
     content["sha256"] = digest(content)
-    head = session.scalar(sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or audit.GENESIS
+    head = audit.head(session)
     statement = Statement(operator_id=operator.id, month=month, version=version,
                           corrects_id=previous.id if previous else None, content=canonical(content).decode(),
                           sha256=content["sha256"], total_tiyn=content["total_tiyn"], issued_at=now,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,15 +26,23 @@ def entry_hash(prev_hash: str, at: str, actor: str, action: str, subject: str, d
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-AUDIT_LOCK_KEY = 0x4B5A4554  # "KZET": PostgreSQL advisory lock serialising appends
+AUDIT_LOCK_KEY = 0x4B5A4554  # "KZET": with the chain's number, the PostgreSQL advisory lock of one chain
+MAIN_CHAIN = "main"
+_CHAIN = "kuzet.audit_chain"  # the session.info key naming the chain a session appends to
 
 
-def _serialise_appends(session: so.Session) -> None:
-    # Reading the tail and appending must not interleave between writers, or the chain would fork
-    # (the unique prev_hash would then refuse the loser's whole transaction).
+def use_chain(session: so.Session, chain: str) -> None:
+    """Make ``session`` append to ``chain`` (a worker's own), so bulk writers never wait on each other."""
+    session.info[_CHAIN] = chain[:64]
+
+
+def _serialise_appends(session: so.Session, chain: str) -> None:
+    # Reading a chain's tail and appending must not interleave between writers of that chain, or it
+    # would fork (the unique predecessor would then refuse the loser's whole transaction).
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key, :chain)"),
+                        {"key": AUDIT_LOCK_KEY, "chain": zlib.crc32(chain.encode()) - 2**31})
     elif dialect == "sqlite":
         session.execute(sa.text("UPDATE audit_log SET id = id WHERE 0"))  # takes SQLite's write lock now
 
@@ -51,16 +60,18 @@ def record_many(session: so.Session, entries: list[tuple[str, str, str, dict[str
     """
     if not entries:
         return []
-    _serialise_appends(session)
-    prev = session.execute(sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar() or GENESIS
+    chain = session.info.get(_CHAIN, MAIN_CHAIN)
+    _serialise_appends(session, chain)
+    prev = session.execute(sa.select(AuditEntry.hash).where(AuditEntry.chain == chain)
+                           .order_by(AuditEntry.id.desc()).limit(1)).scalar() or GENESIS
     at = utcnow()
     rows = []
     for actor, action, subject, detail in entries:
         # NUL cannot be stored in PostgreSQL text; a hostile username must not break the journal.
         detail = json.loads(json.dumps(detail, default=str).replace("\\u0000", "\\ufffd"))
         actor, subject = actor.replace("\x00", "\ufffd")[:100], subject.replace("\x00", "\ufffd")[:200]
-        entry = AuditEntry(at=at, actor=actor, action=action, subject=subject, detail=detail, prev_hash=prev,
-                           hash=entry_hash(prev, at.isoformat(), actor, action, subject, detail))
+        entry = AuditEntry(chain=chain, at=at, actor=actor, action=action, subject=subject, detail=detail,
+                           prev_hash=prev, hash=entry_hash(prev, at.isoformat(), actor, action, subject, detail))
         rows.append(entry)
         prev = entry.hash
     session.add_all(rows)
@@ -82,8 +93,8 @@ class Verdict:
 
 
 def verify(session: so.Session, batch: int = 5000) -> Verdict:
-    """Walk the chain from the start; name the first entry whose hash or link does not hold."""
-    prev = GENESIS
+    """Walk every chain from its start; name the first entry whose hash or link does not hold."""
+    tails: dict[str, str] = {}
     count = 0
     last_id = 0
     while True:
@@ -92,12 +103,27 @@ def verify(session: so.Session, batch: int = 5000) -> Verdict:
         if not rows:
             return Verdict(count, None)
         for entry in rows:
-            if entry.prev_hash != prev:
+            if entry.prev_hash != tails.get(entry.chain, GENESIS):
                 return Verdict(count, entry.id, "previous entry missing or altered: the link does not match")
             expected = entry_hash(entry.prev_hash, entry.at.isoformat(), entry.actor, entry.action, entry.subject,
                                   entry.detail)
             if expected != entry.hash:
                 return Verdict(count, entry.id, "entry altered: its content does not match its hash")
-            prev = entry.hash
+            tails[entry.chain] = entry.hash
             count += 1
             last_id = entry.id
+
+
+def head(session: so.Session) -> str:
+    """One hash standing for the tails of every chain: kept outside the database, it shows a cut-off tail.
+
+    With only the main chain it is that chain's tail hash, as before chains existed.
+    """
+    last = sa.select(AuditEntry.chain, sa.func.max(AuditEntry.id).label("id")).group_by(AuditEntry.chain).subquery()
+    tails = sorted((chain, tail) for chain, tail in session.execute(
+        sa.select(AuditEntry.chain, AuditEntry.hash).join(last, AuditEntry.id == last.c.id)))
+    if not tails:
+        return GENESIS
+    if [chain for chain, _ in tails] == [MAIN_CHAIN]:
+        return tails[0][1]
+    return hashlib.sha256("\n".join(f"{chain}={tail}" for chain, tail in tails).encode()).hexdigest()

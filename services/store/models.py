@@ -512,15 +512,21 @@ class AuditEntry(Base):
     """One line of the hash-chained journal; the application never updates or deletes these."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (
+        # Unique per chain: two writers racing for the same predecessor cannot both append (no forks).
+        sa.UniqueConstraint("chain", "prev_hash", name="uq_audit_chain_prev"),
+        sa.Index("ix_audit_chain_id", "chain", "id"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Which chain the entry is linked into: "main", or "worker:<name>" for a worker's bulk appends.
+    chain: so.Mapped[str] = so.mapped_column(sa.String(64), default="main", server_default="main")
     at: so.Mapped[datetime]
     actor: so.Mapped[str] = so.mapped_column(sa.String(100))
     action: so.Mapped[str] = so.mapped_column(sa.String(64))
     subject: so.Mapped[str] = so.mapped_column(sa.String(200))
     detail: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
-    # Unique: two writers racing for the same predecessor cannot both append (no forks in the chain).
-    prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     hash: so.Mapped[str] = so.mapped_column(sa.String(64))
 
 

@@ -18,7 +18,7 @@ from services.intake.catalogue import TRAFFIC_INCIDENT_TYPES
 from services.messages import QueuedEvent
 from services.store.engine import Store
 from services.store.events import stored_keys
-from services.store import deadletters
+from services.store import audit, deadletters
 from services.worker.correlate import Correlator
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ class Worker:
             related_window=timedelta(seconds=related_window_s if related_window_s is not None else cooldown_s),
             traffic_incident_types=traffic_incident_types)
         self.name = name or f"{socket.gethostname()}-{threading.get_ident()}"
+        # The worker's own journal chain: two workers' transactions never wait for each other's audit tail.
+        self.chain = f"worker:{self.name}"
         self.batch = batch  # events per transaction, roughly: reads are sized from the entries seen so far
         self._events_per_entry = 1.0
         self.max_deliveries = max_deliveries
@@ -117,6 +119,7 @@ class Worker:
     def _process(self, events: list[QueuedEvent], recheck: list[QueuedEvent]) -> None:
         """Store ``events`` in one transaction; those in ``recheck`` may have been stored before."""
         with self.store.session() as session:
+            audit.use_chain(session, self.chain)
             self.correlator.store(session, events, recheck)
 
     def _stored(self, event: QueuedEvent) -> bool:
@@ -156,6 +159,7 @@ class Worker:
         if self.last_seen is None:
             return []
         with self.store.session() as session:
+            audit.use_chain(session, self.chain)
             flush(session, self.last_seen)
             result = sweep(session, now, self.thresholds)
             incidents_changed(session, result.incidents, "health", "system")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import sqlalchemy as sa
 from click.testing import CliRunner
 from flask import Flask
@@ -75,7 +77,7 @@ def test_incidents_the_worker_opens_together_are_journalled_in_one_unbroken_chai
     from services.store.audit import verify
     from services.store.models import Incident
 
-    login(client, "duty.a")  # an entry before the batch: the batch must chain onto it
+    login(client, "duty.a")  # an entry of the main chain before the batch, which goes to the worker's chain
     kinds = ("fight", "crowd", "vandalism", "intrusion", "fall")
     body = {"events": [event(camera, kind) for camera in ("CAM-A", "CAM-B") for kind in kinds]}
     assert client.post("/api/v1/events", json=body,
@@ -85,4 +87,81 @@ def test_incidents_the_worker_opens_together_are_journalled_in_one_unbroken_chai
         opened = s.scalars(sa.select(AuditEntry.subject).where(AuditEntry.action == "incident.open")).all()
         incidents = s.scalars(sa.select(Incident.id)).all()
         assert sorted(opened) == sorted(f"incident:{i}" for i in incidents) and len(incidents) == 10
+        chains = {action: chain for action, chain in s.execute(sa.select(AuditEntry.action, AuditEntry.chain))}
+        assert chains["login"] == "main" and chains["incident.open"] == app.extensions["kuzet"].worker.chain
         assert verify(s).intact
+
+
+def _append_in_open_transaction(url: str, chain: str, started: threading.Event, release: threading.Event) -> None:
+    from services.store import audit
+    from services.store.engine import Store
+
+    store = Store(url)
+    try:
+        with store.session() as s:
+            audit.use_chain(s, chain)
+            audit.record(s, "system", "incident.open", "incident:1")
+            started.set()
+            release.wait(10)  # holds the chain's lock until the transaction ends, as a worker's batch does
+    finally:
+        store.dispose()
+
+
+def _appends_while_held(url: str, held: str, other: str) -> bool:
+    """Whether an append to ``other`` finishes while a transaction holding ``held`` is still open."""
+    from services.store import audit
+    from services.store.engine import Store
+
+    started, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_append_in_open_transaction, args=(url, held, started, release))
+    holder.start()
+    assert started.wait(10)
+    done = threading.Event()
+
+    def append() -> None:
+        store = Store(url)
+        try:
+            with store.session() as s:
+                audit.use_chain(s, other)
+                audit.record(s, "duty.a", "login")
+            done.set()
+        finally:
+            store.dispose()
+
+    second = threading.Thread(target=append)
+    second.start()
+    finished = done.wait(1.5)
+    release.set()
+    holder.join(10)
+    second.join(10)
+    assert done.is_set()  # it gets through in the end either way
+    return finished
+
+
+def test_workers_append_to_their_own_chains_without_waiting_for_each_other(postgres_url: str) -> None:
+    """Two workers' batches never wait for each other's audit tail; writers of one chain still take turns."""
+    from services.store.audit import head, verify
+    from services.store.engine import Store
+
+    from tests.conftest import _truncate
+
+    _truncate(postgres_url)
+    assert _appends_while_held(postgres_url, "worker:one", "worker:two")
+    assert not _appends_while_held(postgres_url, "worker:one", "worker:one")
+    store = Store(postgres_url)
+    try:
+        with store.session() as s:
+            verdict = verify(s)
+            chains = s.scalars(sa.select(AuditEntry.chain).order_by(AuditEntry.id)).all()
+            before = head(s)
+            assert verdict.intact and verdict.entries == 4 and set(chains) == {"worker:one", "worker:two"}
+            last_of_two = s.scalar(sa.select(sa.func.max(AuditEntry.id)).where(AuditEntry.chain == "worker:two"))
+            s.execute(sa.delete(AuditEntry).where(AuditEntry.id == last_of_two))
+        with store.session() as s:
+            assert head(s) != before  # a tail cut off any chain changes the head kept outside
+            first_of_one = s.scalar(sa.select(sa.func.min(AuditEntry.id)).where(AuditEntry.chain == "worker:one"))
+            s.execute(sa.delete(AuditEntry).where(AuditEntry.id == first_of_one))
+        with store.session() as s:
+            assert verify(s).reason.startswith("previous entry missing")  # each chain's links are checked
+    finally:
+        store.dispose()
