@@ -34,6 +34,21 @@ ALMALY_POINT = (43.2567, 76.9286)
 BOSTANDYK_POINT = (43.2220, 76.9200)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Hash passwords with argon2's cheapest parameters in this process, as Django's test settings use a fast hasher.
+
+    The seeded world hashes seven passwords and most tests log in: at the production parameters (RFC 9106,
+    64 MiB, asserted in tests/integration/test_auth.py) that is 1.5 s of every test's setup. The same
+    library, code path and hash format run; servers started as processes keep the production parameters.
+    """
+    from argon2 import PasswordHasher, profiles
+
+    from services.access import users
+
+    users._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    users._DUMMY_HASH = users._hasher.hash("kuzet-dummy-password")
+
+
 def _unavailable(what: str, error: Exception) -> None:
     if IN_CI:
         pytest.fail(f"{what} is unreachable in CI: {error}")

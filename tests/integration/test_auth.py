@@ -36,6 +36,20 @@ def test_five_failures_lock_the_account_even_with_the_right_password(app: Flask,
         assert user.password_hash.startswith("$argon2id$")
 
 
+def test_passwords_are_hashed_with_the_rfc_9106_parameters(tmp_path: object) -> None:
+    """What a centre stores (the tests' own process hashes cheaply, see tests/conftest.py)."""
+    import subprocess
+    import sys
+
+    import argon2
+
+    hashed = subprocess.run([sys.executable, "-c", "from services.access.users import hash_password; "
+                             "print(hash_password('correct-horse-42'))"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert argon2.extract_parameters(hashed) == argon2.profiles.RFC_9106_LOW_MEMORY
+    assert argon2.PasswordHasher().verify(hashed, "correct-horse-42")
+
+
 def test_login_form_requires_its_csrf_token(client: FlaskClient, world: World) -> None:
     response = client.post("/login", data={"username": "duty.a", "password": PASSWORD, "csrf": "forged"})
     assert response.status_code == 400

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import pytest
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import credentials, PASSWORD, World
@@ -101,12 +103,37 @@ def test_parallel_guesses_get_no_more_checks_than_the_lockout_allows(live_server
     assert set(answers) <= {200, 401, 429}
 
 
-def test_a_flood_from_one_address_is_cut_off_before_any_check(client: FlaskClient, world: World) -> None:
+def test_a_flood_from_one_address_is_cut_off_before_any_check(app: Flask, client: FlaskClient, world: World) -> None:
+    app.extensions["kuzet"].guard.per_second = 10**6  # the address's limit here; the centre's is the next test
     answers = [client.post("/api/v1/auth/token", json={"username": f"nobody{n}", "password": "x" * 12}).status_code
                for n in range(40)]
     assert answers[:30] == [401] * 30 and set(answers[30:]) == {429}
     throttled = client.post("/api/v1/auth/token", json={"username": "duty.a", "password": PASSWORD})
     assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) >= 1
+
+
+def test_the_centre_checks_no_more_passwords_a_second_than_its_limit_from_any_number_of_addresses(
+        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from dashboard import create_app
+    from tests.conftest import seed_world
+
+    monkeypatch.setenv("KUZET_TRUSTED_PROXIES", "1")
+    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "t", "TESTING": True, "WORKER_THREAD": False,
+                      "LOGIN_PER_SECOND": 20})
+    try:
+        seed_world(app.extensions["kuzet"].store)
+        client = app.test_client()
+        started = time.monotonic()
+        answers = [client.post("/api/v1/auth/token", json={"username": f"x{n}", "password": "y" * 12},
+                               headers={"X-Forwarded-For": f"10.0.{n // 250}.{n % 250}"}).status_code
+                   for n in range(60)]  # a botnet: every guess from another address
+        seconds = time.monotonic() - started
+        assert set(answers) == {401, 429}
+        assert answers.count(401) <= 20 * (int(seconds) + 1)  # 20 in each one-second window at most
+    finally:
+        app.extensions["kuzet"].stop()
 
 
 def test_a_transfer_goes_only_to_a_neighbour_or_the_city(app: object, world: World) -> None:
@@ -229,7 +256,8 @@ def test_behind_a_trusted_proxy_the_login_limits_count_the_clients_address(db_ur
     from dashboard import create_app
 
     monkeypatch.setenv("KUZET_TRUSTED_PROXIES", "1")  # type: ignore[attr-defined]
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "t", "TESTING": True, "WORKER_THREAD": False})
+    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "t", "TESTING": True, "WORKER_THREAD": False,
+                      "LOGIN_PER_SECOND": 1_000_000})  # the address's limit is tested here, not the centre's
     try:
         from tests.conftest import seed_world
 
