@@ -43,7 +43,7 @@ test-fast: $(STAMP) vendor
 	$(BIN)/python -m pytest -q -m "not browser" $(PYTEST_ARGS)
 
 bench: $(STAMP) vendor
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache kuzet-demo.db* test-artifacts assets/vendor

@@ -2,11 +2,14 @@
 
 Environment: KUZET_BENCH_POSTGRES_URL (admin URL; a fresh database is created and dropped), KUZET_BENCH_REDIS_URL
 (a fresh key prefix, deleted after), KUZET_BENCH_SECONDS (in-process, 10), KUZET_BENCH_HTTP_SECONDS (60),
-KUZET_BENCH_HEARTBEAT_SECONDS (20). Only 127.0.0.1.
+KUZET_BENCH_HEARTBEAT_SECONDS (20), KUZET_BENCH_WORKERS (worker processes of the end-to-end run, a list
+such as 1,2: one run each, with the throughput per worker). Arguments name the benchmarks to run (all when
+none), e.g. `make bench BENCH="http_ingest linking"`. Only 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -18,13 +21,15 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
 
 
-def bench_jurisdiction(points: int = 1_000_000) -> None:
+def bench_jurisdiction(points: int = 1_000_000) -> str:
     """STRtree lookup of random points in Almaty vs. a brute-force contains over every polygon."""
     from geodata import ALMATY_DISTRICTS, JurisdictionIndex, load_boundaries
 
@@ -40,7 +45,7 @@ def bench_jurisdiction(points: int = 1_000_000) -> None:
     for b in boundaries:
         shapely.contains_xy(b.geometry, lons[:sample], lats[:sample])
     brute = sample / (time.perf_counter() - started)
-    print(f"jurisdiction_points_per_s={rate:.0f} brute_contains_points_per_s={brute:.0f} ratio={rate / brute:.2f}")
+    return f"jurisdiction_points_per_s={rate:.0f} brute_contains_points_per_s={brute:.0f} ratio={rate / brute:.2f}"
 
 
 def _raw_xadd_per_s(redis_url: str | None) -> float | None:
@@ -61,7 +66,7 @@ def _raw_xadd_per_s(redis_url: str | None) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def bench_ingest(seconds: float) -> None:  # noqa: C901 - one scenario, read top to bottom
+def bench_ingest(seconds: float) -> str:  # noqa: C901 - one scenario, read top to bottom
     """HTTP batch API -> validated -> bus -> stored by the worker, sustained for ``seconds``."""
     from dashboard import create_app
     from services.store.engine import Store
@@ -109,10 +114,10 @@ def bench_ingest(seconds: float) -> None:  # noqa: C901 - one scenario, read top
     raw = _raw_xadd_per_s(redis_url)
     if raw:
         line += f" raw_xadd_per_s={raw:.0f} ratio={stored[0] / total_elapsed / raw:.2f}"
-    print(line)
+    return line
 
 
-def bench_heartbeats(cameras: int = 20_000, seconds: float = 5.0) -> None:
+def bench_heartbeats(cameras: int = 20_000, seconds: float = 5.0) -> str:
     """Heartbeats over the HTTP API into the last-seen store, flushed to the database; then a full sweep."""
     from datetime import timedelta
 
@@ -161,66 +166,66 @@ def bench_heartbeats(cameras: int = 20_000, seconds: float = 5.0) -> None:
         sweep_s = time.perf_counter() - sweep_started
     app.extensions["kuzet"].stop()
     shutil.rmtree(tmp, ignore_errors=True)
-    print(f"heartbeats_per_s={beats / total:.0f} flush_cameras_per_s={touched / flush_s:.0f} "
-          f"sweep_steady_cameras_per_s={cameras / steady_s:.0f} sweep_steady_changes={len(steady.changes)} "
-          f"sweep_all_offline_cameras_per_s={cameras / sweep_s:.0f} sweep_changes={len(result.changes)}")
+    return (f"heartbeats_per_s={beats / total:.0f} flush_cameras_per_s={touched / flush_s:.0f} "
+            f"sweep_steady_cameras_per_s={cameras / steady_s:.0f} sweep_steady_changes={len(steady.changes)} "
+            f"sweep_all_offline_cameras_per_s={cameras / sweep_s:.0f} sweep_changes={len(result.changes)}")
 
 
-def main() -> int:
-    """Run every benchmark and print one line each."""
+def _guarded(name: str, run: Callable[[], str | list[str]]) -> None:
+    """Print what a benchmark printed; a missing service or browser is reported, not hidden."""
+    try:
+        out = run()
+    except Exception as exc:  # noqa: BLE001 - reported beside the other figures
+        print(f"{name}=skipped reason={type(exc).__name__}: {exc}")
+        return
+    print("\n".join(out) if isinstance(out, list) else out)
+
+
+def bench_http_ingest(admin_url: str, redis_url: str) -> list[str]:
+    """The production pipeline end to end under a city's load, once per number of workers asked for."""
+    from benchmarks.http_ingest import bench_http
+
+    seconds = float(os.environ.get("KUZET_BENCH_HTTP_SECONDS", "60"))
+    raw = _raw_xadd_per_s(redis_url)
+    lines = []
+    for workers in (int(n) for n in os.environ.get("KUZET_BENCH_WORKERS", "1").split(",")):
+        line = bench_http(admin_url, redis_url, seconds, workers=workers)
+        stored = float(line.split("ingest_events_per_s=")[1].split()[0])
+        lines.append(line + (f" raw_xadd_per_s={raw:.0f} ratio={stored / raw:.2f}" if raw else ""))
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    """Run the benchmarks named in ``argv`` (all when none) and print one line each."""
     logging.basicConfig(level=logging.WARNING)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    bench_jurisdiction()
-    seconds = float(os.environ.get("KUZET_BENCH_SECONDS", "10"))
-    bench_ingest(seconds)
-    bench_heartbeats()
     admin_url = os.environ.get("KUZET_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     redis_url = os.environ.get("KUZET_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-    try:
-        from benchmarks.linking import bench_linking
 
-        print("\n".join(bench_linking(admin_url)))
-    except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
-        print(f"linking=skipped reason={type(exc).__name__}: {exc}")
-    try:
-        from benchmarks.stats import bench_stats
+    def imported(module: str, name: str, *args: Any) -> Callable[[], Any]:
+        return lambda: getattr(importlib.import_module(f"benchmarks.{module}"), name)(*args)
 
-        print(bench_stats(admin_url))
-    except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
-        print(f"stats=skipped reason={type(exc).__name__}: {exc}")
-    try:
-        from benchmarks.replay import bench_replay
-
-        print(bench_replay(admin_url))
-    except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
-        print(f"replay=skipped reason={type(exc).__name__}: {exc}")
-    try:
-        from benchmarks.settlement import bench_settlement
-
-        print(bench_settlement(admin_url))
-    except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
-        print(f"settlement=skipped reason={type(exc).__name__}: {exc}")
-    try:
-        from benchmarks.wall_render import bench_wall_render
-
-        print(bench_wall_render())
-    except Exception as exc:  # noqa: BLE001 - a missing browser is reported, not hidden
-        print(f"wall_render=skipped reason={type(exc).__name__}: {exc}")
-    try:
-        from benchmarks.http_ingest import bench_http
-
-        line = bench_http(admin_url, redis_url, float(os.environ.get("KUZET_BENCH_HTTP_SECONDS", "60")))
-    except Exception as exc:  # noqa: BLE001 - a missing service is reported, not hidden
-        print(f"http_ingest=skipped reason={type(exc).__name__}: {exc}")
-        return 0
-    raw = _raw_xadd_per_s(redis_url)
-    stored = float(line.split("ingest_events_per_s=")[1].split()[0])
-    print(line + (f" raw_xadd_per_s={raw:.0f} ratio={stored / raw:.2f}" if raw else ""))
-    from benchmarks.http_ingest import bench_http_heartbeats
-
-    print(bench_http_heartbeats(admin_url, redis_url, float(os.environ.get("KUZET_BENCH_HEARTBEAT_SECONDS", "20"))))
+    parts: dict[str, Callable[[], Any]] = {
+        "jurisdiction": lambda: bench_jurisdiction(),
+        "ingest": lambda: bench_ingest(float(os.environ.get("KUZET_BENCH_SECONDS", "10"))),
+        "heartbeats": lambda: bench_heartbeats(),
+        "linking": imported("linking", "bench_linking", admin_url),
+        "stats": imported("stats", "bench_stats", admin_url),
+        "replay": imported("replay", "bench_replay", admin_url),
+        "settlement": imported("settlement", "bench_settlement", admin_url),
+        "wall_render": imported("wall_render", "bench_wall_render"),
+        "http_ingest": lambda: bench_http_ingest(admin_url, redis_url),
+        "http_heartbeats": imported("http_ingest", "bench_http_heartbeats", admin_url, redis_url,
+                                    float(os.environ.get("KUZET_BENCH_HEARTBEAT_SECONDS", "20"))),
+    }
+    unknown = [name for name in argv if name not in parts]
+    if unknown:
+        print(f"unknown benchmark {', '.join(unknown)}; choose from: {' '.join(parts)}", file=sys.stderr)
+        return 2
+    for name in argv or list(parts):
+        _guarded(name, parts[name])
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -200,9 +200,9 @@ def bench_http_heartbeats(admin_url: str, redis_url: str, seconds: float = 20.0,
 
 
 @contextmanager
-def _pipeline(admin_url: str, redis_url: str) -> Iterator[tuple[str, Any, Any, str]]:
-    """`kuzet serve` + `kuzet worker` on a fresh PostgreSQL database and Redis prefix, signing required;
-    yields (database URL, store, seeded world, base URL) and removes everything afterwards."""
+def _pipeline(admin_url: str, redis_url: str, workers: int = 1) -> Iterator[tuple[str, Any, Any, str]]:
+    """`kuzet serve` + ``workers`` `kuzet worker` processes on a fresh PostgreSQL database and Redis prefix,
+    signing required; yields (database URL, store, seeded world, base URL) and removes everything afterwards."""
     from services.store.engine import Store
     from dashboard.cli import wait_healthy
     from tests.conftest import seed_world
@@ -227,8 +227,9 @@ def _pipeline(admin_url: str, redis_url: str) -> Iterator[tuple[str, Any, Any, s
         procs.append(subprocess.Popen(KUZET + ["serve", "--port", str(port)], env=env, cwd=REPO,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         log = open(os.environ.get("KUZET_BENCH_WORKER_LOG", os.devnull), "wb")  # noqa: SIM115 - lives with the process
-        procs.append(subprocess.Popen(KUZET + ["worker", "--name", "bench-1"], env=env, cwd=REPO,
-                                      stdout=log, stderr=log))
+        for n in range(1, workers + 1):
+            procs.append(subprocess.Popen(KUZET + ["worker", "--name", f"bench-{n}"], env=env, cwd=REPO,
+                                          stdout=log, stderr=log))
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, timeout_s=20)
         yield db_url, store, world, url
@@ -251,9 +252,9 @@ def _pipeline(admin_url: str, redis_url: str) -> Iterator[tuple[str, Any, Any, s
         admin.dispose()
 
 
-def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3) -> str:
-    """Run the pipeline for ``seconds`` under a city's load and return the figures line."""
-    with _pipeline(admin_url, redis_url) as (db_url, store, world, url):
+def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3, workers: int = 1) -> str:
+    """Run the pipeline with ``workers`` worker processes for ``seconds`` under a city's load; the figures line."""
+    with _pipeline(admin_url, redis_url, workers) as (db_url, store, world, url):
         cameras, roads = register_city(store, world.operator_id)
         counter = multiprocessing.Value("q", 0)
         ready = multiprocessing.Barrier(clients + 1)
@@ -283,6 +284,7 @@ def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3)
     # ingest_events_per_s is end to end: events accepted over HTTP and stored by the worker, over the
     # time from the first request until the last accepted event was stored.
     return (f"ingest_events_per_s={count / total:.0f} http_accepted_per_s={accepted / http_elapsed:.0f} "
+            f"workers={workers} per_worker_events_per_s={count / total / workers:.0f} "
             f"events_stored={count} incidents_opened={incidents} cameras={len(cameras)} clients={clients} "
             f"seconds={seconds:.0f} raw_copy_events_with_offences_per_s={raw:.0f} "
             f"ratio_to_raw_copy={count / total / raw:.2f}")
