@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-import pytest
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
