@@ -258,15 +258,15 @@ def bench_http(admin_url: str, redis_url: str, seconds: float, clients: int = 3,
         cameras, roads = register_city(store, world.operator_id)
         counter = multiprocessing.Value("q", 0)
         ready = multiprocessing.Barrier(clients + 1)
-        workers = [multiprocessing.Process(target=_client, args=(url, world.api_key, seconds, counter, ready,
+        senders = [multiprocessing.Process(target=_client, args=(url, world.api_key, seconds, counter, ready,
                                                                  cameras, roads, n))
                    for n in range(clients)]
-        for w in workers:
-            w.start()
+        for sender in senders:
+            sender.start()
         ready.wait()
         started = time.monotonic()
-        for w in workers:
-            w.join()
+        for sender in senders:
+            sender.join()
         http_elapsed = time.monotonic() - started
         accepted = counter.value
 

@@ -87,7 +87,7 @@ def bench_linking(admin_url: str, sizes: tuple[int, ...] = (100, 1_000, 10_000, 
                     s.add(probe)
                     s.flush()
                     started = time.perf_counter()
-                    found.append(len(link_related(s, probe, WITHIN_M, WINDOW)) // 2)
+                    found.append(len(link_related(s, [probe], WITHIN_M, WINDOW)) // 2)
                     indexed.append(time.perf_counter() - started)
                     started = time.perf_counter()
                     _box_only(s, probe, WITHIN_M, WINDOW)

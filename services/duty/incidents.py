@@ -13,7 +13,7 @@ import sqlalchemy.orm as so
 from services.intake.catalogue import TYPE_LABELS_RU
 from services.geo import basemap
 from services.geo.basemap import name_key
-from services.geo.distance import cells_within, degrees_around, distance_m
+from services.geo.distance import cells_within, distance_m
 from services.access.permissions import Action, allows
 from services.errors import Conflict, Forbidden, IllegalTransition, Invalid
 from services.store import audit
@@ -325,30 +325,38 @@ def locate_address(session: so.Session, department_ids: set[int], address: str) 
     return next((where for city in sorted(cities) if (where := basemap.locate(session, city, address)) is not None), None)
 
 
-def link_related(session: so.Session, incident: Incident, within_m: float, window: timedelta,
-                 later: frozenset[int] = frozenset()) -> list[IncidentLink]:
-    """Link a new camera incident to open incidents of other cameras nearby within the window, both ways.
+def link_related(session: so.Session, incidents: list[Incident], within_m: float,
+                 window: timedelta) -> list[IncidentLink]:
+    """Link new camera incidents (flushed, in opening order) to open incidents of other cameras nearby within the
+    window, both ways; each links to those opened before it, so each pair once, as if opened one by one.
 
-    ``later`` are incidents opened after it in the same batch: they link to it themselves, so each pair once.
+    One query for the whole batch: the H3 cells around the points bound it through ix_incidents_cell, so its cost
+    stays flat however many incidents are open in the city; the distance below makes it exact.
     """
-    dlat, dlon = degrees_around(incident.lat, within_m)
-    # The H3 cells around the point bound the search through ix_incidents_cell: its cost stays flat
-    # however many incidents are open in the city; the box and the distance below make it exact.
-    candidates = session.scalars(sa.select(Incident).where(
-        Incident.cell.in_(cells_within(incident.lat, incident.lon, within_m)),
-        Incident.id != incident.id, Incident.status.in_(OPEN_STATUSES),
-        Incident.camera_id.is_not(None), Incident.camera_id != incident.camera_id,
-        Incident.last_seen_at >= incident.first_seen_at - window,
-        Incident.lat.between(incident.lat - dlat, incident.lat + dlat),
-        Incident.lon.between(incident.lon - dlon, incident.lon + dlon)))
+    if not incidents:
+        return []
+    around = {i.id: cells_within(i.lat, i.lon, within_m) for i in incidents}
+    nearby: dict[str, list[Any]] = defaultdict(list)
+    for row in session.execute(sa.select(Incident.id, Incident.cell, Incident.camera_id, Incident.lat, Incident.lon,
+                                         Incident.last_seen_at).where(
+            Incident.cell.in_({cell for cells in around.values() for cell in cells}),
+            Incident.status.in_(OPEN_STATUSES), Incident.camera_id.is_not(None),
+            Incident.last_seen_at >= min(i.first_seen_at for i in incidents) - window)):
+        nearby[row.cell].append(row)
+    later = {i.id for i in incidents}
     links = []
-    for other in candidates:
-        if other.id in later:
-            continue
-        metres = distance_m(incident.lat, incident.lon, other.lat, other.lon)
-        if metres <= within_m:
-            links += [IncidentLink(incident_id=incident.id, related_id=other.id, distance_m=round(metres, 1)),
-                      IncidentLink(incident_id=other.id, related_id=incident.id, distance_m=round(metres, 1))]
+    for incident in incidents:
+        later.discard(incident.id)
+        since = incident.first_seen_at - window
+        for cell in around[incident.id]:
+            for other in nearby.get(cell, ()):
+                if other.id == incident.id or other.id in later or other.camera_id == incident.camera_id \
+                        or other.last_seen_at < since:
+                    continue
+                metres = distance_m(incident.lat, incident.lon, other.lat, other.lon)
+                if metres <= within_m:
+                    links += [IncidentLink(incident_id=incident.id, related_id=other.id, distance_m=round(metres, 1)),
+                              IncidentLink(incident_id=other.id, related_id=incident.id, distance_m=round(metres, 1))]
     session.add_all(links)
     return links
 

@@ -120,11 +120,7 @@ class Correlator:
                 camera.last_seen_at = at
         if opened:
             session.flush()  # every incident this batch opened gets its id in one round trip
-            # In opening order, each linking to those opened before it: the same links as one by one.
-            later = {i.id for i in opened}
-            for incident in opened:
-                later.discard(incident.id)
-                link_related(session, incident, self.related_within_m, self.related_window, frozenset(later))
+            link_related(session, opened, self.related_within_m, self.related_window)
         for row, incident in numbered:
             row["incident_id"] = incident.id
         openings.write(session)
