@@ -227,10 +227,11 @@ class Openings:
 
     def write(self, session: so.Session) -> None:
         """Add the "open" history rows and append the audit entries (one lock on the journal for all)."""
-        session.add_all([IncidentHistory(incident_id=i.id, action="open", from_status=None, to_status=S.NEW.value,
-                                         actor="system", reason=f"{i.type} from camera", at=i.created_at,
-                                         department_id=i.department_id)
-                         for i, _ in self.incidents])
+        if self.incidents:  # one multi-row insert: hundreds of rows per batch, none read back as objects
+            session.execute(sa.insert(IncidentHistory), [
+                {"incident_id": i.id, "action": "open", "from_status": None, "to_status": S.NEW.value,
+                 "actor": "system", "reason": f"{i.type} from camera", "at": i.created_at,
+                 "department_id": i.department_id} for i, _ in self.incidents])
         audit.record_many(session, [("system", "incident.open", f"incident:{i.id}",
                                      {"type": i.type, "camera": camera, "priority": i.priority})
                                     for i, camera in self.incidents])
@@ -326,7 +327,7 @@ def locate_address(session: so.Session, department_ids: set[int], address: str) 
 
 
 def link_related(session: so.Session, incidents: list[Incident], within_m: float,
-                 window: timedelta) -> list[IncidentLink]:
+                 window: timedelta) -> list[dict[str, Any]]:
     """Link new camera incidents (flushed, in opening order) to open incidents of other cameras nearby within the
     window, both ways; each links to those opened before it, so each pair once, as if opened one by one.
 
@@ -355,9 +356,10 @@ def link_related(session: so.Session, incidents: list[Incident], within_m: float
                     continue
                 metres = distance_m(incident.lat, incident.lon, other.lat, other.lon)
                 if metres <= within_m:
-                    links += [IncidentLink(incident_id=incident.id, related_id=other.id, distance_m=round(metres, 1)),
-                              IncidentLink(incident_id=other.id, related_id=incident.id, distance_m=round(metres, 1))]
-    session.add_all(links)
+                    links += [{"incident_id": incident.id, "related_id": other.id, "distance_m": round(metres, 1)},
+                              {"incident_id": other.id, "related_id": incident.id, "distance_m": round(metres, 1)}]
+    if links:  # one multi-row insert, not a unit of work of objects nobody reads back
+        session.execute(sa.insert(IncidentLink), links)
     return links
 
 
