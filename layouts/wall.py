@@ -242,7 +242,9 @@ def counter(key: str, value: int, id_format: str = COUNTER) -> html.Div:
     """One top-bar figure with its label (the replay's under its own ids)."""
     return html.Div(className=f"counter counter-{key}", children=[
         html.Div(str(value), id=id_format.format(key), className="counter-value", **{"data-figure": key}),
-        html.Div(COUNTER_LABELS[key], className="counter-label"),
+        html.Div(className="counter-label", children=[
+            html.Span(part, className="counter-label-en" if n else None)
+            for n, part in enumerate(COUNTER_LABELS[key].split(" · "))]),
     ])
 
 
@@ -263,7 +265,7 @@ COLUMN_DEFS: list[dict[str, Any]] = [
     {"field": "created_at", "headerName": "Время · Возраст", "flex": 0.9, "minWidth": 162,
      "colId": "age", "valueFormatter": {"function": "kuzetClockAge(params)"},
      "cellClassRules": {"age-late": {"function": "kuzetLate(params)"}}},
-    {"field": "type_label", "headerName": "Тип · Type", "flex": 1.3, "minWidth": 140, "wrapText": True,
+    {"field": "type_label", "headerName": "Тип · Type", "flex": 1.3, "minWidth": 150, "wrapText": True,
      "autoHeight": True, "tooltipField": "type_label"},
     {"field": "address", "headerName": "Адрес · Address", "flex": 1.8, "minWidth": 150, "wrapText": True,
      "autoHeight": True, "tooltipField": "address"},
@@ -281,7 +283,7 @@ DEPARTMENT_TEXT = {"function": "kuzetDepartment(params)"}  # the name from the w
 
 def department_column() -> dict[str, Any]:
     """The city wall's department column: the department's short Russian name."""
-    return {"field": "department_id", "headerName": "Отдел", "flex": 1.1, "minWidth": 150, "wrapText": True,
+    return {"field": "department_id", "headerName": "Отдел", "flex": 1.1, "minWidth": 172, "wrapText": True,
             "autoHeight": True, "valueFormatter": DEPARTMENT_TEXT, "getQuickFilterText": DEPARTMENT_TEXT}
 
 
