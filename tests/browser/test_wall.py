@@ -151,7 +151,9 @@ def test_pushed_incident_appears_without_reload_and_is_acknowledged(browser: Any
                  STATUS_LABELS["acknowledged"]],
             timeout=PUSH_TIMEOUT_MS)
         assert status_cell.inner_text().strip() == "принято"
-        assert f"№{incident['id']}" in page.locator(f"#{FEEDBACK}").inner_text()
+        # The push and the button's own answer race: the row may show the new status before the feedback does.
+        page.wait_for_function("([id, text]) => ((document.getElementById(id) || {}).innerText || '').includes(text)",
+                               arg=[FEEDBACK, f"№{incident['id']}"], timeout=PUSH_TIMEOUT_MS)
         assert page.evaluate("window.__marker") == 1
 
         detail = wait_status(live_server, headers, incident["id"], "acknowledged")
