@@ -48,8 +48,6 @@ class Worker:
             related_window=timedelta(seconds=related_window_s if related_window_s is not None else cooldown_s),
             traffic_incident_types=traffic_incident_types)
         self.name = name or f"{socket.gethostname()}-{threading.get_ident()}"
-        # The worker's own journal chain: two workers' transactions never wait for each other's audit tail.
-        self.chain = f"worker:{self.name}"
         self.batch = batch  # events per transaction, roughly: reads are sized from the entries seen so far
         self._events_per_entry = 1.0
         self.max_deliveries = max_deliveries
@@ -58,6 +56,11 @@ class Worker:
         self.sweep_every_s = sweep_every_s
         self.on_batch: Callable[[float], None] | None = None  # told each batch's storing time (metrics)
         self.retention_days = 0  # personal data older than this is masked once a day (0: never)
+
+    @property
+    def chain(self) -> str:
+        """The worker's own audit journal chain: two workers' transactions never wait for each other's tail."""
+        return f"worker:{self.name}"
 
     def run_once(self, block_ms: int = 1000) -> int:
         """Consume and store one read of the stream; returns how many events it carried."""
