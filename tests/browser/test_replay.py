@@ -149,7 +149,10 @@ def test_playing_at_60x_asks_at_most_four_times_a_second_and_keeps_the_map(brows
         page.wait_for_timeout(3000)
         page.keyboard.press("Space")
         elapsed_ms = page.evaluate("performance.now()") - started
-        assert 3 <= len(asked) <= 13, asked  # four a second at most, and it did ask
+        # Four a second at most, and it did ask. The lower bound is only "asked": each ask waits for
+        # the previous answer, and a loaded 2-core box answered two in three seconds (seen in CI).
+        assert asked, "playing never asked for the map"
+        assert len(asked) <= 4 * elapsed_ms / 1000 + 1, (asked, elapsed_ms)
         assert page.evaluate(f"document.querySelector('#{ids.MAP} .js-plotly-plot') === window.kuzetMapNode")
         moved = page.evaluate("window.kuzetReplay.state().playhead") - page.evaluate(
             "Number(document.getElementById('replay-root').dataset.start)")
