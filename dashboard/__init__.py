@@ -162,6 +162,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from dashboard import map_data
 
     app.register_blueprint(map_data.bp)
+    from dashboard import video
+
+    video.init_app(app)
     live.init_app(app, socketio)
     dash_app.init_app(app)
 

@@ -41,6 +41,7 @@ class Kuzet:
     metrics: Any = None  # dashboard.metrics.Metrics: the app's Prometheus registry
     router: Router | None = None
     router_stamp: tuple[Any, ...] = ()
+    video: Any = None  # services.video.proxy.VideoProxy: live views and evidence through the centre
 
     def stop(self) -> None:
         """Stop background threads and release connections."""

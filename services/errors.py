@@ -65,3 +65,9 @@ class Rejected(Refused):
     def summary(self) -> str:
         """Title and detail on one line, as the dead-letter store and the conformance kit give it."""
         return f"{self.title}: {self.message}"
+
+
+class Unavailable(Refused):
+    """Something outside the centre (an operator's video server) did not answer as it must; nothing changed here."""
+
+    code = "upstream-unavailable"

@@ -65,6 +65,8 @@ class Settings:
     session_cookie_secure: bool = False  # send the session cookie over HTTPS only (set it behind TLS)
     totp_required_roles: str = "admin"  # roles that must enrol an authenticator app (others may choose to)
     redis_allow_volatile: bool = False  # start on a Redis without AOF (its restart loses queued events)
+    video_connect_timeout_s: float = 3.0  # an operator's video server must accept the connection this fast
+    video_read_timeout_s: float = 10.0  # ... and send the next bytes within this
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

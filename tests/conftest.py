@@ -192,7 +192,7 @@ def seed_world(store: Store, current: bool = True) -> World:
     ``current=False`` leaves out the logins and the shipped procedures, for a database at an older
     revision than their models.
     """
-    from services.store.models import Camera, Department, Unit
+    from services.store.models import Camera, Department, Operator, Unit
     from services.access.operators import create_operator, issue_key
     from services.geo.routing import Router
     from services.geo.departments import seed_defaults, seed_departments
@@ -213,19 +213,32 @@ def seed_world(store: Store, current: bool = True) -> World:
             admin = create_user(s, "admin", PASSWORD, "admin", None)
             enrol_for_tests(s, admin)
         # Unsigned for brevity in most tests; signing has its own tests (tests/integration/test_signing.py).
-        operator = create_operator(s, "Test Operator LLP", signing_required=False)
-        other = create_operator(s, "Other Operator LLP", signing_required=False)
+        if current:
+            operator = create_operator(s, "Test Operator LLP", signing_required=False)
+            other = create_operator(s, "Other Operator LLP", signing_required=False)
+        else:  # the columns an older revision has: the models' newer ones are not in its tables yet
+            operator, other = (Operator(id=s.scalar(sa.text(
+                "INSERT INTO operators (name, signing_required, created_at) VALUES (:n, false, :t) RETURNING id"),
+                {"n": name, "t": datetime.now(timezone.utc)})) for name in ("Test Operator LLP", "Other Operator LLP"))
         key = issue_key(s, operator)
         other_key = issue_key(s, other)
         router = Router.from_session(s)
         cameras = {}
         for ext, (lat, lon) in {"CAM-A": ALMALY_POINT, "CAM-B": BOSTANDYK_POINT}.items():
             where = router.resolve(lat, lon)
-            cam = Camera(operator_id=operator.id, external_id=ext, lat=lat, lon=lon, mount_kind="street",
-                         address=f"test {ext}", department_id=where.department_id, district_id=where.district_id)
-            s.add(cam)
-            s.flush()
-            cameras[ext] = cam.id
+            if current:
+                cam = Camera(operator_id=operator.id, external_id=ext, lat=lat, lon=lon, mount_kind="street",
+                             address=f"test {ext}", department_id=where.department_id, district_id=where.district_id)
+                s.add(cam)
+                s.flush()
+                cameras[ext] = cam.id
+                continue
+            cameras[ext] = s.scalar(sa.text(
+                "INSERT INTO cameras (operator_id, external_id, lat, lon, mount_kind, address, live_url, department_id,"
+                " district_id, outside_boundaries, health, created_at) VALUES (:o, :e, :lat, :lon, 'street', :a, '',"
+                " :d, :di, false, 'unknown', :t) RETURNING id"),
+                {"o": operator.id, "e": ext, "lat": lat, "lon": lon, "a": f"test {ext}", "d": where.department_id,
+                 "di": where.district_id, "t": datetime.now(timezone.utc)})
         units = {}
         # ALM-1 stands ~300 m from CAM-A, ALM-2 ~2 km away; BOS-1 in Bostandyk.
         for call_sign, dept, (lat, lon) in [("ALM-1", almaly.id, (43.2594, 76.9286)),

@@ -178,7 +178,7 @@ def json_object(body: Any) -> dict[str, Any]:
     return body
 
 
-from dashboard.api import cameras, events, heartbeats, incidents, native, replay, schema, settlement, stats, tokens, work  # noqa: E402,F401  (routes register on import)
+from dashboard.api import cameras, events, heartbeats, incidents, native, replay, schema, settlement, stats, tokens, views, work  # noqa: E402,F401  (routes register on import)
 
 from dashboard.api import problems  # noqa: E402
 problems.register(api)

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from dashboard.http import PROBLEM_BASE
-from services.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound, Refused, Rejected
+from services.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound, Refused, Rejected, Unavailable
 
 
 @dataclass
@@ -51,6 +51,7 @@ STATUSES: dict[type[Refused], tuple[int, str]] = {
     Invalid: (422, "Invalid input"),
     Conflict: (409, "Changed by someone else"),
     IllegalTransition: (409, "Transition refused"),
+    Unavailable: (502, "The operator's server did not answer"),
 }
 # A submission refused as a whole: its status follows from why.
 REJECTED_STATUSES: dict[str, int] = {

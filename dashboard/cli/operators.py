@@ -121,3 +121,24 @@ def operators_signing(database_url: str, name: str, state: str) -> None:
         _operator(session, name).signing_required = state == "on"
         audit.record(session, "cli", "admin.signing", name, state=state)
     click.echo(f"signing for {name}: {state}")
+
+
+@operators.command("video")
+@db_option
+@click.argument("name")
+@click.option("--host", "hosts", multiple=True, help="host[:port] the centre may fetch this operator's video and "
+              "evidence from (repeat; replaces the list). Without --host the list stays as it is.")
+@click.option("--auth", default=None, help="The Authorization header value sent to those hosts (kept server-side).")
+@click.option("--no-auth", is_flag=True, help="Send no credential.")
+def operators_video(database_url: str, name: str, hosts: tuple[str, ...], auth: str | None, no_auth: bool) -> None:
+    """Set where an operator's live views, snapshots and clips may be fetched from, and with what credential."""
+    from services.access.operators import set_video_access
+
+    with open_store(database_url).session() as session:
+        operator = _operator(session, name)
+        try:
+            set_video_access(session, "cli", operator, list(hosts) if hosts else None, auth, clear_auth=no_auth)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{name}: video from {', '.join(operator.video_hosts) or 'no host'}; "
+                   f"credential {'set' if operator.video_auth else 'none'}")

@@ -91,3 +91,25 @@ def authenticate_key(session: so.Session, plaintext: str) -> Operator | None:
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         key.last_used_at = now
     return key.operator
+
+
+def set_video_access(session: so.Session, actor: str, operator: Operator, hosts: list[str] | None = None,
+                     auth: str | None = None, clear_auth: bool = False) -> Operator:
+    """Register where the centre fetches an operator's video (host[:port] each) and the credential it sends.
+
+    Journaled without the credential itself. A malformed host is a ValueError and nothing changes.
+    """
+    from services.store import audit
+    from services.video.upstream import normalise_host
+
+    if hosts is not None:
+        operator.video_hosts = sorted({normalise_host(h) for h in hosts})
+    if clear_auth:
+        operator.video_auth = None
+    elif auth is not None:
+        if not auth.strip() or "\n" in auth or "\r" in auth or len(auth) > 500:
+            raise ValueError("the video credential must be one header value (e.g. 'Basic ...'), at most 500 chars")
+        operator.video_auth = auth.strip()
+    audit.record(session, actor, "admin.operator.video", operator.name, hosts=operator.video_hosts,
+                 credential="set" if operator.video_auth else "none")
+    return operator

@@ -41,6 +41,8 @@ class Action(enum.StrEnum):
     READ_ANY_STATEMENT = "read_any_statement"
     READ_OWN_STATEMENT = "read_own_statement"  # an operator's login: its own operator's, nobody else's
     MANAGE_OWN_KEYS = "manage_own_keys"  # an operator's login: its API keys, from the portal
+    WATCH_VIDEO = "watch_video"  # a camera's live view or an evidence clip, through the centre; each view audited
+    READ_VIDEO_VIEWS = "read_video_views"  # who watched which camera, when
 
 
 _DUTY = frozenset({Role.DUTY_OFFICER, Role.SUPERVISOR, Role.ADMIN})
@@ -81,6 +83,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_ANY_STATEMENT: _ADMINS,
     Action.READ_OWN_STATEMENT: frozenset({Role.OPERATOR}),
     Action.MANAGE_OWN_KEYS: frozenset({Role.OPERATOR}),
+    # Video shows faces and plates: the roles that see personal data, never a trainer's masked view.
+    Action.WATCH_VIDEO: frozenset({Role.DUTY_OFFICER, Role.SUPERVISOR, Role.CHIEF, Role.ADMIN}),
+    Action.READ_VIDEO_VIEWS: frozenset({Role.CHIEF, Role.ADMIN}),
 }
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 from typing import Annotated, Any, Literal, Optional
 
 import numpy as np
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from services.intake.event_format import StrictFloat
 from services.store.models import Camera, CameraAlias, Operator
 from services.geo.routing import Router
+from services.video.upstream import host_of
 
 MountKind = Literal["road", "street", "yard", "school", "kindergarten", "transport", "prison", "other"]
 CAMERA_ID_PATTERN = r"^[^\x00-\x1f\x7f/]{1,64}$"
@@ -29,9 +31,34 @@ class CameraV1(BaseModel):
     mount_kind: MountKind = "street"
     address: Annotated[str, Field(max_length=300, pattern=r"^[^\x00]*$")] = ""
     live_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://\S+)?$")] = ""
+    live_protocol: Optional[Literal["hls", "whep"]] = None  # inferred from a .m3u8 URL; WHEP endpoints name it
     heartbeat_interval_s: Optional[Annotated[int, Field(strict=True, ge=5, le=3600)]] = None
     vendor_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]],
                           Field(max_length=16)] = []
+
+    @model_validator(mode="after")
+    def _live_view(self) -> "CameraV1":
+        if not self.live_url:
+            if self.live_protocol is not None:
+                raise ValueError("live_protocol needs a live_url")
+            return self
+        if host_of(self.live_url) is None:
+            raise ValueError("live_url must be an http(s) URL with a host and no user:password in it "
+                             "(the centre keeps video credentials itself)")
+        path = urlsplit(self.live_url).path.lower()
+        if self.live_protocol is None:
+            if not path.endswith(".m3u8"):
+                raise ValueError("live_url must be an HLS playlist (.m3u8), or give live_protocol \"whep\" "
+                                 "for a WebRTC WHEP endpoint")
+            self.live_protocol = "hls"
+        elif self.live_protocol == "hls" and not path.endswith(".m3u8"):
+            raise ValueError("an HLS live_url must name its playlist (.m3u8)")
+        return self
+
+    @property
+    def protocol(self) -> str:
+        """hls, whep, or "" when the camera has no live view."""
+        return self.live_protocol or ""
 
 
 @dataclass(frozen=True)
@@ -44,15 +71,19 @@ class Registered:
     district_id: int | None = None
     outside_boundaries: bool = False
     errors: tuple[dict[str, str], ...] = ()
+    id: int | None = None  # the centre's id: GET /api/v1/cameras/<id>, /video/<id>/...
+    warnings: tuple[dict[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""
         out: dict[str, Any] = {"camera_id": self.camera_id, "status": self.status}
         if self.status != "rejected":
-            out.update(department_id=self.department_id, district_id=self.district_id,
+            out.update(id=self.id, department_id=self.department_id, district_id=self.district_id,
                        outside_boundaries=self.outside_boundaries)
         if self.errors:
             out["errors"] = list(self.errors)
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
         return out
 
 
@@ -87,13 +118,25 @@ def register(session: so.Session, router: Router, operator: Operator,
         camera.lat, camera.lon = spec.lat, spec.lon
         camera.heading, camera.field_of_view = spec.heading, spec.field_of_view
         camera.mount_kind, camera.address, camera.live_url = spec.mount_kind, spec.address, spec.live_url
+        camera.live_protocol = spec.protocol
         camera.expected_interval_s = spec.heartbeat_interval_s
         camera.department_id, camera.district_id = where.department_id, where.district_id
         camera.outside_boundaries = where.outside_boundaries
         results.append(Registered(camera_id, status, where.department_id, where.district_id, where.outside_boundaries))
     session.flush()
     _set_aliases(session, operator, [(existing[cid], spec.vendor_ids) for cid, spec in items])
-    return results
+    hosts = set(operator.video_hosts or [])
+    return [replace(r, id=existing[cid].id, warnings=_video_warnings(spec, hosts))
+            for r, (cid, spec) in zip(results, items)]
+
+
+def _video_warnings(spec: CameraV1, hosts: set[str]) -> tuple[dict[str, str], ...]:
+    host = host_of(spec.live_url) if spec.live_url else None
+    if host is None or host in hosts:
+        return ()
+    return ({"pointer": "/live_url", "code": "video-host-not-registered",
+             "detail": f"{host} is not among this operator's video hosts registered at the centre; the live view "
+                       "will not play until an administrator registers it (kuzet operators video)"},)
 
 
 def _set_aliases(session: so.Session, operator: Operator, cameras: list[tuple[Camera, list[str]]]) -> None:

@@ -167,6 +167,10 @@ class Operator(Base):
     heartbeat_interval_s: so.Mapped[Optional[int]]
     offline_after_s: so.Mapped[Optional[int]]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # Where the centre may fetch this operator's video and evidence ("host:port", set by an administrator,
+    # never by the operator), and the credential it sends there (kept server-side, never shown to browsers).
+    video_hosts: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    video_auth: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
 
     keys: so.Mapped[list["ApiKey"]] = so.relationship(back_populates="operator")
 
@@ -200,6 +204,8 @@ class Camera(Base):
     field_of_view: so.Mapped[Optional[float]]
     address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     live_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    live_protocol: so.Mapped[str] = so.mapped_column(sa.String(8), default="")  # hls | whep | "" (no live view)
+    video_auth: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))  # this camera's, over the operator's
     department_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("departments.id"), index=True)
     district_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("districts.id"))
     outside_boundaries: so.Mapped[bool] = so.mapped_column(default=False)
@@ -748,3 +754,45 @@ class BasemapLayer(Base):
     data_date: so.Mapped[str] = so.mapped_column(sa.String(10))  # the extract's date: "2012", "2026-11-30"
     imported_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     imported_by: so.Mapped[str] = so.mapped_column(sa.String(100))
+
+
+class VideoView(Base):
+    """One person watching one camera's live view or one clip through the centre: who, what, from when to when."""
+
+    __tablename__ = "video_views"
+    __table_args__ = (sa.Index("ix_video_views_camera_started", "camera_id", "started_at"),
+                      sa.Index("ix_video_views_user_started", "user_id", "started_at"))
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    camera_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("cameras.id"))
+    incident_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("incidents.id"))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(8))  # live | clip
+    protocol: so.Mapped[str] = so.mapped_column(sa.String(8))  # hls | whep | mp4
+    event_id: so.Mapped[Optional[int]]  # the clip's event
+    started_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)  # the last request the viewer made
+    ended_at: so.Mapped[Optional[datetime]] = so.mapped_column(index=True)
+
+
+class EvidenceCheck(Base):
+    """The sha256 of one evidence item as fetched through the centre, against the hash its event declared."""
+
+    __tablename__ = "evidence_checks"
+    __table_args__ = (sa.UniqueConstraint("event_id", "position", name="uq_evidence_check_item"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    event_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("events.id"))
+    position: so.Mapped[int]  # index in the event's media list
+    declared: so.Mapped[str] = so.mapped_column(sa.String(64), default="")  # "" when the event declared none
+    actual: so.Mapped[str] = so.mapped_column(sa.String(64))
+    size: so.Mapped[int]
+    checked_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    checked_by: so.Mapped[str] = so.mapped_column(sa.String(100))
+
+    @property
+    def verdict(self) -> str:
+        """match | mismatch | undeclared."""
+        if not self.declared:
+            return "undeclared"
+        return "match" if self.declared == self.actual else "mismatch"

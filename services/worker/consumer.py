@@ -20,6 +20,7 @@ from services.store.engine import Store
 from services.store.events import stored_keys
 from services.store import audit, deadletters
 from services.worker.correlate import Correlator
+from services.video.views import end_idle_views
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +167,7 @@ class Worker:
             flush(session, self.last_seen)
             result = sweep(session, now, self.thresholds)
             incidents_changed(session, result.incidents, "health", "system")
+            end_idle_views(session, now)
         if result.changes:
             logger.info("health sweep: %d cameras changed state", len(result.changes))
         return result.changes

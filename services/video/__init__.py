@@ -1,0 +1,1 @@
+"""Video in one format, through the centre: live views, evidence, conformance probes."""
