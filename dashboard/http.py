@@ -97,12 +97,14 @@ def content_security_policy(script_hashes: list[str]) -> str:
     """The pages' CSP: scripts only from Kuzet itself and Dash's own inline scripts by hash, nothing framed.
 
     Styles stay 'unsafe-inline': Dash and Mantine set style attributes on every component. The map's
-    renderer runs its tiles' work in workers it builds from blob: URLs.
+    renderer runs its tiles' work in workers it builds from blob: URLs; the HLS player feeds the video element
+    through a blob: URL (Media Source Extensions). Video comes only from Kuzet's own /video/ paths.
     """
     scripts = " ".join(script_hashes)  # Dash hands them quoted: 'sha256-…'
     return ("default-src 'self'; "
             f"script-src 'self' {scripts}; "
             "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+            "media-src 'self' blob:; "
             "connect-src 'self' ws: wss:; worker-src 'self' blob:; child-src 'self' blob:; "
             "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 

@@ -32,6 +32,9 @@ NOTE_TEXT = "incident-note-text"
 NOTE_ADD = "incident-note-add"
 REASON = "incident-reason"  # why: required to hold, dismiss or reopen
 VERSION = "incident-version"  # the version this page shows; an action on a stale page is refused
+LIVE_VIDEO = "incident-live-video"  # the camera's live view (assets/video.js)
+NEARBY_OPEN = "incident-nearby-open"  # opens the 2x2 grid of the nearest cameras (also the G key)
+NEARBY_GRID = "incident-nearby-grid"
 SOCKET = "incident-socket"  # the department's pushes: the page redraws when someone else changes this incident
 REASON_ACTIONS = ("hold", "dismiss", "reopen")
 
@@ -100,19 +103,59 @@ def _section(title: str, *children: Any) -> html.Section:
     return html.Section(className="case-section", children=[html.H3(title), *children])
 
 
+def video_pane(camera_id: int, protocol: str, *, incident_id: int | None = None, label: str = "",
+               pane_id: str | None = None) -> html.Div:
+    """A live view of one camera through the centre; assets/video.js plays it while it is on screen."""
+    return html.Div(className="video-pane", id=pane_id or f"video-{camera_id}", **{
+        "data-kuzet-video": protocol, "data-camera": str(camera_id),
+        "data-incident": "" if incident_id is None else str(incident_id), "data-label": label},
+        children=[html.Div(label, className="video-label")])
+
+
 def _evidence(case: CaseFile) -> list[Any]:
     items = []
+    incident_id = case.incident["id"]
     for media in case.evidence[-12:]:
+        where = f"{media['camera_id']}/{{}}/{media['event_pk']}/{media['position']}"
         caption = html.Div([media["kind"], " · ", local_time(media["at"]),
-                            html.Code(f" sha256 {media['sha256'][:16]}…") if media.get("sha256") else ""],
+                            html.Code(f" sha256 {media['sha256'][:16]}…") if media.get("sha256") else "",
+                            # Filled in by assets/video.js from the centre's check of what the operator serves.
+                            html.Span(className="evidence-hash", **{"data-check": "/video/" + where.format("check")})],
                            className="evidence-caption")
         if media["kind"] == "snapshot":
-            items.append(html.A(href=media["url"], target="_blank", className="evidence", children=[
-                html.Img(src=media["url"], alt=f"снимок {media['event_id']}"), caption]))
-        else:
-            items.append(html.A(href=media["url"], target="_blank", className="evidence link",
-                                children=[f"▶ {media['kind']}", caption]))
+            src = "/video/" + where.format("snapshot")
+            items.append(html.A(href=src, target="_blank", className="evidence", children=[
+                html.Img(src=src, alt=f"снимок {media['event_id']}"), caption]))
+        elif media["kind"] == "clip":
+            items.append(html.Div(className="evidence clip", children=[
+                html.Video(src="/video/" + where.format("clip") + f"?incident={incident_id}", controls=True,
+                           preload="none", className="evidence-clip"), caption]))
+        else:  # a "live" reference: the camera's live view above is the one to watch
+            items.append(html.Div(className="evidence link", children=[f"● {media['kind']}", caption]))
     return items or [html.Div("Нет материалов · No evidence", className="muted")]
+
+
+def _video_block(case: CaseFile) -> list[Any]:
+    camera, incident_id = case.camera, case.incident["id"]
+    if camera is None or not camera["video"]:
+        return [html.Div("Нет живого видео · No live view", className="muted")] if camera else []
+    blocks: list[Any] = [video_pane(camera["id"], camera["video"], incident_id=incident_id,
+                                    label=f"{camera['external_id']} · {camera['address']}", pane_id=LIVE_VIDEO)]
+    others = [c for c in case.nearby if c["id"] != camera["id"]][:3]
+    if others:
+        blocks += [html.Button("Ближайшие камеры 2×2 · Nearest cameras (G)", id=NEARBY_OPEN, className="nearby-open",
+                               **{"aria-expanded": "false", "aria-controls": NEARBY_GRID}),
+                   html.Div(id=NEARBY_GRID, className="video-grid", hidden=True, children=[
+                       video_pane(c["id"], c["video"], incident_id=incident_id, pane_id=f"nearby-{c['id']}",
+                                  label=f"{c['external_id']} · {c['distance_m']:.0f} м · {c['address']}")
+                       for c in [camera_entry(camera), *others]])]
+    return blocks
+
+
+def camera_entry(camera: dict[str, Any]) -> dict[str, Any]:
+    """The incident's own camera as the first of the nearest."""
+    return {"id": camera["id"], "external_id": camera["external_id"], "address": camera["address"],
+            "video": camera["video"], "distance_m": 0.0}
 
 
 def body(case: CaseFile, feedback: str = "") -> html.Div:
@@ -179,7 +222,7 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
         html.Div(f"{camera['address']} · состояние {camera['health']} · посл. сигнал {local_time(camera['last_seen_at'])}"
                  f" ({ago(camera['last_seen_at'])})",
                  className="muted"),
-        html.A("Живое видео камеры · Live view", href=camera["live_url"], target="_blank") if camera["live_url"] else "",
+        *_video_block(case),
     ]
     return html.Div(className="case", children=[
         header,

@@ -38,6 +38,7 @@ QUEUE_STATUSES = "wall-queue-statuses"  # the queue's status filter
 QUEUE_FILTERED = "wall-queue-filtered"  # the output of the clientside callback that applies both
 QUEUE_SEARCH = "wall-queue-search"  # filters the queue by any text it shows (type, status, address, department)
 CLOCK = "wall-clock"
+VIDEO_TILE = "wall-video"  # the selected incident's camera, live (V shows and hides it; assets/video.js plays it)
 MANUAL_POINT = "wall-manual-point"  # set by wall.js when the officer clicks the map
 MANUAL_MODAL = "wall-manual-modal"
 MANUAL_COORDS = "wall-manual-coords"
@@ -446,6 +447,9 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                                      "The next map click places a 102 call (or Shift+click)")]
                   if Action.CREATE_CALL in can else []),
                 html.Div(attribution, className="attribution"),
+                *([html.Div(id=VIDEO_TILE, className="wall-video video-pane", hidden=True, children=[
+                    html.Div("Видео выбранного вызова (V) · Selected incident's camera", className="video-label")])]
+                  if Action.WATCH_VIDEO in can else []),
             ]),
             html.Section(className="wall-queue", children=[
                 html.Div(className="queue-head", children=[

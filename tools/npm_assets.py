@@ -49,6 +49,10 @@ ASSETS: tuple[NpmAsset, ...] = (
     NpmAsset("maplibre-gl", "5.24.1",
              "sha512-HyiYBwtsbk3L1n1EPLJHWqdoyMiF80n7tEYXFZyu2m1TjvaNx6KMLiFeDdmszt1/mq2zvsR1TJuX/NMu5BonXQ==",
              ("dist/maplibre-gl.js", "dist/maplibre-gl.css"), "LICENSE.txt"),
+    # The HLS player of the video panes (assets/video.js): MSE playback of H.264 live views in any browser.
+    NpmAsset("hls.js", "1.7.4",
+             "sha512-3GlxGdPvT2YHvQYOt+yOzT/DEior/qJVNIylHA77kgeoBTdQQqi70GwefNEUmHQeNGyjC8U62+bruqW/Tpm+tg==",
+             ("dist/hls.min.js",), "LICENSE"),
 )
 
 

@@ -6,6 +6,7 @@ import logging
 import random
 from datetime import datetime, timedelta
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -17,6 +18,9 @@ from services.access.operators import create_operator, issue_key
 from services.geo.routing import Router
 from services.access.users import create_user
 from services.geo.departments import ALMATY_DEPARTMENTS, CITY, CITY_CODE, seed_country, seed_defaults, seed_departments
+
+if TYPE_CHECKING:
+    from tools.media_sim import MediaServer
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +109,6 @@ def seed_demo(session: so.Session, cameras_per_district: int = 40, units_per_dis
                                    lat=lat, lon=lon, mount_kind=mount,
                                    address=f"{DEMO_STREETS[rng.randrange(len(DEMO_STREETS))]}, "
                                            f"{rng.randrange(1, 240)}",
-                                   live_url=f"http://127.0.0.1:8889/{district.name.lower()}-{n:03d}/index.m3u8",
                                    department_id=where.department_id, district_id=where.district_id,
                                    outside_boundaries=where.outside_boundaries))
             session.flush()
@@ -425,3 +428,24 @@ def seed_settlement(session: so.Session, rng: random.Random, offences_per_camera
     import_fines(session, "demo", "demo", rows, filename="demo-fines.csv")
     logger.info("demo settlement: %d offences, %d fines", len(offences), len(rows))
     return len(rows)
+
+
+def point_demo_video(session: so.Session, media: "MediaServer", whep_every: int = 40) -> int:
+    """Point the demo cameras at the simulated operators' video server now running, as operators would register them.
+
+    The first camera of every ``whep_every`` streams over WebRTC (WHEP), the others over HLS. The server's
+    address becomes each operator's registered video host and its credential the operators' video credential,
+    set the way an administrator sets them (journaled). Returns the number of cameras pointed.
+    """
+    from services.access.operators import set_video_access
+
+    for operator in session.scalars(sa.select(Operator).where(Operator.name.in_(DEMO_OPERATORS))):
+        set_video_access(session, "demo", operator, [media.host_port], media.auth)
+    cameras = list(session.scalars(sa.select(Camera).join(Operator).where(Operator.name.in_(DEMO_OPERATORS))
+                                   .order_by(Camera.id)))
+    for n, camera in enumerate(cameras):
+        whep = n % whep_every == 0
+        camera.live_url = media.whep_url(camera.external_id) if whep else media.live_url(camera.external_id)
+        camera.live_protocol = "whep" if whep else "hls"
+    session.flush()
+    return len(cameras)

@@ -11,7 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import requests
@@ -19,6 +19,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from services.access.operators import sign
+
+if TYPE_CHECKING:
+    from tools.media_sim import MediaServer
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +81,7 @@ class Simulator:
 
     def __init__(self, base_url: str, operators: list[SimOperator], seed: int | None = None,
                  incidents_per_min: float = 30.0, traffic_per_s: float = 2.0, bad_every: int = 40,
-                 heartbeat_every: int = 10, death_chance: float = 0.02) -> None:
+                 heartbeat_every: int = 10, death_chance: float = 0.02, media: "MediaServer | None" = None) -> None:
         host = urlparse(base_url).hostname
         if host not in LOCAL_HOSTS:
             raise ValueError(f"the simulator only talks to this machine, not {host!r}")
@@ -94,6 +97,7 @@ class Simulator:
         self.heartbeat_every = heartbeat_every
         self.death_chance = death_chance
         self._dead: dict[str, float] = {}  # camera id -> monotonic time it comes back
+        self.media = media  # the simulated operators' video server: evidence rendered per event, with its hash
 
     def _event(self, camera: str, category: str, event_type: str, when: datetime) -> dict[str, Any]:
         event: dict[str, Any] = {
@@ -104,9 +108,8 @@ class Simulator:
             "category": category,
             "type": event_type,
             "confidence": round(self.rng.uniform(0.55, 0.99), 2),
-            # Operators keep evidence on their own servers; the demo has none, so it links a placeholder.
-            "media": [{"kind": "snapshot", "url": f"{self.base_url}/assets/demo/snapshot.svg?camera={camera}"}],
         }
+        event["media"] = self._evidence(camera, event["event_id"], category, when)
         if category == "traffic":
             event["plate"] = {"number": f"{self.rng.randrange(100, 999)}{''.join(self.rng.choices(PLATE_LETTERS, k=3))}02",
                               "country": "KZ"}
@@ -115,6 +118,17 @@ class Simulator:
                 event["speed_kmh"] = float(limit + self.rng.randrange(11, 60))
                 event["limit_kmh"] = float(limit)
         return event
+
+    def _evidence(self, camera: str, key: str, category: str, when: datetime) -> list[dict[str, Any]]:
+        """What the operator keeps of the moment on its own server: a snapshot, and a clip of a public-order event."""
+        if self.media is None:
+            return []
+        url, digest = self.media.snapshot(camera, key, when)
+        media = [{"kind": "snapshot", "url": url, "sha256": digest}]
+        if category == "public_order":
+            url, digest = self.media.clip(camera, key, when, seconds=3.0)
+            media.append({"kind": "clip", "url": url, "sha256": digest})
+        return media
 
     def tick(self, seconds: float = 1.0) -> dict[str, int]:
         """Send one tick's worth of events per operator; returns counts by result status."""

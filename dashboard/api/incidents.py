@@ -21,6 +21,7 @@ from dashboard.api.problems import Problem
 from services.replay.redaction import Redactor
 from services.store.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, User
 from services.access.scope import as_id, incident_in_scope, visible_departments
+from services.video.views import live_view_path
 
 
 def _incident_in_scope(user: User, incident_id: int) -> Incident:
@@ -167,7 +168,10 @@ def get_camera(camera_id: str) -> Response:
     return jsonify({
         "id": camera.id, "external_id": camera.external_id, "operator": operator.name if operator else None,
         "lat": camera.lat, "lon": camera.lon, "mount_kind": camera.mount_kind, "address": camera.address,
-        "live_url": camera.live_url, "department_id": camera.department_id, "district_id": camera.district_id,
+        # The live view through the centre; the operator's own address stays on the server.
+        "live_protocol": camera.live_protocol or None,
+        "live_view": live_view_path(camera.id, camera.live_protocol),
+        "department_id": camera.department_id, "district_id": camera.district_id,
         "outside_boundaries": camera.outside_boundaries, "health": camera.health,
         "last_seen_at": camera.last_seen_at.isoformat() if camera.last_seen_at else None,
         "uptime": {name: u.__dict__ for name, u in camera_uptime(db(), camera.id).items()},

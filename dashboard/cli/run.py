@@ -108,6 +108,14 @@ def simulate(database_url: str, url: str, rate: float, rng_seed: int | None) -> 
         stop.set()
 
 
+def _media_server(factory: Any, port: int, auth: str) -> Any:
+    """The demo's video server on ``port``, or on any free port when that one is taken."""
+    try:
+        return factory(port=port, auth=auth).start()
+    except OSError:
+        return factory(port=0, auth=auth).start()
+
+
 @click.command()
 @click.option("--db", "database_url", envvar="KUZET_DATABASE_URL", default=None,
               help="SQLAlchemy URL; default kuzet-demo.db in the current folder.")
@@ -121,17 +129,23 @@ def simulate(database_url: str, url: str, rate: float, rng_seed: int | None) -> 
 def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rate: float,
          pairs: tuple[str, ...]) -> None:
     """Migrate, seed Almaty, start the worker, the simulator and the web app; print logins."""
-    from tools.seed import DEMO_USERS, patrol_login, seed_demo
+    import secrets
+
+    from tools.media_sim import MediaServer
+    from tools.seed import DEMO_USERS, patrol_login, point_demo_video, seed_demo
     from tools.simulator import Simulator, UnitDriver, operators_for
 
     overrides = parse_overrides(pairs)  # a typo stops the demo before it seeds anything
     database_url = database_url or "sqlite:///kuzet-demo.db"
     store = open_store(database_url)
     store.upgrade()
+    # The simulated operators' video server: test streams, snapshots and clips on this machine only.
+    media = _media_server(MediaServer, port + 1, auth=f"Bearer demo-video-{secrets.token_urlsafe(12)}")
     with store.session() as session:
         keys = seed_demo(session)
         sim_ops = operators_for(session, keys)
         patrol = patrol_login(session)
+        point_demo_video(session, media)
     store.dispose()
     # The demo is the embedded default whatever the environment says: SQLite and the in-process bus.
     settings = replace(Settings.from_env(**{**overrides, "database_url": database_url, "host": host, "port": port}),
@@ -142,13 +156,14 @@ def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rat
     lines += [f"  {u.username:<20} {u.password:<22} {u.role}" for u in DEMO_USERS]
     lines.append("  (admin: the first login sets up an authenticator app (TOTP) with a QR code; admins must have one)")
     lines.append("Simulator: " + ("off" if no_simulator else f"{len(sim_ops)} operators, ~{rate:g} incidents/min"))
+    lines.append(f"Operators' video (test streams, HLS and WebRTC): {media.base_url}, played through {base}/video/")
     click.echo("\n".join(lines))
     if not no_simulator:
         stop = threading.Event()
 
         def run_sim() -> None:
             wait_for(base)
-            Simulator(base, sim_ops, incidents_per_min=rate).run(stop)
+            Simulator(base, sim_ops, incidents_per_min=rate, media=media).run(stop)
 
         def run_units() -> None:
             wait_for(base)

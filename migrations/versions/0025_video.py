@@ -1,4 +1,5 @@
-"""Video through the centre: operators' video hosts and credentials, each view on record, evidence hash checks
+"""Video through the centre: operators' video hosts and credentials, each view on record, evidence hash checks,
+and the SOP steps that watching the video completes
 
 Revision ID: 0025
 Revises: 0024
@@ -19,6 +20,11 @@ def upgrade() -> None:
     with op.batch_alter_table("cameras") as batch:
         batch.add_column(sa.Column("live_protocol", sa.String(8), nullable=False, server_default=""))
         batch.add_column(sa.Column("video_auth", sa.String(500), nullable=True))
+    with op.batch_alter_table("sop_steps") as batch:
+        batch.add_column(sa.Column("done_by_video", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # The shipped "watch the video" steps of an existing install, by their shipped text (services.duty.sop).
+    op.execute("UPDATE sop_steps SET done_by_video = true WHERE text LIKE 'Открыть живое видео камеры%' "
+               "OR text LIKE 'Проверить по видео%'")
     # Cameras registered before: a playlist URL is HLS; anything else was never playable and stays unnamed.
     op.execute("UPDATE cameras SET live_protocol = 'hls' WHERE live_url LIKE '%.m3u8'")
     op.create_table(
@@ -57,6 +63,8 @@ def downgrade() -> None:
     op.drop_index("ix_video_views_user_started", "video_views")
     op.drop_index("ix_video_views_camera_started", "video_views")
     op.drop_table("video_views")
+    with op.batch_alter_table("sop_steps") as batch:
+        batch.drop_column("done_by_video")
     with op.batch_alter_table("cameras") as batch:
         batch.drop_column("video_auth")
         batch.drop_column("live_protocol")

@@ -16,6 +16,7 @@ from services.duty.incidents import OUTCOMES, allowed_actions, rows_for
 from services.store.models import Camera, Department, District, Event, Incident, IncidentLink, IncidentNote, Operator
 from services.duty.situation import DISPLAY_TOLERANCE_DEG
 from services.duty.sop import checklist
+from services.geo.distance import distance_m
 
 if TYPE_CHECKING:
     from services.replay.redaction import Redactor
@@ -41,6 +42,7 @@ class CaseFile:
     withheld: int = 0  # snapshots and clips not shown (a trainer's masked view)
     replay: str = ""  # the link to this incident's replay, for roles that may replay
     city: str = ""  # whose street map the inset draws
+    nearby: list[dict[str, Any]] = field(default_factory=list)  # the nearest cameras with a live view (the 2x2 grid)
 
 
 def case_file(session: so.Session, incident: Incident, role: str, event_limit: int = 200,
@@ -62,11 +64,14 @@ def case_file(session: so.Session, incident: Incident, role: str, event_limit: i
     for ev in events:
         timeline.append({"at": ev.occurred_at.isoformat(), "kind": "event", "actor": "camera", "reason": "",
                          "text": f"{TYPE_LABELS_RU.get(ev.type, ev.type)} · conf {ev.confidence or 1:.2f} · {ev.event_id}"})
-        for media in ev.record.get("media", []):
+        for position, media in enumerate(ev.record.get("media", [])):
             if redactor.masked:
                 withheld += 1  # a face or a plate may be in the picture: not shown in training
                 continue
-            evidence.append({**media, "event_id": ev.event_id, "at": ev.occurred_at.isoformat()})
+            # Shown through the centre (/video/<camera>/snapshot|clip/<event>/<position>), never from the operator's URL.
+            evidence.append({"kind": media.get("kind"), "sha256": media.get("sha256"), "event_id": ev.event_id,
+                             "event_pk": ev.id, "position": position, "camera_id": ev.camera_id,
+                             "at": ev.occurred_at.isoformat()})
     timeline.sort(key=lambda t: t["at"])
     camera = None
     if incident.camera_id is not None:
@@ -75,7 +80,7 @@ def case_file(session: so.Session, incident: Incident, role: str, event_limit: i
         if cam is not None:
             camera = {"id": cam.id, "external_id": cam.external_id, "operator": operator.name if operator else "",
                       "mount_kind": cam.mount_kind, "address": cam.address,
-                      "live_url": "" if redactor.masked else cam.live_url,
+                      "video": "" if redactor.masked or Action.WATCH_VIDEO not in permitted(role) else cam.live_protocol,
                       "health": cam.health, "lat": cam.lat, "lon": cam.lon,
                       "last_seen_at": cam.last_seen_at.isoformat() if cam.last_seen_at else None}
     sop = checklist(session, incident)
@@ -91,11 +96,27 @@ def case_file(session: so.Session, incident: Incident, role: str, event_limit: i
                    sa.select(IncidentLink.related_id, IncidentLink.distance_m, Incident.type, Incident.status)
                    .join(Incident, Incident.id == IncidentLink.related_id)
                    .where(IncidentLink.incident_id == incident.id))]
+    nearby = [] if redactor.masked or Action.WATCH_VIDEO not in permitted(role) else nearest_cameras(
+        session, incident.department_id, incident.lat, incident.lon)
     return CaseFile(row, timeline, evidence, camera, steps, assigned_units(session, incident.id),
                     suggest(session, incident, speed_kmh=speed_kmh), notes, related, allowed_actions(incident.status, role), OUTCOMES,
                     permitted(role), _outlines(session, incident.department_id), withheld,
                     f"/replay?incident={incident.id}" if may_open(role, Page.REPLAY) else "",
-                    session.scalar(sa.select(Department.city).where(Department.id == incident.department_id)) or "")
+                    session.scalar(sa.select(Department.city).where(Department.id == incident.department_id)) or "",
+                    nearby)
+
+
+def nearest_cameras(session: so.Session, department_id: int, lat: float, lon: float, n: int = 4,
+                    within_deg: float = 0.03) -> list[dict[str, Any]]:
+    """The department's ``n`` cameras with a live view nearest to a point (about 3 km around), nearest first."""
+    rows = session.execute(sa.select(Camera.id, Camera.external_id, Camera.address, Camera.live_protocol,
+                                     Camera.lat, Camera.lon, Camera.health).where(
+        Camera.department_id == department_id, Camera.live_protocol != "",
+        Camera.lat.between(lat - within_deg, lat + within_deg), Camera.lon.between(lon - within_deg, lon + within_deg)))
+    found = sorted(({"id": cid, "external_id": ext, "address": address, "video": protocol, "health": health,
+                     "distance_m": distance_m(lat, lon, clat, clon)} for cid, ext, address, protocol, clat, clon, health in rows),
+                   key=lambda c: c["distance_m"])
+    return found[:n]
 
 
 def _outlines(session: so.Session, department_id: int) -> list[dict[str, Any]]:

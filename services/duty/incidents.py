@@ -382,7 +382,7 @@ def queue_key(priority: int, status: str, created_at: datetime) -> str:
     return f"{priority}|{created.isoformat()}"
 
 
-def queue_row(incident: Incident, camera_label: str = "", operator_name: str = "") -> dict[str, Any]:
+def queue_row(incident: Incident, camera_label: str = "", operator_name: str = "", video: str = "") -> dict[str, Any]:
     """The JSON-ready row for queues, pushes and the REST API."""
     return {
         "id": incident.id,
@@ -398,6 +398,8 @@ def queue_row(incident: Incident, camera_label: str = "", operator_name: str = "
         "address": incident.address,
         "description": incident.description,
         "camera": camera_label,
+        "camera_id": incident.camera_id,
+        "video": video,  # the camera's live view, through the centre: hls, whep, or "" for none
         "operator": operator_name,
         "source": incident.source,
         "event_count": incident.event_count,
@@ -414,13 +416,14 @@ def queue_row(incident: Incident, camera_label: str = "", operator_name: str = "
 def rows_for(session: so.Session, incidents: list[Incident]) -> list[dict[str, Any]]:
     """Queue rows for several incidents, with camera and operator labels in one query."""
     camera_ids = {i.camera_id for i in incidents if i.camera_id is not None}
-    labels: dict[int, tuple[str, str]] = {}
+    labels: dict[int, tuple[str, str, str]] = {}
     if camera_ids:
-        for cam_id, ext, op_name in session.execute(
-            sa.select(Camera.id, Camera.external_id, Operator.name).join(Operator).where(Camera.id.in_(camera_ids))
+        for cam_id, ext, op_name, protocol in session.execute(
+            sa.select(Camera.id, Camera.external_id, Operator.name, Camera.live_protocol).join(Operator)
+            .where(Camera.id.in_(camera_ids))
         ):
-            labels[cam_id] = (ext, op_name)
-    return [queue_row(i, *labels.get(i.camera_id or -1, ("", ""))) for i in incidents]
+            labels[cam_id] = (ext, op_name, protocol)
+    return [queue_row(i, *labels.get(i.camera_id or -1, ("", "", ""))) for i in incidents]
 
 
 def open_queue(session: so.Session, department_ids: set[int]) -> list[dict[str, Any]]:

@@ -33,6 +33,11 @@ DISPATCH_STEPS: dict[str, int] = {
     "Направить наряд для оцепления · Dispatch a unit to cordon": 1,
     "Направить не менее 2 нарядов · Dispatch 2+ units": 2,
 }
+# Steps that watching the incident's video through the centre completes (the view is on record).
+VIDEO_STEPS: frozenset[str] = frozenset({
+    "Открыть живое видео камеры · View the live camera",
+    "Проверить по видео · Verify on video",
+})
 GENERIC_SOP: list[tuple[str, bool]] = [
     ("Проверить по видео · Verify on video", True),
     ("Принять решение о наряде · Decide on dispatch", True),
@@ -62,7 +67,7 @@ def seed_default_sops(session: so.Session) -> int:
             continue
         for position, (text, mandatory) in enumerate(DEFAULT_SOPS.get(incident_type, GENERIC_SOP), start=1):
             session.add(SopStep(incident_type=incident_type, position=position, text=text, mandatory=mandatory,
-                                done_by_dispatch=DISPATCH_STEPS.get(text)))
+                                done_by_dispatch=DISPATCH_STEPS.get(text), done_by_video=text in VIDEO_STEPS))
             added += 1
     session.flush()
     return added
@@ -75,7 +80,7 @@ def _ensure_steps(session: so.Session, incident_type: str) -> list[SopStep]:
         return steps
     for position, (text, mandatory) in enumerate(DEFAULT_SOPS.get(incident_type, GENERIC_SOP), start=1):
         session.add(SopStep(incident_type=incident_type, position=position, text=text, mandatory=mandatory,
-                            done_by_dispatch=DISPATCH_STEPS.get(text)))
+                            done_by_dispatch=DISPATCH_STEPS.get(text), done_by_video=text in VIDEO_STEPS))
     session.flush()
     return list(session.scalars(sa.select(SopStep).where(SopStep.incident_type == incident_type)
                                 .order_by(SopStep.position)))
@@ -120,6 +125,16 @@ def tick_dispatched(session: so.Session, incident: Incident, actor: User) -> lis
     return done
 
 
+def tick_watched(session: so.Session, incident: Incident, actor: User) -> list[SopTick]:
+    """Tick the steps that watching the incident's video completes ("view the live camera"), while it is open."""
+    from services.store.models import OPEN_STATUSES
+
+    if incident.status not in OPEN_STATUSES:
+        return []
+    return [tick(session, incident, step.id, actor) for step in checklist(session, incident, create=True).steps
+            if step.done_by_video]
+
+
 def set_steps(session: so.Session, incident_type: str, steps: list[tuple[str, bool]], actor: User) -> list[SopStep]:
     """Replace a type's checklist (admin); steps already ticked somewhere keep their row, with new text."""
     from services.intake.catalogue import CATEGORY_OF
@@ -134,6 +149,7 @@ def set_steps(session: so.Session, incident_type: str, steps: list[tuple[str, bo
         step = current.pop(position, None) or SopStep(incident_type=incident_type, position=position, text="")
         step.text, step.mandatory = text.strip()[:300], mandatory
         step.done_by_dispatch = DISPATCH_STEPS.get(step.text)
+        step.done_by_video = step.text in VIDEO_STEPS
         session.add(step)
     for leftover in current.values():
         if session.scalar(sa.select(sa.func.count(SopTick.id)).where(SopTick.step_id == leftover.id)):

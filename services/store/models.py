@@ -465,6 +465,7 @@ class SopStep(Base):
     text: so.Mapped[str] = so.mapped_column(sa.String(300))
     mandatory: so.Mapped[bool] = so.mapped_column(default=True)
     done_by_dispatch: so.Mapped[Optional[int]]  # ticked by the dispatch itself once this many units are sent
+    done_by_video: so.Mapped[bool] = so.mapped_column(default=False)  # ticked when the incident's video is watched
 
 
 class SopTick(Base):

@@ -11,6 +11,8 @@ import sqlalchemy.orm as so
 
 from services.access.permissions import Action, require
 from services.access.scope import as_id, incident_in_scope, visible_departments
+from services.duty.changes import incidents_changed
+from services.duty.sop import tick_watched
 from services.errors import NotFound
 from services.store import audit
 from services.store.models import Camera, Event, Incident, Operator, User, VideoView, utcnow
@@ -28,6 +30,11 @@ class Source:
     protocol: str  # hls | whep | ""
     hosts: frozenset[str]
     auth: str | None
+
+
+def live_view_path(camera_id: int, protocol: str) -> str | None:
+    """Where a player gets a camera's live view from the centre, by protocol; None without one."""
+    return {"hls": f"/video/{camera_id}/live.m3u8", "whep": f"/video/{camera_id}/whep"}.get(protocol)
 
 
 def watchable_camera(session: so.Session, user: User, camera_id: Any) -> Camera:
@@ -73,6 +80,10 @@ def open_view(session: so.Session, user: User, camera_id: Any, *, kind: str = "l
     session.flush()
     audit.record(session, user.username, "video.view", f"camera:{camera.id}", view=view.id, camera=camera.id,
                  incident=view.incident_id, kind=kind, protocol=protocol, event=event_id, started_at=now.isoformat())
+    if incident is not None and incident.camera_id == camera.id:
+        ticked = tick_watched(session, incident, user)
+        if ticked:
+            incidents_changed(session, [incident], "sop", user.username)
     return view
 
 
