@@ -2,7 +2,7 @@
 
 Environment: KUZET_BENCH_POSTGRES_URL (admin URL; a fresh database is created and dropped), KUZET_BENCH_REDIS_URL
 (a fresh key prefix, deleted after), KUZET_BENCH_SECONDS (in-process, 10), KUZET_BENCH_HTTP_SECONDS (60),
-KUZET_BENCH_HEARTBEAT_SECONDS (20), KUZET_BENCH_WORKERS (worker processes of the end-to-end run, a list
+KUZET_BENCH_HEARTBEAT_SECONDS (20), KUZET_BENCH_VIDEO_SECONDS (15), KUZET_BENCH_WORKERS (worker processes of the end-to-end run, a list
 such as 1,2: one run each, with the throughput per worker). Arguments name the benchmarks to run (all when
 none), e.g. `make bench BENCH="http_ingest linking"`. Only 127.0.0.1.
 """
@@ -214,6 +214,8 @@ def main(argv: list[str]) -> int:
         "replay": imported("replay", "bench_replay", admin_url),
         "settlement": imported("settlement", "bench_settlement", admin_url),
         "wall_render": imported("wall_render", "bench_wall_render"),
+        "video_proxy": imported("video_proxy", "bench_video_proxy", admin_url, redis_url,
+                                float(os.environ.get("KUZET_BENCH_VIDEO_SECONDS", "15"))),
         "http_ingest": lambda: bench_http_ingest(admin_url, redis_url),
         "http_heartbeats": imported("http_ingest", "bench_http_heartbeats", admin_url, redis_url,
                                     float(os.environ.get("KUZET_BENCH_HEARTBEAT_SECONDS", "20"))),

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Optional
 import numpy as np
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from services.intake.event_format import StrictFloat
 from services.store.models import Camera, CameraAlias, Operator
@@ -36,15 +36,20 @@ class CameraV1(BaseModel):
     vendor_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]],
                           Field(max_length=16)] = []
 
+    @field_validator("live_url")
+    @classmethod
+    def _live_url_form(cls, value: str) -> str:
+        if value and host_of(value) is None:
+            raise ValueError("must be an http(s) URL with a host and no user:password in it "
+                             "(the centre keeps video credentials itself)")
+        return value
+
     @model_validator(mode="after")
     def _live_view(self) -> "CameraV1":
         if not self.live_url:
             if self.live_protocol is not None:
                 raise ValueError("live_protocol needs a live_url")
             return self
-        if host_of(self.live_url) is None:
-            raise ValueError("live_url must be an http(s) URL with a host and no user:password in it "
-                             "(the centre keeps video credentials itself)")
         path = urlsplit(self.live_url).path.lower()
         if self.live_protocol is None:
             if not path.endswith(".m3u8"):

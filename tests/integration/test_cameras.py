@@ -58,3 +58,40 @@ def test_bulk_geojson_registers_many_and_reports_each(app: Flask, client: FlaskC
                         headers=_auth(world)).get_json()
     assert again["updated"] == 5
     assert client.post("/api/v1/cameras:bulk", json={"type": "Feature"}, headers=_auth(world)).status_code == 422
+
+
+def test_registration_names_the_centres_id_and_checks_the_live_view(app: Flask, client: FlaskClient,
+                                                                     world: World) -> None:
+    from services.access.operators import set_video_access
+    from services.store.models import Operator
+
+    with app.extensions["kuzet"].store.session() as s:
+        set_video_access(s, "test", s.get(Operator, world.operator_id), ["video.op.example"])
+    here = {"lat": ALMALY_POINT[0], "lon": ALMALY_POINT[1]}
+    hls = client.put("/api/v1/cameras/V-1", json={**here, "live_url": "https://video.op.example/v1/live.m3u8"},
+                     headers=_auth(world)).get_json()
+    with app.extensions["kuzet"].store.session() as s:
+        camera = s.scalar(sa.select(Camera).where(Camera.external_id == "V-1"))
+        assert hls["id"] == camera.id and camera.live_protocol == "hls"
+        assert "warnings" not in hls
+    assert client.get(f"/api/v1/cameras/{hls['id']}", headers={"Authorization": "Bearer nope"}).status_code == 401
+    whep = client.put("/api/v1/cameras/V-2", json={**here, "live_url": "https://elsewhere.example/whep/cam2",
+                                                   "live_protocol": "whep"}, headers=_auth(world)).get_json()
+    assert whep["status"] == "created" and whep["warnings"][0]["code"] == "video-host-not-registered"
+    refused = {
+        "ftp://video.op.example/cam.m3u8": "/live_url",
+        "https://user:secret@video.op.example/cam.m3u8": "/live_url",
+        "https://video.op.example/cam/stream": "",  # neither a playlist nor said to be WHEP: the whole camera
+    }
+    for live_url, pointer in refused.items():
+        answer = client.put("/api/v1/cameras/V-3", json={**here, "live_url": live_url}, headers=_auth(world))
+        assert answer.status_code == 422, live_url
+        errors = answer.get_json()["errors"]
+        assert errors and errors[0]["pointer"] == pointer, (live_url, errors)
+    no_url = client.put("/api/v1/cameras/V-4", json={**here, "live_protocol": "whep"}, headers=_auth(world))
+    assert no_url.status_code == 422
+    bulk = client.post("/api/v1/cameras:bulk", json={"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [ALMALY_POINT[1], ALMALY_POINT[0]]},
+         "properties": {"camera_id": "V-5", "live_url": "https://video.op.example/v5/live.m3u8"}}]},
+        headers=_auth(world)).get_json()
+    assert isinstance(bulk["results"][0]["id"], int)
