@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urljoin
 
 import m3u8
 
@@ -54,8 +55,15 @@ def rewrite(text: str, base_url: str, local: Callable[[str], str], prefix: str) 
     if playlist.content_steering is not None:
         playlist.content_steering = None  # steering would send the player to the operator's servers directly
     for holder in _uri_holders(playlist):
-        holder.uri = local(holder.absolute_uri)
-        holder.base_uri = None
+        if not holder.uri:
+            continue  # a low-latency playlist's last segment: only its parts, no URI of its own yet
+        # Resolved against the playlist's own URL here: the parser gives some holders (parts, hints) no base.
+        holder.uri = local(urljoin(base_url, holder.uri))
+    for before, segment in zip(playlist.segments, playlist.segments[1:]):
+        # The parser leaves that last, partial segment without the key in force, and its writer would then
+        # print "None" where the key tag was: the key of the segment before still applies.
+        if segment.key is None and before.key is not None:
+            segment.key = before.key
     out = playlist.dumps()
     leaked = [u for u in _all_uris(out) if not u.startswith(prefix)]
     if leaked:
