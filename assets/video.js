@@ -138,7 +138,8 @@
         if (!data.fatal) { return; }
         var xhr = data.networkDetails, code = data.response && data.response.code;
         var text = xhr && typeof xhr.responseText === "string" ? xhr.responseText : "";
-        var fallback = code ? "HTTP " + code + " (" + data.details + ")" : data.details;
+        var fallback = (code ? "HTTP " + code + " (" + data.details + ")" : data.details)
+          + (data.error && data.error.message ? ": " + data.error.message : "");
         if (data.type === Hls.ErrorTypes.MEDIA_ERROR && self.recovered !== true) {
           self.recovered = true;  // one decoder recovery before giving up on this attempt
           hls.recoverMediaError();
@@ -226,6 +227,7 @@
 
   // Once a second: progress (a stall is retried), distance behind live, and whether the pane should play at all.
   Player.prototype.tick = function () {
+    if (!this.pane.isConnected) { return; }  // redrawn away: the next scan moves the player or ends it
     if (!this.wanted()) { this.pause(); return; }
     if (this.state === "idle" || this.state === "paused") { this.start(); return; }
     if (this.state !== "starting" && this.state !== "playing") { return; }

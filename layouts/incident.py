@@ -32,6 +32,7 @@ NOTE_TEXT = "incident-note-text"
 NOTE_ADD = "incident-note-add"
 REASON = "incident-reason"  # why: required to hold, dismiss or reopen
 VERSION = "incident-version"  # the version this page shows; an action on a stale page is refused
+SOP_TICKED = "incident-sop-ticked"  # how many steps this page shows ticked: a tick changes no version
 LIVE_VIDEO = "incident-live-video"  # the camera's live view (assets/video.js)
 NEARBY_OPEN = "incident-nearby-open"  # opens the 2x2 grid of the nearest cameras (also the G key)
 NEARBY_GRID = "incident-nearby-grid"
@@ -179,6 +180,7 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
               for a in case.actions if a not in FORM_ACTIONS],
         ]),
         dcc.Store(id=VERSION, data=inc["version"]),
+        dcc.Store(id=SOP_TICKED, data=sum(1 for s in case.sop if s["ticked_by"])),
     ])
     sop = [dmc.Checkbox(id={"type": SOP_STEP, "step": s["id"]}, checked=bool(s["ticked_by"]),
                         disabled=bool(s["ticked_by"]) or Action.TICK_SOP_STEP not in case.permitted

@@ -18,6 +18,7 @@ from layouts.wall import denied
 from services.duty.casefile import case_file
 from services.access.permissions import Action, open_pages
 from services.duty import actions
+from services.duty.sop import ticked_steps
 from services.errors import Invalid, Refused
 from services.replay.redaction import Redactor
 from services.store.models import Incident, SopTick, User
@@ -67,18 +68,25 @@ def register(app: dash.Dash) -> None:
         Input(ids.SOCKET, "data-incidents"),
         State(ids.INCIDENT, "data"),
         State(ids.VERSION, "data"),
+        State(ids.SOP_TICKED, "data"),
         prevent_initial_call=True,
     )
-    def on_push(message: Any, incident_id: Any, shown: Any) -> Any:
+    def on_push(message: Any, incident_id: Any, shown: Any, ticks_shown: Any) -> Any:
         rows = message.get("rows") if isinstance(message, dict) else None
         pushed = [r for r in rows or [] if isinstance(r, dict) and r.get("id") == incident_id]
         # The push only says which row changed and its version; what is drawn is re-read in the user's scope.
-        if not pushed or not isinstance(shown, int) or pushed[-1].get("version") == shown:
+        if not pushed or not isinstance(shown, int):
             return no_update
         user = logged_in()
         incident = incident_in_scope(db(), user, incident_id) if user is not None else None
-        if incident is None or incident.version == shown:
+        if incident is None:
             return no_update
+        if incident.version == shown:
+            # A ticked step changes no version (it must not make the others' next action a conflict): redraw
+            # when the page shows fewer ticks than the record holds, whoever ticked (watching the video ticks too).
+            if not isinstance(ticks_shown, int) or ticked_steps(db(), incident.id) == ticks_shown:
+                return no_update
+            return body(_case(incident, user))
         last = incident.history[-1] if incident.history else None
         if last is not None and last.actor == user.username:
             return no_update  # this officer's own action: its own callback redraws the page with its outcome

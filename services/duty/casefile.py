@@ -15,7 +15,7 @@ from services.duty.dispatch import Suggestion, assigned_units, suggest
 from services.duty.incidents import OUTCOMES, allowed_actions, rows_for
 from services.store.models import Camera, Department, District, Event, Incident, IncidentLink, IncidentNote, Operator
 from services.duty.situation import DISPLAY_TOLERANCE_DEG
-from services.duty.sop import checklist
+from services.duty.sop import RETIRED_POSITION, checklist
 from services.geo.distance import distance_m
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def case_file(session: so.Session, incident: Incident, role: str, event_limit: i
     steps = [{"id": s.id, "position": s.position, "text": s.text, "mandatory": s.mandatory,
               "ticked_by": sop.ticked[s.id].actor if s.id in sop.ticked else None,
               "ticked_at": sop.ticked[s.id].at.isoformat() if s.id in sop.ticked else None}
-             for s in sop.steps if s.position < 1000]
+             for s in sop.steps if s.position < RETIRED_POSITION]
     notes = [{"author": redactor.actor(n.author), "text": redactor.text(n.text), "at": n.at.isoformat()}
              for n in session.scalars(
         sa.select(IncidentNote).where(IncidentNote.incident_id == incident.id).order_by(IncidentNote.id))]

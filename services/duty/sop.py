@@ -33,6 +33,7 @@ DISPATCH_STEPS: dict[str, int] = {
     "Направить наряд для оцепления · Dispatch a unit to cordon": 1,
     "Направить не менее 2 нарядов · Dispatch 2+ units": 2,
 }
+RETIRED_POSITION = 1000  # a step removed from a procedure moves past this, keeping the ticks it had
 # Steps that watching the incident's video through the centre completes (the view is on record).
 VIDEO_STEPS: frozenset[str] = frozenset({
     "Открыть живое видео камеры · View the live camera",
@@ -125,6 +126,12 @@ def tick_dispatched(session: so.Session, incident: Incident, actor: User) -> lis
     return done
 
 
+def ticked_steps(session: so.Session, incident_id: int) -> int:
+    """How many steps of an incident's current procedure are ticked (as its page counts them)."""
+    return session.scalar(sa.select(sa.func.count(SopTick.id)).join(SopStep, SopStep.id == SopTick.step_id).where(
+        SopTick.incident_id == incident_id, SopStep.position < RETIRED_POSITION)) or 0
+
+
 def tick_watched(session: so.Session, incident: Incident, actor: User) -> list[SopTick]:
     """Tick the steps that watching the incident's video completes ("view the live camera"), while it is open."""
     from services.store.models import OPEN_STATUSES
@@ -154,7 +161,7 @@ def set_steps(session: so.Session, incident_type: str, steps: list[tuple[str, bo
     for leftover in current.values():
         if session.scalar(sa.select(sa.func.count(SopTick.id)).where(SopTick.step_id == leftover.id)):
             leftover.mandatory = False  # ticked on past incidents: kept for the record, no longer required
-            leftover.position += 1000
+            leftover.position += RETIRED_POSITION
         else:
             session.delete(leftover)
     session.flush()

@@ -19,7 +19,8 @@ from urllib.parse import quote, urljoin, urlsplit
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from services.errors import Forbidden, Invalid, NotFound, Unavailable
 from services.store import audit
@@ -60,21 +61,23 @@ class VideoProxy:
 
     def __init__(self, secret: str, upstream: Upstream | None = None) -> None:
         self.upstream = upstream or Upstream()
-        # Encrypted, not only signed: the operator's addresses are the centre's to know, not the viewer's.
-        key = hashlib.sha256(b"kuzet-video-tickets\0" + secret.encode()).digest()
-        self._tickets = Fernet(base64.urlsafe_b64encode(key))
+        # Encrypted, not only signed: the operator's addresses are the centre's to know, not the viewer's. And
+        # deterministic (AES-SIV): a player reloading a live playlist must see the same URI for the same segment.
+        key = hashlib.sha512(b"kuzet-video-tickets\0" + secret.encode()).digest()
+        self._tickets = AESSIV(key)
 
     # -- tickets -----------------------------------------------------------------------------------------
     def ticket(self, camera_id: int, user_id: int, view_id: int, url: str, kind: str) -> str:
         """An encrypted, authenticated token for one operator URL, valid for this viewer, camera and view only."""
         payload = json.dumps([camera_id, user_id, view_id, url, kind], separators=(",", ":")).encode()
-        return self._tickets.encrypt(payload).decode().rstrip("=")
+        return base64.urlsafe_b64encode(self._tickets.encrypt(payload, None)).decode().rstrip("=")
 
     def read_ticket(self, token: str, camera_id: int, user: User) -> Ticket:
         """The ticket behind ``token``; NotFound if it is forged, altered, or another viewer's or camera's."""
         try:
-            camera, viewer, view, url, kind = json.loads(self._tickets.decrypt(token + "=" * (-len(token) % 4)))
-        except (InvalidToken, ValueError, TypeError) as exc:
+            sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            camera, viewer, view, url, kind = json.loads(self._tickets.decrypt(sealed, None))
+        except (InvalidTag, ValueError, TypeError) as exc:
             raise NotFound("no such video resource") from exc
         if camera != camera_id or viewer != user.id:
             raise NotFound("no such video resource")

@@ -89,7 +89,10 @@ def test_an_officer_watches_the_hls_live_view_in_the_incident_page_and_it_is_on_
         page.screenshot(path=str(ARTIFACTS / "incident-video-1080p.png"))
         with live_server.app.extensions["kuzet"].store.session() as s:
             opened = list(s.scalars(sa.select(AuditEntry).where(AuditEntry.action == "video.view")))
-        assert [(e.actor, e.detail["camera"], e.detail["incident"]) for e in opened] == [("duty.a", camera, incident)]
+            ended_early = [(e.at.isoformat(), e.detail) for e in s.scalars(
+                sa.select(AuditEntry).where(AuditEntry.action == "video.view_ended"))]
+        assert [(e.actor, e.detail["camera"], e.detail["incident"]) for e in opened] == [("duty.a", camera, incident)], (
+            ended_early, [(e.at.isoformat(), e.detail) for e in opened], _player(page, LIVE_VIDEO))
         page.goto(f"{live_server.url}/wall")  # leaving the page ends the view now, not a minute later
         deadline = time.monotonic() + 10
         ended: list[AuditEntry] = []

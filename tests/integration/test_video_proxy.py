@@ -142,6 +142,8 @@ def test_a_view_is_on_record_from_when_to_when(app: Flask, client: FlaskClient, 
     first = client.get(f"/video/{camera}/live.m3u8", headers=officer)
     again = client.get(f"/video/{camera}/live.m3u8", headers=officer)
     assert first.headers["X-Kuzet-View"] == again.headers["X-Kuzet-View"]  # a reload continues the view
+    # ... and names every resource the same way: a player matches segments across reloads by their URIs.
+    assert first.get_data() == again.get_data()
     view_id = int(first.headers["X-Kuzet-View"])
     assert client.post(f"/video/{camera}/views/{view_id}/end", headers=officer).status_code == 204
     store = app.extensions["kuzet"].store
