@@ -11,9 +11,11 @@ import base64
 import hashlib
 import json
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 import sqlalchemy as sa
@@ -31,8 +33,41 @@ from services.video.upstream import Upstream, expect_ok, host_of
 
 logger = logging.getLogger(__name__)
 
+K = TypeVar("K")
+V = TypeVar("V")
 PASSED_HEADERS = ("Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "Last-Modified", "ETag")
 SNAPSHOT_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+RECHECK_S = 5.0
+
+
+class Recent(Generic[K, V]):
+    """Answers remembered for a few seconds, per process (thread-safe, bounded)."""
+
+    def __init__(self, ttl_s: float, limit: int = 20_000) -> None:
+        self.ttl_s, self.limit = ttl_s, limit
+        self._items: dict[K, tuple[float, V]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        """The value put within the last ``ttl_s`` seconds, else None."""
+        with self._lock:
+            found = self._items.get(key)
+        return found[1] if found is not None and found[0] > time.monotonic() else None
+
+    def put(self, key: K, value: V) -> None:
+        """Remember ``value`` for ``ttl_s`` seconds."""
+        now = time.monotonic()
+        with self._lock:
+            if len(self._items) >= self.limit:
+                self._items = {k: v for k, v in self._items.items() if v[0] > now}
+            self._items[key] = (now + self.ttl_s, value)
+
+    def forget(self, key: K) -> None:
+        """Drop one remembered answer (the view ended here)."""
+        with self._lock:
+            self._items.pop(key, None)
 
 
 @dataclass(frozen=True)
@@ -65,6 +100,8 @@ class VideoProxy:
         # deterministic (AES-SIV): a player reloading a live playlist must see the same URI for the same segment.
         key = hashlib.sha512(b"kuzet-video-tickets\0" + secret.encode()).digest()
         self._tickets = AESSIV(key)
+        self._checked: Recent[tuple[int, Any], views.Source] = Recent(RECHECK_S)
+        self._alive: Recent[tuple[int, int], bool] = Recent(RECHECK_S)
 
     # -- tickets -----------------------------------------------------------------------------------------
     def ticket(self, camera_id: int, user_id: int, view_id: int, url: str, kind: str) -> str:
@@ -102,18 +139,24 @@ class VideoProxy:
     def through(self, session: so.Session, user: User, camera_id: Any, token: str,
                 range_header: str | None = None) -> Served:
         """A ticketed URI: a variant playlist (rewritten again), a segment, a key or a clip, streamed."""
-        camera = views.watchable_camera(session, user, camera_id)
-        ticket = self.read_ticket(token, camera.id, user)
-        if not views.keep_alive(session, user, ticket.view_id):
-            raise NotFound("this view has ended; open the camera again")
-        source = views.source_of(session, camera)
+        # A player asks every second or so: who may watch what, and whether the view is still open, are read from
+        # the store at most every RECHECK_S per viewer and camera (the login itself is checked on every request).
+        source = self._checked.get((user.id, camera_id))
+        if source is None:
+            source = views.source_of(session, views.watchable_camera(session, user, camera_id))
+            self._checked.put((user.id, camera_id), source)
+        ticket = self.read_ticket(token, source.camera_id, user)
+        if self._alive.get((user.id, ticket.view_id)) is None:
+            if not views.keep_alive(session, user, ticket.view_id):
+                raise NotFound("this view has ended; open the camera again")
+            self._alive.put((user.id, ticket.view_id), True)
         headers = {"Range": range_header} if range_header and ticket.kind == "clip" else {}
         answer = self.upstream.open(ticket.url, source.hosts, auth=source.auth, headers=headers)
         expect_ok(answer, "video")
         content_type = answer.headers.get("Content-Type", "application/octet-stream")
         if ticket.kind == "hls" and hls.looks_like_playlist(content_type, ticket.url):
             text = self.upstream.read(answer, self.upstream.limits.playlist_bytes).decode("utf-8", "replace")
-            return self._rewritten(text, ticket.url, camera.id, user.id, ticket.view_id, source.hosts)
+            return self._rewritten(text, ticket.url, source.camera_id, user.id, ticket.view_id, source.hosts)
         limit = self.upstream.limits.clip_bytes if ticket.kind == "clip" else self.upstream.limits.segment_bytes
         passed = {k: answer.headers[k] for k in PASSED_HEADERS if k in answer.headers and k != "Content-Type"}
         return Served(answer.status_code, content_type, self.upstream.chunks(answer, limit), passed)
@@ -170,12 +213,14 @@ class VideoProxy:
                 self.upstream.open(ticket.url, source.hosts, auth=source.auth, method="DELETE").close()
             except (Unavailable, Forbidden) as exc:
                 logger.info("WHEP session of camera %s not deleted at the operator: %s", camera.id, exc)
+        self._alive.forget((user.id, ticket.view_id))
         views.end_view(session, user, ticket.view_id)
 
     def end(self, session: so.Session, user: User, camera_id: Any, view_id: Any) -> None:
         """The player says the viewer stopped watching."""
         camera = views.watchable_camera(session, user, camera_id)
         if isinstance(view_id, int) and not isinstance(view_id, bool):
+            self._alive.forget((user.id, view_id))
             ended = views.end_view(session, user, view_id)
             if ended is not None and ended.camera_id != camera.id:
                 raise NotFound("no such view")
