@@ -148,6 +148,8 @@ class BoundedJSON(DefaultJSONProvider):
 class IdConverter(IntegerConverter):
     """``<int:...>`` in routes: a 32-bit id or no match (404), never a number the database cannot hold."""
 
+    regex = r"[0-9]+"  # ASCII digits only: werkzeug's \d+ takes "١" and "１" for 1
+
     def __init__(self, url_map: Any, fixed_digits: int = 0, min: int = 0, max: int = 2**31 - 1,  # noqa: A002
                  signed: bool = False) -> None:
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urljoin
@@ -12,6 +13,7 @@ from services.errors import Unavailable
 
 MIME = "application/vnd.apple.mpegurl"
 PLAYLIST_TYPES = ("mpegurl", "m3u8", "m3u")
+ABSOLUTE = re.compile(r'"([a-z][a-z0-9+.-]*://[^"]*)"', re.IGNORECASE)
 
 
 def looks_like_playlist(content_type: str, url: str) -> bool:
@@ -54,11 +56,17 @@ def rewrite(text: str, base_url: str, local: Callable[[str], str], prefix: str) 
         raise Unavailable(f"the operator's HLS playlist does not parse: {exc}") from exc
     if playlist.content_steering is not None:
         playlist.content_steering = None  # steering would send the player to the operator's servers directly
+    for segment in playlist.segments:
+        segment.dateranges = []  # interstitials and ad markers name other servers (X-ASSET-LIST): not ours to pass
     for holder in _uri_holders(playlist):
         if not holder.uri:
             continue  # a low-latency playlist's last segment: only its parts, no URI of its own yet
         # Resolved against the playlist's own URL here: the parser gives some holders (parts, hints) no base.
-        holder.uri = local(urljoin(base_url, holder.uri))
+        try:
+            absolute = urljoin(base_url, holder.uri)
+        except ValueError as exc:
+            raise Unavailable("the operator's HLS playlist holds a malformed address") from exc
+        holder.uri = local(absolute)
     for before, segment in zip(playlist.segments, playlist.segments[1:]):
         # The parser leaves that last, partial segment without the key in force, and its writer would then
         # print "None" where the key tag was: the key of the segment before still applies.
@@ -88,4 +96,6 @@ def _all_uris(text: str) -> list[str]:
                 break
             uris.append(line[at + 5:end])
             start = end + 1
+        # Any absolute address in any attribute counts, whatever the attribute is called.
+        uris += [m.group(1) for m in ABSOLUTE.finditer(line)]
     return uris

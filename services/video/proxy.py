@@ -10,12 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import itertools
 import logging
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import sqlalchemy as sa
@@ -33,41 +32,27 @@ from services.video.upstream import Upstream, expect_ok, host_of
 
 logger = logging.getLogger(__name__)
 
-K = TypeVar("K")
-V = TypeVar("V")
 PASSED_HEADERS = ("Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "Last-Modified", "ETag")
 SNAPSHOT_TYPES = ("image/jpeg", "image/png", "image/webp")
+# What the centre serves from an operator under its own origin: media only. Anything else (HTML, SVG,
+# script) would run as the officer's page; it goes out as opaque bytes.
+MEDIA_TYPES = ("video/", "audio/", "application/mp4", "application/octet-stream", "application/vnd.apple.mpegurl",
+               "application/x-mpegurl")
 
 
-RECHECK_S = 5.0
+def media_type(content_type: str) -> str:
+    """The operator's content type if it is a media type, else application/octet-stream."""
+    kind = content_type.split(";")[0].strip().lower()
+    return kind if kind.startswith(MEDIA_TYPES) and "/" in kind and " " not in kind else "application/octet-stream"
 
 
-class Recent(Generic[K, V]):
-    """Answers remembered for a few seconds, per process (thread-safe, bounded)."""
-
-    def __init__(self, ttl_s: float, limit: int = 20_000) -> None:
-        self.ttl_s, self.limit = ttl_s, limit
-        self._items: dict[K, tuple[float, V]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: K) -> V | None:
-        """The value put within the last ``ttl_s`` seconds, else None."""
-        with self._lock:
-            found = self._items.get(key)
-        return found[1] if found is not None and found[0] > time.monotonic() else None
-
-    def put(self, key: K, value: V) -> None:
-        """Remember ``value`` for ``ttl_s`` seconds."""
-        now = time.monotonic()
-        with self._lock:
-            if len(self._items) >= self.limit:
-                self._items = {k: v for k, v in self._items.items() if v[0] > now}
-            self._items[key] = (now + self.ttl_s, value)
-
-    def forget(self, key: K) -> None:
-        """Drop one remembered answer (the view ended here)."""
-        with self._lock:
-            self._items.pop(key, None)
+def _capped(stream: Iterator[bytes], limit: int) -> Iterator[bytes]:
+    taken = 0
+    for chunk in stream:
+        taken += len(chunk)
+        if taken > limit:
+            raise Unavailable(f"the operator's playlist is larger than {limit} bytes")
+        yield chunk
 
 
 @dataclass(frozen=True)
@@ -100,8 +85,6 @@ class VideoProxy:
         # deterministic (AES-SIV): a player reloading a live playlist must see the same URI for the same segment.
         key = hashlib.sha512(b"kuzet-video-tickets\0" + secret.encode()).digest()
         self._tickets = AESSIV(key)
-        self._checked: Recent[tuple[int, Any], views.Source] = Recent(RECHECK_S)
-        self._alive: Recent[tuple[int, int], bool] = Recent(RECHECK_S)
 
     # -- tickets -----------------------------------------------------------------------------------------
     def ticket(self, camera_id: int, user_id: int, view_id: int, url: str, kind: str) -> str:
@@ -122,7 +105,10 @@ class VideoProxy:
 
     def local(self, camera_id: int, user_id: int, view_id: int, kind: str, url: str) -> str:
         """The centre's path for an operator URL (the last name kept, so a person reading it sees what it is)."""
-        name = quote(urlsplit(url).path.rsplit("/", 1)[-1] or "media", safe="._-")[:80]
+        try:
+            name = quote(urlsplit(url).path.rsplit("/", 1)[-1] or "media", safe="._-")[:80]
+        except ValueError:
+            name = "media"  # the fetch itself will refuse the malformed address
         return f"/video/{camera_id}/s/{self.ticket(camera_id, user_id, view_id, url, kind)}/{name}"
 
     # -- live view ---------------------------------------------------------------------------------------
@@ -139,27 +125,37 @@ class VideoProxy:
     def through(self, session: so.Session, user: User, camera_id: Any, token: str,
                 range_header: str | None = None) -> Served:
         """A ticketed URI: a variant playlist (rewritten again), a segment, a key or a clip, streamed."""
-        # A player asks every second or so: who may watch what, and whether the view is still open, are read from
-        # the store at most every RECHECK_S per viewer and camera (the login itself is checked on every request).
-        source = self._checked.get((user.id, camera_id))
-        if source is None:
-            source = views.source_of(session, views.watchable_camera(session, user, camera_id))
-            self._checked.put((user.id, camera_id), source)
-        ticket = self.read_ticket(token, source.camera_id, user)
-        if self._alive.get((user.id, ticket.view_id)) is None:
-            if not views.keep_alive(session, user, ticket.view_id):
-                raise NotFound("this view has ended; open the camera again")
-            self._alive.put((user.id, ticket.view_id), True)
+        camera = views.watchable_camera(session, user, camera_id)
+        ticket = self.read_ticket(token, camera.id, user)
+        if ticket.kind not in ("hls", "clip"):
+            raise NotFound("no such video resource")
+        if not views.keep_alive(session, user, ticket.view_id):
+            raise NotFound("this view has ended; open the camera again")
+        source = views.source_of(session, camera)
         headers = {"Range": range_header} if range_header and ticket.kind == "clip" else {}
         answer = self.upstream.open(ticket.url, source.hosts, auth=source.auth, headers=headers)
         expect_ok(answer, "video")
-        content_type = answer.headers.get("Content-Type", "application/octet-stream")
-        if ticket.kind == "hls" and hls.looks_like_playlist(content_type, ticket.url):
-            text = self.upstream.read(answer, self.upstream.limits.playlist_bytes).decode("utf-8", "replace")
-            return self._rewritten(text, ticket.url, source.camera_id, user.id, ticket.view_id, source.hosts)
-        limit = self.upstream.limits.clip_bytes if ticket.kind == "clip" else self.upstream.limits.segment_bytes
+        base = answer.url or ticket.url
+        clip = ticket.kind == "clip"
+        limits = self.upstream.limits
+        stream = self.upstream.chunks(answer, limits.clip_bytes if clip else limits.segment_bytes,
+                                      limits.clip_total_s if clip else None)
+        # What it is, by what it holds: a variant playlist may come under any name or type, and must never
+        # pass unrewritten; a clip must not be one.
+        first = next(stream, b"")
+        if first.lstrip(b"\xef\xbb\xbf").startswith(b"#EXTM3U"):
+            if clip:
+                stream.close()
+                raise Unavailable("the operator's server answered a playlist where an MP4 clip belongs")
+            text = (first + b"".join(_capped(stream, limits.playlist_bytes - len(first)))).decode("utf-8", "replace")
+            return self._rewritten(text, base, camera.id, user.id, ticket.view_id, source.hosts)
         passed = {k: answer.headers[k] for k in PASSED_HEADERS if k in answer.headers and k != "Content-Type"}
-        return Served(answer.status_code, content_type, self.upstream.chunks(answer, limit), passed)
+        if answer.headers.get("Content-Encoding", "identity").lower() != "identity":
+            # Sent compressed although asked for identity: it goes on inflated, so its lengths and ranges are not ours.
+            for name in ("Content-Length", "Content-Range", "Accept-Ranges"):
+                passed.pop(name, None)
+        return Served(answer.status_code, media_type(answer.headers.get("Content-Type", "")),
+                      itertools.chain([first], stream), passed)
 
     def _playlist(self, source: views.Source, user: User, view_id: int, url: str) -> Served:
         answer = self.upstream.open(url, source.hosts, auth=source.auth)
@@ -171,8 +167,7 @@ class VideoProxy:
                    hosts: frozenset[str]) -> Served:
         def local(url: str) -> str:
             if host_of(url) not in hosts:
-                raise Unavailable(f"the operator's playlist points at {host_of(url) or 'a non-HTTP address'}, "
-                                  "which is not registered as its video host")
+                raise Unavailable("the operator's playlist points outside the video hosts registered for it")
             return self.local(camera_id, user_id, view_id, "hls", url)
 
         body = hls.rewrite(text, base, local, f"/video/{camera_id}/s/")
@@ -195,9 +190,17 @@ class VideoProxy:
             answer.close()
             raise Unavailable(f"the WHEP endpoint answered {answer.status_code}, not 201 Created",
                               status=answer.status_code)
-        resource = urljoin(answer.url or source.live_url, answer.headers.get("Location", "")) \
-            if answer.headers.get("Location") else ""
-        sdp = self.upstream.read(answer, self.upstream.limits.sdp_bytes)
+        try:
+            resource = urljoin(answer.url or source.live_url, answer.headers.get("Location", "")) \
+                if answer.headers.get("Location") else ""
+        except ValueError:
+            resource = ""  # a malformed session address: the session cannot be deleted, but it plays
+        try:
+            sdp = self.upstream.read(answer, self.upstream.limits.sdp_bytes)
+        except Unavailable:
+            if resource:
+                self._delete_quietly(resource, source)  # the operator's session would otherwise be left open
+            raise
         token = self.ticket(camera.id, user.id, view.id, resource, "whep")
         return sdp, f"/video/{camera.id}/whep/{token}", view.id
 
@@ -208,19 +211,19 @@ class VideoProxy:
         if ticket.kind != "whep":
             raise NotFound("no such WebRTC session")
         if ticket.url:
-            source = views.source_of(session, camera)
-            try:
-                self.upstream.open(ticket.url, source.hosts, auth=source.auth, method="DELETE").close()
-            except (Unavailable, Forbidden) as exc:
-                logger.info("WHEP session of camera %s not deleted at the operator: %s", camera.id, exc)
-        self._alive.forget((user.id, ticket.view_id))
+            self._delete_quietly(ticket.url, views.source_of(session, camera))
         views.end_view(session, user, ticket.view_id)
+
+    def _delete_quietly(self, resource: str, source: views.Source) -> None:
+        try:
+            self.upstream.open(resource, source.hosts, auth=source.auth, method="DELETE").close()
+        except (Unavailable, Forbidden) as exc:
+            logger.info("WHEP session of camera %s not deleted at the operator: %s", source.camera_id, exc)
 
     def end(self, session: so.Session, user: User, camera_id: Any, view_id: Any) -> None:
         """The player says the viewer stopped watching."""
         camera = views.watchable_camera(session, user, camera_id)
         if isinstance(view_id, int) and not isinstance(view_id, bool):
-            self._alive.forget((user.id, view_id))
             ended = views.end_view(session, user, view_id)
             if ended is not None and ended.camera_id != camera.id:
                 raise NotFound("no such view")
@@ -249,6 +252,8 @@ class VideoProxy:
         event, media = views.clip_event(session, camera, event_pk, position)
         if media.get("kind") != "clip":
             raise NotFound("this evidence is not a clip")
+        if host_of(str(media.get("url", ""))) not in views.source_of(session, camera).hosts:
+            raise Forbidden("the clip's address is not among the video hosts registered for this camera's operator")
         view = views.open_view(session, user, camera.id, kind="clip", protocol="mp4",
                                incident_id=incident_id or event.incident_id, event_id=event.id)
         return self.local(camera.id, user.id, view.id, "clip", str(media.get("url", "")))
@@ -265,12 +270,10 @@ class VideoProxy:
         answer = self.upstream.open(str(media.get("url", "")), source.hosts, auth=source.auth)
         expect_ok(answer, "evidence")
         digest, size = hashlib.sha256(), 0
-        limit = self.upstream.limits.clip_bytes
-        for chunk in self.upstream.chunks(answer, limit):
+        # A transfer cut off, too slow or too large raises: only a whole item is ever recorded as its hash.
+        for chunk in self.upstream.chunks(answer, self.upstream.limits.clip_bytes, self.upstream.limits.clip_total_s):
             digest.update(chunk)
             size += len(chunk)
-        if size >= limit:
-            raise Unavailable(f"the evidence is larger than {limit} bytes; not checked")
         return record_check(session, user, event, int(position), media, digest.hexdigest(), size)
 
 
