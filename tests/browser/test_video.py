@@ -158,3 +158,28 @@ def test_the_wall_shows_the_selected_incidents_camera_on_v(browser: Any, live_se
             arg=VIDEO_TILE)
     finally:
         context.close()
+
+
+def test_a_player_says_no_signal_with_the_reason_and_recovers_when_the_stream_returns(
+        browser: Any, live_server: LiveServer, media: MediaServer) -> None:
+    _point(live_server, media, "hls")
+    incident = _incident(live_server, media)
+    port = int(media.host_port.rsplit(":", 1)[1])
+    context, page = logged_in_page(browser, live_server, "duty.a", f"/incidents/{incident}")
+    revived: MediaServer | None = None
+    try:
+        playing = """(pane) => { const p = window.kuzetVideo.players().find(x => x.pane === pane);
+                                 return p && p.state === 'playing' && p.readyState >= 3; }"""
+        page.wait_for_function(playing, arg=LIVE_VIDEO, timeout=PLAY_TIMEOUT_MS)
+        media.stop()  # the operator's server goes away
+        page.wait_for_function(
+            "(pane) => { const p = window.kuzetVideo.players().find(x => x.pane === pane); return p && p.state === 'failed'; }",
+            arg=LIVE_VIDEO, timeout=PLAY_TIMEOUT_MS)
+        status = page.inner_text(f"#{LIVE_VIDEO} .video-status")
+        assert "нет сигнала" in status and len(_player(page, LIVE_VIDEO)["reason"]) > 3, status
+        revived = MediaServer(port=port, auth=media.auth, segment_s=1.0).start()  # and comes back
+        page.wait_for_function(playing, arg=LIVE_VIDEO, timeout=PLAY_TIMEOUT_MS)
+    finally:
+        context.close()
+        if revived is not None:
+            revived.stop()
