@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, redirect, request
+from flask import Blueprint, Flask, Response, jsonify, redirect, request
 
 from dashboard.api import person
-from dashboard.api.problems import register as problems
+from dashboard.api.problems import Problem, register as problems
 from dashboard.context import kuzet, perform
 from services.video.proxy import Served, VideoProxy
 from services.video.upstream import Limits, Upstream
@@ -49,8 +49,6 @@ def through(camera_id: int, token: str, name: str) -> Response:
 def whep(camera_id: int) -> Response:
     """WHEP: the viewer's SDP offer relayed to the camera's endpoint; 201 with the answer and a session path."""
     if request.mimetype != "application/sdp":
-        from dashboard.api.problems import Problem
-
         raise Problem(415, "unsupported-media-type", "Send an SDP offer", "Content-Type must be application/sdp")
     sdp, location, view_id = perform(proxy().whep_offer, person(), camera_id, request.get_data(cache=False),
                                      request.args.get("incident"))
@@ -95,8 +93,6 @@ def clip(camera_id: int, event_id: int, position: str) -> Response:
 @bp.get("/check/<int:event_id>/<position>")
 def check(camera_id: int, event_id: int, position: str) -> Response:
     """The sha256 verdict of an evidence item (match, mismatch, undeclared), fetched and recorded on first asking."""
-    from flask import jsonify
-
     done = perform(proxy().verify, person(), camera_id, event_id, _position(position))
     return jsonify({"verdict": done.verdict, "declared": done.declared, "actual": done.actual, "size": done.size,
                     "checked_at": done.checked_at.isoformat(), "checked_by": done.checked_by})
