@@ -42,7 +42,7 @@ def configure_logging(verbose: bool) -> None:
     """Log lines with time, level and module; the noisy libraries at warnings only."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("werkzeug", "alembic"):
+    for noisy in ("werkzeug", "alembic", "aioice", "aiortc"):  # aioice logs every ICE check
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
