@@ -11,6 +11,7 @@
   var HLS_SRC = "/assets/vendor/hls.js/hls.min.js";  // tools/npm_assets.py: pinned, from the npm registry
   var RETRY_MS = [2000, 4000, 8000, 15000, 30000];
   var STALL_MS = 8000;
+  var START_MS = 20000;
   var players = new Map();
   var hlsEngine = null;
 
@@ -232,8 +233,11 @@
     if (this.state === "idle" || this.state === "paused") { this.start(); return; }
     if (this.state !== "starting" && this.state !== "playing") { return; }
     this.progressed();
-    if (Date.now() - this.lastProgress > STALL_MS) {
-      this.fail("поток остановился · stream stalled for " + Math.round(STALL_MS / 1000) + " s");
+    // A stream that has not shown its first picture yet gets longer: an operator's encoder may be starting.
+    var patience = this.state === "starting" ? START_MS : STALL_MS;
+    if (Date.now() - this.lastProgress > patience) {
+      this.fail(this.state === "starting" ? "нет изображения · no picture within " + Math.round(START_MS / 1000) + " s"
+                : "поток остановился · stream stalled for " + Math.round(STALL_MS / 1000) + " s");
       return;
     }
     if (this.pc && this.state === "playing") { this.webrtcLatency(); }
