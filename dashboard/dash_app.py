@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from dashboard.callbacks import admin, archive, cameras, coverage, incident, portal, replay, settlement, stats, wall
+from dashboard.callbacks import admin, archive, cameras, coverage, incident, portal, replay, settlement, stats, views, wall
 
 logger = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -44,6 +44,7 @@ def init_app(server: Flask) -> dash.Dash:
     dash.register_page("admin-dead-letters", path="/admin/dead-letters", title="Kuzet — отклонённые",
                        layout=admin.page)
     dash.register_page("cameras", path="/cameras", title="Kuzet — камеры", layout=cameras.cameras_page)
+    dash.register_page("views", path="/views", title="Kuzet — просмотры видео", layout=views.page)
     dash.register_page("operators", path="/operators", title="Kuzet — операторы", layout=cameras.operators_page)
     dash.register_page("settlement", path="/settlement", title="Kuzet — расчёты с операторами",
                        layout=settlement.page)
@@ -57,6 +58,7 @@ def init_app(server: Flask) -> dash.Dash:
     archive.register(app)
     settlement.register(app)
     portal.register(app)
+    views.register(app)
     server.extensions["dash"] = app
     server.before_request(lambda: _refuse_malformed_callback(app))
     server.before_request(_not_a_page)

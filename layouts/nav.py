@@ -16,6 +16,7 @@ LINKS: tuple[tuple[Page, str, str], ...] = (
     (Page.DUTY_ROOM, "/cameras", "Камеры"),
     (Page.OPERATORS, "/operators", "Операторы"),
     (Page.SETTLEMENT, "/settlement", "Расчёты"),
+    (Page.VIDEO_VIEWS, "/views", "Просмотры"),
     (Page.ADMIN, "/admin/dead-letters", "Отклонённые"),
 )
 NAV = "kuzet-nav"

@@ -100,6 +100,7 @@ class Page(enum.StrEnum):
     ADMIN = "admin"
     REPLAY = "replay"
     ARCHIVE = "incidents"
+    VIDEO_VIEWS = "views"  # who watched which camera's video, when
 
 
 _REVIEWERS = frozenset({Role.TRAINER, Role.SUPERVISOR, Role.CHIEF, Role.ADMIN})
@@ -114,6 +115,7 @@ PAGES: dict[Page, frozenset[Role]] = {
     Page.ADMIN: _ADMINS,
     Page.REPLAY: _REVIEWERS,  # and GET /api/v1/replay/...
     Page.ARCHIVE: _POLICE,  # personal data masked for trainers
+    Page.VIDEO_VIEWS: frozenset({Role.CHIEF, Role.ADMIN}),  # as Action.READ_VIDEO_VIEWS
 }
 
 

@@ -132,13 +132,16 @@ def _journal_end(session: so.Session, actor: str, view: VideoView, reason: str) 
 
 
 def list_views(session: so.Session, user: User, *, camera_id: Any = None, username: str | None = None,
-               limit: int = 200) -> list[dict[str, Any]]:
-    """The views of a camera or of a user, newest first, within the reader's departments (chiefs and admins)."""
+               camera_name: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """The views of a camera (by id or by the operator's name of it) or of a user, newest first, within the
+    reader's departments (chiefs and admins)."""
     require(user, Action.READ_VIDEO_VIEWS)
     departments = visible_departments(session, user)
     query = (sa.select(VideoView, User.username, Camera.external_id, Camera.department_id)
              .join(User, User.id == VideoView.user_id).join(Camera, Camera.id == VideoView.camera_id)
              .where(Camera.department_id.in_(departments)))
+    if camera_name:
+        query = query.where(Camera.external_id == camera_name.strip()[:64])
     if camera_id is not None:
         key = as_id(camera_id)
         if key is None or session.scalar(sa.select(Camera.department_id).where(Camera.id == key)) not in departments:

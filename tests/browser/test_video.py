@@ -183,3 +183,37 @@ def test_a_player_says_no_signal_with_the_reason_and_recovers_when_the_stream_re
         context.close()
         if revived is not None:
             revived.stop()
+
+
+def test_a_chief_lists_who_watched_which_camera(browser: Any, live_server: LiveServer, media: MediaServer) -> None:
+    from layouts import views as views_ids
+
+    _point(live_server, media, "hls")
+    incident = _incident(live_server, media)
+    officer, page = logged_in_page(browser, live_server, "duty.a", f"/incidents/{incident}")
+    chief: Any = None
+    try:
+        page.wait_for_function(
+            "(pane) => { const p = window.kuzetVideo.players().find(x => x.pane === pane); return p && p.view; }",
+            arg=LIVE_VIDEO, timeout=PLAY_TIMEOUT_MS)
+        chief, listing = logged_in_page(browser, live_server, "chief", "/views")
+        row = listing.locator(f"#{views_ids.GRID} .ag-center-cols-container .ag-row")
+        row.first.wait_for()
+        text = row.first.inner_text()
+        assert "duty.a" in text and "CAM-A" in text and f"№{incident}" in text and "эфир" in text
+        listing.fill(f"#{views_ids.USER}", "duty.b")
+        listing.click(f"#{views_ids.APPLY}")
+        listing.wait_for_function("(id) => document.getElementById(id).innerText.includes('Найдено: 0')",
+                                  arg=views_ids.FEEDBACK)
+        assert row.count() == 0
+        listing.fill(f"#{views_ids.USER}", "")
+        listing.fill(f"#{views_ids.CAMERA}", "CAM-A")
+        listing.click(f"#{views_ids.APPLY}")
+        listing.wait_for_function("(id) => document.getElementById(id).innerText.includes('Найдено: 1')",
+                                  arg=views_ids.FEEDBACK)
+        page.goto(f"{live_server.url}/views")  # an officer may not read the views
+        page.wait_for_selector("text=Только для начальников")
+    finally:
+        officer.close()
+        if chief is not None:
+            chief.close()
