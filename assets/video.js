@@ -12,6 +12,7 @@
   var RETRY_MS = [2000, 4000, 8000, 15000, 30000];
   var STALL_MS = 8000;
   var START_MS = 20000;
+  var PAUSE_AFTER_MS = 1500;
   var players = new Map();
   var hlsEngine = null;
 
@@ -222,14 +223,22 @@
 
   Player.prototype.destroy = function () { this.pause(); this.video.remove(); this.status.remove(); };
 
+  // On screen as the browser has said (a pane starts only once it has: its first layout may not be its place),
+  // the tab visible, the pane not folded away.
   Player.prototype.wanted = function () {
-    return !document.hidden && this.onScreen !== false && this.pane.isConnected && !this.pane.closest("[hidden]");
+    return !document.hidden && this.onScreen === true && this.pane.isConnected && !this.pane.closest("[hidden]");
   };
 
   // Once a second: progress (a stall is retried), distance behind live, and whether the pane should play at all.
   Player.prototype.tick = function () {
     if (!this.pane.isConnected) { return; }  // redrawn away: the next scan moves the player or ends it
-    if (!this.wanted()) { this.pause(); return; }
+    if (!this.wanted()) {
+      // Paused (and its view ended) only when off screen for a moment, not on every flicker of a scroll or redraw.
+      this.unwantedSince = this.unwantedSince || Date.now();
+      if (Date.now() - this.unwantedSince >= PAUSE_AFTER_MS || this.state === "idle") { this.pause(); }
+      return;
+    }
+    this.unwantedSince = null;
     if (this.state === "idle" || this.state === "paused") { this.start(); return; }
     if (this.state !== "starting" && this.state !== "playing") { return; }
     this.progressed();
