@@ -10,7 +10,7 @@ from dash import html
 
 from layouts.coverage import GRID_THEME
 from layouts.incident import local_time
-from layouts.nav import nav
+from layouts.cameras import page_header
 from services.access.permissions import Page
 
 GRID = "views-grid"
@@ -44,14 +44,8 @@ def rows(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def layout(views: list[dict[str, Any]], *, username: str, pages: frozenset[Page] = frozenset()) -> html.Div:
     """The video views page."""
     return html.Div(className="admin-page", children=[
-        html.Header(className="wall-top", children=[
-            html.Div(className="wall-title", children=[
-                html.Div("KUZET", className="brand"),
-                html.Div([html.Div("Просмотры видео · Video views", className="dept-ru"),
-                          html.Div("Кто смотрел какую камеру, когда и по какому происшествию", className="dept-other")]),
-            ]),
-            nav(username, pages, "/views"),
-        ]),
+        page_header("Просмотры видео · Video views", "Кто смотрел какую камеру, когда и по какому происшествию",
+                    username, pages, "/views"),
         html.Main(className="admin-body", children=[
             dmc.Group(mb="sm", children=[
                 dmc.TextInput(id=CAMERA, label="Камера (имя оператора или №) · Camera", placeholder="ALM-001 или 41",
