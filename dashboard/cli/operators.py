@@ -130,13 +130,22 @@ def operators_signing(database_url: str, name: str, state: str) -> None:
               "evidence from (repeat; replaces the list). Without --host the list stays as it is.")
 @click.option("--auth", default=None, help="The Authorization header value sent to those hosts (kept server-side).")
 @click.option("--no-auth", is_flag=True, help="Send no credential.")
-def operators_video(database_url: str, name: str, hosts: tuple[str, ...], auth: str | None, no_auth: bool) -> None:
+@click.option("--camera", "camera_id", default=None,
+              help="Set --auth (or, with --no-auth, clear) for this one camera of the operator's, over the operator's.")
+def operators_video(database_url: str, name: str, hosts: tuple[str, ...], auth: str | None, no_auth: bool,
+                    camera_id: str | None) -> None:
     """Set where an operator's live views, snapshots and clips may be fetched from, and with what credential."""
-    from services.access.operators import set_video_access
+    from services.access.operators import set_camera_video_auth, set_video_access
 
     with open_store(database_url).session() as session:
         operator = _operator(session, name)
         try:
+            if camera_id is not None:
+                if hosts:
+                    raise ValueError("--host is the operator's; give it without --camera")
+                set_camera_video_auth(session, "cli", operator, camera_id, None if no_auth else auth)
+                click.echo(f"{name} {camera_id}: {'its own credential' if auth and not no_auth else 'the operator credential'}")
+                return
             set_video_access(session, "cli", operator, list(hosts) if hosts else None, auth, clear_auth=no_auth)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None

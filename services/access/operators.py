@@ -113,3 +113,20 @@ def set_video_access(session: so.Session, actor: str, operator: Operator, hosts:
     audit.record(session, actor, "admin.operator.video", operator.name, hosts=operator.video_hosts,
                  credential="set" if operator.video_auth else "none")
     return operator
+
+
+def set_camera_video_auth(session: so.Session, actor: str, operator: Operator, camera_id: str,
+                          auth: str | None) -> None:
+    """One camera's own video credential, sent instead of its operator's (None: the operator's again); journaled
+    without the credential. A camera the operator has not registered is a ValueError."""
+    from services.store import audit
+    from services.store.models import Camera
+
+    camera = session.scalar(sa.select(Camera).where(Camera.operator_id == operator.id, Camera.external_id == camera_id))
+    if camera is None:
+        raise ValueError(f"{operator.name} has no camera {camera_id!r}")
+    if auth is not None and (not auth.strip() or "\n" in auth or "\r" in auth or len(auth) > 500):
+        raise ValueError("the video credential must be one header value (e.g. 'Basic ...'), at most 500 chars")
+    camera.video_auth = auth.strip() if auth is not None else None
+    audit.record(session, actor, "admin.camera.video", f"camera:{camera.id}", operator=operator.name,
+                 camera=camera_id, credential="own" if camera.video_auth else "operator's")

@@ -34,6 +34,7 @@ class Upstream:
     def __init__(self) -> None:
         self.routes: dict[str, tuple[int, str, bytes, float]] = {}
         self.seen: list[tuple[str, str | None]] = []
+        self.secret = SECRET
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -42,7 +43,7 @@ class Upstream:
 
             def do_GET(self) -> None:
                 server.seen.append((self.path, self.headers.get("Authorization")))
-                if self.headers.get("Authorization") != SECRET:
+                if self.headers.get("Authorization") != server.secret:
                     self.send_response(401)
                     self.end_headers()
                     return
@@ -310,3 +311,26 @@ def test_a_clip_plays_by_ranges_under_one_view(app: Flask, client: FlaskClient, 
     with app.extensions["kuzet"].store.session() as s:
         views = list(s.scalars(sa.select(VideoView)))
         assert [(v.kind, v.protocol, v.event_id) for v in views] == [("clip", "mp4", event_pk)]
+
+
+def test_a_camera_can_have_its_own_credential_set_from_the_cli(app: Flask, client: FlaskClient, world: World,
+                                                               upstream: Upstream, db_url: str) -> None:
+    from click.testing import CliRunner
+
+    from dashboard.cli import main
+
+    camera = _setup(app, world, upstream)
+    upstream.secret = "Basic Y2FtLWE6b3du"  # this camera's recorder wants its own
+    officer = _token(client, "duty.a")
+    assert client.get(f"/video/{camera}/live.m3u8", headers=officer).status_code == 502  # the operator's is refused
+    done = CliRunner().invoke(main, ["operators", "video", "Test Operator LLP", "--camera", "CAM-A",
+                                     "--auth", upstream.secret, "--db", db_url])
+    assert done.exit_code == 0, done.output
+    assert client.get(f"/video/{camera}/live.m3u8", headers=officer).status_code == 200
+    assert upstream.seen[-1][1] == upstream.secret
+    unknown = CliRunner().invoke(main, ["operators", "video", "Test Operator LLP", "--camera", "NOPE", "--auth", "x",
+                                        "--db", db_url])
+    assert unknown.exit_code != 0 and "no camera 'NOPE'" in unknown.output
+    with app.extensions["kuzet"].store.session() as s:
+        entry = s.scalar(sa.select(AuditEntry).where(AuditEntry.action == "admin.camera.video"))
+        assert entry.detail["credential"] == "own" and upstream.secret not in str(entry.detail)
