@@ -343,12 +343,19 @@ class _RtcLoop:
 
 
 class _Shelf:
-    """The last ``keep`` rendered files by key, oldest dropped first, as an operator's retention would."""
+    """The last ``keep`` rendered files by key, oldest dropped first, as an operator's retention would.
 
-    def __init__(self, keep: int) -> None:
+    With a ``folder`` they are files there too, so a restarted demo still serves the evidence its stored
+    events point at.
+    """
+
+    def __init__(self, keep: int, folder: Path | None = None) -> None:
         self._keep = keep
         self._items: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
+        self._folder = folder
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
 
     def put(self, key: str, data: bytes) -> None:
         """Keep ``data`` under ``key`` (replacing an older file of that key)."""
@@ -357,11 +364,22 @@ class _Shelf:
             self._items.move_to_end(key)
             while len(self._items) > self._keep:
                 self._items.popitem(last=False)
+            if self._folder is not None:
+                (self._folder / key).write_bytes(data)
+                kept = sorted(self._folder.iterdir(), key=lambda f: f.stat().st_mtime)
+                for old in kept[:max(0, len(kept) - self._keep)]:
+                    old.unlink(missing_ok=True)
 
     def get(self, key: str) -> bytes | None:
         """The file of ``key``, or None if never made or already dropped."""
         with self._lock:
-            return self._items.get(key)
+            found = self._items.get(key)
+        if found is None and self._folder is not None:
+            try:
+                return (self._folder / key).read_bytes()
+            except OSError:
+                return None
+        return found
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -612,7 +630,8 @@ class MediaServer:
     """Camera operators' video servers, simulated on 127.0.0.1: live HLS and WHEP, snapshots and clips."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, fps: int = 10, size: tuple[int, int] = (640, 360),
-                 segment_s: float = 1.0, idle_stop_s: float = 30.0, auth: str | None = None, keep: int = 500) -> None:
+                 segment_s: float = 1.0, idle_stop_s: float = 30.0, auth: str | None = None, keep: int = 500,
+                 evidence_dir: Path | None = None) -> None:
         width, height = size
         if fps < 1 or width < 16 or height < 16 or width % 2 or height % 2:
             raise ValueError("fps must be >= 1 and the size even, at least 16x16 (yuv420p halves it)")
@@ -626,8 +645,8 @@ class MediaServer:
         self._http_thread: threading.Thread | None = None
         self._stopped = False
         self._encoders: dict[str, _HlsEncoder] = {}
-        self._snapshots = _Shelf(keep)
-        self._clips = _Shelf(keep)
+        self._snapshots = _Shelf(keep, evidence_dir / "snapshots" if evidence_dir else None)
+        self._clips = _Shelf(keep, evidence_dir / "clips" if evidence_dir else None)
         self._rtc: _RtcLoop | None = None
         self._sessions: dict[str, tuple[str, RTCPeerConnection]] = {}
 

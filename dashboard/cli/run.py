@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import click
@@ -108,12 +109,12 @@ def simulate(database_url: str, url: str, rate: float, rng_seed: int | None) -> 
         stop.set()
 
 
-def _media_server(factory: Any, port: int, auth: str) -> Any:
+def _media_server(factory: Any, port: int, auth: str, evidence_dir: Path) -> Any:
     """The demo's video server on ``port``, or on any free port when that one is taken."""
     try:
-        return factory(port=port, auth=auth).start()
+        return factory(port=port, auth=auth, evidence_dir=evidence_dir).start()
     except OSError:
-        return factory(port=0, auth=auth).start()
+        return factory(port=0, auth=auth, evidence_dir=evidence_dir).start()
 
 
 @click.command()
@@ -140,7 +141,10 @@ def demo(database_url: str | None, port: int, host: str, no_simulator: bool, rat
     store = open_store(database_url)
     store.upgrade()
     # The simulated operators' video server: test streams, snapshots and clips on this machine only.
-    media = _media_server(MediaServer, port + 1, auth=f"Bearer demo-video-{secrets.token_urlsafe(12)}")
+    # Its evidence lies beside the demo's database, so the events stored there find theirs after a restart.
+    database_file = sa.make_url(database_url).database if database_url.startswith("sqlite") else None
+    evidence_dir = (Path(database_file).resolve().parent if database_file else Path.cwd()) / "kuzet-demo-media"
+    media = _media_server(MediaServer, port + 1, f"Bearer demo-video-{secrets.token_urlsafe(12)}", evidence_dir)
     with store.session() as session:
         keys = seed_demo(session)
         sim_ops = operators_for(session, keys)

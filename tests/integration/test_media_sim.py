@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 
 import av
 import m3u8
@@ -197,3 +198,22 @@ def test_whep_refuses_what_is_not_an_offer_with_a_reason(media: MediaServer) -> 
         assert "Traceback" not in answer.text
     assert requests.delete(url + "/no-such-session", timeout=5).status_code == 404
     assert requests.get(url, timeout=5).status_code == 405
+
+
+def test_evidence_kept_in_a_folder_is_served_after_a_restart(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    when = datetime.now(timezone.utc)
+    with MediaServer(evidence_dir=tmp_path, keep=2) as first:
+        url, digest = first.snapshot("CAM-1", "ev-1", when)
+        clip_url, clip_digest = first.clip("CAM-1", "ev-1", when, seconds=1.0)
+        port = first.host_port.rsplit(":", 1)[1]
+        for n in range(2, 4):
+            first.snapshot("CAM-1", f"ev-{n}", when)  # ev-1's snapshot is now past keep=2
+    with MediaServer(port=int(port), evidence_dir=tmp_path, keep=2) as second:
+        assert requests.get(url, timeout=10).status_code == 404
+        assert requests.get(url.replace("ev-1", "ev-3"), timeout=10).status_code == 200
+        kept = requests.get(clip_url, timeout=10)
+        assert kept.status_code == 200 and hashlib.sha256(kept.content).hexdigest() == clip_digest
+        assert second.base_url.endswith(port)
+    assert len(list((tmp_path / "snapshots").iterdir())) == 2
