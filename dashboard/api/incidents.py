@@ -19,8 +19,8 @@ from services.errors import Invalid
 from services.duty.sop import checklist
 from dashboard.api.problems import Problem
 from services.replay.redaction import Redactor
-from services.store.models import OPEN_STATUSES, Camera, Incident, IncidentStatus, Operator, User
-from services.access.scope import as_id, incident_in_scope, visible_departments
+from services.store.models import OPEN_STATUSES, Incident, IncidentStatus, Operator, User
+from services.access.scope import as_id, camera_in_scope, incident_in_scope, visible_departments
 from services.video.views import live_view_path
 
 
@@ -159,10 +159,8 @@ def create_incident() -> tuple[Response, int]:
 @api.get("/cameras/<camera_id>")
 def get_camera(camera_id: str) -> Response:
     """A camera by numeric id, if it stands in the caller's departments."""
-    user = person()
-    key = as_id(camera_id)
-    camera = db().get(Camera, key) if key is not None else None
-    if camera is None or camera.department_id not in visible_departments(db(), user):
+    camera = camera_in_scope(db(), person(), camera_id)
+    if camera is None:
         raise Problem(404, "not-found", "No such camera", f"camera {camera_id} not found")
     operator = db().get(Operator, camera.operator_id)
     return jsonify({

@@ -107,9 +107,7 @@ def set_video_access(session: so.Session, actor: str, operator: Operator, hosts:
     if clear_auth:
         operator.video_auth = None
     elif auth is not None:
-        if not auth.strip() or "\n" in auth or "\r" in auth or len(auth) > 500:
-            raise ValueError("the video credential must be one header value (e.g. 'Basic ...'), at most 500 chars")
-        operator.video_auth = auth.strip()
+        operator.video_auth = _video_credential(auth)
     audit.record(session, actor, "admin.operator.video", operator.name, hosts=operator.video_hosts,
                  credential="set" if operator.video_auth else "none")
     return operator
@@ -125,8 +123,13 @@ def set_camera_video_auth(session: so.Session, actor: str, operator: Operator, c
     camera = session.scalar(sa.select(Camera).where(Camera.operator_id == operator.id, Camera.external_id == camera_id))
     if camera is None:
         raise ValueError(f"{operator.name} has no camera {camera_id!r}")
-    if auth is not None and (not auth.strip() or "\n" in auth or "\r" in auth or len(auth) > 500):
-        raise ValueError("the video credential must be one header value (e.g. 'Basic ...'), at most 500 chars")
-    camera.video_auth = auth.strip() if auth is not None else None
+    camera.video_auth = _video_credential(auth) if auth is not None else None
     audit.record(session, actor, "admin.camera.video", f"camera:{camera.id}", operator=operator.name,
                  camera=camera_id, credential="own" if camera.video_auth else "operator's")
+
+
+def _video_credential(auth: str) -> str:
+    """An Authorization header value as sent to an operator's video host; ValueError unless it is one line."""
+    if not auth.strip() or "\n" in auth or "\r" in auth or len(auth) > 500:
+        raise ValueError("the video credential must be one header value (e.g. 'Basic ...'), at most 500 chars")
+    return auth.strip()

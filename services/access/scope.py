@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from services.store.models import Department, DepartmentGrant, Incident, Role, User
+from services.store.models import Camera, Department, DepartmentGrant, Incident, Role, User
 
 MAX_ID = 2**31 - 1  # ids are 32-bit; anything larger names nothing
 
@@ -67,6 +67,15 @@ def as_id(value: object) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
         return None
     return value
+
+
+def camera_in_scope(session: so.Session, user: User, camera_id: object) -> Camera | None:
+    """The camera if it stands in the user's departments; out of scope looks exactly like absent."""
+    key = as_id(camera_id)
+    camera = session.get(Camera, key) if key is not None else None
+    if camera is None or camera.department_id not in visible_departments(session, user):
+        return None
+    return camera
 
 
 def incident_in_scope(session: so.Session, user: User, incident_id: object) -> Incident | None:

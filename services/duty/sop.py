@@ -133,13 +133,15 @@ def ticked_steps(session: so.Session, incident_id: int) -> int:
 
 
 def tick_watched(session: so.Session, incident: Incident, actor: User) -> list[SopTick]:
-    """Tick the steps that watching the incident's video completes ("view the live camera"), while it is open."""
+    """Tick the steps that watching the incident's video completes ("view the live camera"), while it is open;
+    returns the ticks made now."""
     from services.store.models import OPEN_STATUSES
 
     if incident.status not in OPEN_STATUSES:
         return []
-    return [tick(session, incident, step.id, actor) for step in checklist(session, incident, create=True).steps
-            if step.done_by_video]
+    done = checklist(session, incident, create=True)
+    # Only the steps not ticked yet: a second view changes nothing, so nothing is pushed for it.
+    return [tick(session, incident, step.id, actor) for step in done.steps if step.done_by_video and step.id not in done.ticked]
 
 
 def set_steps(session: so.Session, incident_type: str, steps: list[tuple[str, bool]], actor: User) -> list[SopStep]:

@@ -119,7 +119,7 @@ class VideoProxy:
         if source.protocol != "hls" or not source.live_url:
             raise NotFound(f"camera {camera.id} has no HLS live view"
                            + (" (it streams over WebRTC: POST an offer to its whep path)" if source.protocol == "whep" else ""))
-        view = views.open_view(session, user, camera.id, kind="live", protocol="hls", incident_id=incident_id)
+        view = views.open_view(session, user, camera, kind="live", protocol="hls", incident_id=incident_id)
         return self._playlist(source, user, view.id, source.live_url), view.id
 
     def through(self, session: so.Session, user: User, camera_id: Any, token: str,
@@ -183,7 +183,7 @@ class VideoProxy:
             raise NotFound(f"camera {camera.id} has no WebRTC (WHEP) live view")
         if not offer.startswith(b"v=0") or len(offer) > self.upstream.limits.sdp_bytes:
             raise Invalid("the body must be an SDP offer (application/sdp, starting with v=0)")
-        view = views.open_view(session, user, camera.id, kind="live", protocol="whep", incident_id=incident_id)
+        view = views.open_view(session, user, camera, kind="live", protocol="whep", incident_id=incident_id)
         answer = self.upstream.open(source.live_url, source.hosts, auth=source.auth, method="POST",
                                     headers={"Content-Type": "application/sdp"}, body=offer)
         if answer.status_code != 201:
@@ -254,7 +254,7 @@ class VideoProxy:
             raise NotFound("this evidence is not a clip")
         if host_of(str(media.get("url", ""))) not in views.source_of(session, camera).hosts:
             raise Forbidden("the clip's address is not among the video hosts registered for this camera's operator")
-        view = views.open_view(session, user, camera.id, kind="clip", protocol="mp4",
+        view = views.open_view(session, user, camera, kind="clip", protocol="mp4",
                                incident_id=incident_id or event.incident_id, event_id=event.id)
         return self.local(camera.id, user.id, view.id, "clip", str(media.get("url", "")))
 

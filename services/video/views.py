@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from services.access.permissions import Action, require
-from services.access.scope import as_id, incident_in_scope, visible_departments
+from services.access.scope import as_id, camera_in_scope, incident_in_scope, visible_departments
 from services.duty.changes import incidents_changed
 from services.duty.sop import tick_watched
 from services.errors import NotFound
@@ -39,9 +39,8 @@ def live_view_path(camera_id: int, protocol: str) -> str | None:
 def watchable_camera(session: so.Session, user: User, camera_id: Any) -> Camera:
     """The camera, if the user may watch video and the camera stands in their departments; NotFound otherwise."""
     require(user, Action.WATCH_VIDEO)
-    key = as_id(camera_id)
-    camera = session.get(Camera, key) if key is not None else None
-    if camera is None or camera.department_id not in visible_departments(session, user):
+    camera = camera_in_scope(session, user, camera_id)
+    if camera is None:
         raise NotFound(f"camera {camera_id} not found")
     return camera
 
@@ -54,15 +53,14 @@ def source_of(session: so.Session, camera: Camera) -> Source:
     return Source(camera.id, camera.live_url, camera.live_protocol, hosts, auth)
 
 
-def open_view(session: so.Session, user: User, camera_id: Any, *, kind: str = "live", protocol: str = "hls",
+def open_view(session: so.Session, user: User, camera: Camera, *, kind: str = "live", protocol: str = "hls",
               incident_id: Any = None, event_id: int | None = None, now: datetime | None = None) -> VideoView:
-    """Start watching a camera (or a clip of it): a view on record and in the audit journal.
+    """Start watching a camera (one ``watchable_camera`` gave) or a clip of it: a view on record and in the journal.
 
     A player asking again within the idle time continues its open view instead of starting another
     (an HLS player reloads the playlist every few seconds; a clip is fetched in ranges).
     """
     now = now or utcnow()
-    camera = watchable_camera(session, user, camera_id)
     incident = _incident(session, user, incident_id)
     open_one = session.scalar(sa.select(VideoView).where(
         VideoView.user_id == user.id, VideoView.camera_id == camera.id, VideoView.kind == kind,
