@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 from typing import Annotated, Any, Literal, Optional
 
@@ -111,10 +111,10 @@ def register(session: so.Session, router: Router, operator: Operator,
     places = router.resolve_many(np.array([c.lat for _, c in items]), np.array([c.lon for _, c in items]))
     existing = {c.external_id: c for c in session.scalars(sa.select(Camera).where(
         Camera.operator_id == operator.id, Camera.external_id.in_([cid for cid, _ in items])))}
-    results = []
+    statuses = []
     for (camera_id, spec), where in zip(items, places):
         camera = existing.get(camera_id)
-        status = "updated" if camera is not None else "created"
+        statuses.append("updated" if camera is not None else "created")
         if camera is None:
             camera = Camera(operator_id=operator.id, external_id=camera_id, lat=spec.lat, lon=spec.lon,
                             department_id=where.department_id)
@@ -127,12 +127,12 @@ def register(session: so.Session, router: Router, operator: Operator,
         camera.expected_interval_s = spec.heartbeat_interval_s
         camera.department_id, camera.district_id = where.department_id, where.district_id
         camera.outside_boundaries = where.outside_boundaries
-        results.append(Registered(camera_id, status, where.department_id, where.district_id, where.outside_boundaries))
-    session.flush()
+    session.flush()  # the new cameras get their ids, which the answers name
     _set_aliases(session, operator, [(existing[cid], spec.vendor_ids) for cid, spec in items])
     hosts = set(operator.video_hosts or [])
-    return [replace(r, id=existing[cid].id, warnings=_video_warnings(spec, hosts))
-            for r, (cid, spec) in zip(results, items)]
+    return [Registered(cid, status, where.department_id, where.district_id, where.outside_boundaries,
+                       id=existing[cid].id, warnings=_video_warnings(spec, hosts))
+            for (cid, spec), where, status in zip(items, places, statuses)]
 
 
 def _video_warnings(spec: CameraV1, hosts: set[str]) -> tuple[dict[str, str], ...]:
