@@ -137,6 +137,11 @@ class SweepResult:
     incidents: list[Incident]
 
 
+def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
+    # A mass outage moves tens of thousands of cameras; SQLite takes at most 32,766 parameters a statement.
+    return [ids[n:n + size] for n in range(0, len(ids), size)]
+
+
 def sweep(session: so.Session, now: datetime | None = None, limits: Thresholds = Thresholds()) -> SweepResult:
     """Evaluate every camera that could change state; apply transitions, open and close health incidents."""
     now = now or utcnow()
@@ -148,12 +153,16 @@ def sweep(session: so.Session, now: datetime | None = None, limits: Thresholds =
     camera_shortest = session.scalar(sa.select(sa.func.min(Camera.expected_interval_s)))
     shortest = min([limits.interval_s] + [o.heartbeat_interval_s for o in operators.values() if o.heartbeat_interval_s]
                    + ([camera_shortest] if camera_shortest else []))
-    cameras = list(session.scalars(sa.select(Camera).where(sa.or_(
+    # Plain columns, not ORM objects: in a mass outage (or a night of 50,000 quiet cameras) this reads every
+    # camera each sweep, and objects made it seconds of the GIL the web process's pages wait on.
+    rows = session.execute(sa.select(Camera.id, Camera.operator_id, Camera.health, Camera.last_seen_at,
+                                     Camera.back_since, Camera.expected_interval_s).where(sa.or_(
         Camera.health.in_([H.STALE.value, H.OFFLINE.value]),
         sa.and_(Camera.health == H.ONLINE.value, Camera.last_seen_at < now - timedelta(seconds=2 * shortest)),
-        sa.and_(Camera.health == H.UNKNOWN.value, Camera.last_seen_at.is_not(None))))))
+        sa.and_(Camera.health == H.UNKNOWN.value, Camera.last_seen_at.is_not(None))))).all()
     changes: list[Change] = []
-    for cam in cameras:
+    debounce_again: list[int] = []
+    for cam in rows:
         operator = operators.get(cam.operator_id)
         interval = cam.expected_interval_s or (operator.heartbeat_interval_s if operator else None) or limits.interval_s
         offline_after = (operator.offline_after_s if operator else None) or limits.offline_after_s
@@ -170,13 +179,20 @@ def sweep(session: so.Session, now: datetime | None = None, limits: Thresholds =
                 target = H.ONLINE.value
         else:
             target = H.ONLINE.value
-        if cam.health == H.OFFLINE.value and quiet > interval:
-            cam.back_since = None  # it came back only briefly: the debounce starts again with the next sign
+        if cam.health == H.OFFLINE.value and quiet > interval and cam.back_since is not None:
+            debounce_again.append(cam.id)  # it came back only briefly: the debounce starts again with the next sign
         if target != cam.health:
             changes.append(Change(cam.id, cam.health, target, "silent" if target != H.ONLINE.value else "back"))
-            set_state(session, cam, target, "silent" if target != H.ONLINE.value else "back", now, record=False)
-    moved = {c.camera_id for c in changes}
-    cameras_changed(session, [cam for cam in cameras if cam.id in moved])
+    for ids in _chunks(debounce_again):
+        session.execute(sa.update(Camera).where(Camera.id.in_(ids)).values(back_since=None)
+                        .execution_options(synchronize_session=False))
+    if changes:
+        loaded = {cam.id: cam for ids in _chunks([c.camera_id for c in changes])
+                  for cam in session.scalars(sa.select(Camera).where(Camera.id.in_(ids)))}
+        moved = [loaded[c.camera_id] for c in changes]
+        for cam, change in zip(moved, changes):
+            set_state(session, cam, change.to_state, change.reason, now, record=False)
+        cameras_changed(session, moved)
     incidents = _health_incidents(session, [c for c in changes if c.to_state == H.OFFLINE.value],
                                   [c for c in changes if c.from_state == H.OFFLINE.value and c.to_state == H.ONLINE.value],
                                   now, limits)
@@ -247,8 +263,8 @@ def health_priority(incident_type: str, mount_kind: str) -> int:
 
 def _health_incidents(session: so.Session, went: list[Change], came: list[Change], now: datetime,
                       limits: Thresholds) -> list[Incident]:
-    cams = {c.id: c for c in session.scalars(sa.select(Camera).where(
-        Camera.id.in_([c.camera_id for c in went + came])))} if went or came else {}
+    cams = {c.id: c for ids in _chunks([c.camera_id for c in went + came])
+            for c in session.scalars(sa.select(Camera).where(Camera.id.in_(ids)))}
     touched: list[Incident] = []
     groups: dict[tuple[int, int], list[Camera]] = defaultdict(list)
     for change in went:
