@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_WORKERS ?= 2
 
-.PHONY: demo test test-fast bench install clean chromium vendor
+.PHONY: demo test test-fast bench install clean chromium vendor catalogue
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,18 @@ test-fast: $(STAMP) vendor
 
 bench: $(STAMP) vendor
 	$(BIN)/python -m benchmarks $(BENCH)
+
+# The message catalogue: every marked string into messages.pot, and each language's .po brought up to it
+# (new messages added untranslated, for the catalogue test to name; translations kept).
+CATALOGUE := services/i18n
+catalogue: $(STAMP)
+	$(BIN)/pybabel extract -F $(CATALOGUE)/babel.cfg -k N_ -k NP_:1c,2 -k kuzetT --sort-by-file --no-wrap \
+	  --project Kuzet -o $(CATALOGUE)/messages.pot .
+	for l in kk ru en; do \
+	  if [ -f $(CATALOGUE)/locales/$$l/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete -i $(CATALOGUE)/messages.pot -d $(CATALOGUE)/locales -l $$l; \
+	  else $(BIN)/pybabel init --no-wrap -i $(CATALOGUE)/messages.pot -d $(CATALOGUE)/locales -l $$l; fi; \
+	done
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache kuzet-demo.db* test-artifacts assets/vendor

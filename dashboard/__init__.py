@@ -148,6 +148,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,  # type: ignore[method-assign]
                                 x_proto=settings.trusted_proxies)
+    from dashboard import language
+
+    language.init_app(app)
     auth.init_app(app)
     app.register_blueprint(api)
     from dashboard.api import init_app as api_errors

@@ -28,7 +28,7 @@ from services.access.users import LoginRefused, authenticate
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__)
-PUBLIC_PREFIXES = ("/login", "/api/", "/video/", "/assets/", "/_dash-component-suites/", "/healthz", "/metrics", "/favicon.ico")
+PUBLIC_PREFIXES = ("/login", "/language/", "/api/", "/video/", "/assets/", "/_dash-component-suites/", "/healthz", "/metrics", "/favicon.ico")
 
 
 class SessionUser(UserMixin):

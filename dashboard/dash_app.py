@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -18,9 +19,25 @@ logger = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
+class KuzetDash(dash.Dash):
+    """Dash with the page's language: ``<html lang>`` and the browser's own messages in the user's language."""
+
+    def interpolate_index(self, **kwargs: Any) -> str:
+        """Dash's page shell, told its language and given the catalogue's messages the page's scripts show."""
+        from services.i18n import browser_catalogue, language
+        from services.i18n.terms import terms
+
+        shell = super().interpolate_index(**kwargs)
+        catalogue = json.dumps({"messages": browser_catalogue(language()), "terms": terms()},
+                               ensure_ascii=False).replace("</", "<\\/")
+        shell = re.sub(r"<html[^>]*>", f'<html lang="{language()}">', shell, count=1)
+        return shell.replace("</head>", f'<script id="kuzet-catalogue" type="application/json">{catalogue}</script>'
+                                        "</head>", 1)
+
+
 def init_app(server: Flask) -> dash.Dash:
     """Create the Dash app on ``server`` with the Kuzet pages."""
-    app = dash.Dash(
+    app = KuzetDash(
         __name__,
         server=server,
         use_pages=True,

@@ -1,35 +1,56 @@
-"""The one navigation every page carries: the pages the user's role may open, the current one marked."""
+"""The one navigation every page carries: the pages the user's role may open, the current one marked, the language switch."""
 
 from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
 
 from dash import html
 
 from services.access.permissions import Page
+from services.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, language
 
 # In the order a duty room works: the wall, then the record, then review, then administration.
 LINKS: tuple[tuple[Page, str, str], ...] = (
-    (Page.DUTY_ROOM, "/wall", "Пульт"),
-    (Page.ARCHIVE, "/incidents", "Архив"),
-    (Page.STATS, "/stats", "Статистика"),
-    (Page.REPLAY, "/replay", "Разбор"),
-    (Page.COVERAGE, "/coverage", "Покрытие"),
-    (Page.DUTY_ROOM, "/cameras", "Камеры"),
-    (Page.OPERATORS, "/operators", "Операторы"),
-    (Page.SETTLEMENT, "/settlement", "Расчёты"),
-    (Page.VIDEO_VIEWS, "/views", "Просмотры"),
-    (Page.ADMIN, "/admin/dead-letters", "Отклонённые"),
+    (Page.DUTY_ROOM, "/wall", N_("Wall")),
+    (Page.ARCHIVE, "/incidents", N_("Archive")),
+    (Page.STATS, "/stats", N_("Statistics")),
+    (Page.REPLAY, "/replay", N_("Replay")),
+    (Page.COVERAGE, "/coverage", N_("Coverage")),
+    (Page.DUTY_ROOM, "/cameras", N_("Cameras")),
+    (Page.OPERATORS, "/operators", N_("Operators")),
+    (Page.SETTLEMENT, "/settlement", N_("Settlement")),
+    (Page.VIDEO_VIEWS, "/views", N_("Video views")),
+    (Page.ADMIN, "/admin/dead-letters", N_("Rejected")),
 )
 NAV = "kuzet-nav"
+LANGUAGE_SWITCH = "kuzet-language"
+
+
+def switch_links(here: str) -> list[dict[str, Any]]:
+    """Each language's name (in itself) and the switch's address that comes back to ``here``, the current one marked."""
+    return [{"code": code, "name": LANGUAGE_NAMES[code], "href": f"/language/{code}?next={quote(here, safe='/')}",
+             "current": code == language()} for code in LANGUAGES]
+
+
+def language_switch(here: str) -> html.Span:
+    """Қазақша · Русский · English, the current one marked; a choice is remembered for the user."""
+    return html.Span(id=LANGUAGE_SWITCH, className="language-switch", **{"aria-label": _("Language")}, children=[
+        html.A(link["name"], href=link["href"], lang=link["code"], hrefLang=link["code"],
+               className="nav-current" if link["current"] else None,
+               **({"aria-current": "true"} if link["current"] else {}))
+        for link in switch_links(here)])
 
 
 def nav(username: str, pages: frozenset[Page], current: str) -> html.Nav:
-    """Who is logged in, a link to every page in ``pages`` (``current`` marked), security, and logout."""
-    links = [html.A(label, href=href, className="nav-current" if href == current else None,
+    """Who is logged in, a link to every page in ``pages`` (``current`` marked), security, language and logout."""
+    links = [html.A(_(label), href=href, className="nav-current" if href == current else None,
                     **({"aria-current": "page"} if href == current else {}))
              for page, href, label in LINKS if page in pages]
-    return html.Nav(id=NAV, className="nav", **{"aria-label": "Разделы · Pages"}, children=[
-        html.Span(username, className="who"), *links,
-        html.A("Безопасность", href="/account/security",
+    return html.Nav(id=NAV, className="nav", **{"aria-label": _("Pages")}, children=[
+        html.Span(username, className="who", **{"data-i18n": "data"}), *links,
+        html.A(_("Security"), href="/account/security",
                className="nav-current" if current == "/account/security" else None),
-        html.A("Выход", href="/logout", className="logout"),
+        language_switch(current),
+        html.A(_("Log out"), href="/logout", className="logout"),
     ])

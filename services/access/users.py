@@ -163,3 +163,16 @@ def grant_department(session: so.Session, actor: str, username: str, department_
     audit.record(session, actor, "admin.user.revoke_department" if revoke else "admin.user.grant_department",
                  username, department=department.code)
     return True
+
+
+def choose_language(session: so.Session, user: User, code: str) -> bool:
+    """Remember the language a person chose for their pages; True if it changed. Unknown codes are refused."""
+    from services.i18n import LANGUAGES, gettext
+
+    if code not in LANGUAGES:
+        raise ValueError(gettext("Unknown language %(code)s; one of: %(known)s", code=code[:8], known=", ".join(LANGUAGES)))
+    if user.language == code:
+        return False
+    user.language = code
+    session.flush()
+    return True

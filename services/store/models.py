@@ -136,6 +136,7 @@ class User(Base):
     failed_logins: so.Mapped[int] = so.mapped_column(default=0)
     locked_until: so.Mapped[Optional[datetime]]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    language: so.Mapped[str] = so.mapped_column(sa.String(2), default="ru", server_default="ru")  # kk, ru or en
     # TOTP (RFC 6238): the enrolled base32 secret, one being enrolled, and the last 30 s step accepted,
     # so that a code once used is refused for the rest of its window.
     totp_secret: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from layouts.nav import LINKS, NAV
+from layouts.nav import LANGUAGE_SWITCH, LINKS, NAV
 from services.access.permissions import open_pages
 from tests.browser.conftest import WAIT_MS, logged_in_page
 from tests.conftest import LiveServer
@@ -17,7 +17,7 @@ ROLES = {"duty.a": "duty_officer", "super.a": "supervisor", "trainer.a": "traine
 
 
 def _links(page: Any) -> list[str]:
-    return page.eval_on_selector_all(f"#{NAV} a", "(as) => as.map((a) => a.getAttribute('href'))")
+    return page.eval_on_selector_all(f"#{NAV} > a", "(as) => as.map((a) => a.getAttribute('href'))")
 
 
 @pytest.mark.parametrize("username", sorted(ROLES))
@@ -34,5 +34,7 @@ def test_every_page_a_role_opens_carries_the_same_navigation(browser: Any, live_
             current = page.eval_on_selector_all(f"#{NAV} a[aria-current=page]", "(as) => as.map((a) => a.getAttribute('href'))")
             assert current == [href], href
             assert page.locator("#not-found").count() == 0 and page.locator(".denied").count() == 0, href
+            switch = page.eval_on_selector_all(f"#{LANGUAGE_SWITCH} a", "(as) => as.map((a) => a.getAttribute('href'))")
+            assert switch == [f"/language/{code}?next={href}" for code in ("kk", "ru", "en")], href
     finally:
         context.close()
