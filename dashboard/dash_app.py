@@ -9,10 +9,12 @@ from pathlib import Path
 import dash
 import dash_mantine_components as dmc
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, request
 
+from services.i18n import N_, gettext
 from dashboard.callbacks import admin, archive, cameras, coverage, incident, portal, replay, settlement, stats, views, wall
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,11 @@ class KuzetDash(dash.Dash):
                                         "</head>", 1)
 
 
+def _title(name: str) -> Callable[..., str]:
+    """A page's browser title, in the language of the request that asks (Dash calls it with the path's variables)."""
+    return lambda **_path: f"Kuzet — {gettext(name)}"
+
+
 def init_app(server: Flask) -> dash.Dash:
     """Create the Dash app on ``server`` with the Kuzet pages."""
     app = KuzetDash(
@@ -50,20 +57,20 @@ def init_app(server: Flask) -> dash.Dash:
         serve_locally=True,
         on_error=_callback_failed,
     )
-    dash.register_page("wall", path="/wall", title="Kuzet — пульт", layout=wall.page)
+    dash.register_page("wall", path="/wall", title=_title(N_("wall")), layout=wall.page)
     app.layout = dmc.MantineProvider(forceColorScheme="dark", children=[dash.page_container])
-    dash.register_page("coverage", path="/coverage", title="Kuzet — покрытие", layout=coverage.page)
-    dash.register_page("stats", path="/stats", title="Kuzet — статистика смены", layout=stats.page)
-    dash.register_page("replay", path="/replay", title="Kuzet — разбор", layout=replay.page)
-    dash.register_page("archive", path="/incidents", title="Kuzet — архив происшествий", layout=archive.page)
-    dash.register_page("incident", path_template="/incidents/<incident_id>", title="Kuzet — происшествие",
+    dash.register_page("coverage", path="/coverage", title=_title(N_("coverage")), layout=coverage.page)
+    dash.register_page("stats", path="/stats", title=_title(N_("shift statistics")), layout=stats.page)
+    dash.register_page("replay", path="/replay", title=_title(N_("replay")), layout=replay.page)
+    dash.register_page("archive", path="/incidents", title=_title(N_("incident archive")), layout=archive.page)
+    dash.register_page("incident", path_template="/incidents/<incident_id>", title=_title(N_("incident")),
                        layout=incident.page)
-    dash.register_page("admin-dead-letters", path="/admin/dead-letters", title="Kuzet — отклонённые",
+    dash.register_page("admin-dead-letters", path="/admin/dead-letters", title=_title(N_("rejected events")),
                        layout=admin.page)
-    dash.register_page("cameras", path="/cameras", title="Kuzet — камеры", layout=cameras.cameras_page)
-    dash.register_page("views", path="/views", title="Kuzet — просмотры видео", layout=views.page)
-    dash.register_page("operators", path="/operators", title="Kuzet — операторы", layout=cameras.operators_page)
-    dash.register_page("settlement", path="/settlement", title="Kuzet — расчёты с операторами",
+    dash.register_page("cameras", path="/cameras", title=_title(N_("cameras")), layout=cameras.cameras_page)
+    dash.register_page("views", path="/views", title=_title(N_("video views")), layout=views.page)
+    dash.register_page("operators", path="/operators", title=_title(N_("operators")), layout=cameras.operators_page)
+    dash.register_page("settlement", path="/settlement", title=_title(N_("settlement with operators")),
                        layout=settlement.page)
     wall.register(app)
     cameras.register(app)
@@ -101,9 +108,9 @@ def _not_a_page() -> Any:
     from dashboard.auth import logged_in
     from services.access.permissions import Page
 
-    home, label = ("/wall", "На пульт · To the wall") if logged_in(Page.DUTY_ROOM) is not None else \
-        ("/operators", "В кабинет · To your portal") if logged_in(Page.OPERATORS) is not None else \
-        ("/login", "Войти · Sign in")
+    home, label = ("/wall", gettext("To the wall")) if logged_in(Page.DUTY_ROOM) is not None else \
+        ("/operators", gettext("To your portal")) if logged_in(Page.OPERATORS) is not None else \
+        ("/login", gettext("Sign in"))
     return render_template("not_found.html", path=request.path[:200], home=home, home_label=label), 404
 
 
