@@ -22,14 +22,33 @@ def geodata() -> None:
 @click.option("--name-field", required=True, help="Column holding the district name.")
 @click.option("--local-field", default=None, help="Column holding the local (Kazakh) name, if any.")
 @click.option("--city", required=True, help="City the districts belong to, e.g. almaty, astana.")
-def geodata_import(database_url: str, path: Path, name_field: str, local_field: str | None, city: str) -> None:
-    """Create or update districts from GeoJSON, GeoPackage or Shapefile; re-resolve cameras."""
-    from services.geo.boundaries import import_boundaries
+@click.option("--dry-run", is_flag=True, help="Only show what would change: districts, and cameras that change department.")
+@click.option("--yes", is_flag=True, help="Apply even when cameras would change department, without asking.")
+def geodata_import(database_url: str, path: Path, name_field: str, local_field: str | None, city: str,
+                   dry_run: bool, yes: bool) -> None:
+    """Create or update districts from GeoJSON, GeoPackage or Shapefile; re-resolve cameras.
+
+    What would change is shown first; when cameras would change department, the import asks (or needs --yes).
+    """
+    from services.geo.boundaries import import_boundaries, preview_boundaries
 
     store = open_store(database_url)
     store.upgrade()
     try:
         with store.session() as session:
+            preview = preview_boundaries(session, path, name_field, city, local_field=local_field)
+            for label, names in (("new districts", preview.districts_created),
+                                 ("changed districts", preview.districts_changed),
+                                 ("removed districts", preview.districts_removed)):
+                if names:
+                    click.echo(f"{label}: {', '.join(names)}")
+            for move in preview.moves:
+                click.echo(f"camera {move.external_id} ({move.operator}): {move.from_department} -> {move.to_department}")
+            if dry_run:
+                click.echo(f"dry run, nothing changed: {preview.report.summary()}")
+                return
+            if preview.report.cameras_moved and not yes:
+                click.confirm(f"{preview.report.cameras_moved} cameras would change department. Import?", abort=True)
             report = import_boundaries(session, path, name_field, city, local_field=local_field)
             audit.record(session, "cli", "admin.geodata.import", str(path), city=city, summary=report.summary())
     except ValueError as exc:

@@ -37,6 +37,61 @@ class ImportReport:
                 f"cameras re-resolved: {self.cameras_checked}, moved to another department: {self.cameras_moved}")
 
 
+@dataclass(frozen=True)
+class CameraMove:
+    """A camera an import would give to another department."""
+
+    camera_id: int
+    external_id: str
+    operator: str
+    from_department: str
+    to_department: str
+
+
+@dataclass(frozen=True)
+class BoundaryPreview:
+    """What an import would do, computed by doing it and rolling it back: the same code, so the same result."""
+
+    report: ImportReport
+    districts_created: list[str]
+    districts_changed: list[str]
+    districts_removed: list[str]
+    moves: list[CameraMove]
+
+
+def preview_boundaries(session: so.Session, path: Path, name_field: str, city: str,
+                       local_field: str | None = None) -> BoundaryPreview:
+    """The districts an import would create, change and remove, and every camera that would change department.
+
+    Nothing is kept: the import runs inside a savepoint that is rolled back.
+    """
+    from services.store.models import Operator
+
+    def departments() -> dict[int, int | None]:
+        return dict(session.execute(sa.select(Camera.id, Camera.department_id)).all())
+
+    def districts() -> dict[str, object]:
+        return dict(session.execute(sa.select(District.name, District.geometry).where(
+            District.city == city.strip().lower())).all())
+
+    before, shapes = departments(), districts()
+    savepoint = session.begin_nested()
+    try:
+        report = import_boundaries(session, path, name_field, city, local_field=local_field)
+        after, new_shapes = departments(), districts()
+        names = dict(session.execute(sa.select(Department.id, Department.name_ru)).all())
+        moved = [cid for cid, dept in after.items() if before.get(cid) != dept]
+        moves = [CameraMove(cid, ext, operator, names.get(before.get(cid) or -1, "—"), names.get(after[cid] or -1, "—"))
+                 for cid, ext, operator in session.execute(
+                     sa.select(Camera.id, Camera.external_id, Operator.name).join(Operator)
+                     .where(Camera.id.in_(moved[:5000])).order_by(Camera.id))]
+    finally:
+        savepoint.rollback()
+    return BoundaryPreview(report, sorted(set(new_shapes) - set(shapes)),
+                           sorted(n for n in set(new_shapes) & set(shapes) if new_shapes[n] != shapes[n]),
+                           sorted(set(shapes) - set(new_shapes)), moves)
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9а-яёәғқңөұүһі]+", "-", text.lower()).strip("-")
 

@@ -150,3 +150,52 @@ def test_imported_city_districts_take_precedence_over_their_region(runner: CliRu
     assert inside.startswith("Kazybek bi\t")  # the city district, though the region's polygon holds it too
     rest = runner.invoke(main, ["geodata", "locate", "--db", db_url, "50.30", "72.90"]).output.strip()
     assert rest == "Karaganda Region\tДепартамент полиции Карагандинской области"
+
+
+def _square_over_almaly(tmp_path: Path) -> Path:
+    """One square for Almaty (a wrong file, say): it replaces the city's districts, and cameras follow it."""
+    square = {"type": "Polygon", "coordinates": [[[76.85, 43.20], [77.00, 43.20], [77.00, 43.30], [76.85, 43.30],
+                                                  [76.85, 43.20]]]}
+    file = tmp_path / "newcity.geojson"
+    file.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": square, "properties": {"name": "Square"}}]}))
+    return file
+
+
+def test_the_preview_names_every_camera_that_would_move_and_changes_nothing(db: Store, tmp_path: Path) -> None:
+    from services.geo.boundaries import preview_boundaries
+    from services.store.models import Camera
+    from tests.conftest import seed_world
+
+    seed_world(db)
+    with db.session() as s:
+        before = dict(s.execute(sa.select(Camera.id, Camera.department_id)).all())
+        districts = s.scalar(sa.select(sa.func.count(District.id)))
+        almaty = sorted(s.scalars(sa.select(District.name).where(District.city == "almaty")))
+        preview = preview_boundaries(s, _square_over_almaly(tmp_path), "name", "almaty")
+    assert preview.districts_created == ["Square"] and preview.districts_removed == almaty
+    assert preview.report.cameras_moved == len(preview.moves) > 0
+    assert {m.to_department for m in preview.moves} == {"Square — районное управление полиции"}
+    assert all(m.from_department.endswith("РУП") for m in preview.moves)
+    with db.session() as s:  # nothing kept
+        assert dict(s.execute(sa.select(Camera.id, Camera.department_id)).all()) == before
+        assert s.scalar(sa.select(sa.func.count(District.id))) == districts
+
+
+def test_the_cli_asks_before_cameras_change_department(runner: CliRunner, db_url: str, db: Store,
+                                                       tmp_path: Path) -> None:
+    from tests.conftest import seed_world
+
+    seed_world(db)
+    file = _square_over_almaly(tmp_path)
+    args = ["geodata", "import", "--db", db_url, str(file), "--name-field", "name", "--city", "almaty"]
+    dry = runner.invoke(main, args + ["--dry-run"])
+    assert dry.exit_code == 0 and "dry run, nothing changed" in dry.output and "-> Square" in dry.output
+    refused = runner.invoke(main, args, input="n\n")
+    assert refused.exit_code != 0 and "cameras would change department" in refused.output
+    with db.session() as s:
+        assert s.scalar(sa.select(sa.func.count(District.id)).where(District.name == "Square")) == 0
+    applied = runner.invoke(main, args + ["--yes"])
+    assert applied.exit_code == 0, applied.output
+    with db.session() as s:
+        assert s.scalar(sa.select(sa.func.count(District.id)).where(District.name == "Square")) == 1
