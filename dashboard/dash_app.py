@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from services.i18n import N_, gettext
-from dashboard.callbacks import admin, archive, cameras, coverage, incident, portal, replay, settlement, stats, views, wall
+from dashboard.callbacks import admin, archive, boundaries, cameras, coverage, incident, portal, replay, settlement, stats, views, wall
 
 logger = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -67,6 +67,8 @@ def init_app(server: Flask) -> dash.Dash:
                        layout=incident.page)
     dash.register_page("admin-dead-letters", path="/admin/dead-letters", title=_title(N_("rejected events")),
                        layout=admin.page)
+    dash.register_page("admin-boundaries", path="/admin/boundaries", title=_title(N_("departments and boundaries")),
+                       layout=boundaries.page)
     dash.register_page("cameras", path="/cameras", title=_title(N_("cameras")), layout=cameras.cameras_page)
     dash.register_page("views", path="/views", title=_title(N_("video views")), layout=views.page)
     dash.register_page("operators", path="/operators", title=_title(N_("operators")), layout=cameras.operators_page)
@@ -75,6 +77,7 @@ def init_app(server: Flask) -> dash.Dash:
     wall.register(app)
     cameras.register(app)
     admin.register(app)
+    boundaries.register(app)
     incident.register(app)
     coverage.register(app)
     stats.register(app)

@@ -22,6 +22,7 @@ LINKS: tuple[tuple[Page, str, str], ...] = (
     (Page.SETTLEMENT, "/settlement", N_("Settlement")),
     (Page.VIDEO_VIEWS, "/views", N_("Video views")),
     (Page.ADMIN, "/admin/dead-letters", N_("Rejected")),
+    (Page.ADMIN, "/admin/boundaries", N_("Boundaries")),
 )
 NAV = "kuzet-nav"
 LANGUAGE_SWITCH = "kuzet-language"

@@ -30,7 +30,7 @@ def geodata_import(database_url: str, path: Path, name_field: str, local_field: 
 
     What would change is shown first; when cameras would change department, the import asks (or needs --yes).
     """
-    from services.geo.boundaries import import_boundaries, preview_boundaries
+    from services.geo.boundaries import apply_boundaries, preview_boundaries
 
     store = open_store(database_url)
     store.upgrade()
@@ -49,8 +49,7 @@ def geodata_import(database_url: str, path: Path, name_field: str, local_field: 
                 return
             if preview.report.cameras_moved and not yes:
                 click.confirm(f"{preview.report.cameras_moved} cameras would change department. Import?", abort=True)
-            report = import_boundaries(session, path, name_field, city, local_field=local_field)
-            audit.record(session, "cli", "admin.geodata.import", str(path), city=city, summary=report.summary())
+            report = apply_boundaries(session, "cli", path, name_field, city, local_field=local_field)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(report.summary())

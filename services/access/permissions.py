@@ -31,6 +31,7 @@ class Action(enum.StrEnum):
     SET_POLICY = "set_policy"
     SET_SOP = "set_sop"
     REPLAY_DEAD_LETTER = "replay_dead_letter"
+    IMPORT_BOUNDARIES = "import_boundaries"  # districts and their departments from a file; cameras follow
     SET_SHIFT_PATTERN = "set_shift_pattern"
     SET_RESPONSE_TARGET = "set_response_target"
     GRANT_DEPARTMENT = "grant_department"
@@ -72,6 +73,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SET_POLICY: _ADMINS,
     Action.SET_SOP: _ADMINS,
     Action.REPLAY_DEAD_LETTER: _ADMINS,
+    Action.IMPORT_BOUNDARIES: _ADMINS,
     Action.SET_SHIFT_PATTERN: _ADMINS,
     Action.SET_RESPONSE_TARGET: _ADMINS,
     Action.GRANT_DEPARTMENT: _ADMINS,

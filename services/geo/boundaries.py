@@ -13,7 +13,7 @@ import sqlalchemy.orm as so
 from shapely.geometry import mapping
 
 from geodata import load_boundaries
-from services.store.models import Camera, Department, District
+from services.store.models import Camera, Department, District, User
 from services.geo.routing import Router
 
 logger = logging.getLogger(__name__)
@@ -179,3 +179,31 @@ def import_boundaries(session: so.Session, path: Path, name_field: str, city: st
     report = ImportReport(created, updated, len(stale), departments_created, checked, moved)
     logger.info("imported %s for %s: %s", path.name, city, report.summary())
     return report
+
+
+def apply_boundaries(session: so.Session, actor: str, path: Path, name_field: str, city: str,
+                     local_field: str | None = None) -> ImportReport:
+    """Import a boundary file as ``actor`` (the CLI's "cli", an admin's name), journaled with what it changed."""
+    from services.store import audit
+
+    report = import_boundaries(session, path, name_field, city, local_field=local_field)
+    audit.record(session, actor, "admin.geodata.import", path.name, city=city, summary=report.summary())
+    return report
+
+
+def preview_as(session: so.Session, actor: User, path: Path, name_field: str, city: str,
+               local_field: str | None = None) -> BoundaryPreview:
+    """An admin's look at what a boundary file would move, before anything moves."""
+    from services.access.permissions import Action, require
+
+    require(actor, Action.IMPORT_BOUNDARIES)
+    return preview_boundaries(session, path, name_field, city, local_field=local_field)
+
+
+def import_as(session: so.Session, actor: User, path: Path, name_field: str, city: str,
+              local_field: str | None = None) -> ImportReport:
+    """An admin's import of a boundary file, after its preview: journaled under the admin's name."""
+    from services.access.permissions import Action, require
+
+    require(actor, Action.IMPORT_BOUNDARIES)
+    return apply_boundaries(session, actor.username, path, name_field, city, local_field=local_field)
