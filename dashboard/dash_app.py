@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from services.i18n import N_, gettext
-from dashboard.callbacks import admin, archive, boundaries, cameras, coverage, incident, portal, replay, settlement, stats, views, wall
+from dashboard.callbacks import admin, archive, boundaries, policy, cameras, coverage, incident, portal, replay, settlement, stats, views, wall
 
 logger = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -69,6 +69,8 @@ def init_app(server: Flask) -> dash.Dash:
                        layout=admin.page)
     dash.register_page("admin-boundaries", path="/admin/boundaries", title=_title(N_("departments and boundaries")),
                        layout=boundaries.page)
+    dash.register_page("admin-policy", path="/admin/policy", title=_title(N_("priority policy and SOPs")),
+                       layout=policy.page)
     dash.register_page("cameras", path="/cameras", title=_title(N_("cameras")), layout=cameras.cameras_page)
     dash.register_page("views", path="/views", title=_title(N_("video views")), layout=views.page)
     dash.register_page("operators", path="/operators", title=_title(N_("operators")), layout=cameras.operators_page)
@@ -78,6 +80,7 @@ def init_app(server: Flask) -> dash.Dash:
     cameras.register(app)
     admin.register(app)
     boundaries.register(app)
+    policy.register(app)
     incident.register(app)
     coverage.register(app)
     stats.register(app)

@@ -23,6 +23,7 @@ LINKS: tuple[tuple[Page, str, str], ...] = (
     (Page.VIDEO_VIEWS, "/views", N_("Video views")),
     (Page.ADMIN, "/admin/dead-letters", N_("Rejected")),
     (Page.ADMIN, "/admin/boundaries", N_("Boundaries")),
+    (Page.ADMIN, "/admin/policy", N_("Policy and SOPs")),
 )
 NAV = "kuzet-nav"
 LANGUAGE_SWITCH = "kuzet-language"

@@ -169,3 +169,8 @@ def set_steps(session: so.Session, incident_type: str, steps: list[tuple[str, bo
     session.flush()
     audit.record(session, actor.username, "admin.sop", incident_type, steps=[t for t, _ in steps])
     return _ensure_steps(session, incident_type)
+
+
+def steps_of(session: so.Session, incident_type: str) -> list[SopStep]:
+    """An incident type's checklist as it stands (the shipped one until an admin changes it), for its editor."""
+    return _ensure_steps(session, incident_type)

@@ -76,6 +76,12 @@ def negotiate(accept_language: list[tuple[str, float]] | list[str] | None) -> st
     return str(found.language) if found is not None else None
 
 
+def localized(ru: str, kk: str, en: str) -> str:
+    """Of a thing's names in the three languages (a department's, say), the one of the moment; Russian if it is empty."""
+    chosen = {"ru": ru, "kk": kk, "en": en}[language()]
+    return chosen or ru
+
+
 def po_path(code: str) -> Path:
     """Where a language's catalogue is kept."""
     return LOCALES / code / "LC_MESSAGES" / f"{DOMAIN}.po"

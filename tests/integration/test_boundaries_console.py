@@ -38,7 +38,7 @@ def _fields() -> list[dict[str, Any]]:
 def _callback(client: FlaskClient, first_output: str) -> tuple[str, list[dict[str, str]]]:
     """The registered callback whose first output is ``first_output`` (ids with allow_duplicate carry a hash)."""
     dash_app = client.application.extensions["dash"]
-    key = next(k for k in dash_app.callback_map if k.startswith(f"..{first_output}"))
+    key = next(k for k in dash_app.callback_map if k.startswith((f"..{first_output}", first_output)))
     outputs = [{"id": part.split(".")[0], "property": part.split(".")[1]} for part in key.strip(".").split("...")]
     return key, outputs
 
