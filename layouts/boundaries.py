@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from layouts.cameras import page_header
 from layouts.coverage import GRID_THEME
+from layouts.grid import grid_locale
 from services.access.permissions import Page
 from services.i18n import N_, _
 
@@ -51,8 +52,8 @@ def layout(*, username: str, pages: frozenset[Page] = frozenset()) -> html.Div:
                 html.Span(id=FILE_NAME, className="muted", **{"data-i18n": "data"}),
             ]),
             dmc.Group(align="end", mb="sm", children=[
-                dmc.TextInput(id=CITY, label=_("City"), placeholder="almaty", w=180),
-                dmc.TextInput(id=NAME_FIELD, label=_("Column with the district name"), placeholder="name", w=240),
+                dmc.TextInput(id=CITY, label=_("City"), w=180),
+                dmc.TextInput(id=NAME_FIELD, label=_("Column with the district name"), w=240),
                 dmc.TextInput(id=LOCAL_FIELD, label=_("Column with the Kazakh name (optional)"), w=260),
                 dmc.Button(_("Preview"), id=PREVIEW, color="blue"),
                 dmc.Button(_("Import"), id=CONFIRM, color="red", disabled=True),
@@ -61,7 +62,7 @@ def layout(*, username: str, pages: frozenset[Page] = frozenset()) -> html.Div:
             html.Div(id=SUMMARY, className="boundaries-summary"),
             dag.AgGrid(id=MOVES, rowData=[], columnDefs=move_columns(), getRowId="'' + params.data.camera_id",
                        dashGridOptions={"theme": {"function": GRID_THEME},
-                                        "localeText": {"noRowsToShow": _("No camera changes department")}},
+                                        "localeText": grid_locale(noRowsToShow=_("No camera changes department"))},
                        style={"height": "45vh", "width": "100%"}),
             dcc.Store(id=PREVIEWED),
         ]),

@@ -10,6 +10,7 @@ from dash import html
 
 from layouts.cameras import page_header
 from layouts.coverage import GRID_THEME
+from layouts.grid import grid_locale
 from services.access.permissions import Page
 from services.i18n import N_, _
 from services.i18n.terms import TERMS, term
@@ -66,7 +67,8 @@ def layout(rules: list[dict[str, Any]], types: list[str], departments: dict[int,
             html.H2(_("Priority policy")),
             dag.AgGrid(id=RULES, rowData=rules, getRowId="params.data.key",
                        columnDefs=[{"field": f, "headerName": _(n), "flex": w} for f, n, w in RULE_COLUMNS],
-                       dashGridOptions={"theme": {"function": GRID_THEME}}, style={"height": "34vh", "width": "100%"}),
+                       dashGridOptions={"theme": {"function": GRID_THEME}, "localeText": grid_locale()},
+                       style={"height": "34vh", "width": "100%"}),
             dmc.Group(align="end", mt="sm", children=[
                 dmc.Select(id=RULE_TYPE, label=_("Incident type"), data=type_options(types), searchable=True, w=240),
                 dmc.Select(id=RULE_DEPARTMENT, label=_("Department"), value=ANY, allowDeselect=False, w=280,
@@ -94,7 +96,7 @@ def layout(rules: list[dict[str, Any]], types: list[str], departments: dict[int,
                                         "rowSelection": {"mode": "singleRow", "checkboxes": False,
                                                          "enableClickSelection": True},
                                         "stopEditingWhenCellsLoseFocus": True,
-                                        "localeText": {"noRowsToShow": _("Choose an incident type")}},
+                                        "localeText": grid_locale(noRowsToShow=_("Choose an incident type"))},
                        style={"height": "34vh", "width": "100%", "marginTop": "0.5rem"}),
             html.Div(id=SOP_FEEDBACK, className="feedback", role="status"),
         ]),

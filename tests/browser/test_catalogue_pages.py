@@ -24,10 +24,12 @@ PAGES: dict[str, tuple[str, ...]] = {
     "super.a": ("/stats", "/incidents"),
     "trainer.a": ("/replay",),
     "chief": ("/wall", "/coverage", "/views", "/operators"),
+    "admin": ("/admin/boundaries", "/admin/policy", "/admin/dead-letters", "/settlement"),
+    "op.test": ("/operators",),
 }
 # What a visible text may be without the catalogue: numbers, times, ages, counts, signs.
 NEUTRAL = re.compile(r"^[\d\s.,:;%()+\-−–—/#№×·|<>=≤≥!?*₸°'\"«»…]*$")
-BRAND = {"Kuzet", "күзет", "Kuzet — ", "P1", "P2", "P3", "P4", "P", "OSM", "OpenStreetMap", "×", "A", "D", "N", "C",
+BRAND = {"Kuzet", "KUZET", "күзет", "Kuzet — ", "P1", "P2", "P3", "P4", "P", "OSM", "OpenStreetMap", "×", "A", "D", "N", "C",
          "R", "V", "G", "T", "?", "Esc", "Enter", "ESC", "H", "M", "L"} | set(i18n.LANGUAGE_NAMES.values())
 
 VISIBLE_TEXTS = """() => {
@@ -90,6 +92,11 @@ def server_with_incident(tmp_path_factory: Any) -> Any:
     store = Store(url)
     store.upgrade()
     world = seed_world(store)
+    with store.session() as s:
+        from services.access.users import create_user
+        from tests.conftest import PASSWORD
+
+        create_user(s, "op.test", PASSWORD, "operator", None, operator_name="Test Operator LLP")
     store.dispose()
     application = create_app({"DATABASE_URL": url, "SECRET_KEY": "live-secret"})
     server = LiveServer(serve_in_thread(application), application, world)
