@@ -16,6 +16,7 @@ from flask import Flask, Response, request
 
 from services.i18n import N_, gettext
 from dashboard.callbacks import admin, archive, boundaries, policy, cameras, coverage, incident, portal, replay, settlement, stats, views, wall
+from dashboard.callbacks import audit as audit_page, keys as keys_page, users as users_page
 
 logger = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -71,6 +72,9 @@ def init_app(server: Flask) -> dash.Dash:
                        layout=boundaries.page)
     dash.register_page("admin-policy", path="/admin/policy", title=_title(N_("priority policy and SOPs")),
                        layout=policy.page)
+    dash.register_page("admin-users", path="/admin/users", title=_title(N_("users")), layout=users_page.page)
+    dash.register_page("admin-keys", path="/admin/keys", title=_title(N_("operators' API keys")), layout=keys_page.page)
+    dash.register_page("admin-audit", path="/admin/audit", title=_title(N_("audit journal")), layout=audit_page.page)
     dash.register_page("cameras", path="/cameras", title=_title(N_("cameras")), layout=cameras.cameras_page)
     dash.register_page("views", path="/views", title=_title(N_("video views")), layout=views.page)
     dash.register_page("operators", path="/operators", title=_title(N_("operators")), layout=cameras.operators_page)
@@ -89,6 +93,9 @@ def init_app(server: Flask) -> dash.Dash:
     settlement.register(app)
     portal.register(app)
     views.register(app)
+    users_page.register(app)
+    keys_page.register(app)
+    audit_page.register(app)
     server.extensions["dash"] = app
     server.before_request(lambda: _refuse_malformed_callback(app))
     server.before_request(_not_a_page)

@@ -24,6 +24,9 @@ LINKS: tuple[tuple[Page, str, str], ...] = (
     (Page.ADMIN, "/admin/dead-letters", N_("Rejected")),
     (Page.ADMIN, "/admin/boundaries", N_("Boundaries")),
     (Page.ADMIN, "/admin/policy", N_("Policy and SOPs")),
+    (Page.ADMIN, "/admin/users", N_("Users")),
+    (Page.ADMIN, "/admin/keys", N_("API keys")),
+    (Page.ADMIN, "/admin/audit", N_("Audit journal")),
 )
 NAV = "kuzet-nav"
 LANGUAGE_SWITCH = "kuzet-language"

@@ -8,6 +8,7 @@ import click
 import sqlalchemy as sa
 
 from dashboard.cli.common import db_option, open_store
+from services.i18n import speaking
 from services.store import audit
 
 
@@ -21,13 +22,11 @@ def operators() -> None:
 @click.argument("name")
 def operators_add(database_url: str, name: str) -> None:
     """Register an operator and print its first API key (shown this once only)."""
-    from services.access.operators import create_operator, issue_key
+    from services.access.operators import add_operator
 
     try:
-        with open_store(database_url).session() as session:
-            operator = create_operator(session, name)
-            key = issue_key(session, operator, label="first key")
-            audit.record(session, "cli", "admin.operator.add", name)
+        with speaking("en"), open_store(database_url).session() as session:
+            operator, key = add_operator(session, "cli", name)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"operator {operator.name} created with id {operator.id}")
@@ -66,11 +65,13 @@ def operators_keys(database_url: str, name: str) -> None:
 @click.option("--label", default="", help="What the key is for, e.g. 'rotation 2026-12'.")
 def operators_key_add(database_url: str, name: str, label: str) -> None:
     """Issue another key (rotation: add the new key, switch the devices, then revoke the old one)."""
-    from services.access.operators import issue_key
+    from services.access.operators import add_key
 
-    with open_store(database_url).session() as session:
-        key = issue_key(session, _operator(session, name), label=label)
-        audit.record(session, "cli", "admin.key.add", name, prefix=key.split("_")[1])
+    try:
+        with speaking("en"), open_store(database_url).session() as session:
+            key = add_key(session, "cli", name, label)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"API key (store it now, it is not shown again): {key}")
 
 
@@ -80,12 +81,11 @@ def operators_key_add(database_url: str, name: str, label: str) -> None:
 @click.argument("prefix")
 def operators_key_revoke(database_url: str, name: str, prefix: str) -> None:
     """Revoke one key by its prefix (see `kuzet operators keys NAME`)."""
-    from services.access.operators import revoke_key
+    from services.access.operators import revoke_operator_key
 
     try:
-        with open_store(database_url).session() as session:
-            revoke_key(session, _operator(session, name), prefix)
-            audit.record(session, "cli", "admin.key.revoke", name, prefix=prefix)
+        with speaking("en"), open_store(database_url).session() as session:
+            revoke_operator_key(session, "cli", name, prefix)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"key {prefix} of {name} revoked")

@@ -11,6 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from services.i18n import _
 from services.store.models import ApiKey, Operator, utcnow
 
 KEY_PREFIX = "kz"
@@ -27,9 +28,9 @@ def create_operator(session: so.Session, name: str, signing_required: bool = Tru
     """Register an operator by name (request signing on unless said otherwise); refuses a duplicate name."""
     name = name.strip()
     if not name:
-        raise ValueError("operator name must not be empty")
+        raise ValueError(_("operator name must not be empty"))
     if session.scalar(sa.select(Operator).where(Operator.name == name)):
-        raise ValueError(f"operator {name!r} already exists")
+        raise ValueError(_("operator '%(name)s' already exists", name=name))
     operator = Operator(name=name, signing_required=signing_required)
     session.add(operator)
     session.flush()
@@ -73,11 +74,61 @@ def revoke_key(session: so.Session, operator: Operator, prefix: str) -> ApiKey:
     """Revoke one of the operator's keys by its prefix (rotation: issue the new one first)."""
     key = session.scalar(sa.select(ApiKey).where(ApiKey.operator_id == operator.id, ApiKey.prefix == prefix))
     if key is None:
-        raise ValueError(f"operator {operator.name!r} has no key with prefix {prefix!r}")
+        raise ValueError(_("operator '%(name)s' has no key with prefix '%(prefix)s'", name=operator.name,
+                           prefix=prefix))
     if key.revoked_at is None:
         key.revoked_at = utcnow()
     session.flush()
     return key
+
+
+def find_operator(session: so.Session, name: object) -> Operator:
+    """An operator by name, or ValueError naming what was asked."""
+    operator = session.scalar(sa.select(Operator).where(Operator.name == name)) if isinstance(name, str) else None
+    if operator is None:
+        raise ValueError(_("no operator '%(name)s'", name=str(name)[:200]))
+    return operator
+
+
+def add_operator(session: so.Session, actor: str, name: str) -> tuple[Operator, str]:
+    """Register an operator with its first key (the plaintext returned once); journaled under ``actor``."""
+    from services.store import audit
+
+    operator = create_operator(session, name)
+    key = issue_key(session, operator, label="first key")
+    audit.record(session, actor, "admin.operator.add", operator.name)
+    return operator, key
+
+
+def add_key(session: so.Session, actor: str, operator_name: str, label: str = "") -> str:
+    """Another key for an operator (rotation: add, switch the devices, revoke the old); the plaintext is returned
+    once and never stored. Journaled with its prefix."""
+    from services.store import audit
+
+    operator = find_operator(session, operator_name)
+    label = " ".join(str(label or "").split())[:100]
+    key = issue_key(session, operator, label=label)
+    audit.record(session, actor, "admin.key.add", operator.name, prefix=key.split("_")[1])
+    return key
+
+
+def revoke_operator_key(session: so.Session, actor: str, operator_name: str, prefix: str) -> ApiKey:
+    """Revoke one of an operator's keys by its prefix; journaled."""
+    from services.store import audit
+
+    operator = find_operator(session, operator_name)
+    key = revoke_key(session, operator, prefix if isinstance(prefix, str) else "")
+    audit.record(session, actor, "admin.key.revoke", operator.name, prefix=key.prefix)
+    return key
+
+
+def key_rows(session: so.Session) -> list[dict[str, object]]:
+    """Every operator's keys, newest first: prefix, label, created, last used, revoked; never the key itself."""
+    return [{"id": k.id, "operator": name, "prefix": k.prefix, "label": k.label, "created_at": k.created_at,
+             "last_used_at": k.last_used_at, "revoked_at": k.revoked_at}
+            for k, name in session.execute(sa.select(ApiKey, Operator.name)
+                                           .join(Operator, Operator.id == ApiKey.operator_id)
+                                           .order_by(Operator.name, ApiKey.id.desc()))]
 
 
 def authenticate_key(session: so.Session, plaintext: str) -> Operator | None:

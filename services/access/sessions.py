@@ -68,10 +68,23 @@ def revoke_all(session: so.Session, user_id: int, actor: str) -> list[str]:
 
 def disable_user(session: so.Session, actor: str, username: str) -> list[str]:
     """Disable an account: it can no longer log in, and every login it holds ends now."""
-    user = session.scalar(sa.select(User).where(User.username == username))
-    if user is None:
-        raise ValueError(f"no user {username!r}")
+    from services.access.users import find_user
+
+    user = find_user(session, username)
     user.active = False
     ended = revoke_all(session, user.id, actor)
     audit.record(session, actor, "admin.user.disable", username, sessions_ended=len(ended))
     return ended
+
+
+def enable_user(session: so.Session, actor: str, username: str) -> bool:
+    """Let a disabled account log in again (its old logins stay ended); True if it was disabled. Journaled."""
+    from services.access.users import find_user
+
+    user = find_user(session, username)
+    if user.active:
+        return False
+    user.active = True
+    session.flush()
+    audit.record(session, actor, "admin.user.enable", username)
+    return True

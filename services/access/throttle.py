@@ -34,6 +34,10 @@ class Counters(Protocol):
         """Forget a key's count."""
         ...
 
+    def find(self, head: str, tail: str) -> list[tuple[str, int, float]]:
+        """Every live key that starts with ``head`` and ends with ``tail``: (key, count, seconds left)."""
+        ...
+
 
 class MemoryCounters:
     """One process's counters (the embedded default)."""
@@ -59,6 +63,13 @@ class MemoryCounters:
         with self._lock:
             self._counts.pop(key, None)
 
+    def find(self, head: str, tail: str) -> list[tuple[str, int, float]]:
+        """Every live key that starts with ``head`` and ends with ``tail``: (key, count, seconds left)."""
+        now = time.monotonic()
+        with self._lock:
+            return [(key, count, ends - now) for key, (count, ends) in self._counts.items()
+                    if ends > now and key.startswith(head) and key.endswith(tail)]
+
 
 class RedisCounters:
     """Counters shared by every web process (INCR, EXPIRE on the first count of a window)."""
@@ -82,6 +93,23 @@ class RedisCounters:
     def reset(self, key: str) -> None:
         """Forget a key's count."""
         self._redis.delete(f"{self._prefix}:login:{key}")
+
+    def find(self, head: str, tail: str) -> list[tuple[str, int, float]]:
+        """Every live key that starts with ``head`` and ends with ``tail``: (key, count, seconds left)."""
+        start = f"{self._prefix}:login:"
+        pattern = _glob_escape(start + head) + "*" + _glob_escape(tail)
+        found = []
+        for name in self._redis.scan_iter(match=pattern, count=500):
+            name = name.decode() if isinstance(name, bytes) else name
+            count, ttl_ms = self._redis.get(name), self._redis.pttl(name)
+            if count is not None and ttl_ms and ttl_ms > 0:
+                found.append((name[len(start):], int(count), ttl_ms / 1000))
+        return found
+
+
+def _glob_escape(text: str) -> str:
+    """``text`` matched literally by a Redis SCAN pattern."""
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
 
 
 @dataclass
@@ -116,6 +144,20 @@ class LoginGuard:
     def succeeded(self, username: str, address: str) -> None:
         """A right password: the account's count from this address starts again."""
         self.counters.reset(f"fail:{address}:{username.casefold()}")
+
+    def _locks(self, username: str) -> list[tuple[str, int, float]]:
+        return self.counters.find("fail:", f":{username.casefold()}")
+
+    def locked_for(self, username: str) -> float:
+        """Seconds until the account can log in again from every address it was locked out of (0: not locked)."""
+        return max((left for _key, count, left in self._locks(username) if count >= self.attempts), default=0.0)
+
+    def unlock(self, username: str) -> int:
+        """Forget the account's failed attempts from every address; returns how many addresses had it locked."""
+        found = self._locks(username)
+        for key, _count, _left in found:
+            self.counters.reset(key)
+        return sum(1 for _key, count, _left in found if count >= self.attempts)
 
     def checking(self) -> "_Check":
         """Hold one of the concurrent check slots (Throttled if none frees up within a few seconds)."""

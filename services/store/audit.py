@@ -7,11 +7,13 @@ import json
 import logging
 import zlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from services.i18n import N_
 from services.store.models import AuditEntry, utcnow
 
 logger = logging.getLogger(__name__)
@@ -79,6 +81,11 @@ def record_many(session: so.Session, entries: list[tuple[str, str, str, dict[str
     return rows
 
 
+# The reasons a walk gives, in English for the CLI; a page shows them translated (``_(verdict.reason)``).
+LINK_BROKEN = N_("previous entry missing or altered: the link does not match")
+ENTRY_ALTERED = N_("entry altered: its content does not match its hash")
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Result of walking the chain."""
@@ -104,14 +111,42 @@ def verify(session: so.Session, batch: int = 5000) -> Verdict:
             return Verdict(count, None)
         for entry in rows:
             if entry.prev_hash != tails.get(entry.chain, GENESIS):
-                return Verdict(count, entry.id, "previous entry missing or altered: the link does not match")
+                return Verdict(count, entry.id, LINK_BROKEN)
             expected = entry_hash(entry.prev_hash, entry.at.isoformat(), entry.actor, entry.action, entry.subject,
                                   entry.detail)
             if expected != entry.hash:
-                return Verdict(count, entry.id, "entry altered: its content does not match its hash")
+                return Verdict(count, entry.id, ENTRY_ALTERED)
             tails[entry.chain] = entry.hash
             count += 1
             last_id = entry.id
+
+
+def search(session: so.Session, *, actor: str = "", action: str = "", subject: str = "",
+           since: datetime | None = None, until: datetime | None = None, offset: int = 0,
+           limit: int = 50) -> tuple[list[AuditEntry], int]:
+    """Entries newest first that match every filter given (actor and action exactly, subject as a part of it,
+    ``since`` <= at < ``until``), one page of them, and how many match in all."""
+    where = []
+    if actor:
+        where.append(AuditEntry.actor == actor)
+    if action:
+        where.append(AuditEntry.action == action)
+    if subject:
+        escaped = subject.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(AuditEntry.subject.like(f"%{escaped}%", escape="\\"))
+    if since is not None:
+        where.append(AuditEntry.at >= since)
+    if until is not None:
+        where.append(AuditEntry.at < until)
+    total = session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(*where)) or 0
+    rows = list(session.scalars(sa.select(AuditEntry).where(*where).order_by(AuditEntry.id.desc())
+                                .offset(max(offset, 0)).limit(max(1, min(limit, 500)))))
+    return rows, total
+
+
+def actions(session: so.Session) -> list[str]:
+    """Every action the journal holds, for a filter's choices."""
+    return list(session.scalars(sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
 
 
 def head(session: so.Session) -> str:

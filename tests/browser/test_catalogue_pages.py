@@ -24,7 +24,8 @@ PAGES: dict[str, tuple[str, ...]] = {
     "super.a": ("/stats", "/incidents"),
     "trainer.a": ("/replay",),
     "chief": ("/wall", "/coverage", "/views", "/operators"),
-    "admin": ("/admin/boundaries", "/admin/policy", "/admin/dead-letters", "/settlement"),
+    "admin": ("/admin/boundaries", "/admin/policy", "/admin/dead-letters", "/settlement", "/admin/users", "/admin/keys",
+              "/admin/audit"),
     "op.test": ("/operators",),
 }
 # What a visible text may be without the catalogue: numbers, times, ages, counts, signs.
