@@ -21,13 +21,18 @@ LINKS: tuple[tuple[Page, str, str], ...] = (
     (Page.OPERATORS, "/operators", N_("Operators")),
     (Page.SETTLEMENT, "/settlement", N_("Settlement")),
     (Page.VIDEO_VIEWS, "/views", N_("Video views")),
-    (Page.ADMIN, "/admin/dead-letters", N_("Rejected")),
-    (Page.ADMIN, "/admin/boundaries", N_("Boundaries")),
-    (Page.ADMIN, "/admin/policy", N_("Policy and SOPs")),
-    (Page.ADMIN, "/admin/users", N_("Users")),
-    (Page.ADMIN, "/admin/keys", N_("API keys")),
-    (Page.ADMIN, "/admin/audit", N_("Audit journal")),
+    (Page.ADMIN, "/admin/users", N_("Admin console")),
 )
+# The console's sections: one link in the navigation, and these under it on the console's own pages.
+ADMIN_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("/admin/users", N_("Users")),
+    ("/admin/keys", N_("API keys")),
+    ("/admin/boundaries", N_("Boundaries")),
+    ("/admin/policy", N_("Policy and SOPs")),
+    ("/admin/audit", N_("Audit journal")),
+    ("/admin/dead-letters", N_("Rejected")),
+)
+ADMIN_NAV = "kuzet-admin-sections"
 NAV = "kuzet-nav"
 LANGUAGE_SWITCH = "kuzet-language"
 
@@ -49,8 +54,13 @@ def language_switch(here: str) -> html.Span:
 
 def nav(username: str, pages: frozenset[Page], current: str) -> html.Nav:
     """Who is logged in, a link to every page in ``pages`` (``current`` marked), security, language and logout."""
-    links = [html.A(_(label), href=href, className="nav-current" if href == current else None,
-                    **({"aria-current": "page"} if href == current else {}))
+    console = current.startswith("/admin/")
+
+    def here(href: str) -> bool:
+        return href == current or (console and href == "/admin/users")
+
+    links = [html.A(_(label), href=href, className="nav-current" if here(href) else None,
+                    **({"aria-current": "page"} if here(href) else {}))
              for page, href, label in LINKS if page in pages]
     return html.Nav(id=NAV, className="nav", **{"aria-label": _("Pages")}, children=[
         html.Span(username, className="who", **{"data-i18n": "data"}), *links,
@@ -58,4 +68,13 @@ def nav(username: str, pages: frozenset[Page], current: str) -> html.Nav:
                className="nav-current" if current == "/account/security" else None),
         language_switch(current),
         html.A(_("Log out"), href="/logout", className="logout"),
+        *([admin_sections(current)] if console and Page.ADMIN in pages else []),
     ])
+
+
+def admin_sections(current: str) -> html.Div:
+    """The console's sections, the current one marked: shown on the console's pages under the navigation."""
+    return html.Div(id=ADMIN_NAV, className="nav-sections", children=[
+        html.A(_(label), href=href, className="nav-current" if href == current else None,
+               **({"aria-current": "page"} if href == current else {}))
+        for href, label in ADMIN_SECTIONS])
