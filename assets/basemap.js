@@ -24,6 +24,7 @@
     if (!layer) {
       layer = document.createElement("div");
       layer.className = "street-labels";
+      layer.setAttribute("data-i18n", "data");  // the city's street and place names, as the map names them
       box.appendChild(layer);
     }
     layer.textContent = "";

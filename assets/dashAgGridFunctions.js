@@ -27,38 +27,42 @@ dagfuncs.kuzetLate = function (params) {
   return false;
 };
 
+// An incident's status as people call it (services/i18n/terms.py, in the page's language); rows carry the code.
 dagfuncs.kuzetStatus = function (params) {
-  var labels = { new: "НОВОЕ", acknowledged: "принято", dispatched: "наряд направлен",
-                 on_scene: "на месте", on_hold: "отложено", transferred: "ПЕРЕДАНО" };
-  return labels[params.value] || params.value;
+  return window.kuzetTerm("status", params.value);
 };
 
-// "2 мин назад" from an ISO time; a camera never seen says so instead of looking alive.
+// A stored code of any kind named from the catalogue: kuzetTerm('type', params.value) in a column definition.
+dagfuncs.kuzetTerm = function (kind, code) {
+  return window.kuzetTerm(kind, code);
+};
+
+// "2 min ago" from an ISO time; a camera never seen says so instead of looking alive.
 dagfuncs.kuzetAgo = function (params) {
-  if (!params.value) { return "никогда · never"; }
+  if (!params.value) { return kuzetT("never"); }
   var s = Math.max(0, Math.floor((Date.now() - Date.parse(params.value)) / 1000));
-  if (s < 60) { return s + " с назад"; }
-  if (s < 3600) { return Math.floor(s / 60) + " мин назад"; }
-  if (s < 86400) { return Math.floor(s / 3600) + " ч назад"; }
-  return Math.floor(s / 86400) + " дн назад";
+  if (s < 60) { return kuzetT("%(n)s s ago", { n: s }); }
+  if (s < 3600) { return kuzetT("%(n)s min ago", { n: Math.floor(s / 60) }); }
+  if (s < 86400) { return kuzetT("%(n)s h ago", { n: Math.floor(s / 3600) }); }
+  return kuzetT("%(n)s d ago", { n: Math.floor(s / 86400) });
 };
 
-// "03.12 14:05" in Almaty time, for the archive.
-var kuzetLocalFormat = new Intl.DateTimeFormat("ru-RU", {
-  timeZone: "Asia/Almaty", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit",
-  hour12: false
-});
+// "03.12.2026 14:05" in Almaty time, as the page's language writes it, for the archive.
+var kuzetLocalFormats = {};
 dagfuncs.kuzetLocalTime = function (params) {
-  return params.value ? kuzetLocalFormat.format(new Date(params.value)) : "";
+  if (!params.value) { return ""; }
+  var lang = window.kuzetLang();
+  kuzetLocalFormats[lang] = kuzetLocalFormats[lang] || new Intl.DateTimeFormat(lang, {
+    timeZone: "Asia/Almaty", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit",
+    hourCycle: "h23"
+  });
+  return kuzetLocalFormats[lang].format(new Date(params.value));
 };
 
 // The queue's time column: time of day in Almaty, then the age ("14:32 · 05:10").
-var kuzetClockFormat = new Intl.DateTimeFormat("ru-RU", {
-  timeZone: "Asia/Almaty", hour: "2-digit", minute: "2-digit", hour12: false
-});
 dagfuncs.kuzetClockAge = function (params) {
   if (!params.value) { return ""; }
-  return kuzetClockFormat.format(new Date(params.value)) + " · " + dagfuncs.kuzetAge(params);
+  return window.kuzetTime(params.value, false) + " · " + dagfuncs.kuzetAge(params);
 };
 
 // A city wall's department chips filter the queue (none chosen: every department).
@@ -84,10 +88,7 @@ dagfuncs.kuzetDepartment = function (params) {
   return names[String(params.value)] || String(params.value || "");
 };
 
-// The units panel's status: the words the wall's legend uses (its data-palette).
+// The units panel's status: the words the wall's legend uses (the catalogue's unit terms).
 dagfuncs.kuzetUnitStatus = function (params) {
-  var map = document.querySelector(".wall-map[data-palette]");
-  var labels = {};
-  try { labels = JSON.parse(map.getAttribute("data-palette")).unit_text || {}; } catch (e) { /* no wall map */ }
-  return labels[params.value] || params.value;
+  return window.kuzetTerm("unit", params.value);
 };

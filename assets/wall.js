@@ -3,10 +3,6 @@
 (function () {
   "use strict";
 
-  var clockFormat = new Intl.DateTimeFormat("ru-RU", {
-    timeZone: "Asia/Almaty", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false
-  });
-
   function gridApi() {
     try { return window.dash_ag_grid && window.dash_ag_grid.getApi("wall-queue"); } catch (e) { return null; }
   }
@@ -79,7 +75,13 @@
         if (cell.textContent !== String(sum)) { cell.textContent = String(sum); }
       });
       var chip = wall.querySelector('.dept-chip[data-department="' + msg.department_id + '"] .dept-chip-count');
-      if (chip && msg.chip && chip.textContent !== msg.chip) { chip.textContent = msg.chip; }
+      if (chip) {
+        // "12 · 3 new": open, and unacknowledged when there are any (layouts/wall.chip_count's words).
+        var text = msg.counts.unacknowledged ? kuzetT("%(open)s · %(new)s new", {
+          open: window.kuzetNumber(msg.counts.open || 0), new: window.kuzetNumber(msg.counts.unacknowledged) })
+          : window.kuzetNumber(msg.counts.open || 0);
+        if (chip.textContent !== text) { chip.textContent = text; }
+      }
       return window.dash_clientside.no_update;
     },
     // Apply a pushed {rows: [...]} message to the queue as an AG Grid row transaction, straight through the grid's
@@ -124,7 +126,7 @@
 
   function tick() {
     var clock = document.getElementById("wall-clock");
-    if (clock) { clock.textContent = clockFormat.format(new Date()); }
+    if (clock) { clock.textContent = window.kuzetTime(new Date(), true); }
     var api = gridApi();
     if (api) { api.refreshCells({ columns: ["age"], force: true }); }
     var units = null;

@@ -31,7 +31,8 @@
       var r = node.data;
       if (!r || r.lat === null || r.lon === null || r.lat === undefined) { return; }
       features.push({ type: "Feature", geometry: { type: "Point", coordinates: [r.lon, r.lat] },
-                      properties: { id: r.id, p: r.priority, s: r.status, t: r.type_label || "", a: r.address || "" } });
+                      properties: { id: r.id, p: r.priority, s: r.status, t: r.type ? window.kuzetTerm("type", r.type)
+                                                                              : r.type_label || "", a: r.address || "" } });
     });
     return { type: "FeatureCollection", features: features };
   }
@@ -126,15 +127,23 @@
   function tipText(f) {
     var p = f.properties;
     if (f.layer.id === "kz-incidents") {
-      return "№" + p.id + " P" + p.p + " " + p.t + " · " + (STATUS_TEXT[p.s] || p.s) + (p.a ? "\n" + p.a : "");
+      return "№" + p.id + " P" + p.p + " " + p.t + " · " + (STATUS_TEXT[p.s] || window.kuzetTerm("status", p.s))
+        + (p.a ? "\n" + p.a : "");
     }
-    if (f.layer.id === "kz-incident-clusters") { return p.point_count + " происшествий здесь · щелчок: самое срочное"; }
+    if (f.layer.id === "kz-incident-clusters") {
+      return kuzetT("%(n)s incidents here · click: the most urgent", { n: window.kuzetNumber(p.point_count) });
+    }
     if (f.layer.id === "kz-cameras") {
-      var seen = p.t ? new Date(p.t * 1000).toISOString() : null;  // the cameras page's own "2 мин назад"
-      return p.e + " · " + HEALTH_TEXT[p.h] + " · " + window.dashAgGridFunctions.kuzetAgo({ value: seen });
+      var seen = p.t ? new Date(p.t * 1000).toISOString() : null;  // the cameras page's own "2 min ago"
+      return p.e + " · " + (HEALTH_TEXT[p.h] || window.kuzetTerm("health", "unknown")) + " · "
+        + window.dashAgGridFunctions.kuzetAgo({ value: seen });
     }
-    if (f.layer.id === "kz-camera-clusters") { return p.point_count + " камер" + (p.off ? ", офлайн " + p.off : ""); }
-    return p.c + " · " + (UNIT_TEXT[p.s] || p.s);
+    if (f.layer.id === "kz-camera-clusters") {
+      return p.off ? kuzetT("%(n)s cameras, %(off)s offline", { n: window.kuzetNumber(p.point_count),
+                                                               off: window.kuzetNumber(p.off) })
+        : kuzetT("%(n)s cameras", { n: window.kuzetNumber(p.point_count) });
+    }
+    return p.c + " · " + (UNIT_TEXT[p.s] || window.kuzetTerm("unit", p.s));
   }
 
   function selectIncident(id) {
@@ -256,7 +265,7 @@
     return style;
   }
 
-  // A 102 call at a point takes a deliberate gesture: Shift+click, or a click after "102 на карте".
+  // A 102 call at a point takes a deliberate gesture: Shift+click, or a click after "102 on the map".
   // A plain click (to focus the page, or a stray one) opens nothing.
   function callHere(e) {
     var wall = document.querySelector(".wall");
@@ -290,7 +299,8 @@
                                    center: [76.92, 43.25], zoom: 10,  // Almaty, until the jurisdiction's bounds fit
                                    bounds: b ? [[b[0], b[1]], [b[2], b[3]]] : undefined, fitBoundsOptions: { padding: 40 },
                                    dragRotate: false, pitchWithRotate: false, touchPitch: false, fadeDuration: 0,
-                                   boxZoom: false });  // Shift+click is the 102 gesture, not a box zoom
+                                   boxZoom: false,  // Shift+click is the 102 gesture, not a box zoom
+                                   locale: { "Map.Title": kuzetT("Map") } });  // the canvas's aria-label
     map.touchZoomRotate.disableRotation();
     var ratio = window.devicePixelRatio || 1;
     map.on("styleimagemissing", function (e) {  // the units' square icons, drawn here (no sprite server)

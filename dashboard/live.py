@@ -19,7 +19,6 @@ from flask_socketio import SocketIO, join_room
 
 from dashboard.context import db
 from services.access.scope import wall_departments
-from layouts.wall import chip_count
 from services.access.sessions import add_socket
 from services.duty.situation import department_figures
 from services.messages import Change
@@ -123,7 +122,10 @@ class Publisher:
                 self.latency.observe(max(0.0, (now - datetime.fromisoformat(change.at)).total_seconds()))
 
     def _count(self, department_ids: set[int]) -> dict[int, dict[str, Any]]:
-        """{department: {"counts": figures, "chip": chip text}}; empty when counting fails (the rows still go)."""
+        """{department: {"counts": figures}}; empty when counting fails (the rows still go).
+
+        The walls write their chips' words themselves, in their own languages (a push is the same for all).
+        """
         if self.figures is None or not department_ids:
             return {}
         try:
@@ -131,7 +133,7 @@ class Publisher:
         except Exception:  # noqa: BLE001 - a failed count must not hold back the committed rows
             logger.exception("counting the figures of departments %s failed", sorted(department_ids))
             return {}
-        return {d: {"counts": f, "chip": chip_count(f)} for d, f in counted.items()}
+        return {d: {"counts": f} for d, f in counted.items()}
 
     def _emit(self, event: str, department_id: int, body: dict[str, Any]) -> None:
         try:

@@ -6,6 +6,7 @@ import json
 from html import escape as html_escape
 import math
 from datetime import datetime, timezone
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dash_ag_grid as dag
@@ -15,9 +16,12 @@ from dash import dcc, html
 from dash_socketio import DashSocketIO
 
 from layouts.basemap import map_layers, maplibre_style
+from layouts.grid import grid_locale
 from layouts.nav import nav
 from services.access.permissions import Action, Page
-from services.intake.catalogue import TYPE_LABELS_RU
+from services.i18n import N_, _, localized
+from services.i18n.terms import TERMS, term
+from services.intake.catalogue import PUBLIC_ORDER_TYPES
 from services.duty.situation import HEALTH_CODES, OPEN_STATUSES, Situation
 
 MAP = "wall-map"
@@ -57,11 +61,12 @@ TRANSFER_REASON = "wall-transfer-reason"
 TRANSFER_CONFIRM = "wall-transfer-confirm"
 COUNTER = "wall-counter-{}"
 COUNTERS = ("open", "unacknowledged", "units_free", "cameras_offline")
-COUNTER_LABELS = {
-    "open": "Открыто · Open",
-    "unacknowledged": "Не принято · Unack.",
-    "units_free": "Наряды свободны · Units free",
-    "cameras_offline": "Камеры офлайн · Offline",
+# The top bar's figures by name, translated where shown (counter()).
+COUNTER_NAMES = {
+    "open": N_("Open"),
+    "unacknowledged": N_("Not acknowledged"),
+    "units_free": N_("Units free"),
+    "cameras_offline": N_("Cameras offline"),
 }
 PUSHED = "wall-pushed"  # the output of the clientside callbacks that hand pushes to the map and the counters
 CAMERA_TRACE = 0  # index of the cameras trace in the map figure; callbacks patch it
@@ -72,9 +77,36 @@ PRIORITY_COLOURS = {1: "#ff453a", 2: "#ff9f0a", 3: "#ffd60a", 4: "#64d2ff"}
 HEALTH_COLOURS = {"online": "#30d158", "stale": "#ffb340", "offline": "#8e8e93", "unknown": "#5e6a7d"}
 # Units are squares on the wall's map (wallmap.js) and never take a priority's hue: on scene is teal, not red.
 UNIT_COLOURS = {"available": "#2f8fff", "en_route": "#bf5af2", "on_scene": "#2ed3c6", "off_duty": "#636366"}
-STATUS_LABELS = {"new": "НОВОЕ", "acknowledged": "принято", "dispatched": "наряд направлен",
-                 "on_scene": "на месте", "on_hold": "отложено", "resolved": "решено", "closed": "закрыто",
-                 "dismissed": "ложный вызов", "transferred": "ПЕРЕДАНО"}
+
+
+class TermNames(Mapping[str, str]):
+    """A kind's codes and what people call them, read from terms.py in the language of the moment (no words here).
+
+    Kept for the pages that still import STATUS_LABELS or UNIT_LABELS from the wall; new code calls term().
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __getitem__(self, code: str) -> str:
+        if code not in TERMS[self.kind]:
+            raise KeyError(code)
+        return term(self.kind, code)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(TERMS[self.kind])
+
+    def __len__(self) -> int:
+        return len(TERMS[self.kind])
+
+
+STATUS_LABELS = TermNames("status")
+UNIT_LABELS = TermNames("unit")
+HEALTH_LABELS = TermNames("health")
+# The incident types the queue's filter offers (every type that opens an incident), and the 102 form's.
+QUEUE_TYPE_CODES = (*sorted(PUBLIC_ORDER_TYPES), "wanted_vehicle", "camera_offline", "operator_outage", "video_loss",
+                    "tamper", "storage_failure")
+CALL_TYPE_CODES = tuple(sorted(PUBLIC_ORDER_TYPES))
 
 # A style that fetches nothing (no tiles, no glyphs): a dark background and one empty inline source.
 # The source must not be empty: Plotly drops an empty "sources" on update and MapLibre then
@@ -108,23 +140,28 @@ def _view(districts: list[dict[str, Any]]) -> tuple[dict[str, float], float]:
 
 
 def ago(iso: str | None, now: datetime | None = None) -> str:
-    """"2 мин назад" for a timestamp; "никогда" when a camera was never seen (a dead camera never looks alive)."""
+    """"2 min ago" for a timestamp; "never" when a camera was never seen (a dead camera never looks alive)."""
     if not iso:
-        return "никогда · never"
+        return _("never")
     seconds = int(((now or datetime.now(timezone.utc)) - datetime.fromisoformat(iso)).total_seconds())
     if seconds < 60:
-        return f"{max(seconds, 0)} с назад"
+        return _("%(n)s s ago", n=max(seconds, 0))
     if seconds < 3600:
-        return f"{seconds // 60} мин назад"
+        return _("%(n)s min ago", n=seconds // 60)
     if seconds < 86400:
-        return f"{seconds // 3600} ч назад"
-    return f"{seconds // 86400} дн назад"
+        return _("%(n)s h ago", n=seconds // 3600)
+    return _("%(n)s d ago", n=seconds // 86400)
 
 
 def camera_texts(cameras: list[dict[str, Any]], now: datetime | None = None) -> list[str]:
     """Hover text per camera: id, health, last seen (as of ``now``: a replay's moment)."""
-    return [f"{hover(c['external_id'])} · {c['health']} · {ago(c['last_seen_at'], now)}<br>{hover(c['address'])}"
-            for c in cameras]
+    return [f"{hover(c['external_id'])} · {term('health', c['health'])} · {ago(c['last_seen_at'], now)}"
+            f"<br>{hover(c['address'])}" for c in cameras]
+
+
+def type_name(row: dict[str, Any]) -> str:
+    """What people call a queue row's incident type (its code; a row without one keeps its label)."""
+    return term("type", row["type"]) if row.get("type") else str(row.get("type_label") or "")
 
 
 def hover(text: object) -> str:
@@ -139,7 +176,7 @@ def incident_points(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "lon": [r["lon"] for r in rows],
         "marker.color": [PRIORITY_COLOURS.get(r["priority"], "#ffffff") for r in rows],
         "marker.size": [22 if r["priority"] == 1 else 16 for r in rows],
-        "text": [f"#{r['id']} P{r['priority']} {hover(r['type_label'])} · {STATUS_LABELS.get(r['status'], r['status'])}"
+        "text": [f"№{r['id']} P{r['priority']} {hover(type_name(r))} · {term('status', r['status'])}"
                  f"<br>{hover(r['address'])}" for r in rows],
         "customdata": [r["id"] for r in rows],
     }
@@ -156,7 +193,7 @@ def patch_map(patch: Any, units: list[dict[str, Any]], incidents: list[dict[str,
     patch["data"][UNIT_TRACE]["lat"] = [u["lat"] for u in units]
     patch["data"][UNIT_TRACE]["lon"] = [u["lon"] for u in units]
     patch["data"][UNIT_TRACE]["marker"]["color"] = [UNIT_COLOURS.get(u["status"], "#0a84ff") for u in units]
-    patch["data"][UNIT_TRACE]["text"] = [f"{u['call_sign']} · {u['status']}" for u in units]
+    patch["data"][UNIT_TRACE]["text"] = [f"{u['call_sign']} · {term('unit', u['status'])}" for u in units]
     for key, value in incident_points(incidents).items():
         if key.startswith("marker."):
             patch["data"][INCIDENT_TRACE]["marker"][key.split(".", 1)[1]] = value
@@ -170,8 +207,9 @@ def map_palette() -> dict[str, Any]:
     health = sorted(HEALTH_CODES, key=HEALTH_CODES.__getitem__) + ["unknown"]  # in the cameras' code order
     return {"priority": {str(p): c for p, c in PRIORITY_COLOURS.items()}, "unit": UNIT_COLOURS,
             "health": [HEALTH_COLOURS[h] for h in health],
-            "health_text": [HEALTH_LABELS.get(h, "неизвестно · unknown") for h in health],
-            "unit_text": {**UNIT_LABELS, "off_duty": "не на смене · off duty"}, "status": STATUS_LABELS}
+            "health_text": [term("health", h) for h in health],
+            "unit_text": {k: term("unit", k) for k in TERMS["unit"]},
+            "status": {k: term("status", k) for k in TERMS["status"]}}
 
 
 def wall_style(s: Situation) -> dict[str, Any]:
@@ -183,18 +221,18 @@ def map_figure(s: Situation, now: datetime | None = None) -> go.Figure:
     """The replay's map: districts (own bright, neighbours dim), cameras, units, incidents as traces it patches."""
     fig = go.Figure()
     fig.add_trace(go.Scattermap(
-        name="Камеры", lat=[c["lat"] for c in s.cameras], lon=[c["lon"] for c in s.cameras], mode="markers",
+        name=_("Cameras"), lat=[c["lat"] for c in s.cameras], lon=[c["lon"] for c in s.cameras], mode="markers",
         marker={"size": 7, "color": [HEALTH_COLOURS.get(c["health"], "#5e6a7d") for c in s.cameras], "opacity": 0.8},
         text=camera_texts(s.cameras, now), hoverinfo="text",
     ))
     fig.add_trace(go.Scattermap(
-        name="Наряды", lat=[u["lat"] for u in s.units], lon=[u["lon"] for u in s.units], mode="markers",
+        name=_("Units"), lat=[u["lat"] for u in s.units], lon=[u["lon"] for u in s.units], mode="markers",
         marker={"size": 13, "color": [UNIT_COLOURS.get(u["status"], "#0a84ff") for u in s.units]},
-        text=[f"{u['call_sign']} · {u['status']}" for u in s.units], hoverinfo="text",
+        text=[f"{u['call_sign']} · {term('unit', u['status'])}" for u in s.units], hoverinfo="text",
     ))
     points = incident_points(s.incidents)
     fig.add_trace(go.Scattermap(
-        name="Происшествия", lat=points["lat"], lon=points["lon"], mode="markers",
+        name=_("Incidents"), lat=points["lat"], lon=points["lon"], mode="markers",
         marker={"size": points["marker.size"], "color": points["marker.color"], "opacity": 0.95},
         text=points["text"], customdata=points["customdata"], hoverinfo="text",
     ))
@@ -212,8 +250,8 @@ def map_figure(s: Situation, now: datetime | None = None) -> go.Figure:
 
 
 LEGEND = "wall-legend"
-UNIT_LABELS = {"available": "свободен · free", "en_route": "в пути · en route", "on_scene": "на месте · on scene"}
-HEALTH_LABELS = {"online": "на связи · online", "stale": "нет сигнала · stale", "offline": "офлайн · offline"}
+LEGEND_UNITS = ("available", "en_route", "on_scene")  # the units the map shows (off duty: not drawn)
+LEGEND_HEALTH = ("online", "stale", "offline")
 
 
 def map_legend() -> html.Div:
@@ -228,13 +266,13 @@ def map_legend() -> html.Div:
 
     # Folded by a click on its title (wall.js remembers it per browser): it must not hide markers for good.
     return html.Div(id=LEGEND, className="map-legend", children=[
-        html.Button("Легенда · Key", className="legend-toggle", type="button", **{"aria-expanded": "true"}),
+        html.Button(_("Map key"), className="legend-toggle", type="button", **{"aria-expanded": "true"}),
         html.Div(className="legend-body", children=[
-            group("Происшествия", [row(PRIORITY_COLOURS[p], f"P{p}", "big") for p in (1, 2, 3, 4)]
+            group(_("Incidents"), [row(PRIORITY_COLOURS[p], f"P{p}", "big") for p in (1, 2, 3, 4)]
                   + [html.Div(className="legend-row", children=[html.Span("3", className="legend-cluster"),
-                                                                 html.Span("в одном месте · at one place")])]),
-            group("Наряды", [row(UNIT_COLOURS[k], label, "mid unit-square") for k, label in UNIT_LABELS.items()]),
-            group("Камеры", [row(HEALTH_COLOURS[k], label, "small") for k, label in HEALTH_LABELS.items()]),
+                                                                 html.Span(_("at one place"))])]),
+            group(_("Units"), [row(UNIT_COLOURS[k], term("unit", k), "mid unit-square") for k in LEGEND_UNITS]),
+            group(_("Cameras"), [row(HEALTH_COLOURS[k], term("health", k), "small") for k in LEGEND_HEALTH]),
         ]),
     ])
 
@@ -243,9 +281,7 @@ def counter(key: str, value: int, id_format: str = COUNTER) -> html.Div:
     """One top-bar figure with its label (the replay's under its own ids)."""
     return html.Div(className=f"counter counter-{key}", children=[
         html.Div(str(value), id=id_format.format(key), className="counter-value", **{"data-figure": key}),
-        html.Div(className="counter-label", children=[
-            html.Span(part, className="counter-label-en" if n else None)
-            for n, part in enumerate(COUNTER_LABELS[key].split(" · "))]),
+        html.Div(className="counter-label", children=[html.Span(_(COUNTER_NAMES[key]))]),
     ])
 
 
@@ -255,36 +291,43 @@ GRID_THEME = ("themeQuartz.withParams({backgroundColor: '#0d1422', foregroundCol
               "headerFontSize: '0.9rem', rowHeight: '2.9rem', headerHeight: '2.5rem', wrapperBorderRadius: 6})")
 
 STATUS_QUICK_TEXT = {"function": "kuzetStatus({value: params.value})"}
+# Rows carry codes (pushed rows are the same for every language): the browser names them from the catalogue.
+TYPE_TEXT = {"function": "kuzetTerm('type', params.value)"}
 
-COLUMN_DEFS: list[dict[str, Any]] = [
-    {"field": "queue_key", "hide": True, "sort": "asc"},
-    # Small flex shares with pixel floors, not pixel widths: at 4K the text doubles and the columns must too.
-    {"field": "priority", "headerName": "P", "flex": 0.36, "minWidth": 62,
-     "valueFormatter": {"function": "'P' + params.value"}, "getQuickFilterText": {"function": "'P' + params.value"},
-     "cellClassRules": {f"prio-{p}": f"params.value === {p}" for p in (1, 2, 3, 4)}},
-    # Time of day (Almaty) beside the age: "14:32 · 05:10".
-    {"field": "created_at", "headerName": "Время · Возраст", "flex": 0.9, "minWidth": 162,
-     "colId": "age", "valueFormatter": {"function": "kuzetClockAge(params)"},
-     "cellClassRules": {"age-late": {"function": "kuzetLate(params)"}}},
-    {"field": "type_label", "headerName": "Тип · Type", "flex": 1.3, "minWidth": 150, "wrapText": True,
-     "autoHeight": True, "tooltipField": "type_label"},
-    {"field": "address", "headerName": "Адрес · Address", "flex": 1.8, "minWidth": 150, "wrapText": True,
-     "autoHeight": True, "tooltipField": "address"},
-    {"field": "status", "headerName": "Статус", "flex": 1.0, "minWidth": 120, "wrapText": True, "autoHeight": True,
-     "valueFormatter": {"function": "kuzetStatus(params)"}, "getQuickFilterText": STATUS_QUICK_TEXT,
-     "cellClassRules": {"status-new": "params.value === 'new' || params.value === 'transferred'"}},
-    {"field": "event_count", "headerName": "×", "flex": 0.3, "minWidth": 52, "type": "rightAligned",
-     "headerTooltip": "Событий в происшествии · Events merged"},
-    {"field": "id", "headerName": "№", "flex": 0.45, "minWidth": 76},
-]
+
+def column_defs() -> list[dict[str, Any]]:
+    """The queue's columns, headed in the language of the moment."""
+    return [
+        {"field": "queue_key", "hide": True, "sort": "asc"},
+        # Small flex shares with pixel floors, not pixel widths: at 4K the text doubles and the columns must too.
+        {"field": "priority", "headerName": "P", "flex": 0.36, "minWidth": 62,
+         "valueFormatter": {"function": "'P' + params.value"}, "getQuickFilterText": {"function": "'P' + params.value"},
+         "cellClassRules": {f"prio-{p}": f"params.value === {p}" for p in (1, 2, 3, 4)}},
+        # Time of day (Almaty) beside the age: "14:32 · 05:10".
+        {"field": "created_at", "headerName": _("Time · age"), "flex": 0.9, "minWidth": 162,
+         "colId": "age", "valueFormatter": {"function": "kuzetClockAge(params)"},
+         "cellClassRules": {"age-late": {"function": "kuzetLate(params)"}}},
+        {"field": "type", "colId": "type_label", "headerName": _("Type"), "flex": 1.3, "minWidth": 150,
+         "wrapText": True, "autoHeight": True, "valueFormatter": TYPE_TEXT, "getQuickFilterText": TYPE_TEXT,
+         "tooltipValueGetter": {"function": "kuzetTerm('type', params.value)"}},
+        {"field": "address", "headerName": _("Address"), "flex": 1.8, "minWidth": 150, "wrapText": True,
+         "autoHeight": True, "tooltipField": "address"},
+        {"field": "status", "headerName": _("Status"), "flex": 1.0, "minWidth": 120, "wrapText": True,
+         "autoHeight": True, "valueFormatter": {"function": "kuzetStatus(params)"},
+         "getQuickFilterText": STATUS_QUICK_TEXT,
+         "cellClassRules": {"status-new": "params.value === 'new' || params.value === 'transferred'"}},
+        {"field": "event_count", "headerName": "×", "flex": 0.3, "minWidth": 52, "type": "rightAligned",
+         "headerTooltip": _("Events merged into the incident")},
+        {"field": "id", "headerName": "№", "flex": 0.45, "minWidth": 76},
+    ]
 
 
 DEPARTMENT_TEXT = {"function": "kuzetDepartment(params)"}  # the name from the wall's data-department-names
 
 
 def department_column() -> dict[str, Any]:
-    """The city wall's department column: the department's short Russian name."""
-    return {"field": "department_id", "headerName": "Отдел", "flex": 1.1, "minWidth": 172, "wrapText": True,
+    """The city wall's department column: the department's short name in the language of the moment."""
+    return {"field": "department_id", "headerName": _("Department"), "flex": 1.1, "minWidth": 172, "wrapText": True,
             "autoHeight": True, "valueFormatter": DEPARTMENT_TEXT, "getQuickFilterText": DEPARTMENT_TEXT}
 
 
@@ -296,7 +339,7 @@ def short_name(name: str) -> str:
 def queue(rows: list[dict[str, Any]], grid_id: str = QUEUE,
           departments: list[dict[str, Any]] | None = None) -> dag.AgGrid:
     """The incident queue: pinned new P1s, then priority and age; rows updated by transactions (the replay's too)."""
-    columns = list(COLUMN_DEFS)
+    columns = column_defs()
     if departments:
         columns.insert(4, department_column())
     return dag.AgGrid(
@@ -314,30 +357,33 @@ def queue(rows: list[dict[str, Any]], grid_id: str = QUEUE,
                          "rowClassRules": {"row-pinned": "params.data && params.data.queue_key.startsWith('0|')"},
                          "isExternalFilterPresent": {"function": "kuzetQueueFiltered()"},
                          "doesExternalFilterPass": {"function": "kuzetQueuePasses(params)"},
-                         "localeText": {"noRowsToShow": "Нет открытых происшествий · No open incidents"},
+                         "localeText": grid_locale(noRowsToShow=_("No open incidents")),
                          "theme": {"function": GRID_THEME}},
         defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True},
         style={"height": "100%", "width": "100%"},
     )
 
 
-UNIT_COLUMNS: list[dict[str, Any]] = [
-    {"field": "call_sign", "headerName": "Позывной", "flex": 1, "minWidth": 120, "sort": "asc"},
-    {"field": "status", "headerName": "Статус", "flex": 1.1, "minWidth": 130, "valueFormatter": {"function": "kuzetUnitStatus(params)"},
-     "cellClassRules": {f"unit-{k}": f"params.value === '{k}'" for k in ("available", "en_route", "on_scene", "off_duty")}},
-    {"field": "incident_id", "headerName": "Происшествие", "flex": 0.9, "minWidth": 120,
-     "valueFormatter": {"function": "params.value ? '№' + params.value : '—'"}},
-    {"field": "since", "headerName": "С · Since", "flex": 1, "minWidth": 150, "colId": "since",
-     "valueFormatter": {"function": "kuzetClockAge(params)"}},
-]
+def unit_columns() -> list[dict[str, Any]]:
+    """The units panel's columns, headed in the language of the moment."""
+    return [
+        {"field": "call_sign", "headerName": _("Call sign"), "flex": 1, "minWidth": 120, "sort": "asc"},
+        {"field": "status", "headerName": _("Status"), "flex": 1.1, "minWidth": 130,
+         "valueFormatter": {"function": "kuzetUnitStatus(params)"},
+         "cellClassRules": {f"unit-{k}": f"params.value === '{k}'" for k in ("available", "en_route", "on_scene", "off_duty")}},
+        {"field": "incident_id", "headerName": _("Incident"), "flex": 0.9, "minWidth": 120,
+         "valueFormatter": {"function": "params.value ? '№' + params.value : '—'"}},
+        {"field": "since", "headerName": _("Since"), "flex": 1, "minWidth": 150, "colId": "since",
+         "valueFormatter": {"function": "kuzetClockAge(params)"}},
+    ]
 
 
 def units_grid(units: list[dict[str, Any]]) -> dag.AgGrid:
     """The units panel: every unit of the wall with its status, its incident and since when."""
-    return dag.AgGrid(id=UNITS, rowData=units, columnDefs=UNIT_COLUMNS, getRowId="'' + params.data.id",
+    return dag.AgGrid(id=UNITS, rowData=units, columnDefs=unit_columns(), getRowId="'' + params.data.id",
                       className="wall-grid",
                       dashGridOptions={"theme": {"function": GRID_THEME}, "animateRows": False,
-                                       "localeText": {"noRowsToShow": "Нарядов нет · No units"}},
+                                       "localeText": grid_locale(noRowsToShow=_("No units"))},
                       defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True},
                       style={"height": "100%", "width": "100%"})
 
@@ -345,47 +391,57 @@ def units_grid(units: list[dict[str, Any]]) -> dag.AgGrid:
 def department_chips(departments: list[dict[str, Any]]) -> list[html.Button]:
     """A city wall's department chips: name, open and unacknowledged counts; a click filters the queue."""
     return [html.Button(className="dept-chip", type="button", **{"data-department": str(d["id"])}, children=[
-        html.Span(short_name(d["name_ru"]), className="dept-chip-name"),
+        html.Span(department_name(d), className="dept-chip-name", **{"data-i18n": "data"}),
         html.Span(chip_count(d), id={"type": CHIP_COUNT, "department": d["id"]}, className="dept-chip-count"),
     ]) for d in departments]
 
 
 def chip_count(department: dict[str, Any]) -> str:
-    """"12 · 3 new" on a department chip: open, and unacknowledged when there are any."""
+    """"12 · 3 new" on a department chip: open, and unacknowledged when there are any (wall.js writes pushed ones)."""
     unack = department.get("unacknowledged", 0)
-    return f"{department.get('open', 0)}" + (f" · {unack} нов." if unack else "")
+    opened = department.get("open", 0)
+    return _("%(open)s · %(new)s new", open=opened, new=unack) if unack else str(opened)
+
+
+def department_name(department: dict[str, Any]) -> str:
+    """A department's short name in the language of the moment (Russian when it has none in that language)."""
+    return short_name(localized(department.get("name_ru", ""), department.get("name_kk") or "",
+                                department.get("name_en") or ""))
 
 
 def manual_incident_modal(addresses: list[str] | None = None) -> dmc.Modal:
     """The 102-call form, opened by a click on the map or by the 102 button (then a known address places it)."""
-    return dmc.Modal(id=MANUAL_MODAL, title="Вызов 102 · New incident from a 102 call", opened=False, size="lg",
+    return dmc.Modal(id=MANUAL_MODAL, title=_("New incident from a 102 call"), opened=False, size="lg",
                      children=[
         html.Div(id=MANUAL_COORDS, className="manual-coords"),
-        dmc.Select(id=MANUAL_TYPE, label="Тип · Type", value="fight", allowDeselect=False,
-                   data=[{"value": t, "label": label} for t, label in sorted(TYPE_LABELS_RU.items(), key=lambda x: x[1])]),
-        dmc.Autocomplete(id=MANUAL_ADDRESS, label="Адрес · Address", placeholder="ул. Абая, 10", data=addresses or [],
-                         limit=12, description="Без точки на карте: выберите известный адрес · "
-                                               "Without a map point: pick a known address"),
-        dmc.Textarea(id=MANUAL_DESCRIPTION, label="Что сообщил заявитель · What the caller reported", minRows=3),
+        dmc.Select(id=MANUAL_TYPE, label=_("Type"), value="fight", allowDeselect=False, data=type_options(CALL_TYPE_CODES)),
+        dmc.Autocomplete(id=MANUAL_ADDRESS, label=_("Address"), placeholder=_("e.g. 10 Abay Ave"), data=addresses or [],
+                         limit=12, description=_("Without a map point: pick a known address")),
+        dmc.Textarea(id=MANUAL_DESCRIPTION, label=_("What the caller reported"), minRows=3),
         dmc.Group(grow=True, children=[
-            dmc.TextInput(id=MANUAL_CALLER, label="Заявитель · Caller", placeholder="Фамилия Имя (если назвался)",
+            dmc.TextInput(id=MANUAL_CALLER, label=_("Caller"), placeholder=_("Surname and name (if given)"),
                           inputProps={"maxLength": 200}),
-            dmc.TextInput(id=MANUAL_PHONE, label="Телефон · Phone", placeholder="+7 701 000 00 00", inputProps={"maxLength": 32}),
+            dmc.TextInput(id=MANUAL_PHONE, label=_("Phone"), placeholder="+7 701 000 00 00", inputProps={"maxLength": 32}),
         ]),
         dmc.Group(justify="flex-end", mt="md", children=[
-            dmc.Button("Создать · Create", id=MANUAL_CREATE, color="red"),
+            dmc.Button(_("Create"), id=MANUAL_CREATE, color="red"),
         ]),
     ])
 
 
+def type_options(codes: tuple[str, ...]) -> list[dict[str, str]]:
+    """Incident types as a picker's options, by name in the language of the moment."""
+    return sorted(({"value": t, "label": term("type", t)} for t in codes), key=lambda option: option["label"])
+
+
 def transfer_modal(neighbours: list[dict[str, str]]) -> dmc.Modal:
     """Hand the selected incident to a neighbouring department, with a reason."""
-    return dmc.Modal(id=TRANSFER_MODAL, title="Передать по территориальности · Transfer", opened=False, size="lg",
-                     children=[
-        dmc.Select(id=TRANSFER_TARGET, label="Отдел · Department", data=neighbours, searchable=True),
-        dmc.Textarea(id=TRANSFER_REASON, label="Причина · Reason", minRows=2,
-                     placeholder="место происшествия на их территории"),
-        dmc.Group(justify="flex-end", mt="md", children=[dmc.Button("Передать · Transfer", id=TRANSFER_CONFIRM)]),
+    return dmc.Modal(id=TRANSFER_MODAL, title=_("Transfer to the department of the territory"), opened=False,
+                     size="lg", children=[
+        dmc.Select(id=TRANSFER_TARGET, label=_("Department"), data=neighbours, searchable=True),
+        dmc.Textarea(id=TRANSFER_REASON, label=_("Reason"), minRows=2,
+                     placeholder=_("the scene is on their territory")),
+        dmc.Group(justify="flex-end", mt="md", children=[dmc.Button(_("Transfer"), id=TRANSFER_CONFIRM)]),
     ])
 
 
@@ -404,7 +460,7 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                        "data-departments": json.dumps(on_wall),
                        # Each department's figures as counted for the page; pushes replace them (wall.js adds up).
                        "data-figures": json.dumps({str(d): f for d, f in s.figures.items()}),
-                       "data-department-names": json.dumps({str(d["id"]): short_name(d["name_ru"]) for d in s.departments},
+                       "data-department-names": json.dumps({str(d["id"]): department_name(d) for d in s.departments},
                                                            ensure_ascii=False)}, children=[
         DashSocketIO(id=SOCKET, eventNames=["incidents", "units", "cameras"], options={"query": {"department": str(dept["id"])}}),
         dcc.Store(id=DEPARTMENT, data=dept["id"]),
@@ -416,18 +472,18 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
             html.Div(className="wall-title", children=[
                 html.Div("KUZET", className="brand"),
                 html.Div(className="dept-names", children=[
-                          html.Div(f"{short_name(dept['name_ru'])} · весь город" if s.departments else dept["name_ru"],
-                                   className="dept-ru", title=dept["name_ru"]),
-                          html.Div(f"{dept['name_kk']} · {dept['name_en']}", className="dept-other"),
+                          html.Div(_("%(department)s · whole city", department=department_name(dept)) if s.departments
+                                   else localized(dept["name_ru"], dept.get("name_kk") or "", dept.get("name_en") or ""),
+                                   className="dept-ru", **{"data-i18n": "data"}),
                           *([dmc.Select(id=DEPARTMENT_PICK, data=departments, value=str(dept["id"]), searchable=True,
                                         allowDeselect=False, size="sm", className="department-pick",
-                                        placeholder="Отдел · Department", **{"aria-label": "Department"}),
+                                        placeholder=_("Department"), **{"aria-label": _("Department")}),
                              dcc.Store(id=DEPARTMENT_GO)] if departments and len(departments) > 1 else [])]),
             ]),
             html.Div(className="counters", children=[counter(k, s.counters[k]) for k in COUNTERS]),
             html.Div(className="wall-right", children=[
                 html.Div("--:--:--", id=CLOCK, className="clock"),
-                html.Div("Алматы · UTC+5", className="clock-zone"),
+                html.Div(_("Almaty time"), className="clock-zone"),
                 nav(username, pages, "/wall"),
             ]),
         ]),
@@ -442,46 +498,47 @@ def layout(s: Situation, *, username: str, kiosk: bool = False, attribution: str
                 # Drawn by MapLibre itself (wallmap.js), not through a Plotly figure: the wall loads no Plotly.
                 html.Div(id=MAP, className="wall-canvas", **{"data-style": json.dumps(wall_style(s), ensure_ascii=False)}),
                 map_legend(),
-                *([html.Button("102 на карте", id=CALL_HERE, className="call-here",
-                               title="Следующий щелчок по карте — вызов 102 в этой точке (или Shift+щелчок) · "
-                                     "The next map click places a 102 call (or Shift+click)")]
+                *([html.Button(_("102 on the map"), id=CALL_HERE, className="call-here",
+                               title=_("The next click on the map places a 102 call there (or Shift+click)"))]
                   if Action.CREATE_CALL in can else []),
-                html.Div(attribution, className="attribution"),
+                html.Div(attribution, className="attribution", **{"data-i18n": "data"}),
                 *([html.Div(id=VIDEO_TILE, className="wall-video video-pane", hidden=True, children=[
-                    html.Div("Видео выбранного вызова (V) · Selected incident's camera", className="video-label")])]
+                    html.Div(_("The selected incident's camera (V)"), className="video-label")])]
                   if Action.WATCH_VIDEO in can else []),
             ]),
             html.Section(className="wall-queue", children=[
                 html.Div(className="queue-head", children=[
-                    html.Div("Очередь", className="queue-title", title="Incident queue"),
+                    html.Div(_("Queue"), className="queue-title", title=_("Incident queue")),
                     dmc.Group(gap="sm", wrap="nowrap", children=[button for action, button in (
-                        (Action.CREATE_CALL, dmc.Button("Вызов 102", id=MANUAL_OPEN, color="red", variant="outline",
-                                                        size="md", **{"aria-label": "New incident from a 102 call"})),
-
-                        (Action.TRANSFER, dmc.Button("Передать", id=TRANSFER, color="gray", variant="outline", size="md",
-                                                     **{"aria-label": "Transfer to a neighbouring department"})),
-                        (Action.DISPATCH, dmc.Button("Наряд (D)", id=DISPATCH, color="blue", variant="filled",
-                                                     size="md", **{"aria-label": "Dispatch the nearest free unit"})),
-                        (Action.ACKNOWLEDGE, dmc.Button("Принять (A)", id=ACK, color="yellow", variant="filled",
-                                                        size="md", **{"aria-label": "Acknowledge"})),
+                        (Action.CREATE_CALL, dmc.Button(_("102 call"), id=MANUAL_OPEN, color="red", variant="outline",
+                                                        size="md", **{"aria-label": _("New incident from a 102 call")})),
+                        (Action.TRANSFER, dmc.Button(_("Transfer"), id=TRANSFER, color="gray", variant="outline",
+                                                     size="md",
+                                                     **{"aria-label": _("Transfer to a neighbouring department")})),
+                        (Action.DISPATCH, dmc.Button(_("Unit (D)"), id=DISPATCH, color="blue", variant="filled",
+                                                     size="md", **{"aria-label": _("Dispatch the nearest free unit")})),
+                        (Action.ACKNOWLEDGE, dmc.Button(_("Acknowledge (A)"), id=ACK, color="yellow", variant="filled",
+                                                        size="md", **{"aria-label": _("Acknowledge")})),
                     ) if action in can]),
                 ]),
                 html.Div(className="queue-tools", children=[
-                    dmc.TextInput(id=QUEUE_SEARCH, placeholder="Поиск: тип, адрес, статус, отдел · Search",
-                                  size="md", className="queue-search", **{"aria-label": "Search the queue"}),
+                    dmc.TextInput(id=QUEUE_SEARCH, placeholder=_("Search: type, address, status, department"),
+                                  size="md", className="queue-search", **{"aria-label": _("Search the queue")}),
                     *queue_filters(),
                     html.Div(department_chips(s.departments), id=DEPARTMENT_CHIPS, className="department-chips"),
                 ]),
                 html.Div(id=FEEDBACK, className="feedback", role="status"),
                 dmc.Tabs(id=PANEL, value="queue", className="queue-tabs", keepMounted=True, children=[
-                    dmc.TabsList([dmc.TabsTab("Происшествия · Incidents", value="queue"),
-                                  dmc.TabsTab("Наряды · Units", value="units")]),
+                    dmc.TabsList([dmc.TabsTab(_("Incidents"), value="queue"),
+                                  dmc.TabsTab(_("Units"), value="units")]),
                     dmc.TabsPanel(html.Div(queue(s.incidents, departments=s.departments), className="queue-grid"),
                                   value="queue", className="tab-fill"),
                     dmc.TabsPanel(html.Div(units_grid(s.units), className="queue-grid"), value="units",
                                   className="tab-fill"),
                 ]),
-                html.Div(keys_hint(can), className="keys-hint"),
+                # Each key's hint a message of its own, between separators.
+                html.Div([piece for n, hint in enumerate(keys_hints(can))
+                          for piece in ([" · "] if n else []) + [html.Span(hint)]], className="keys-hint"),
             ]),
         ]),
     ])
@@ -494,30 +551,34 @@ def queue_filters() -> list[Any]:
                                size="md", className="queue-filter", hidePickedOptions=True, maxDropdownHeight=420,
                                comboboxProps={"withinPortal": True}, **{"aria-label": label})
 
-    types = sorted(TYPE_LABELS_RU.items(), key=lambda item: item[1])
-    return [pick(QUEUE_TYPES, "Тип · Type", [{"value": k, "label": v} for k, v in types]),
-            pick(QUEUE_STATUSES, "Статус · Status", [{"value": k, "label": STATUS_LABELS[k]} for k in OPEN_STATUSES]),
+    return [pick(QUEUE_TYPES, _("Type"), type_options(QUEUE_TYPE_CODES)),
+            pick(QUEUE_STATUSES, _("Status"), [{"value": k, "label": term("status", k)} for k in OPEN_STATUSES]),
             dcc.Store(id=QUEUE_FILTERED)]
 
 
 def keys_hint(can: frozenset[Action]) -> str:
     """The keyboard line under the queue: only the keys this user's role can use."""
-    keys = ["↑↓ выбор"]
-    keys += ["A принять (Ctrl+щелчок: несколько)"] if Action.ACKNOWLEDGE in can else []
-    keys += ["D ближайший наряд"] if Action.DISPATCH in can else []
-    keys += ["Enter карточка", "M без звука"]
-    keys += ["Shift+щелчок по карте — вызов 102"] if Action.CREATE_CALL in can else []
-    return " · ".join(keys)
+    return " · ".join(keys_hints(can))
+
+
+def keys_hints(can: frozenset[Action]) -> list[str]:
+    """The keys this user's role can use, one hint each."""
+    keys = [_("↑↓ select")]
+    keys += [_("A acknowledge (Ctrl+click: several)")] if Action.ACKNOWLEDGE in can else []
+    keys += [_("D nearest unit")] if Action.DISPATCH in can else []
+    keys += [_("Enter case file"), _("M mute")]
+    keys += [_("Shift+click on the map: 102 call")] if Action.CREATE_CALL in can else []
+    return keys
 
 
 def denied(message: str) -> html.Div:
     """Shown instead of a page the user may not open."""
-    return html.Div(className="denied", children=[html.H1("Нет доступа · Access denied"), html.P(message)])
+    return html.Div(className="denied", children=[html.H1(_("Access denied")), html.P(message)])
 
 
 def choose_department(message: str, departments: list[dict[str, str]], *, refused: bool = False) -> html.Div:
     """A wall asked for with a department that is not one (or not the user's): say so, and offer theirs by name."""
     return html.Div(className="denied department-choice", children=[
-        html.H1("Нет доступа · Access denied" if refused else "Выберите отдел · Choose a department"),
+        html.H1(_("Access denied") if refused else _("Choose a department")),
         html.P(message, id="department-problem"),
         html.Ul([html.Li(html.A(d["label"], href=f"/wall?department={d['value']}")) for d in departments])])

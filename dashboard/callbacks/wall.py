@@ -22,13 +22,20 @@ from services.geo.departments import transfer_targets
 from services.store.models import Department
 from services.access.scope import as_id, city_departments, visible_departments, wall_departments
 from services.duty.situation import situation
+from services.i18n import _, format_number, localized, ngettext
 
 logger = logging.getLogger(__name__)
 
 
+def _name(department: Department) -> str:
+    """A department's name in the language of the moment."""
+    return localized(department.name_ru, department.name_kk or "", department.name_en or "")
+
+
 def _picker(session: Any, scope: set[int]) -> list[dict[str, str]]:
     """The departments a chief or an admin may put on the wall, by name: a city's whole wall first."""
-    return [{"value": str(d.id), "label": f"{d.name_ru} — весь город" if d.parent_id is None else d.name_ru}
+    return [{"value": str(d.id),
+             "label": _("%(department)s — whole city", department=_name(d)) if d.parent_id is None else _name(d)}
             for d in session.scalars(sa.select(Department).where(Department.id.in_(scope))
                                      .order_by(Department.city, Department.parent_id.is_not(None), Department.name_ru))]
 
@@ -37,21 +44,21 @@ def page(department: str | None = None, kiosk: str | None = None, **_query: Any)
     """Load the wall (one department's, or a city's for a city department) in the user's scope and lay it out."""
     user = logged_in()
     if user is None:
-        return denied("Войдите в систему · Please log in")
+        return denied(_("Please sign in"))
     scope = visible_departments(db(), user)
     choices = _picker(db(), scope)
     department_id = as_id(department) if department else user.department_id
     if department and department_id is None:
-        return choose_department(f"«{department[:40]}» — не номер отдела · is not a department number", choices)
+        return choose_department(_("«%(asked)s» is not a department number", asked=department[:40]), choices)
     if department_id is None and choices:
         department_id = int(choices[0]["value"])  # an admin of no department: the first city's wall
     shown = wall_departments(db(), user, department_id) if department_id is not None else set()
     if not shown:
         if not choices:
-            return denied("Этот отдел вне вашей юрисдикции · This department is outside your jurisdiction")
-        return choose_department(f"Отдел {department_id} вне вашей юрисдикции · Department {department_id} is "
-                                 "outside your jurisdiction", choices, refused=True)
-    neighbours = [{"value": str(d.id), "label": d.name_ru} for d in db().scalars(
+            return denied(_("This department is outside your jurisdiction"))
+        return choose_department(_("Department %(id)s is outside your jurisdiction", id=department_id), choices,
+                                 refused=True)
+    neighbours = [{"value": str(d.id), "label": _name(d)} for d in db().scalars(
         sa.select(Department).where(Department.id.in_(transfer_targets(db(), department_id)))
         .order_by(Department.name_ru))]
     picture = situation(db(), department_id, shown)
@@ -73,7 +80,11 @@ def _wall_scope(department_id: Any) -> set[int]:
     return wall_departments(db(), user, department_id)
 
 
-ONE_ONLY = "Выберите одно происшествие (выбрано несколько) · Select one incident, not several"
+def _one_only() -> str:
+    return _("Select one incident (several are selected)")
+
+
+ONE_ONLY = object()  # several rows selected: a dispatch or a transfer goes to one incident
 
 
 def _selected_id(selected: Any) -> object:
@@ -121,11 +132,11 @@ def register(app: dash.Dash) -> None:
         if not isinstance(point, dict) or not point:
             return False, ""
         if point.get("by_address"):
-            return True, "По известному адресу · At a known address (or close this and click the map)"
+            return True, _("At a known address (or close this and click the map)")
         lat, lon = point.get("lat"), point.get("lon")
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lat, lon)):
             return False, ""  # not a point the map sent
-        return True, f"Точка · Point: {lat:.5f}, {lon:.5f}"
+        return True, _("Point: %(lat)s, %(lon)s", lat=f"{lat:.5f}", lon=f"{lon:.5f}")  # as maps write them
 
     @app.callback(
         Output(ids.MANUAL_POINT, "data", allow_duplicate=True),
@@ -152,18 +163,20 @@ def register(app: dash.Dash) -> None:
                          phone: Any = None) -> tuple[str, bool]:
         user = logged_in()
         if user is None:
-            return "Нет доступа · Access denied", False
+            return _("Access denied"), False
         at = point if isinstance(point, dict) and not point.get("by_address") else {}
         if not at and not (isinstance(point, dict) and point.get("by_address")):
-            return "Щёлкните по карте в месте происшествия · Click the map first", True
+            return _("Click the map where the incident is"), True
         try:
             incident = perform(actions.create_call, user, router(), lat=at.get("lat"), lon=at.get("lon"),
                                incident_type=event_type, description=description or "", address=address or "",
                                caller_name=caller or "", caller_phone=phone or "")
         except Refused as refused:
             return str(refused), True
-        where = "" if incident.department_id in visible_departments(db(), user) else " (передано по территориальности)"
-        return f"№{incident.id} создано по вызову 102{where}", False
+        if incident.department_id in visible_departments(db(), user):
+            return _("№%(id)s created from a 102 call", id=incident.id), False
+        return _("№%(id)s created from a 102 call (transferred to the department of the territory)",
+                 id=incident.id), False
 
     @app.callback(
         Output(ids.TRANSFER_MODAL, "opened"),
@@ -187,17 +200,19 @@ def register(app: dash.Dash) -> None:
                  reason: str | None) -> tuple[str, bool]:
         user = logged_in()
         if user is None or not _wall_scope(department_id):
-            return "Нет доступа · Access denied", False
+            return _("Access denied"), False
         incident_id = _selected_id(selected)
-        if incident_id is None or incident_id == ONE_ONLY:
-            return incident_id or "Выберите происшествие в очереди · Select an incident first", False
+        if incident_id is ONE_ONLY:
+            return _one_only(), False
+        if incident_id is None:
+            return _("Select an incident in the queue"), False
         if not target:
-            return "Выберите отдел · Choose a department", True
+            return _("Choose a department"), True
         try:
             perform(actions.transfer, user, incident_id, department_id=target, reason=reason or "")
         except Refused as refused:
-            return f"№{incident_id}: {refused}", True
-        return f"№{incident_id} передано · transferred", False
+            return _("№%(id)s: %(why)s", id=incident_id, why=refused), True
+        return _("№%(id)s transferred", id=incident_id), False
 
     @app.callback(
         Output(ids.FEEDBACK, "children", allow_duplicate=True),
@@ -209,15 +224,18 @@ def register(app: dash.Dash) -> None:
     def dispatch_selected(_clicks: int, selected: list[dict[str, Any]] | None, department_id: Any) -> str:
         user = logged_in()
         if user is None or not _wall_scope(department_id):
-            return "Нет доступа · Access denied"
+            return _("Access denied")
         incident_id = _selected_id(selected)
-        if incident_id is None or incident_id == ONE_ONLY:
-            return str(incident_id or "Выберите происшествие в очереди · Select an incident first")
+        if incident_id is ONE_ONLY:
+            return _one_only()
+        if incident_id is None:
+            return _("Select an incident in the queue")
         try:
             sent = perform(actions.dispatch, user, incident_id, nearest=True)
         except Refused as refused:
-            return f"№{incident_id}: {refused}"
-        return f"№{incident_id}: направлен {sent.call_signs[0]} ({sent.assignments[0].distance_m:.0f} м)"
+            return _("№%(id)s: %(why)s", id=incident_id, why=refused)
+        return _("№%(id)s: %(unit)s dispatched (%(metres)s m)", id=incident_id, unit=sent.call_signs[0],
+                 metres=format_number(sent.assignments[0].distance_m, 0))
 
     @app.callback(
         Output(ids.FEEDBACK, "children"),
@@ -229,23 +247,24 @@ def register(app: dash.Dash) -> None:
     def acknowledge(_clicks: int, selected: list[dict[str, Any]] | None, department_id: Any) -> str:
         user = logged_in()
         if user is None or not _wall_scope(department_id):
-            return "Нет доступа · Access denied"
+            return _("Access denied")
         chosen = [row.get("id") for row in selected if isinstance(row, dict)] if isinstance(selected, list) else []
         if not chosen:
-            return "Выберите происшествие в очереди · Select an incident first"
+            return _("Select an incident in the queue")
         if len(chosen) == 1:
             try:
                 perform(actions.acknowledge, user, chosen[0])
             except NotFound:
-                return "Происшествие не найдено · Incident not found"
+                return _("Incident not found")
             except Refused as refused:
-                return f"№{chosen[0]}: {refused}"
+                return _("№%(id)s: %(why)s", id=chosen[0], why=refused)
             logger.info("%s acknowledged incident %s", user.username, chosen[0])
-            return f"№{chosen[0]} принято · acknowledged"
+            return _("№%(id)s acknowledged", id=chosen[0])
         try:  # several at once (Ctrl/Shift+click): a camera outage opens one incident per camera
             taken = perform(actions.acknowledge_many, user, chosen)
         except Refused as refused:
             return str(refused)
         logger.info("%s acknowledged incidents %s", user.username, taken.done)
-        said = f"Принято {len(taken.done)} · {len(taken.done)} acknowledged"
-        return said + "".join(f"; №{key}: {why}" for key, why in list(taken.refused.items())[:3])
+        said = ngettext("%(n)s acknowledged", "%(n)s acknowledged", len(taken.done))
+        return "; ".join([said, *(_("№%(id)s: %(why)s", id=key, why=why)
+                                  for key, why in list(taken.refused.items())[:3])])

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from services.intake.catalogue import TYPE_LABELS_RU
+from services.i18n.terms import term
 from services.geo import basemap
 from services.geo.basemap import name_key
 from services.geo.distance import cells_within, distance_m
-from services.access.permissions import Action, allows
+from services.access.permissions import Action, allows, doing
+from services.i18n import _
 from services.errors import Conflict, Forbidden, IllegalTransition, Invalid
 from services.store import audit
 from services.store.models import (OPEN_STATUSES, Camera, Department, Incident, IncidentHistory, IncidentLink,
@@ -70,12 +71,18 @@ def allowed_actions(status: str, role: str) -> list[str]:
 def check_actor(incident: Incident, action_name: str, actor: User, expected_version: int | None = None) -> None:
     """Refuse a stale view (Conflict naming who changed it) or a role the permission table does not allow."""
     if expected_version is not None and expected_version != incident.version:
-        last = incident.history[-1].actor if incident.history else "another user"
-        raise Conflict(f"incident #{incident.id} was changed by {last}; reload and try again")
+        last = incident.history[-1].actor if incident.history else _("another user")
+        raise Conflict(_("Incident #%(id)s was changed by %(who)s; reload the page and try again.",
+                         id=incident.id, who=last))
     if not allows(actor.role, action_name):
-        allowed = allowed_actions(incident.status, actor.role) or ["none"]
-        raise Forbidden(f"role {actor.role} may not {action_name}; allowed for you now: {', '.join(allowed)}",
-                        action=action_name)
+        raise Forbidden(_("The role “%(role)s” may not %(doing)s; allowed for you now: %(allowed)s.",
+                          role=term("role", actor.role), doing=doing(action_name),
+                          allowed=allowed_now(incident.status, actor.role)), action=action_name)
+
+
+def allowed_now(status: str, role: str) -> str:
+    """What a refusal says the role may do to an incident in this status, in words ("nothing" when nothing)."""
+    return ", ".join(doing(a) for a in allowed_actions(status, role)) or _("nothing")
 
 
 def transition(session: so.Session, incident: Incident, action_name: str, actor: User, *,
@@ -85,44 +92,49 @@ def transition(session: so.Session, incident: Incident, action_name: str, actor:
     """Apply one lifecycle action, recording who, when and why; ``done_by`` names a unit that did what an account reported."""
     action = ACTIONS.get(action_name)
     if action is None:
-        raise Invalid(f"unknown action {action_name!r}; actions are {', '.join(ACTIONS)}",
+        raise Invalid(_("Unknown action %(action)s; the actions are: %(actions)s.", action=repr(action_name),
+                        actions=", ".join(ACTIONS)),
                       errors=[{"pointer": "/action", "detail": "unknown action"}])
     check_actor(incident, action.name, actor, expected_version)
     if incident.status not in action.sources:
-        allowed = allowed_actions(incident.status, actor.role) or ["none"]
-        raise TransitionRefused(
-            f"cannot {action.name} an incident that is {incident.status}; allowed now: {', '.join(allowed)}")
+        raise TransitionRefused(_("Cannot %(doing)s: the incident is %(status)s; allowed now: %(allowed)s.",
+                                  doing=doing(action.name), status=term("status", incident.status),
+                                  allowed=allowed_now(incident.status, actor.role)))
     reason = reason.strip()
     if action.needs_reason and not reason:
-        raise Invalid(f"{action.name} needs a reason", errors=[{"pointer": "/reason", "detail": "required"}])
+        raise Invalid(_("Give a reason to %(doing)s.", doing=doing(action.name)), errors=[{"pointer": "/reason", "detail": "required"}])
     if action.name == "resolve":
         if outcome not in OUTCOMES:
-            raise Invalid(f"resolve needs an outcome, one of: {', '.join(OUTCOMES)}",
+            raise Invalid(_("To resolve an incident, choose its outcome: %(outcomes)s.",
+                            outcomes=", ".join(term("outcome", o) for o in OUTCOMES)),
                           errors=[{"pointer": "/outcome", "detail": "must be one of the outcomes"}])
-        from services.duty.sop import checklist
+        from services.duty.sop import checklist, step_text
 
         missing = checklist(session, incident, create=True).missing_mandatory()
         if missing and not sop_override:
-            steps = "; ".join(f"{s.position}. {s.text}" for s in missing)
-            raise TransitionRefused(f"mandatory SOP steps not done: {steps}. A supervisor may override")
+            steps = "; ".join(_("%(position)s. %(step)s", position=s.position, step=step_text(s.text))
+                              for s in missing)
+            raise TransitionRefused(_("Mandatory SOP steps are not done: %(steps)s. A supervisor may override.",
+                                      steps=steps))
         if missing:
             if not allows(actor.role, Action.OVERRIDE_SOP):
-                raise Forbidden("only a supervisor may override unticked SOP steps", action=Action.OVERRIDE_SOP.value)
+                raise Forbidden(_("Only a supervisor may resolve with mandatory SOP steps unticked."),
+                                action=Action.OVERRIDE_SOP.value)
             reason = f"SOP override by {actor.username} ({len(missing)} steps unticked). {reason}".strip()
         incident.outcome = outcome
         incident.case_number = case_number.strip()[:64]
         incident.outcome_note = reason
     if action.name == "transfer":
         if target_department_id is None or target_department_id == incident.department_id:
-            raise Invalid("transfer needs another department",
+            raise Invalid(_("Choose another department to transfer the incident to."),
                           errors=[{"pointer": "/department_id", "detail": "must be another department"}])
         if session.get(Department, target_department_id) is None:
-            raise Invalid(f"no department {target_department_id}",
+            raise Invalid(_("There is no department #%(id)s.", id=target_department_id),
                           errors=[{"pointer": "/department_id", "detail": "no such department"}])
         from services.geo.departments import transfer_targets
 
         if target_department_id not in transfer_targets(session, incident.department_id):
-            raise Invalid("an incident goes only to a neighbouring department or the city's",
+            raise Invalid(_("An incident goes only to a neighbouring department or the city's."),
                           errors=[{"pointer": "/department_id", "detail": "not a neighbour of this department"}])
         reason = f"from department {incident.department_id}: {reason}"
         incident.department_id = target_department_id
@@ -158,8 +170,8 @@ def claim_version(session: so.Session, incident: Incident) -> None:
     if claimed != 1:
         winner = session.scalar(sa.select(IncidentHistory.actor).where(IncidentHistory.incident_id == incident.id)
                                 .order_by(IncidentHistory.id.desc()).limit(1))
-        raise Conflict(f"incident #{incident.id} was changed by {winner or 'another user'} at the same time; "
-                       "reload and try again")
+        raise Conflict(_("Incident #%(id)s was changed by %(who)s at the same time; reload the page and try again.",
+                         id=incident.id, who=winner or _("another user")))
     incident.version += 1
 
 
@@ -266,10 +278,11 @@ def create_manual(session: so.Session, router: "Router", actor: User, lat: float
     from services.duty.policy import decide, load_rules
 
     if event_type not in PUBLIC_ORDER_TYPES:
-        raise Invalid(f"unknown incident type {event_type!r}; types are {', '.join(sorted(PUBLIC_ORDER_TYPES))}",
+        raise Invalid(_("Unknown incident type %(type)s; the types are: %(types)s.", type=repr(event_type),
+                        types=", ".join(term("type", t) for t in sorted(PUBLIC_ORDER_TYPES))),
                       errors=[{"pointer": "/type", "detail": "must be a public-order incident type"}])
     if not (40.5 <= lat <= 55.5 and 46.4 <= lon <= 87.4):
-        raise Invalid("the point lies outside Kazakhstan",
+        raise Invalid(_("The point lies outside Kazakhstan."),
                       errors=[{"pointer": "/lat", "detail": "outside Kazakhstan"},
                               {"pointer": "/lon", "detail": "outside Kazakhstan"}])
     where = router.resolve(lat, lon)
@@ -388,7 +401,8 @@ def queue_row(incident: Incident, camera_label: str = "", operator_name: str = "
         "id": incident.id,
         "department_id": incident.department_id,
         "type": incident.type,
-        "type_label": TYPE_LABELS_RU.get(incident.type, incident.type),
+        # In the language of the moment (Russian in a push, the same for every wall): the wall names "type" itself.
+        "type_label": term("type", incident.type),
         "category": incident.category,
         "priority": incident.priority,
         "status": incident.status,

@@ -68,8 +68,38 @@ def test_legend_names_every_colour_the_map_uses_for_priorities_units_and_health(
     colours = {dot.style["background"] for group in body.children for row in group.children[1].children
                for dot in row.children if getattr(dot, "style", None)}
     assert set(wall.PRIORITY_COLOURS.values()) <= colours
-    assert {wall.UNIT_COLOURS[k] for k in wall.UNIT_LABELS} <= colours
-    assert {wall.HEALTH_COLOURS[k] for k in wall.HEALTH_LABELS} <= colours
+    assert {wall.UNIT_COLOURS[k] for k in wall.LEGEND_UNITS} <= colours
+    assert {wall.HEALTH_COLOURS[k] for k in wall.LEGEND_HEALTH} <= colours
+
+
+def _texts(component: Any) -> list[str]:
+    """Every string child of a component tree."""
+    if isinstance(component, str):
+        return [component]
+    children = getattr(component, "children", None)
+    return [t for child in (children if isinstance(children, list) else [children]) if child is not None
+            for t in _texts(child)]
+
+
+def test_the_wall_speaks_the_language_of_the_moment() -> None:
+    from services import i18n
+    from services.access.permissions import permitted
+    from services.store.models import Role
+
+    with i18n.speaking("en"):
+        page = wall.layout(_situation([_row(7, 1)]), username="duty.a", can=permitted(Role.DUTY_OFFICER))
+        texts = _texts(page)
+        assert {"Open", "Not acknowledged", "Units free", "Cameras offline"} <= set(texts)
+        assert "A acknowledge (Ctrl+click: several)" in wall.keys_hint(permitted(Role.DUTY_OFFICER))
+        headers = [c.get("headerName") for c in _find(page, wall.QUEUE).columnDefs]
+        assert "Type" in headers and "Status" in headers
+        assert wall.incident_points([{**_row(1, 1), "type": "fight"}])["text"][0].startswith("№1 P1 Fight · NEW")
+    with i18n.speaking("kk"):
+        texts = _texts(wall.layout(_situation([]), username="duty.a"))
+        assert {"Ашық", "Қабылданбаған"} <= set(texts)
+        assert wall.chip_count({"open": 12, "unacknowledged": 3}) == "12 · 3 жаңа"
+    with i18n.speaking("ru"):
+        assert wall.STATUS_LABELS["new"] == "НОВОЕ" and wall.UNIT_LABELS["en_route"] == "в пути"
 
 
 def test_incident_inset_keeps_the_incident_and_its_nearest_units_in_view() -> None:
