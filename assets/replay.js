@@ -4,10 +4,17 @@
   "use strict";
 
   var TICK_MS = 250;
-  var format = new Intl.DateTimeFormat("ru-RU", {
-    timeZone: "Asia/Almaty", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit",
-    second: "2-digit", hour12: false
-  });
+  var format = null;  // the playhead's clock: day, month and time of day in Almaty, as the page's language writes them
+
+  function clockText(ms) {
+    if (format === null) {
+      format = new Intl.DateTimeFormat(window.kuzetLang ? window.kuzetLang() : document.documentElement.lang, {
+        timeZone: "Asia/Almaty", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit",
+        second: "2-digit", hourCycle: "h23"
+      });
+    }
+    return format.format(new Date(ms));
+  }
   var player = null;
 
   function grid(id) {
@@ -90,11 +97,15 @@
     var root = player.root;
     root.dataset.playhead = String(Math.round(player.playhead));
     var clock = document.getElementById("replay-clock");
-    if (clock) { clock.textContent = format.format(new Date(player.playhead)); }
+    if (clock) { clock.textContent = clockText(player.playhead); }
     var scrubber = document.getElementById("replay-scrubber");
     if (scrubber && document.activeElement !== scrubber) { scrubber.value = String(Math.round(player.playhead)); }
     var play = document.getElementById("replay-play");
-    if (play) { play.textContent = player.playing ? "⏸" : "▶"; play.classList.toggle("playing", player.playing); }
+    if (play) {
+      (play.querySelector(".glyph") || play).textContent = player.playing ? "⏸" : "▶";
+      play.classList.toggle("playing", player.playing);
+      play.setAttribute("aria-label", player.playing ? kuzetT("Pause") : kuzetT("Play or pause"));
+    }
     var queue = grid("replay-queue");
     if (queue) { queue.refreshCells({ columns: ["age"], force: true }); }
     markTimeline();

@@ -18,6 +18,7 @@ from services.geo.coverage import cameras_csv, coverage
 from services.access.scope import as_id, visible_departments
 from dashboard.api.problems import status_of
 from services.errors import Refused
+from services.i18n import localized
 from services.store.models import Department
 from services.supervision import report, stats
 from services.supervision.shifts import ALMATY
@@ -81,8 +82,9 @@ def _report_inputs() -> tuple[Any, dict[int, str]]:
         abort(Response(refused.message + "\n", status=status_of(refused)[0], mimetype="text/plain"))
     audit.record(db(), user.username, "export.stats", request.path, args=dict(args))
     db().commit()
-    names = dict(db().execute(sa.select(Department.id, Department.name_ru)
-                              .where(Department.id.in_(figures.department_ids))).all())
+    names = {i: localized(ru, kk or "", en or "") for i, ru, kk, en in db().execute(
+        sa.select(Department.id, Department.name_ru, Department.name_kk, Department.name_en)
+        .where(Department.id.in_(figures.department_ids))).all()}
     return figures, names
 
 

@@ -11,8 +11,10 @@ import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import dcc, html
 
-from layouts.wall import (COUNTERS, GRID_THEME, STATUS_LABELS, UNIT_LABELS, counter, jurisdiction_bounds,
-                          map_figure, map_legend, queue)
+from layouts.grid import grid_locale
+from layouts.wall import COUNTERS, GRID_THEME, counter, jurisdiction_bounds, map_figure, map_legend, queue
+from services.i18n import _, format_number, format_time, localized, pgettext
+from services.i18n.terms import NP_, term
 from services.duty.situation import Situation
 from services.supervision.shifts import ALMATY
 from layouts.nav import nav
@@ -43,17 +45,18 @@ ACK = "replay-ack"  # set by the browser once it has drawn an answer (the next r
 COUNTER = "replay-counter-{}"
 FEEDBACK = "replay-feedback"
 
-KIND_LABELS = {"incident": "статус", "event": "событие", "note": "заметка", "unit": "наряд", "camera": "камера"}
-ACTION_LABELS = {"open": "открыто", "acknowledge": "принято", "dispatch": "наряд направлен", "arrive": "наряд на месте",
-                 "resolve": "решено", "close": "закрыто", "hold": "отложено", "resume": "возобновлено",
-                 "dismiss": "отклонено", "transfer": "передано", "reopen": "открыто заново",
-                 "record_outcome": "итог исправлен", "auto_close": "закрыто автоматически"}
-HEALTH_WORDS = {"online": "на связи", "stale": "нет сигнала", "offline": "офлайн", "unknown": "неизвестно"}
+# What kind of change a timeline line is (translated where shown, in the "timeline" context).
+KIND_LABELS = {"incident": NP_("timeline", "status"), "event": NP_("timeline", "event"),
+               "note": NP_("timeline", "note"), "unit": NP_("timeline", "unit"), "camera": NP_("timeline", "camera")}
 
 
 def local(iso: str) -> str:
     """An ISO time as Almaty wall-clock time of day."""
-    return datetime.fromisoformat(iso).astimezone(ALMATY).strftime("%H:%M:%S")
+    return format_time(datetime.fromisoformat(iso))
+
+
+def _type(change: dict[str, Any]) -> str:
+    return term("type", change["type"]) if change.get("type") else str(change.get("type_label") or "")
 
 
 def describe(change: dict[str, Any]) -> str:
@@ -61,54 +64,72 @@ def describe(change: dict[str, Any]) -> str:
     kind = change["kind"]
     who = change.get("actor") or ""
     if kind == "incident":
-        what = ACTION_LABELS.get(change["action"], change["action"])
-        status = STATUS_LABELS.get(change.get("to_status") or "", change.get("to_status") or "")
-        text = f"№{change['incident_id']} {change.get('type_label', '')}: {what}"
-        if status.casefold() != what.casefold():
-            text += f" → {status}"
+        what = term("action", change["action"])
+        status = term("status", change["to_status"]) if change.get("to_status") else ""
+        if status and status.casefold() != what.casefold():
+            text = _("No. %(id)s %(type)s: %(what)s → %(status)s", id=change["incident_id"], type=_type(change),
+                     what=what, status=status)
+        else:
+            text = _("No. %(id)s %(type)s: %(what)s", id=change["incident_id"], type=_type(change), what=what)
         if change.get("text"):
-            text += f" ({change['text']})"
+            text = f"{text} ({change['text']})"
         return f"{text} · {who}" if who else text
     if kind == "event":
-        plate = f" · номер {change['plate']}" if change.get("plate") else ""
-        return f"№{change['incident_id']} {change.get('type_label', '')}: событие камеры {change.get('camera', '')}{plate}"
+        if change.get("plate"):
+            return _("No. %(id)s %(type)s: camera %(camera)s event · plate %(plate)s", id=change["incident_id"],
+                     type=_type(change), camera=change.get("camera", ""), plate=change["plate"])
+        return _("No. %(id)s %(type)s: camera %(camera)s event", id=change["incident_id"], type=_type(change),
+                 camera=change.get("camera", ""))
     if kind == "note":
-        return f"№{change['incident_id']} заметка: {change.get('text', '')} · {who}"
+        text = _("No. %(id)s note: %(text)s", id=change["incident_id"], text=change.get("text", ""))
+        return f"{text} · {who}" if who else text
     if kind == "unit":
-        status = UNIT_LABELS.get(change.get("to_status") or "", change.get("to_status") or "")
-        return f"{change.get('unit', '')}: {status}"
-    return (f"камера {change.get('camera', '')}: {HEALTH_WORDS.get(change.get('from_status') or '', '')} → "
-            f"{HEALTH_WORDS.get(change.get('to_status') or '', change.get('to_status') or '')}")
+        return f"{change.get('unit', '')}: {term('unit', change.get('to_status'))}"
+    before = term("health", change["from_status"]) if change.get("from_status") else ""
+    return _("camera %(camera)s: %(before)s → %(after)s", camera=change.get("camera", ""), before=before,
+             after=term("health", change.get("to_status")))
+
+
+def kind_name(kind: str) -> str:
+    """What kind of change a timeline line is, in the language of the moment."""
+    return pgettext("timeline", KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
 
 def timeline_rows(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of the timeline grid: time of day, kind, the line, and the moment (ms) a click seeks to."""
     # Rounded up: the playhead lands on the change, never a fraction of a millisecond before it.
     return [{"n": n, "ms": math.ceil(datetime.fromisoformat(c["at"]).timestamp() * 1000), "time": local(c["at"]),
-             "kind": KIND_LABELS.get(c["kind"], c["kind"]), "k": c["kind"], "text": describe(c),
+             "kind": kind_name(c["kind"]), "k": c["kind"], "text": describe(c),
              "incident_id": c.get("incident_id")}
             for n, c in enumerate(changes)]
 
 
-TIMELINE_COLUMNS: list[dict[str, Any]] = [
-    {"field": "time", "headerName": "Время", "flex": 0.55, "minWidth": 100},
-    {"field": "kind", "headerName": "Что", "flex": 0.6, "minWidth": 110,
-     "cellClassRules": {f"tl-{k}": f"params.data.k === '{k}'" for k in KIND_LABELS}},
-    {"field": "text", "headerName": "Событие · Change", "flex": 3, "wrapText": True, "autoHeight": True},
-]
+def timeline_columns() -> list[dict[str, Any]]:
+    """The timeline grid's columns, headed in the language of the moment."""
+    return [
+        {"field": "time", "headerName": _("Time"), "flex": 0.55, "minWidth": 100},
+        {"field": "kind", "headerName": _("What"), "flex": 0.6, "minWidth": 110,
+         "cellClassRules": {f"tl-{k}": f"params.data.k === '{k}'" for k in KIND_LABELS}},
+        {"field": "text", "headerName": _("Change"), "flex": 3, "wrapText": True, "autoHeight": True},
+    ]
 
 
 def timeline(rows: list[dict[str, Any]]) -> dag.AgGrid:
     """The changes of the window in order; a click moves the playhead there."""
     return dag.AgGrid(
-        id=TIMELINE, rowData=rows, columnDefs=TIMELINE_COLUMNS, getRowId="'' + params.data.n",
+        id=TIMELINE, rowData=rows, columnDefs=timeline_columns(), getRowId="'' + params.data.n",
         className="replay-timeline-grid",
         dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
-                         "localeText": {"noRowsToShow": "В этом окне ничего не происходило · Nothing happened"},
+                         "localeText": grid_locale(noRowsToShow=_("Nothing happened in this window")),
                          "theme": {"function": GRID_THEME}},
         defaultColDef={"sortable": False, "resizable": True, "suppressMovable": True},
         style={"height": "100%", "width": "100%"},
     )
+
+
+def glyph(sign: str) -> html.Span:
+    """A button's sign (▶, |◀): no word of any language; the button's aria-label and title say what it does."""
+    return html.Span(sign, className="glyph", **{"aria-hidden": "true", "data-i18n": "data"})
 
 
 def window_input(value: datetime) -> str:
@@ -128,7 +149,7 @@ def layout(s: Situation, *, username: str, departments: list[dict[str, str]], st
               "incident": incident_id}
     controls: list[Any] = [
         dmc.Select(id=DEPARTMENT, data=departments, value=str(dept["id"]), allowDeselect=False, searchable=True,
-                   w=300, size="md", **{"aria-label": "Department"}),
+                   w=300, size="md", **{"aria-label": _("Department")}),
         dcc.Input(id=FROM, type="datetime-local", value=window_input(start), className="replay-when",
                   name="from"),
         html.Span("—", className="replay-dash"),
@@ -136,8 +157,9 @@ def layout(s: Situation, *, username: str, departments: list[dict[str, str]], st
                   name="to"),
     ]
     if may_unmask:
-        controls.append(dmc.Switch(id=UNMASKED, checked=unmasked, label="Без маскирования (в журнал)", size="md"))
-    controls.append(html.Button("Показать", id=SHOW, className="stats-step", n_clicks=0))
+        controls.append(dmc.Switch(id=UNMASKED, checked=unmasked, label=_("Unmasked (recorded in the journal)"),
+                                   size="md"))
+    controls.append(html.Button(_("Show"), id=SHOW, className="stats-step", n_clicks=0))
     return html.Div(id=ROOT, className="replay", **{
         "data-start": str(start_ms), "data-end": str(end_ms), "data-playhead": str(start_ms),
         "data-changes": json.dumps(marks)}, children=[
@@ -149,34 +171,35 @@ def layout(s: Situation, *, username: str, departments: list[dict[str, str]], st
         html.Header(className="wall-top replay-top", children=[
             html.Div(className="wall-title", children=[
                 html.Div("KUZET", className="brand"),
-                html.Div([html.Div(f"Разбор · {dept['name_ru']}", className="dept-ru"),
-                          html.Div("Replay · " + ("БЕЗ МАСКИРОВАНИЯ" if unmasked else "персональные данные скрыты"),
+                html.Div([html.Div(_("Replay: %(department)s", department=department_name(dept)), className="dept-ru"),
+                          html.Div(_("UNMASKED") if unmasked else _("personal data hidden"),
                                    className="dept-other" + (" replay-unmasked" if unmasked else ""))]),
             ]),
             html.Div(className="counters", children=[counter(k, s.counters[k], COUNTER) for k in COUNTERS]),
             html.Div(className="wall-right", children=[
                 html.Div("--:--:--", id=CLOCK, className="clock"),
-                html.Div("Алматы · UTC+5", className="clock-zone"),
+                html.Div(_("Almaty time"), className="clock-zone"),
                 nav(username, pages, "/replay"),
             ]),
         ]),
         html.Div(className="replay-controls", children=[
             html.Div(className="replay-window", children=controls),
             html.Div(className="replay-player", children=[
-                html.Button("|◀", id=PREVIOUS, className="replay-button", title="Предыдущее изменение (←)",
-                            **{"aria-label": "Previous change"}),
-                html.Button("▶", id=PLAY, className="replay-button replay-play", title="Пуск / пауза (пробел)",
-                            **{"aria-label": "Play or pause"}),
-                html.Button("▶|", id=NEXT, className="replay-button", title="Следующее изменение (→)",
-                            **{"aria-label": "Next change"}),
+                html.Button(glyph("|◀"), id=PREVIOUS, className="replay-button", title=_("Previous change (←)"),
+                            **{"aria-label": _("Previous change")}),
+                html.Button(glyph("▶"), id=PLAY, className="replay-button replay-play", title=_("Play / pause (space)"),
+                            **{"aria-label": _("Play or pause")}),
+                html.Button(glyph("▶|"), id=NEXT, className="replay-button", title=_("Next change (→)"),
+                            **{"aria-label": _("Next change")}),
                 html.Div(className="replay-speeds", children=[
                     html.Button(f"{k}×", id=SPEED.format(k), className="replay-speed" + (" active" if k == 1 else ""),
-                                **{"data-speed": str(k)}) for k in SPEEDS]),
+                                title=_("Speed %(n)s×", n=k), **{"data-speed": str(k)}) for k in SPEEDS]),
                 dcc.Input(id=SCRUBBER, type="range", min=start_ms, max=end_ms, step=1000, value=start_ms,
                           className="replay-scrubber", name="playhead"),
             ]),
             html.Div(id=FEEDBACK, className="feedback", role="status",
-                     children="Показаны первые 5000 изменений окна; сузьте окно" if truncated else ""),
+                     children=_("Showing the window's first %(n)s changes; narrow the window", n=format_number(5000))
+                     if truncated else ""),
         ]),
         html.Main(className="wall-body replay-body", children=[
             html.Section(className="wall-map kuzet-map", **{"data-bounds": json.dumps(jurisdiction_bounds(s.districts)),
@@ -189,16 +212,16 @@ def layout(s: Situation, *, username: str, departments: list[dict[str, str]], st
             ]),
             html.Section(className="replay-side", children=[
                 html.Div(className="replay-queue", children=[
-                    html.Div("Очередь на этот момент", className="queue-title"),
+                    html.Div(_("The queue at this moment"), className="queue-title"),
                     html.Div(queue(s.incidents, QUEUE), className="queue-grid"),
                 ]),
                 html.Div(id=DETAIL, className="replay-detail",
-                         children="Выберите происшествие в очереди · Pick an incident in the queue"),
+                         children=_("Pick an incident in the queue")),
                 html.Div(className="replay-timeline", children=[
-                    html.Div("Хронология · Timeline", className="queue-title"),
+                    html.Div(_("Timeline"), className="queue-title"),
                     html.Div(timeline(rows), className="queue-grid"),
                 ]),
-                html.Div("Пробел — пуск/пауза · ← → — изменения · Home/End — начало/конец", className="keys-hint"),
+                html.Div(_("Space — play/pause · ← → — changes · Home/End — start/end"), className="keys-hint"),
             ]),
         ]),
     ])
@@ -207,19 +230,30 @@ def layout(s: Situation, *, username: str, departments: list[dict[str, str]], st
 def detail(row: dict[str, Any] | None, history: list[dict[str, Any]]) -> html.Div | str:
     """The selected incident as it stood at the playhead: what, where, who called (masked), its entries so far."""
     if row is None:
-        return "Происшествие не открыто в этот момент · Not open at this moment"
+        return _("Not open at this moment")
     lines: list[Any] = [
-        html.Div(f"№{row['id']} P{row['priority']} {row['type_label']} · "
-                 f"{STATUS_LABELS.get(row['status'], row['status'])}", className="detail-head"),
-        html.Div(row.get("address") or "", className="detail-address"),
+        html.Div(_("No. %(id)s P%(priority)s %(type)s · %(status)s", id=row["id"], priority=row["priority"],
+                   type=_type(row), status=term("status", row["status"])), className="detail-head"),
+        html.Div(row.get("address") or "", className="detail-address", **{"data-i18n": "data"}),
     ]
     if row.get("description"):
-        lines.append(html.Div(row["description"], className="detail-description"))
+        lines.append(html.Div(row["description"], className="detail-description", **{"data-i18n": "data"}))
     if row.get("caller_name") or row.get("caller_phone"):
-        lines.append(html.Div(f"Заявитель: {row.get('caller_name') or '—'} · {row.get('caller_phone') or '—'}",
-                              className="detail-caller"))
-    lines.append(html.Ul([html.Li(f"{local(h['at'])} {ACTION_LABELS.get(h['action'], h['action'])} · {h['actor']}"
-                                  + (f" ({h['text']})" if h.get("text") else "")) for h in history],
-                         className="detail-history"))
-    lines.append(html.A("Карточка происшествия", href=f"/incidents/{row['id']}", className="detail-link"))
+        lines.append(html.Div(_("Caller: %(name)s · %(phone)s", name=row.get("caller_name") or "—",
+                                phone=row.get("caller_phone") or "—"), className="detail-caller"))
+    lines.append(html.Ul([html.Li(_history_line(h)) for h in history], className="detail-history"))
+    lines.append(html.A(_("Incident card"), href=f"/incidents/{row['id']}", className="detail-link"))
     return html.Div(lines)
+
+
+def _history_line(entry: dict[str, Any]) -> str:
+    """One entry of the incident so far: when (Almaty), what, who, and why when said."""
+    line = _("%(time)s %(action)s · %(actor)s", time=local(entry["at"]), action=term("action", entry["action"]),
+             actor=entry["actor"])
+    return f"{line} ({entry['text']})" if entry.get("text") else line
+
+
+def department_name(department: dict[str, Any]) -> str:
+    """A department's name in the language of the moment (Russian when it has none in it)."""
+    return localized(department.get("name_ru", ""), department.get("name_kk", "") or "",
+                     department.get("name_en", "") or "")

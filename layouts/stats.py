@@ -9,8 +9,9 @@ import dash_mantine_components as dmc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from services.intake.catalogue import TYPE_LABELS_RU
-from services.supervision.report import INTERVAL_LABELS, REASON_LABELS
+from services.i18n import N_, _, format_number, format_percent, pgettext
+from services.i18n.terms import term
+from services.supervision.report import interval_name, outcome_name, reason_name
 from services.supervision.stats import Figures, Stats
 from layouts.nav import nav
 from services.access.permissions import Page
@@ -36,17 +37,12 @@ PRINT = "stats-print"
 INCIDENTS = "stats-incidents"  # the incidents counter's value
 SCALE = "stats-scale"  # dcc.Store: 1, or 2 on a 4K screen (chart text is in pixels, the page's in rem)
 
-KINDS = [{"value": "shift", "label": "Смена"}, {"value": "day", "label": "Сутки"},
-         {"value": "week", "label": "Неделя"}, {"value": "month", "label": "Месяц"}]
+KINDS = {"shift": N_("Shift"), "day": N_("Day"), "week": N_("Week"), "month": N_("Month")}
 ALL_DEPARTMENTS = "all"
 PRIORITY_COLOURS = {1: "#ff453a", 2: "#ff9f0a", 3: "#ffd60a", 4: "#64d2ff"}
 TYPE_COLOURS = ["#4d8dff", "#ff9f0a", "#30d158", "#bf5af2", "#ffd60a", "#64d2ff", "#ff6482", "#ac8e68",
                 "#98989d", "#5e5ce6"]
-SOURCE_LABELS = {"camera": "камеры", "manual": "вызовы 102", "health": "исправность камер"}
-OUTCOME_LABELS = {"detained": "задержан", "administrative_protocol": "адм. протокол", "criminal_case": "уголовное дело",
-                  "warning": "предупреждение", "no_offence": "нет нарушения", "false_alarm": "ложное срабатывание",
-                  "handed_over": "передано", "dismissed": "отклонено как ложное"}
-WEEKDAYS = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 def value_id(interval: str, field: str) -> str:
@@ -58,27 +54,28 @@ def layout(*, username: str, departments: list[dict[str, str]] | None, departmen
            pages: frozenset[Page] = frozenset()) -> html.Div:
     """The page shell: the period picker, exports and an empty content area the callback fills."""
     picker: list[Any] = [
-        dmc.SegmentedControl(id=KIND, data=KINDS, value="shift", size="md"),
-        html.Button("◀ Раньше", id=PREVIOUS, className="stats-step", n_clicks=0),
-        html.Button("Сейчас", id=CURRENT, className="stats-step", n_clicks=0),
-        html.Button("Позже ▶", id=NEXT, className="stats-step", n_clicks=0),
+        dmc.SegmentedControl(id=KIND, data=[{"value": k, "label": _(v)} for k, v in KINDS.items()], value="shift",
+                             size="md"),
+        html.Button(_("◀ Earlier"), id=PREVIOUS, className="stats-step", n_clicks=0),
+        html.Button(_("Now"), id=CURRENT, className="stats-step", n_clicks=0),
+        html.Button(_("Later ▶"), id=NEXT, className="stats-step", n_clicks=0),
         html.Div(className="stats-range", children=[
             dcc.Input(id=RANGE_FROM, type="datetime-local", debounce=True),
             html.Span("—"),
             dcc.Input(id=RANGE_TO, type="datetime-local", debounce=True),
-            html.Button("Показать период", id=RANGE_APPLY, className="stats-step", n_clicks=0),
+            html.Button(_("Show the period"), id=RANGE_APPLY, className="stats-step", n_clicks=0),
         ]),
     ]
     if departments is not None:
         picker.insert(0, dmc.Select(id=DEPARTMENT_PICK, data=departments, value=department, allowDeselect=False,
-                                    w=300, searchable=True))
+                                    w=300, searchable=True, **{"aria-label": _("Department")}))
     return html.Div(className="stats", children=[
         dcc.Store(id=REQUEST, data={"kind": "shift"}), dcc.Store(id=SHOWN), dcc.Store(id=DEPARTMENT, data=department),
         dcc.Store(id=SCALE),
         html.Header(className="wall-top stats-top", children=[
             html.Div(className="wall-title", children=[
                 html.Div("KUZET", className="brand"),
-                html.Div([html.Div("Статистика смены · Shift statistics", className="dept-ru"),
+                html.Div([html.Div(_("Shift statistics"), className="dept-ru"),
                           html.Div(id=LABEL, className="dept-other")]),
             ]),
             nav(username, pages, "/stats"),
@@ -86,10 +83,10 @@ def layout(*, username: str, departments: list[dict[str, str]] | None, departmen
         html.Div(className="stats-controls", children=[
             *picker,
             html.Div(className="stats-exports", children=[
-                html.A("Сводка CSV", id=EXPORT_SUMMARY, href="#", className="export"),
-                html.A("Происшествия CSV", id=EXPORT_INCIDENTS, href="#", className="export"),
-                html.A("Отчёт XLSX", id=EXPORT_XLSX, href="#", className="export"),
-                html.Button("Печать", id=PRINT, className="stats-step", n_clicks=0),
+                html.A(_("Summary CSV"), id=EXPORT_SUMMARY, href="#", className="export"),
+                html.A(_("Incidents CSV"), id=EXPORT_INCIDENTS, href="#", className="export"),
+                html.A(_("Report XLSX"), id=EXPORT_XLSX, href="#", className="export"),
+                html.Button(_("Print"), id=PRINT, className="stats-step", n_clicks=0, title=_("Print the report")),
             ]),
         ]),
         html.Div(id=FEEDBACK, className="feedback"),
@@ -99,66 +96,68 @@ def layout(*, username: str, departments: list[dict[str, str]] | None, departmen
 
 def content(stats: Stats, scale: float = 1.0) -> list[Any]:
     """Everything shown for one period (pure: the same Stats the API and the report give); ``scale`` sizes chart text."""
-    counters = [("Происшествий", stats.incidents, INCIDENTS)]
-    counters += [(SOURCE_LABELS.get(source, source), n, None) for source, n in sorted(stats.by_source.items())]
-    counters += [("Открыто в начале", stats.open_at_start, None), ("Открыто в конце", stats.open_at_end, None),
-                 ("Передано к нам", stats.transfers_in, None), ("Передано от нас", stats.transfers_out, None)]
+    counters = [(pgettext("count", "Incidents"), stats.incidents, INCIDENTS)]
+    counters += [(term("source", source), n, None) for source, n in sorted(stats.by_source.items())]
+    counters += [(_("Open at start"), stats.open_at_start, None), (_("Open at end"), stats.open_at_end, None),
+                 (_("Transferred to us"), stats.transfers_in, None), (_("Transferred from us"), stats.transfers_out, None)]
     return [
         html.Section(className="stats-counters", children=[
             html.Div(className="counter", children=[
-                html.Div(str(value), className="counter-value", **({"id": cid} if cid else {})),
+                html.Div(format_number(value), className="counter-value", **({"id": cid} if cid else {})),
                 html.Div(label, className="counter-label")]) for label, value, cid in counters]),
         html.Section(className="stats-panel stats-wide", children=[
-            html.H3("Интервалы реагирования · Response intervals"), intervals_table(stats.intervals),
-            html.P("Медиана и перцентили в секундах; «в нормативе» — доля происшествий, уложившихся в норматив "
-                   "(NENA-STA-020.1: 90 % принятия за 15 с; NFPA 1225: 90 % высылки за 60 с).", className="stats-note"),
+            html.H3(_("Response intervals")), intervals_table(stats.intervals),
+            html.P(_("Median and percentiles in seconds; “within target” is the share of incidents that met the "
+                     "target (NENA-STA-020.1: 90 % acknowledged within 15 s; NFPA 1225: 90 % dispatched within 60 s)."),
+                   className="stats-note"),
         ]),
         html.Section(className="stats-panel", children=[
-            html.H3("По приоритетам · By priority (медиана, с / в нормативе %)"), priority_table(stats)]),
+            html.H3(_("By priority (median, s / within target %)")), priority_table(stats)]),
         html.Section(className="stats-panel", children=[
-            html.H3("Камеры и 102 · Cameras and 102 calls"), source_table(stats)]),
+            html.H3(_("Cameras and 102 calls")), source_table(stats)]),
         html.Section(className="stats-panel stats-wide", children=[
-            html.H3("Происшествия по часам · Incidents per hour"),
+            html.H3(_("Incidents per hour")),
             dcc.Graph(figure=hourly_figure(stats, scale), config={"displayModeBar": False}, className="stats-graph")]),
         html.Section(className="stats-panel", children=[
-            html.H3("Час × день недели · Hour by weekday"),
+            html.H3(_("Hour by weekday")),
             dcc.Graph(figure=heatmap_figure(stats, scale), config={"displayModeBar": False}, className="stats-graph")]
             if stats.period.end - stats.period.start > timedelta(days=2) else [
-            html.H3("По типам · By type"),
+            html.H3(_("By type")),
             dcc.Graph(figure=types_figure(stats, scale), config={"displayModeBar": False}, className="stats-graph")]),
         html.Section(className="stats-panel", children=[
-            html.H3("Исходы · Outcomes"),
+            html.H3(_("Outcomes")),
             dcc.Graph(figure=outcomes_figure(stats, scale), config={"displayModeBar": False}, className="stats-graph")]),
         html.Section(className="stats-panel", children=[
-            html.H3("Операторы камер · Camera operators"),
-            _table(["Оператор", "Происш.", "Ложных", "Ложных %", "Подтв. %", "Задержка, с"],
+            html.H3(_("Camera operators")),
+            _table([_("Operator"), pgettext("count", "Incidents"), _("False alarms"), _("False alarms, %"),
+                    _("Confirmed, %"), _("Lag, s")],
                    [[o["operator"], o["incidents"], o["false_alarms"], percent_text(o["false_alarm_pct"]),
                      percent_text(o["confirmed_pct"]), seconds_text(o["median_lag_s"])] for o in stats.by_operator])]),
         html.Section(className="stats-panel", children=[
-            html.H3("Дежурные · Officers"),
-            _table(["Дежурный", "Принято", "Выслано", "Завершено", "Принятие, с"],
+            html.H3(_("Officers")),
+            _table([_("Officer"), _("Acknowledged"), _("Dispatched"), _("Resolved"), _("Time to acknowledge, s")],
                    [[o["officer"], o["acknowledged"], o["dispatched"], o["resolved"],
                      seconds_text(o["median_time_to_acknowledge_s"])] for o in stats.by_officer])]),
         html.Section(className="stats-panel", children=[
-            html.H3("Наряды · Units"),
-            _table(["Наряд", "Происш.", "Занят, мин", "Занят, % периода"],
+            html.H3(_("Units")),
+            _table([_("Unit"), pgettext("count", "Incidents"), _("Busy, min"), _("Busy, % of the period")],
                    [[u["unit"], u["incidents"], seconds_text((u["busy_s"] or 0) / 60), percent_text(u["busy_pct"])]
                     for u in stats.by_unit])]),
         html.Section(className="stats-panel", children=[
-            html.H3("Исключённые записи · Excluded records"), exclusions_list(stats)]),
+            html.H3(_("Excluded records")), exclusions_list(stats)]),
     ]
 
 
 def intervals_table(intervals: dict[str, Figures]) -> html.Table:
     """One row per interval: n, median, p90, p95, target, compliance, excluded."""
-    head = ["Интервал", "n", "Медиана", "p90", "p95", "Норматив", "В нормативе", "Исключено"]
+    head = [_("Interval"), _("n"), _("Median"), _("p90"), _("p95"), _("Target"), _("Within target"), _("Excluded")]
     rows = []
     for name, f in intervals.items():
         met = f.within_target_pct is not None and f.within_target_pct >= 90
         rows.append(html.Tr([
-            html.Td(INTERVAL_LABELS[name]), html.Td(str(f.n), id=value_id(name, "n")),
+            html.Td(interval_name(name)), html.Td(str(f.n), id=value_id(name, "n")),
             html.Td(seconds_text(f.median), id=value_id(name, "median")), html.Td(seconds_text(f.p90)), html.Td(seconds_text(f.p95)),
-            html.Td(seconds_text(f.target_s) if f.target_s else "не задан"),
+            html.Td(seconds_text(f.target_s) if f.target_s else _("not set")),
             html.Td(percent_text(f.within_target_pct), id=value_id(name, "within"),
                     className="" if f.within_target_pct is None else "ok" if met else "late"),
             html.Td(str(sum(f.excluded.values())) if f.excluded else "0")]))
@@ -169,9 +168,9 @@ def intervals_table(intervals: dict[str, Figures]) -> html.Table:
 def priority_table(stats: Stats) -> html.Table:
     """Median and compliance of each interval for each priority."""
     priorities = sorted(stats.by_priority)
-    rows = [html.Tr([html.Td(INTERVAL_LABELS[name])] + [
+    rows = [html.Tr([html.Td(interval_name(name))] + [
         html.Td(_cell(stats.by_priority[p][name])) for p in priorities]) for name in stats.intervals]
-    head = html.Tr([html.Th("Интервал")] + [html.Th(f"P{p}", style={"color": PRIORITY_COLOURS.get(p)})
+    head = html.Tr([html.Th(_("Interval"))] + [html.Th(f"P{p}", style={"color": PRIORITY_COLOURS.get(p)})
                                             for p in priorities])
     return html.Table(className="stats-table", children=[html.Thead(head), html.Tbody(rows)])
 
@@ -179,8 +178,8 @@ def priority_table(stats: Stats) -> html.Table:
 def source_table(stats: Stats) -> html.Table:
     """Camera incidents and 102 calls apart, beside all of them together."""
     sources = sorted(stats.by_source_intervals)
-    head = html.Tr([html.Th("Интервал"), html.Th("Все")] + [html.Th(SOURCE_LABELS.get(s, s)) for s in sources])
-    rows = [html.Tr([html.Td(INTERVAL_LABELS[name]), html.Td(_cell(stats.intervals[name]))] +
+    head = html.Tr([html.Th(_("Interval")), html.Th(_("All"))] + [html.Th(term("source", s)) for s in sources])
+    rows = [html.Tr([html.Td(interval_name(name)), html.Td(_cell(stats.intervals[name]))] +
                     [html.Td(_cell(stats.by_source_intervals[s][name])) for s in sources]) for name in stats.intervals]
     return html.Table(className="stats-table", children=[html.Thead(head), html.Tbody(rows)])
 
@@ -188,9 +187,10 @@ def source_table(stats: Stats) -> html.Table:
 def exclusions_list(stats: Stats) -> html.Div:
     """Each reason a record was left out of an interval, with links to the incidents behind it."""
     if not stats.exclusions:
-        return html.Div("Все записи с полными и упорядоченными временами.", className="stats-note")
+        return html.Div(_("Every record has complete times in order."), className="stats-note")
     return html.Ul(className="stats-exclusions", children=[html.Li([
-        html.Span(f"{INTERVAL_LABELS[e['interval']]}: {REASON_LABELS.get(e['reason'], e['reason'])} — {e['count']}. "),
+        html.Span(_("%(interval)s: %(reason)s — %(count)s.", interval=interval_name(e["interval"]),
+                    reason=reason_name(e["reason"]), count=format_number(e["count"])) + " "),
         *[html.A(f"#{i}", href=f"/incidents/{i}", className="stats-incident") for i in e["incident_ids"]],
     ]) for e in stats.exclusions])
 
@@ -201,38 +201,43 @@ def hourly_figure(stats: Stats, scale: float = 1.0) -> go.Figure:
     types = list(stats.by_type)
     for n, kind in enumerate(types):
         points = [p for p in stats.per_hour if p["type"] == kind]
-        fig.add_trace(go.Bar(name=TYPE_LABELS_RU.get(kind, kind), x=[p["hour"] for p in points], y=[p["count"] for p in points],
+        fig.add_trace(go.Bar(name=term("type", kind), x=[p["hour"] for p in points], y=[p["count"] for p in points],
                              marker_color=TYPE_COLOURS[n % len(TYPE_COLOURS)]))
     fig.update_layout(barmode="stack", **_dark(scale), legend={"orientation": "h", "y": -0.25})
-    fig.update_xaxes(tickformat="%H:%M<br>%d.%m", hoverformat="%d.%m %H:%M")
+    # The hours are Almaty's already (services.supervision.stats): shown as they are, 24-hour.
+    fig.update_xaxes(tickformat="%H:%M<br>%d.%m", hoverformat="%d.%m %H:%M", title={"text": _("Hour (Almaty)")})
+    fig.update_yaxes(title={"text": pgettext("count", "Incidents")})
     return fig
 
 
 def types_figure(stats: Stats, scale: float = 1.0) -> go.Figure:
     """How many incidents of each type (for a shift or a day, where a weekday heat map says little)."""
-    fig = go.Figure(go.Bar(x=list(stats.by_type.values()), y=[TYPE_LABELS_RU.get(k, k) for k in stats.by_type],
+    fig = go.Figure(go.Bar(x=list(stats.by_type.values()), y=[term("type", k) for k in stats.by_type],
                            orientation="h",
                            marker_color=[TYPE_COLOURS[n % len(TYPE_COLOURS)] for n in range(len(stats.by_type))]))
     fig.update_layout(**_dark(scale))
+    fig.update_xaxes(title={"text": pgettext("count", "Incidents")})
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
 
 
 def heatmap_figure(stats: Stats, scale: float = 1.0) -> go.Figure:
     """Hour of day by weekday, Almaty time."""
-    fig = go.Figure(go.Heatmap(z=stats.heatmap, x=[f"{h:02d}" for h in range(24)], y=WEEKDAYS,
+    fig = go.Figure(go.Heatmap(z=stats.heatmap, x=[f"{h:02d}" for h in range(24)], y=[_(d) for d in WEEKDAYS],
                                colorscale=[[0, "#0d1422"], [0.5, "#2f5fb3"], [1, "#ffd60a"]],
                                hovertemplate="%{y} %{x}:00 — %{z}<extra></extra>", showscale=False))
     fig.update_layout(**_dark(scale))
+    fig.update_xaxes(title={"text": _("Hour (Almaty)")})
     fig.update_yaxes(autorange="reversed")
     return fig
 
 
 def outcomes_figure(stats: Stats, scale: float = 1.0) -> go.Figure:
     """How the period's incidents ended."""
-    labels = [OUTCOME_LABELS.get(k, k) for k in stats.outcomes]
+    labels = [outcome_name(k) for k in stats.outcomes]
     fig = go.Figure(go.Bar(x=list(stats.outcomes.values()), y=labels, orientation="h", marker_color="#4d8dff"))
     fig.update_layout(**_dark(scale))
+    fig.update_xaxes(title={"text": pgettext("count", "Incidents")})
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
 
@@ -246,10 +251,12 @@ def _dark(scale: float = 1.0) -> dict[str, Any]:
 
 def _table(head: list[str], rows: list[list[Any]]) -> html.Table | html.Div:
     if not rows:
-        return html.Div("Нет данных за период.", className="stats-note")
+        return html.Div(_("No data for the period."), className="stats-note")
     return html.Table(className="stats-table", children=[
         html.Thead(html.Tr([html.Th(h) for h in head])),
-        html.Tbody([html.Tr([html.Td(str(c)) for c in row]) for row in rows])])
+        # The first column names someone (an operator, an officer, a unit's call sign): data, not words.
+        html.Tbody([html.Tr([html.Td(str(c), **({"data-i18n": "data"} if i == 0 else {})) for i, c in enumerate(row)])
+                    for row in rows])])
 
 
 def _cell(f: Figures) -> str:
@@ -262,9 +269,9 @@ def seconds_text(value: float | int | None) -> str:
     """A figure as the page shows it: whole above 100, one decimal below, "—" for none."""
     if value is None:
         return "—"
-    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.1f}".rstrip("0").rstrip(".")
+    return format_number(round(value), 0) if abs(value) >= 100 else format_number(round(float(value), 1))
 
 
 def percent_text(value: float | None) -> str:
-    """A share as the page shows it."""
-    return "—" if value is None else f"{value:.0f}\u00a0%"
+    """A share as the page shows it, as the language writes a percentage."""
+    return "—" if value is None else format_percent(value / 100, 0)

@@ -16,6 +16,7 @@ from layouts.replay import window_input
 from layouts.wall import denied
 from services.access.permissions import Action, Page, allows, open_pages
 from services.errors import Refused
+from services.i18n import _, format_number
 from services.replay import archive
 from services.replay.review import reviewable_departments
 from services.supervision.shifts import ALMATY
@@ -27,7 +28,7 @@ def page(**_query: Any) -> html.Div:
     """Past incidents of the user's departments, last week first."""
     user = logged_in(Page.ARCHIVE)
     if user is None:
-        return denied("Войдите в систему · Please log in")
+        return denied(_("Please log in"))
     try:
         departments = [{"value": str(i), "label": name} for i, name in reviewable_departments(db(), user)]
     except Refused:  # a duty officer: own department only, nothing to pick
@@ -67,7 +68,7 @@ def register(app: dash.Dash) -> None:
              outcome: Any, department: Any, source: Any, text: Any, shown: Any) -> tuple[Any, ...]:
         user = logged_in(Page.ARCHIVE)
         if user is None:
-            return no_update, no_update, no_update, "Нет доступа · Access denied"
+            return no_update, no_update, no_update, _("Access denied")
         number = shown if isinstance(shown, int) and not isinstance(shown, bool) and shown > 0 else 1
         if ctx.triggered_id == ids.PREVIOUS:
             number = max(1, number - 1)
@@ -86,5 +87,6 @@ def register(app: dash.Dash) -> None:
             return no_update, no_update, no_update, str(refused)
         first = (found.page - 1) * found.page_size + 1 if found.total else 0
         last = min(found.page * found.page_size, found.total)
-        return (grid_rows(found.rows), f"{page_label(first, last, found.total)} · стр. {found.page} из {found.pages}",
+        return (grid_rows(found.rows), _("%(found)s · page %(page)s of %(pages)s", found=page_label(first, last, found.total),
+                                         page=format_number(found.page), pages=format_number(found.pages)),
                 found.page, "")

@@ -17,6 +17,7 @@ from layouts.replay import detail, layout
 from layouts.wall import COUNTERS, denied, patch_map
 from services.access.permissions import Action, Page, allows, open_pages
 from services.errors import Refused
+from services.i18n import _
 from services.replay import review
 from services.replay.state import incident_at
 from services.supervision.shifts import ALMATY, parse_time
@@ -43,13 +44,12 @@ def page(department: str | None = None, incident: str | None = None, start: str 
     """Replay a department's window (``department``, ``from``, ``to``) or a past incident's (``incident``)."""
     user = logged_in(Page.REPLAY)
     if user is None:
-        return denied("Разбор доступен инструкторам, старшим дежурным, начальникам и администраторам · "
-                      "Replay is for trainers, supervisors, chiefs and admins")
+        return denied(_("Replay is for trainers, shift supervisors, chiefs and administrators"))
     session = db()
     try:
         departments = review.reviewable_departments(session, user)
         if not departments:
-            return denied("Нет подразделений для разбора · No department to replay")
+            return denied(_("No department to replay"))
         incident_id = None
         if incident:
             window = review.incident_window(session, user, incident)
@@ -61,8 +61,7 @@ def page(department: str | None = None, incident: str | None = None, start: str 
             finish = _moment(query.get("to", end)) or datetime.now(timezone.utc)
             begin = _moment(query.get("from", start)) or finish - DEFAULT_SPAN
         if not begin < finish or finish - begin > review.MAX_WINDOW:
-            return denied("Окно должно идти вперёд и длиться не больше 7 суток · "
-                          "The window must run forward and last at most 7 days")
+            return denied(_("The window must run forward and last at most 7 days"))
         masked_off = unmasked == "1"
         moment = review.state(session, user, department_id, begin.isoformat(), "1" if masked_off else None)
         changes = review.changes(session, user, department_id, begin.isoformat(), finish.isoformat(),
@@ -106,13 +105,13 @@ def register(app: dash.Dash) -> None:
         user = logged_in(Page.REPLAY)
         window = _window(window)
         if user is None or window is None or isinstance(playhead, bool) or not isinstance(playhead, (int, float)):
-            return (*nothing, "Нет доступа · Access denied")
+            return (*nothing, _("Access denied"))
         try:
             at = datetime.fromtimestamp(playhead / 1000, timezone.utc)
             moment = review.state(db(), user, window["department"], at.isoformat(),
                                   "1" if window.get("unmasked") is True else None, outlined=False)
         except (Refused, ValueError, OverflowError, OSError) as refused:
-            return (*nothing, str(refused) if isinstance(refused, Refused) else "Неверное время · Bad time")
+            return (*nothing, str(refused) if isinstance(refused, Refused) else _("Bad time"))
         s = moment.situation
         figure = patch_map(Patch(), s.units, s.incidents, s.cameras, now=at)
         rows = [{**r, "moment": playhead} for r in s.incidents]  # each row says which moment it shows
@@ -140,5 +139,5 @@ def register(app: dash.Dash) -> None:
             found, history = incident_at(db(), incident.id, at, redactor)
             db().commit()
         except (Refused, ValueError, OverflowError, OSError) as refused:
-            return str(refused) if isinstance(refused, Refused) else "Неверное время · Bad time"
+            return str(refused) if isinstance(refused, Refused) else _("Bad time")
         return detail(found, history)

@@ -17,6 +17,7 @@ from layouts.wall import denied
 from services.access.permissions import Page, open_pages
 from services.access.scope import as_id
 from services.errors import Refused
+from services.i18n import _
 from services.supervision import shifts, stats
 from services.supervision.shifts import ALMATY
 
@@ -25,12 +26,11 @@ def page(department: str | None = None, **_query: Any) -> html.Div:
     """The page for supervisors (their department), chiefs (their city) and admins."""
     user = logged_in(Page.STATS)
     if user is None:
-        return denied("Статистика доступна старшим дежурным, начальникам и администраторам · "
-                      "Statistics are for supervisors, chiefs and admins")
+        return denied(_("Statistics are for shift supervisors, chiefs and administrators"))
     departments = stats.reportable_departments(db(), user)
     if len(departments) <= 1:  # a supervisor's own department: nothing to pick
         return layout(username=user.username, pages=open_pages(user.role), departments=None, department=str(departments[0][0]) if departments else "")
-    options = [{"value": ALL_DEPARTMENTS, "label": "Все подразделения · All"}]
+    options = [{"value": ALL_DEPARTMENTS, "label": _("All departments")}]
     options += [{"value": str(i), "label": name} for i, name in departments]
     chosen = department if department is not None and as_id(department) in {i for i, _ in departments} \
         else ALL_DEPARTMENTS
@@ -91,7 +91,7 @@ def _show(request: dict[str, Any], department: str | None, scale: float = 1.0) -
     keep = (no_update,) * 7
     user = logged_in(Page.STATS)
     if user is None:
-        return keep[:2] + ("Нет доступа · Access denied",) + keep[3:]
+        return keep[:2] + (_("Access denied"),) + keep[3:]
     department = None if department in (None, "", ALL_DEPARTMENTS) else department
     session = db()
     try:
@@ -108,5 +108,5 @@ def _show(request: dict[str, Any], department: str | None, scale: float = 1.0) -
     query = urlencode({k: v for k, v in (("department", department), ("from", period.start.isoformat()),
                                          ("to", period.end.isoformat())) if v})
     shown_now = {"kind": period.kind.value, "from": period.start.isoformat(), "to": period.end.isoformat()}
-    return (content(figures, scale), f"{period.label()} · Asia/Almaty", "", f"/stats/export/summary.csv?{query}",
+    return (content(figures, scale), _("%(period)s, Almaty time", period=period.label()), "", f"/stats/export/summary.csv?{query}",
             f"/stats/export/incidents.csv?{query}", f"/stats/export/report.xlsx?{query}", shown_now)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from services.errors import Invalid
+from services.i18n import _
 from services.replay.redaction import Redactor
 from services.replay.state import _spanning
 from services.store import audit
@@ -40,9 +41,9 @@ def _when(value: object, field: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(str(value))
     except ValueError:
-        raise Invalid(f"{field} is not an ISO 8601 time", errors=[{"pointer": f"/{field}", "detail": "ISO 8601"}]) from None
+        raise Invalid(_("%(field)s is not an ISO 8601 time", field=field), errors=[{"pointer": f"/{field}", "detail": "ISO 8601"}]) from None
     if parsed.tzinfo is None:
-        raise Invalid(f"{field} has no offset", errors=[{"pointer": f"/{field}", "detail": "ISO 8601 with offset"}])
+        raise Invalid(_("%(field)s has no offset", field=field), errors=[{"pointer": f"/{field}", "detail": "ISO 8601 with offset"}])
     return parsed
 
 
@@ -50,9 +51,9 @@ def export_pack(session: so.Session, actor: str, department_id: int, start: date
     """The masked pack of ``department_id`` from ``start`` to ``end``; the export is written to the journal."""
     department = session.get(Department, department_id)
     if department is None:
-        raise Invalid(f"no department {department_id}", errors=[{"pointer": "/department", "detail": "no such department"}])
+        raise Invalid(_("No department %(id)s", id=department_id), errors=[{"pointer": "/department", "detail": "no such department"}])
     if not start < end or end - start > MAX_WINDOW:
-        raise Invalid("the window must run forward and last at most 7 days",
+        raise Invalid(_("The window must run forward and last at most 7 days"),
                       errors=[{"pointer": "/to", "detail": "after from, at most 7 days later"}])
     redactor = Redactor.for_session(session)
     ids = {department_id}
@@ -146,22 +147,22 @@ def _from_start(rows: list[Any], start: datetime, key: Any) -> list[Any]:
 def import_pack(session: so.Session, actor: str, pack: object) -> dict[str, int]:
     """Load a pack into this Kuzet under a training operator; returns how many rows of each kind it added."""
     if not isinstance(pack, dict) or pack.get("format") != FORMAT:
-        raise Invalid(f"not a training pack: format must be {FORMAT!r}",
+        raise Invalid(_("Not a training pack: the format must be %(format)s", format=repr(FORMAT)),
                       errors=[{"pointer": "/format", "detail": FORMAT}])
     try:
         return _load(session, actor, pack)
     except (KeyError, TypeError, ValueError) as bad:
         if isinstance(bad, Invalid):
             raise
-        raise Invalid(f"the pack is damaged: {bad!r}"[:300], errors=[{"pointer": "", "detail": "malformed pack"}]) from None
+        raise Invalid(_("The pack is damaged: %(problem)s", problem=repr(bad)[:250]), errors=[{"pointer": "", "detail": "malformed pack"}]) from None
 
 
 def _load(session: so.Session, actor: str, pack: dict[str, Any]) -> dict[str, int]:
     codes = dict(session.execute(sa.select(Department.code, Department.id)).all())
     home = codes.get(pack["department"]["code"])
     if home is None:
-        raise Invalid(f"this Kuzet has no department {pack['department']['code']!r}: import the same city's "
-                      "boundaries first (kuzet geodata import)",
+        raise Invalid(_("This Kuzet has no department %(code)s: import the same city's boundaries first "
+                        "(kuzet geodata import)", code=repr(pack["department"]["code"])),
                       errors=[{"pointer": "/department/code", "detail": "unknown department"}])
     # The pack's fingerprint and this load's own mark: the same pack may be loaded twice for two groups.
     digest = hashlib.sha256(json.dumps(pack, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:6] \

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from services.replay.masking import PHONE, mask_name, mask_plate, mask_text
-from services.store.models import Role, User
+from services.i18n import _
+from services.i18n.terms import TERMS, term
+from services.store.models import User
 
-ROLE_LABELS = {Role.DUTY_OFFICER.value: "дежурный", Role.SUPERVISOR.value: "старший дежурный",
-               Role.CHIEF.value: "начальник", Role.TRAINER.value: "инструктор", Role.ADMIN.value: "администратор"}
+ROLES = frozenset(TERMS["role"]) - {"operator"}  # an officer is shown by role, not by login
 TEXT_FIELDS = ("description", "reason", "text", "outcome_note")
 
 
@@ -45,8 +46,8 @@ class Redactor:
         if not username or not self.masked:
             return username or ""
         if username in self.roles:
-            return ROLE_LABELS.get(self.roles[username], "сотрудник")
-        return username if username in ("system", "camera") else "сотрудник"
+            return term("role", self.roles[username]) if self.roles[username] in ROLES else _("staff member")
+        return username if username in ("system", "camera") else _("staff member")
 
     def text(self, value: str | None) -> str:
         """Free text with phones, IINs, plates, e-mails, introduced names and officers' logins masked."""

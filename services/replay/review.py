@@ -16,6 +16,8 @@ import sqlalchemy.orm as so
 from services.access.permissions import Action, Page, allows, may_open
 from services.access.scope import as_id, incident_in_scope, visible_departments
 from services.errors import Forbidden, Invalid, NotFound
+from services.i18n import _, localized
+from services.i18n.terms import term
 from services.replay.redaction import Redactor
 from services.replay.state import Moment, changes_between, state_at
 from services.store import audit
@@ -40,15 +42,15 @@ class Window:
 def require_reviewer(user: User) -> None:
     """Refuse roles that may not replay (duty officers work the live wall)."""
     if not may_open(user.role, Page.REPLAY):
-        raise Forbidden(f"role {user.role} may not replay", action=Page.REPLAY.value)
+        raise Forbidden(_("The role %(role)s may not replay", role=term("role", user.role)), action=Page.REPLAY.value)
 
 
 def reviewable_departments(session: so.Session, user: User) -> list[tuple[int, str]]:
-    """The departments the user may replay, (id, Russian name) by name."""
+    """The departments the user may replay, (id, name in the language of the moment), by Russian name."""
     require_reviewer(user)
-    return [(i, name) for i, name in session.execute(
-        sa.select(Department.id, Department.name_ru).where(Department.id.in_(visible_departments(session, user)))
-        .order_by(Department.name_ru))]
+    return [(i, localized(ru, kk or "", en or "")) for i, ru, kk, en in session.execute(
+        sa.select(Department.id, Department.name_ru, Department.name_kk, Department.name_en)
+        .where(Department.id.in_(visible_departments(session, user))).order_by(Department.name_ru))]
 
 
 def department_in_scope(session: so.Session, user: User, department: object) -> int:
@@ -56,7 +58,7 @@ def department_in_scope(session: so.Session, user: User, department: object) -> 
     require_reviewer(user)
     key = as_id(department)
     if key is None or key not in visible_departments(session, user):
-        raise NotFound("no such department in your jurisdiction",
+        raise NotFound(_("No such department in your jurisdiction"),
                        errors=[{"pointer": "/department", "detail": "not one of your departments"}])
     return key
 
@@ -66,7 +68,7 @@ def redactor_for(session: so.Session, user: User, unmasked: object, what: str, d
     if unmasked not in (True, "1", "true", "yes"):
         return Redactor.for_session(session)
     if not allows(user.role, Action.VIEW_UNMASKED):
-        raise Forbidden("only an admin may see a replay unmasked", action=Action.VIEW_UNMASKED.value)
+        raise Forbidden(_("Only an admin may see a replay unmasked"), action=Action.VIEW_UNMASKED.value)
     audit.record(session, user.username, "replay.view_unmasked", what, **detail)
     return Redactor(masked=False)
 
@@ -77,7 +79,7 @@ def state(session: so.Session, user: User, department: object, at: object, unmas
     department_id = department_in_scope(session, user, department)
     moment = parse_time(at, "/at")
     if moment is None:
-        raise Invalid("at is required", errors=[{"pointer": "/at", "detail": "required"}])
+        raise Invalid(_("at is required"), errors=[{"pointer": "/at", "detail": "required"}])
     redactor = redactor_for(session, user, unmasked, f"department:{department_id}", {"at": moment.isoformat()})
     return state_at(session, department_id, moment, redactor, outlined)
 
@@ -88,14 +90,14 @@ def changes(session: so.Session, user: User, department: object, start: object, 
     department_id = department_in_scope(session, user, department)
     begin, finish = parse_time(start, "/from"), parse_time(end, "/to")
     if begin is None or finish is None:
-        raise Invalid("from and to are required", errors=[{"pointer": "/from" if begin is None else "/to",
+        raise Invalid(_("from and to are required"), errors=[{"pointer": "/from" if begin is None else "/to",
                                                             "detail": "required"}])
     if finish < begin or finish - begin > MAX_WINDOW:
-        raise Invalid("the window must run forward and last at most 7 days",
+        raise Invalid(_("The window must run forward and last at most 7 days"),
                       errors=[{"pointer": "/to", "detail": "after from, at most 7 days later"}])
     cap = as_id(limit) if limit not in (None, "") else DEFAULT_LIMIT
     if cap is None or cap > DEFAULT_LIMIT:
-        raise Invalid(f"limit must be a whole number from 1 to {DEFAULT_LIMIT}",
+        raise Invalid(_("limit must be a whole number from 1 to %(most)s", most=DEFAULT_LIMIT),
                       errors=[{"pointer": "/limit", "detail": f"1..{DEFAULT_LIMIT}"}])
     redactor = redactor_for(session, user, unmasked, f"department:{department_id}",
                             {"from": begin.isoformat(), "to": finish.isoformat()})
@@ -110,7 +112,7 @@ def incident_window(session: so.Session, user: User, incident_id: object) -> Win
     require_reviewer(user)
     incident = incident_in_scope(session, user, incident_id)
     if incident is None:
-        raise NotFound("no such incident", errors=[{"pointer": "/incident", "detail": "not found"}])
+        raise NotFound(_("No such incident"), errors=[{"pointer": "/incident", "detail": "not found"}])
     first, last = session.execute(sa.select(sa.func.min(IncidentHistory.at), sa.func.max(IncidentHistory.at))
                                   .where(IncidentHistory.incident_id == incident.id)).one()
     opened = session.scalar(sa.select(IncidentHistory.department_id).where(IncidentHistory.incident_id == incident.id)
@@ -126,5 +128,5 @@ def incident_for_review(session: so.Session, user: User, incident_id: object) ->
     require_reviewer(user)
     incident = incident_in_scope(session, user, incident_id)
     if incident is None:
-        raise NotFound("no such incident")
+        raise NotFound(_("No such incident"))
     return incident

@@ -19,7 +19,7 @@ import sqlalchemy.orm as so
 from services.duty import track
 from services.duty.incidents import queue_key, rows_for
 from services.duty.situation import Situation, department_card, outlines, tally
-from services.intake.catalogue import TYPE_LABELS_RU
+from services.i18n.terms import term
 from services.replay.redaction import Redactor
 from services.store.models import (OPEN_STATUSES, Camera, CameraHealth, CameraHealthChange, Department, Event,
                                    Incident, IncidentHistory, IncidentNote, IncidentStatus, Unit, UnitPosition,
@@ -178,7 +178,7 @@ def changes_between(session: so.Session, department_ids: set[int], start: dateti
         if here not in department_ids and left.get(h.id) not in department_ids:
             continue
         out.append({"at": h.at.isoformat(), "kind": "incident", "action": h.action, "incident_id": h.incident_id,
-                    "type": kind, "type_label": TYPE_LABELS_RU.get(kind, kind), "priority": priority,
+                    "type": kind, "type_label": term("type", kind), "priority": priority,
                     "from_status": h.from_status, "to_status": h.to_status, "actor": redactor.actor(h.actor),
                     "text": redactor.text(h.reason), "department_id": here,
                     "from_department_id": left.get(h.id)})
@@ -189,7 +189,7 @@ def changes_between(session: so.Session, department_ids: set[int], start: dateti
         record = redactor.record(ev.record or {})
         plate = record.get("plate", {}).get("number") if isinstance(record.get("plate"), dict) else None
         out.append({"at": ev.stored_at.isoformat(), "kind": "event", "action": "event", "incident_id": ev.incident_id,
-                    "type": ev.type, "type_label": TYPE_LABELS_RU.get(ev.type, ev.type), "camera": kind_label,
+                    "type": ev.type, "type_label": term("type", ev.type), "camera": kind_label,
                     "confidence": ev.confidence, "plate": plate, "actor": "camera", "text": ""})
     for note, incident_department in session.execute(
             sa.select(IncidentNote, Incident.department_id).join(Incident, Incident.id == IncidentNote.incident_id)

@@ -12,6 +12,7 @@ import sqlalchemy.orm as so
 
 from services.access.permissions import Action, require
 from services.errors import Invalid
+from services.i18n import _, format_date, format_time
 from services.store import audit
 from services.store.models import Department, ShiftPattern, User, utcnow
 
@@ -37,26 +38,27 @@ class Period:
     end: datetime
 
     def label(self) -> str:
-        """How a supervisor names it, in Almaty time: "03.12.2026 08:00 – 20:00"."""
+        """How a supervisor names it, in Almaty time and the language of the moment: "03.12.2026 08:00 – 20:00"."""
         start, end = self.start.astimezone(ALMATY), self.end.astimezone(ALMATY)
         if self.kind is PeriodKind.DAY:
-            return start.strftime("%d.%m.%Y")
+            return format_date(start, "short")
         if self.kind is PeriodKind.MONTH:
-            return start.strftime("%m.%Y")
+            return format_date(start, "LLLL y")
+        first = f"{format_date(start, 'short')} {format_time(start, 'HH:mm')}"
         if start.date() == (end - timedelta(microseconds=1)).date() or (end - start) <= timedelta(hours=24):
-            return f"{start:%d.%m.%Y %H:%M} – {end:%H:%M}"
-        return f"{start:%d.%m.%Y %H:%M} – {end:%d.%m.%Y %H:%M}"
+            return f"{first} – {format_time(end, 'HH:mm')}"
+        return f"{first} – {format_date(end, 'short')} {format_time(end, 'HH:mm')}"
 
 
 def parse_starts(starts: list[str] | tuple[str, ...]) -> tuple[time, ...]:
     """Shift start times "HH:MM", sorted and distinct; Invalid otherwise."""
     if not isinstance(starts, (list, tuple)) or not 1 <= len(starts) <= 6:
-        raise Invalid("give 1 to 6 shift start times as HH:MM", errors=[{"pointer": "/starts", "detail": "1..6 times"}])
+        raise Invalid(_("Give 1 to 6 shift start times as HH:MM"), errors=[{"pointer": "/starts", "detail": "1..6 times"}])
     parsed = set()
     for i, value in enumerate(starts):
         match = _HHMM.match(value) if isinstance(value, str) else None
         if match is None:
-            raise Invalid(f"shift start {value!r} is not HH:MM", errors=[{"pointer": f"/starts/{i}", "detail": "HH:MM"}])
+            raise Invalid(_("Shift start %(value)s is not HH:MM", value=repr(value)), errors=[{"pointer": f"/starts/{i}", "detail": "HH:MM"}])
         parsed.add(time(int(match[1]), int(match[2])))
     return tuple(sorted(parsed))
 
@@ -91,7 +93,7 @@ def period_of(kind: PeriodKind, starts: tuple[time, ...], at: datetime) -> Perio
         first = day.replace(day=1)
         last = (first + timedelta(days=32)).replace(day=1)
     else:
-        raise Invalid("a range is given by its start and end")
+        raise Invalid(_("A range is given by its start and end"))
     return Period(kind, _utc(first), _utc(last))
 
 
@@ -107,9 +109,9 @@ def step(period: Period, starts: tuple[time, ...], direction: int) -> Period:
 def range_period(start: datetime, end: datetime) -> Period:
     """Any span a supervisor picks; Invalid unless 0 < end - start <= 400 days."""
     if start.tzinfo is None or end.tzinfo is None:
-        raise Invalid("give times with their offset", errors=[{"pointer": "/from", "detail": "needs an offset"}])
+        raise Invalid(_("Give times with their offset"), errors=[{"pointer": "/from", "detail": "needs an offset"}])
     if not timedelta(0) < end - start <= timedelta(days=400):
-        raise Invalid("the end must come after the start, at most 400 days later",
+        raise Invalid(_("The end must come after the start, at most 400 days later"),
                       errors=[{"pointer": "/to", "detail": "after from, within 400 days"}])
     return Period(PeriodKind.RANGE, start.astimezone(timezone.utc), end.astimezone(timezone.utc))
 
@@ -119,7 +121,7 @@ def set_shift_pattern(session: so.Session, actor: User, department_id: object, s
     require(actor, Action.SET_SHIFT_PATTERN)
     if not isinstance(department_id, int) or isinstance(department_id, bool) \
             or session.get(Department, department_id) is None:
-        raise Invalid("no such department", errors=[{"pointer": "/department_id", "detail": "no such department"}])
+        raise Invalid(_("No such department"), errors=[{"pointer": "/department_id", "detail": "no such department"}])
     times = parse_starts(starts)  # type: ignore[arg-type]
     pattern = session.get(ShiftPattern, department_id) or ShiftPattern(department_id=department_id)
     pattern.starts = [t.strftime("%H:%M") for t in times]
@@ -143,7 +145,8 @@ def parse_time(value: object, pointer: str) -> datetime | None:
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise Invalid(f"{pointer.strip('/')} must be an ISO 8601 time with its offset, e.g. 2026-12-03T08:00:00+05:00",
+        raise Invalid(_("%(field)s must be an ISO 8601 time with its offset, e.g. 2026-12-03T08:00:00+05:00",
+                        field=pointer.strip("/")),
                       errors=[{"pointer": pointer, "detail": "ISO 8601 with offset"}])
     return parsed
 
@@ -154,16 +157,17 @@ def resolve_period(starts: tuple[time, ...], kind: object = None, at: object = N
     first, last = parse_time(start, "/from"), parse_time(end, "/to")
     if first is not None or last is not None:
         if first is None or last is None:
-            raise Invalid("give both from and to", errors=[{"pointer": "/from" if first is None else "/to",
+            raise Invalid(_("Give both from and to"), errors=[{"pointer": "/from" if first is None else "/to",
                                                             "detail": "required with the other"}])
         return range_period(first, last)
     try:
         chosen = PeriodKind(kind or PeriodKind.SHIFT.value)
     except ValueError:
-        raise Invalid(f"period must be one of: {', '.join(k.value for k in PeriodKind if k is not PeriodKind.RANGE)}",
+        raise Invalid(_("Period must be one of: %(kinds)s",
+                        kinds=", ".join(k.value for k in PeriodKind if k is not PeriodKind.RANGE)),
                       errors=[{"pointer": "/period", "detail": "unknown period"}]) from None
     if chosen is PeriodKind.RANGE:
-        raise Invalid("a range is given by from and to", errors=[{"pointer": "/from", "detail": "required"}])
+        raise Invalid(_("A range is given by from and to"), errors=[{"pointer": "/from", "detail": "required"}])
     return period_of(chosen, starts, parse_time(at, "/at") or now or utcnow())
 
 

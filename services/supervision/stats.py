@@ -23,6 +23,8 @@ import sqlalchemy.orm as so
 from services.access.permissions import Action, Page, may_open, require
 from services.access.scope import as_id, visible_departments
 from services.errors import Forbidden, Invalid, NotFound
+from services.i18n import _, localized
+from services.i18n.terms import term
 from services.store import audit
 from services.store.models import (OPEN_STATUSES, Camera, ChangeEntry, Department, Event, Incident, IncidentHistory,
                                    IncidentUnit, Operator, ResponseTarget, Unit, User, utcnow)
@@ -134,16 +136,16 @@ def set_target(session: so.Session, actor: User, interval: object, target_s: obj
     """Set the target of one interval, for a department and a priority or for all of them (admin)."""
     require(actor, Action.SET_RESPONSE_TARGET)
     if interval not in set(Interval):
-        raise Invalid(f"interval must be one of: {', '.join(Interval)}",
+        raise Invalid(_("Interval must be one of: %(intervals)s", intervals=", ".join(Interval)),
                       errors=[{"pointer": "/interval", "detail": "unknown interval"}])
     if isinstance(target_s, bool) or not isinstance(target_s, int) or not 1 <= target_s <= 7 * 86400:
-        raise Invalid("target_s must be whole seconds, 1 to 604800",
+        raise Invalid(_("target_s must be whole seconds, 1 to 604800"),
                       errors=[{"pointer": "/target_s", "detail": "1..604800"}])
     if department_id is not None and (isinstance(department_id, bool) or not isinstance(department_id, int)
                                       or session.get(Department, department_id) is None):
-        raise Invalid("no such department", errors=[{"pointer": "/department_id", "detail": "no such department"}])
+        raise Invalid(_("No such department"), errors=[{"pointer": "/department_id", "detail": "no such department"}])
     if priority is not None and priority not in PRIORITIES:
-        raise Invalid("priority must be 1 to 4", errors=[{"pointer": "/priority", "detail": "1..4"}])
+        raise Invalid(_("Priority must be 1 to 4"), errors=[{"pointer": "/priority", "detail": "1..4"}])
     row = session.scalar(sa.select(ResponseTarget).where(
         ResponseTarget.interval == interval,
         ResponseTarget.department_id.is_(None) if department_id is None else ResponseTarget.department_id == department_id,
@@ -469,23 +471,23 @@ def departments_for(session: so.Session, user: User, department: object) -> list
     """Whose statistics the user asked for: a supervisor their own, a chief their city or one of its departments."""
     visible = {i for i, _ in reportable_departments(session, user)}
     if not visible:
-        raise NotFound("you have no department to report on")
+        raise NotFound(_("You have no department to report on"))
     if department in (None, ""):
         return sorted(visible)  # a supervisor's own department; a chief's whole city; every one for an admin
     key = as_id(department)
     if key is None or key not in visible:
-        raise NotFound("no such department in your jurisdiction",  # outside looks like absent
+        raise NotFound(_("No such department in your jurisdiction"),  # outside looks like absent
                        errors=[{"pointer": "/department", "detail": "not one of your departments"}])
     return [key]
 
 
 def reportable_departments(session: so.Session, user: User) -> list[tuple[int, str]]:
-    """The departments the user may report on, (id, Russian name) by name: one for a supervisor, a city for a chief."""
+    """The departments the user may report on, (id, name in the language of the moment): one for a supervisor, a city for a chief."""
     if not may_open(user.role, Page.STATS):
-        raise Forbidden(f"role {user.role} may not see shift statistics", action=Page.STATS.value)
-    return [(i, name) for i, name in session.execute(
-        sa.select(Department.id, Department.name_ru).where(Department.id.in_(visible_departments(session, user)))
-        .order_by(Department.name_ru))]
+        raise Forbidden(_("The role %(role)s may not see shift statistics", role=term("role", user.role)), action=Page.STATS.value)
+    return [(i, localized(ru, kk or "", en or "")) for i, ru, kk, en in session.execute(
+        sa.select(Department.id, Department.name_ru, Department.name_kk, Department.name_en)
+        .where(Department.id.in_(visible_departments(session, user))).order_by(Department.name_ru))]
 
 
 def for_request(session: so.Session, user: User, department: object = None, kind: object = None, at: object = None,

@@ -160,3 +160,22 @@ def test_playing_at_60x_asks_at_most_four_times_a_second_and_keeps_the_map(brows
         assert 60 * 0.6 * elapsed_ms <= moved <= 60 * 1.05 * elapsed_ms, (moved, elapsed_ms)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("code", "words", "previous"), [
+    ("kk", ("Осы сәттегі кезек", "Кезектен оқиғаны таңдаңыз", "дербес деректер жасырылған"), "Алдыңғы өзгеріс (←)"),
+    ("en", ("The queue at this moment", "Pick an incident in the queue", "personal data hidden"), "Previous change (←)"),
+])
+def test_the_replay_speaks_the_chosen_language(browser: object, live_server: LiveServer, code: str,
+                                               words: tuple[str, ...], previous: str) -> None:
+    context, page = logged_in_page(browser, live_server, "trainer.a", "/replay")
+    try:
+        page.goto(f"{live_server.url}/language/{code}?next=/replay")
+        page.wait_for_selector(f"#{ids.ROOT}")
+        assert page.evaluate("() => document.documentElement.lang") == code
+        text = page.text_content("body") or ""
+        for word in words:
+            assert word in text, (code, word)
+        assert page.get_attribute(f"#{ids.PREVIOUS}", "title") == previous
+    finally:
+        context.close()

@@ -55,12 +55,30 @@ def test_a_supervisor_reads_the_previous_shift_and_takes_the_report_home(browser
         assert download.value.suggested_filename.endswith(".xlsx")
         book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
         summary = {row[0]: row[1:] for row in book.worksheets[0].iter_rows(values_only=True) if row and row[0]}
-        assert summary["Происшествий · Incidents"][0] == api["incidents"]
-        assert summary["Время принятия · Time to acknowledge"][1] == api["time_to_acknowledge_s"]["median"]
+        assert summary["Происшествий"][0] == api["incidents"]
+        assert summary["Время принятия"][1] == api["time_to_acknowledge_s"]["median"]
         incidents = list(book.worksheets[1].iter_rows(values_only=True))
         assert len(incidents) == 1 + api["incidents"]
         header = incidents[0]
         acknowledged = sorted(r[header.index("time_to_acknowledge_s")] for r in incidents[1:])
         assert acknowledged == [10.0 * n for n in range(1, 8)]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("code", "words"), [
+    ("kk", ("Ауысым статистикасы", "Әрекет ету аралықтары", "◀ Ертерек", "Қабылдау уақыты")),
+    ("en", ("Shift statistics", "Response intervals", "◀ Earlier", "Time to acknowledge")),
+])
+def test_the_statistics_speak_the_chosen_language(browser: object, live_server: LiveServer, code: str,
+                                                  words: tuple[str, ...]) -> None:
+    context, page = logged_in_page(browser, live_server, "super.a", "/stats")
+    try:
+        page.goto(f"{live_server.url}/language/{code}?next=/stats")
+        page.wait_for_selector(f"#{ids.INCIDENTS}")
+        assert page.evaluate("() => document.documentElement.lang") == code
+        text = page.text_content("body") or ""
+        for word in words:
+            assert word in text, (code, word)
     finally:
         context.close()
