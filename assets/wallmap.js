@@ -300,7 +300,12 @@
                                    bounds: b ? [[b[0], b[1]], [b[2], b[3]]] : undefined, fitBoundsOptions: { padding: 40 },
                                    dragRotate: false, pitchWithRotate: false, touchPitch: false, fadeDuration: 0,
                                    boxZoom: false,  // Shift+click is the 102 gesture, not a box zoom
-                                   locale: { "Map.Title": kuzetT("Map") } });  // the canvas's aria-label
+                                   locale: { "Map.Title": kuzetT("Map"),  // the canvas's aria-label, and MapLibre's own controls
+                                             "AttributionControl.ToggleAttribution": kuzetT("Toggle attribution"),
+                                             "AttributionControl.MapFeedback": kuzetT("Map feedback"),
+                                             "NavigationControl.ResetBearing": kuzetT("Reset bearing to north"),
+                                             "NavigationControl.ZoomIn": kuzetT("Zoom in"),
+                                             "NavigationControl.ZoomOut": kuzetT("Zoom out") } });
     map.touchZoomRotate.disableRotation();
     var ratio = window.devicePixelRatio || 1;
     map.on("styleimagemissing", function (e) {  // the units' square icons, drawn here (no sprite server)
