@@ -2,7 +2,7 @@
  *
  * A pane is any element with data-kuzet-video="hls|whep" and data-camera (layouts/incident.py video_pane). It plays
  * only while it is on screen and the tab is visible, pauses (and ends its view on record) otherwise, retries when the
- * stream stalls or fails, says "нет сигнала" with the reason, and shows how far behind live it is.
+ * stream stalls or fails, says "no signal" (in the page's language, kuzetT) with the reason, and shows how far behind live it is.
  * The wall's tile (#wall-video) follows the selected incident; V shows and hides it. G opens the incident page's grid
  * of the nearest cameras. Evidence hash badges ([data-check]) are filled from the centre's check.
  */
@@ -23,7 +23,7 @@
       var script = document.createElement("script");
       script.src = HLS_SRC;
       script.onload = function () { resolve(window.Hls); };
-      script.onerror = function () { hlsEngine = null; reject(new Error("HLS player not loaded")); };
+      script.onerror = function () { hlsEngine = null; reject(new Error(kuzetT("the HLS player did not load"))); };
       document.head.appendChild(script);
     });
     return hlsEngine;
@@ -82,14 +82,15 @@
     var text, cls;
     if (this.state === "playing") {
       cls = "live";
-      text = "● ЭФИР · LIVE" + (this.latency === null ? "" : " · −" + this.latency.toFixed(1) + " с от эфира");
+      text = kuzetT("● LIVE") + (this.latency === null ? ""
+        : " · " + kuzetT("−%(s)s s behind live", { s: kuzetNumber(Number(this.latency.toFixed(1))) }));
     } else if (this.state === "failed") {
       cls = "nosignal";
-      text = "нет сигнала · no signal: " + this.reason + (this.retryTimer ? " · повтор…" : "");
+      text = kuzetT("no signal: %(reason)s", { reason: this.reason }) + (this.retryTimer ? " · " + kuzetT("retrying…") : "");
     } else if (this.state === "paused") {
-      cls = "paused"; text = "пауза (не на экране) · paused";
+      cls = "paused"; text = kuzetT("paused (not on screen)");
     } else {
-      cls = "starting"; text = "подключение… · connecting";
+      cls = "starting"; text = kuzetT("connecting…");
     }
     this.status.textContent = text;
     this.pane.setAttribute("data-state", this.state);
@@ -127,7 +128,7 @@
     var self = this;
     loadHls().then(function (Hls) {
       if (self.state !== "starting") { return; }
-      if (!Hls.isSupported()) { self.fail("этот браузер не воспроизводит HLS · browser cannot play HLS"); return; }
+      if (!Hls.isSupported()) { self.fail(kuzetT("this browser cannot play HLS")); return; }
       var hls = new Hls({ liveSyncDurationCount: 3, manifestLoadingMaxRetry: 1, levelLoadingMaxRetry: 2,
                           fragLoadingMaxRetry: 2, backBufferLength: 10 });
       self.hls = hls;
@@ -163,7 +164,7 @@
     pc.ontrack = function (event) { self.video.srcObject = event.streams[0] || new MediaStream([event.track]); };
     pc.onconnectionstatechange = function () {
       if (pc.connectionState === "failed" || pc.connectionState === "disconnected") {
-        self.fail("соединение WebRTC потеряно · WebRTC connection " + pc.connectionState);
+        self.fail(kuzetT("WebRTC connection lost (%(state)s)", { state: pc.connectionState }));
       }
     };
     pc.createOffer().then(function (offer) { return pc.setLocalDescription(offer); }).then(function () {
@@ -245,8 +246,8 @@
     // A stream that has not shown its first picture yet gets longer: an operator's encoder may be starting.
     var patience = this.state === "starting" ? START_MS : STALL_MS;
     if (Date.now() - this.lastProgress > patience) {
-      this.fail(this.state === "starting" ? "нет изображения · no picture within " + Math.round(START_MS / 1000) + " s"
-                : "поток остановился · stream stalled for " + Math.round(STALL_MS / 1000) + " s");
+      this.fail(this.state === "starting" ? kuzetT("no picture within %(s)s s", { s: Math.round(START_MS / 1000) })
+                : kuzetT("the stream stalled for %(s)s s", { s: Math.round(STALL_MS / 1000) }));
       return;
     }
     if (this.pc && this.state === "playing") { this.webrtcLatency(); }
@@ -327,14 +328,15 @@
         return answer.json().then(function (doc) { return { ok: answer.ok, doc: doc }; });
       }).then(function (r) {
         var v = r.ok ? r.doc.verdict : "error";
-        var text = { match: " ✓ sha256 совпадает · matches",
-                     mismatch: " ✗ sha256 НЕ совпадает · MISMATCH (записано в журнал)",
-                     undeclared: " sha256 не заявлен · none declared" }[v] || " не проверено · not checked: " + (r.doc.detail || "");
+        var text = { match: " ✓ " + kuzetT("sha256 matches"),
+                     mismatch: " ✗ " + kuzetT("sha256 does NOT match (recorded in the journal)"),
+                     undeclared: " " + kuzetT("no sha256 declared") }[v]
+          || " " + kuzetT("not checked: %(why)s", { why: r.doc.detail || "" });
         badge.textContent = text;
         badge.className = "evidence-hash verdict-" + v;
         var item = badge.closest(".evidence");
         if (item) { item.classList.add("evidence-" + v); }
-      }).catch(function () { badge.textContent = " не проверено · not checked"; });
+      }).catch(function () { badge.textContent = " " + kuzetT("not checked"); });
     });
   }
 
@@ -353,7 +355,7 @@
     var label = tile.querySelector(".video-label");
     if (label) {
       label.textContent = camera ? "№" + row.id + " · " + row.camera + " · " + (row.address || "")
-        : (row ? "№" + row.id + ": у вызова нет камеры с видео · no camera video" : "Выберите вызов · Select an incident");
+        : (row ? "№" + row.id + ": " + kuzetT("the call has no camera with video") : kuzetT("Select an incident in the queue"));
     }
     scan();
   }

@@ -15,6 +15,7 @@ from dashboard.context import db, kuzet
 from services.access import second_factor
 from services.access.second_factor import Enrolment, SecondFactorRefused
 from services.access.throttle import Throttled
+from services.i18n import _, ngettext
 from services.store import audit
 from services.store.models import User
 
@@ -62,14 +63,14 @@ def _checked(user: User, code: str, *, confirm: bool = False) -> list[str] | str
 def _refused(who: User, error: Exception, template: str, **context: Any) -> Response:
     if isinstance(error, Throttled):
         kuzet().metrics.logins_refused.labels("throttled").inc()
-        flash("Слишком много попыток; подождите · Too many attempts; wait a minute")
+        flash(_("Too many attempts; wait a minute"))
         answer = Response(render_template(template, csrf=csrf_token(), **context), status=429)
         answer.headers["Retry-After"] = str(max(1, int(error.retry_after + 0.999)))
         return answer
     kuzet().metrics.logins_refused.labels("second_factor").inc()
     audit.record(db(), who.username, "login.refused", "web", ip=request.remote_addr, reason="second factor")
     db().commit()
-    flash(f"Отказано · Refused: {error}")
+    flash(_("Refused: %(why)s", why=error))
     return Response(render_template(template, csrf=csrf_token(), **context), status=401)
 
 
@@ -78,7 +79,7 @@ def login_code() -> Any:
     """The second step: the current code from the authenticator app, or a recovery code."""
     pending = _pending()
     if pending is None:
-        flash("Войдите снова · Sign in again")
+        flash(_("Sign in again"))
         return redirect(url_for("auth.login"))
     user, target = pending
     if request.method == "POST":
@@ -90,7 +91,8 @@ def login_code() -> Any:
         finish_login(user, used)
         if used == "recovery":
             left = second_factor.recovery_codes_left(db(), user)
-            flash(f"Вход по резервному коду; осталось {left} · Signed in with a recovery code; {left} left")
+            flash(ngettext("Signed in with a recovery code; %(n)s left", "Signed in with a recovery code; %(n)s left",
+                           left))
             return redirect(url_for("account.security"))
         return redirect(target)
     return render_template("login_code.html", csrf=csrf_token())
@@ -166,7 +168,7 @@ def security_remove() -> Any:
     """Switch the second factor off, where the role allows it, after a current code."""
     def remove(user: User) -> Any:
         second_factor.remove(db(), user.username, user, second_factor_roles())
-        flash("Второй фактор отключён · Second factor switched off")
+        flash(_("Second factor switched off"))
         return redirect(url_for("account.security"))
 
     return _with_code(remove)

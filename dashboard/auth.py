@@ -24,6 +24,7 @@ from services.access.sessions import is_live, open_session, revoke, sockets_of
 from services.access.throttle import LoginGuard, Throttled
 from services.access.second_factor import is_enrolled, must_enrol, required_roles
 from services.access.users import LoginRefused, authenticate
+from services.i18n import _
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def check_csrf() -> None:
     """Abort 400 unless the posted form carries this session's CSRF token."""
     expected = session.get("csrf", "")
     if not expected or not hmac.compare_digest(str(request.form.get("csrf", "")), expected):
-        abort(400, "form expired; reload the page")
+        abort(400, _("The form has expired; reload the page."))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -121,7 +122,7 @@ def login() -> Any:
             # Not journaled one by one: a flood must not become a flood of journal writes.
             logger.warning("login throttled from %s", request.remote_addr)
             kuzet().metrics.logins_refused.labels("throttled").inc()
-            flash("Слишком много попыток входа; подождите · Too many login attempts; wait a minute")
+            flash(_("Too many login attempts; wait a minute"))
             answer = Response(render_template("login.html", csrf=csrf_token()), status=429)
             answer.headers["Retry-After"] = str(max(1, int(throttled.retry_after + 0.999)))
             return answer
@@ -208,7 +209,7 @@ def _guard() -> Any:
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and "Authorization" not in request.headers:
         origin = request.headers.get("Origin")
         if origin and urlparse(origin).netloc != request.host:
-            abort(403, "cross-origin request refused")
+            abort(403, _("Cross-origin request refused."))
     if path.startswith(PUBLIC_PREFIXES) or current_user.is_authenticated:
         return None
     if path.startswith(("/_dash-", "/_reload-hash")):

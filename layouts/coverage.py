@@ -10,10 +10,18 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layouts.basemap import place_layer, road_layers
+from layouts.grid import grid_locale
 from layouts.nav import nav
 from services.access.permissions import Page
 from layouts.wall import BLANK_DARK_STYLE
 from services.geo.coverage import Coverage, cell_polygon
+from services.i18n import N_, _, format_number, format_percent, ngettext
+
+# The map's layers: their names are what tests and the legend know them by.
+DENSITY_LAYER = N_("Cameras per km²")
+COVERED_LAYER = N_("Camera view")
+SEEN_LAYER = N_("Incidents under cameras")
+BLIND_LAYER = N_("Blind spots")
 
 MAP = "coverage-map"
 OPERATOR = "coverage-operator"
@@ -28,23 +36,31 @@ GRID_THEME = ("themeQuartz.withParams({backgroundColor: '#0d1422', foregroundCol
               "headerBackgroundColor: '#131d30', oddRowBackgroundColor: '#0f1727', borderColor: '#1f2a3d', "
               "fontSize: '0.95rem', headerFontSize: '0.8rem', rowHeight: '2.2rem', headerHeight: '2.2rem'})")
 
-DISTRICT_COLUMNS: list[dict[str, Any]] = [
-    {"field": "district", "headerName": "Район · District", "flex": 1.2},
-    {"field": "area_km2", "headerName": "км²", "flex": 0.6, "type": "rightAligned"},
-    {"field": "cameras", "headerName": "Камер", "flex": 0.6, "type": "rightAligned"},
-    {"field": "cameras_per_km2", "headerName": "Камер/км²", "flex": 0.8, "type": "rightAligned",
-     "sort": "asc"},
-    {"field": "offline_share", "headerName": "Офлайн %", "flex": 0.7, "type": "rightAligned"},
-    {"field": "incidents", "headerName": "Происш. 30 дн", "flex": 0.8, "type": "rightAligned"},
-    {"field": "manual_incidents", "headerName": "из них 102", "flex": 0.7, "type": "rightAligned"},
-]
-CANDIDATE_COLUMNS: list[dict[str, Any]] = [
-    {"field": "rank", "headerName": "#", "flex": 0.3},
-    {"field": "district", "headerName": "Район", "flex": 0.9},
-    {"field": "incidents", "headerName": "Происш. без камер", "flex": 0.9, "type": "rightAligned"},
-    {"field": "lat", "headerName": "Широта", "flex": 0.8},
-    {"field": "lon", "headerName": "Долгота", "flex": 0.8},
-]
+
+
+def district_columns() -> list[dict[str, Any]]:
+    """The districts table's columns, headed in the language of the moment."""
+    return [
+        {"field": "district", "headerName": _("District"), "flex": 1.2},
+        {"field": "area_km2", "headerName": _("km²"), "flex": 0.6, "type": "rightAligned"},
+        {"field": "cameras", "headerName": _("Cameras"), "flex": 0.6, "type": "rightAligned"},
+        {"field": "cameras_per_km2", "headerName": _("Cameras/km²"), "flex": 0.8, "type": "rightAligned",
+         "sort": "asc"},
+        {"field": "offline_share", "headerName": _("Offline, %"), "flex": 0.7, "type": "rightAligned"},
+        {"field": "incidents", "headerName": _("Incidents, 30 days"), "flex": 0.8, "type": "rightAligned"},
+        {"field": "manual_incidents", "headerName": _("of them 102 calls"), "flex": 0.7, "type": "rightAligned"},
+    ]
+
+
+def candidate_columns() -> list[dict[str, Any]]:
+    """The candidate sites' columns, headed in the language of the moment."""
+    return [
+        {"field": "rank", "headerName": "#", "flex": 0.3},
+        {"field": "district", "headerName": _("District"), "flex": 0.9},
+        {"field": "incidents", "headerName": _("Incidents without a camera"), "flex": 0.9, "type": "rightAligned"},
+        {"field": "lat", "headerName": _("Latitude"), "flex": 0.8},
+        {"field": "lon", "headerName": _("Longitude"), "flex": 0.8},
+    ]
 
 
 def _hex_collection(cells: list[str]) -> dict[str, Any]:
@@ -60,37 +76,42 @@ def map_figure(report: Coverage, districts_geo: list[dict[str, Any]]) -> go.Figu
     shown = [g for g in districts_geo if g["id"] in by_id]
     fig = go.Figure()
     fig.add_trace(go.Choroplethmap(
-        name="Камер на км²",
+        name=_(DENSITY_LAYER),
         geojson={"type": "FeatureCollection", "features": [
             {"type": "Feature", "id": g["id"], "geometry": g["geometry"], "properties": {}} for g in shown]},
         locations=[g["id"] for g in shown], z=[by_id[g["id"]]["cameras_per_km2"] for g in shown],
-        text=[f"{by_id[g['id']]['district']}: {by_id[g['id']]['cameras']} камер, "
-              f"{by_id[g['id']]['cameras_per_km2']}/км², офлайн {by_id[g['id']]['offline_share']}%" for g in shown],
+        text=[_("%(district)s: %(cameras)s cameras, %(density)s/km², offline %(offline)s",
+                district=by_id[g["id"]]["district"], cameras=format_number(by_id[g["id"]]["cameras"]),
+                density=format_number(by_id[g["id"]]["cameras_per_km2"]),
+                offline=format_percent(by_id[g["id"]]["offline_share"] / 100, 1)) for g in shown],
         hoverinfo="text", colorscale=[[0, "#16243d"], [0.5, "#2f5fb3"], [1, "#8fc1ff"]], marker={"opacity": 0.7, "line": {"color": "#4d8dff", "width": 1.5}},
-        colorbar={"title": {"text": "камер/км²", "font": {"color": "#e6edf3"}}, "tickfont": {"color": "#e6edf3"},
+        colorbar={"title": {"text": _("cameras/km²"), "font": {"color": "#e6edf3"}}, "tickfont": {"color": "#e6edf3"},
                   "x": 0.0, "xanchor": "left", "len": 0.5},
     ))
     covered = report.covered_cells
     fig.add_trace(go.Choroplethmap(
-        name="Обзор камер", geojson=_hex_collection(covered), locations=covered, z=[1] * len(covered),
+        name=_(COVERED_LAYER), geojson=_hex_collection(covered), locations=covered, z=[1] * len(covered),
         colorscale=[[0, "#30d158"], [1, "#30d158"]], showscale=False, hoverinfo="skip",
         marker={"opacity": 0.25, "line": {"width": 0}},
     ))
     # Incidents where cameras do look: the density to weigh coverage against (blind spots come next, in red).
     seen = [c for c in covered if report.incident_cells.get(c)]
     fig.add_trace(go.Choroplethmap(
-        name="Происшествия под камерами", geojson=_hex_collection(seen), locations=seen,
+        name=_(SEEN_LAYER), geojson=_hex_collection(seen), locations=seen,
         z=[report.incident_cells[c] for c in seen], colorscale=[[0, "#1f6f3a"], [1, "#ffd60a"]], zmin=0,
-        showscale=False, text=[f"{report.incident_cells[c]} происш. в зоне камер" for c in seen], hoverinfo="text",
+        showscale=False, text=[ngettext("%(n)s incident in camera view", "%(n)s incidents in camera view",
+                                                       report.incident_cells[c]) for c in seen], hoverinfo="text",
         marker={"opacity": 0.7, "line": {"color": "#30d158", "width": 0.5}},
     ))
     blind = [c["h3"] for c in report.candidates]
     fig.add_trace(go.Choroplethmap(
-        name="Слепые зоны", geojson=_hex_collection(blind), locations=blind,
+        name=_(BLIND_LAYER), geojson=_hex_collection(blind), locations=blind,
         z=[c["incidents"] for c in report.candidates], colorscale="Reds", zmin=0,
-        text=[f"#{c['rank']} · {c['incidents']} происш. без камер · {c['district']}" for c in report.candidates],
+        text=[ngettext("#%(rank)s · %(n)s incident without a camera · %(district)s",
+                       "#%(rank)s · %(n)s incidents without a camera · %(district)s", c["incidents"],
+                       rank=c["rank"], district=c["district"]) for c in report.candidates],
         hoverinfo="text", marker={"opacity": 0.85, "line": {"color": "#ff453a", "width": 1}},
-        colorbar={"title": {"text": "происш.", "font": {"color": "#e6edf3"}}, "tickfont": {"color": "#e6edf3"},
+        colorbar={"title": {"text": _("incidents"), "font": {"color": "#e6edf3"}}, "tickfont": {"color": "#e6edf3"},
                   "x": 1.0, "xanchor": "right", "len": 0.5},
     ))
     if shown:
@@ -121,15 +142,15 @@ def layout(report: Coverage, districts_geo: list[dict[str, Any]], operators: lis
         html.Header(className="wall-top", children=[
             html.Div(className="wall-title", children=[
                 html.Div("KUZET", className="brand"),
-                html.Div([html.Div("Покрытие камерами · Camera coverage", className="dept-ru"),
+                html.Div([html.Div(_("Camera coverage"), className="dept-ru"),
                           html.Div(scope_label, className="dept-other")]),
             ]),
             html.Div(className="coverage-filters", children=[
-                dmc.Select(id=OPERATOR, label="Оператор · Operator", value=ALL_OPERATORS, allowDeselect=False, w=280,
-                           data=[{"value": ALL_OPERATORS, "label": "Все операторы · All"}] + operators),
-                html.A("Слепые зоны CSV", id=EXPORT_CSV, href=csv_href, className="export"),
-                html.A("GeoJSON", id=EXPORT_GEOJSON, href=geojson_href, className="export"),
-                html.A("Камеры CSV", id=EXPORT_CAMERAS, href=cameras_href, className="export"),
+                dmc.Select(id=OPERATOR, label=_("Operator"), value=ALL_OPERATORS, allowDeselect=False, w=280,
+                           data=[{"value": ALL_OPERATORS, "label": _("All operators")}] + operators),
+                html.A(_("Blind spots CSV"), id=EXPORT_CSV, href=csv_href, className="export"),
+                html.A(_("GeoJSON"), id=EXPORT_GEOJSON, href=geojson_href, className="export"),
+                html.A(_("Cameras CSV"), id=EXPORT_CAMERAS, href=cameras_href, className="export"),
             ]),
             nav(username, pages, "/coverage"),
         ]),
@@ -139,17 +160,19 @@ def layout(report: Coverage, districts_geo: list[dict[str, Any]], operators: lis
                 dcc.Graph(id=MAP, figure=map_figure(report, districts_geo), config={"displayModeBar": False,
                                                                                   "scrollZoom": True},
                           style={"height": "100%", "width": "100%"}),
-                html.Div(attribution, className="attribution"),
+                html.Div(className="attribution", children=[html.Span(attribution, **{"data-i18n": "data"}), " · ",
+                                                             html.Span(_("H3 cells"))]),
             ]),
             html.Section(className="coverage-side", children=[
-                html.H3("Районы · Districts"),
-                dag.AgGrid(id=DISTRICTS, rowData=report.districts, columnDefs=DISTRICT_COLUMNS,
-                           dashGridOptions={"theme": {"function": GRID_THEME}, "domLayout": "autoHeight"},
+                html.H3(_("Districts")),
+                dag.AgGrid(id=DISTRICTS, rowData=report.districts, columnDefs=district_columns(),
+                           dashGridOptions={"theme": {"function": GRID_THEME}, "domLayout": "autoHeight",
+                                            "localeText": grid_locale()},
                            style={"width": "100%"}),
-                html.H3("Кандидаты для новых камер · Candidate sites (incidents, no camera)"),
-                dag.AgGrid(id=CANDIDATES, rowData=report.candidates[:20], columnDefs=CANDIDATE_COLUMNS,
+                html.H3(_("Candidate sites for new cameras (incidents, no camera)")),
+                dag.AgGrid(id=CANDIDATES, rowData=report.candidates[:20], columnDefs=candidate_columns(),
                            dashGridOptions={"theme": {"function": GRID_THEME},
-                                            "localeText": {"noRowsToShow": "Слепых зон с происшествиями нет"}},
+                                            "localeText": grid_locale(noRowsToShow=_("No blind spots with incidents"))},
                            style={"width": "100%", "flex": "1 1 auto", "minHeight": "12rem"}),
             ]),
         ]),

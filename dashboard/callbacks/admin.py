@@ -10,11 +10,12 @@ from dash import Input, Output, State, html, no_update
 from dashboard.auth import logged_in
 from dashboard.context import db, kuzet, perform
 from layouts import admin as ids
-from layouts.admin import layout
+from layouts.admin import layout, rows
 from layouts.wall import denied
 from services.access.permissions import Page, open_pages
 from services.duty import actions
 from services.errors import Refused
+from services.i18n import _
 from services.intake.deadletters import raw_text, recent
 from services.store.models import DeadLetter
 from services.access.scope import as_id
@@ -26,7 +27,7 @@ def page(**_query: Any) -> html.Div:
     """Dead letters, newest first (admins only)."""
     user = logged_in(Page.ADMIN)
     if user is None:
-        return denied("Только для администраторов · Admins only")
+        return denied(_("Administrators only"))
     return layout(recent(db()), username=user.username, pages=open_pages(user.role))
 
 
@@ -42,7 +43,7 @@ def register(app: dash.Dash) -> None:
     @app.callback(Output(ids.RAW, "children"), Input(ids.DEAD_LETTERS, "selectedRows"), prevent_initial_call=True)
     def show(selected: list[dict[str, Any]] | None) -> str:
         if logged_in(Page.ADMIN) is None:
-            return "Нет доступа"
+            return _("Access denied")
         letter = _selected(selected)
         return raw_text(letter) if letter else no_update
 
@@ -56,13 +57,13 @@ def register(app: dash.Dash) -> None:
     def do_replay(clicks: int | None, selected: list[dict[str, Any]] | None) -> tuple[str, Any]:
         user = logged_in(Page.ADMIN)
         if user is None or not clicks:
-            return "Нет доступа", no_update
+            return _("Access denied"), no_update
         row = selected[0] if isinstance(selected, list) and selected else None
         letter_id = row.get("id") if isinstance(row, dict) else None
         if letter_id is None:
-            return "Выберите строку · Select a row", no_update
+            return _("Select a row"), no_update
         try:
             summary = perform(actions.replay_dead_letter, user, kuzet().ingest, letter_id)
         except Refused as refused:
             return str(refused), no_update
-        return f"№{letter_id}: {summary}", recent(db())
+        return _("No. %(id)s replayed: %(summary)s", id=letter_id, summary=summary), rows(recent(db()))

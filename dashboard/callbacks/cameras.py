@@ -14,6 +14,7 @@ from layouts import cameras as ids
 from layouts.cameras import cameras_layout, operators_layout
 from layouts.wall import denied
 from services.geo.coverage import operators
+from services.i18n import _
 from services.access.permissions import Action, Page, allows, open_pages
 from services.store.models import District
 from services.access.scope import as_id, visible_departments
@@ -24,7 +25,7 @@ def cameras_page(**_query: Any) -> html.Div:
     """Every camera of the user's departments, quietest first."""
     user = logged_in()
     if user is None:
-        return denied("Войдите в систему · Please log in")
+        return denied(_("Please sign in"))
     scope = visible_departments(db(), user)
     districts = [{"value": str(d.id), "label": d.name} for d in db().scalars(
         sa.select(District).where(District.department_id.in_(scope)).order_by(District.name))]
@@ -40,7 +41,7 @@ def operators_page(**_query: Any) -> html.Div:
         return portal.page(own)
     user = logged_in()
     if user is None:
-        return denied("Войдите в систему · Please log in")
+        return denied(_("Please sign in"))
     return operators_layout(scorecards(db(), visible_departments(db(), user)), username=user.username,
                             pages=open_pages(user.role))
 
@@ -55,4 +56,4 @@ def register(app: dash.Dash) -> None:
         if user is None:
             return no_update
         return camera_list(db(), visible_departments(db(), user), operator_id=as_id(operator), district_id=as_id(district),
-                           health=health if health in ("online", "stale", "offline", "unknown") else None)
+                           health=health if health in ids.HEALTHS else None)

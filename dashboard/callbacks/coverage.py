@@ -17,6 +17,7 @@ from layouts.coverage import ALL_OPERATORS, export_links, layout, map_figure
 from layouts.wall import denied
 from services.access.permissions import Page, open_pages
 from services.geo.coverage import coverage, operators, parse_radii
+from services.i18n import _, format_date, ngettext
 from services.store.models import District
 from services.access.scope import as_id, visible_departments
 from services.duty.situation import DISPLAY_TOLERANCE_DEG
@@ -42,15 +43,16 @@ def page(**_query: Any) -> html.Div:
     """The coverage page for chiefs (their city) and admins."""
     user = logged_in(Page.COVERAGE)
     if user is None:
-        return denied("Карта покрытия доступна начальникам и администраторам · Coverage is for chiefs and admins")
+        return denied(_("Coverage is for chiefs and administrators"))
     scope = visible_departments(db(), user)
     report = coverage(db(), scope, radii=radii())
-    label = f"{len(report.districts)} районов · districts · инциденты с {report.since:%d.%m.%Y}"
+    label = ngettext("%(n)s district · incidents since %(since)s", "%(n)s districts · incidents since %(since)s",
+                     len(report.districts), since=format_date(report.since))
     outlines = districts_geo(scope)
     city = outlines[0]["city"] if outlines else ""
     return layout(report, outlines, operators(db()), scope_label=label, username=user.username,
                   pages=open_pages(user.role),
-                  attribution=f"{map_attribution(db(), city)} · соты H3")
+                  attribution=map_attribution(db(), city))
 
 
 def register(app: dash.Dash) -> None:

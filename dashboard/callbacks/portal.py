@@ -10,10 +10,11 @@ from dash import Input, Output, State, html, no_update
 from dashboard.auth import logged_in
 from dashboard.context import db
 from layouts import portal as ids
-from layouts.portal import layout
+from layouts.portal import key_rows, layout
 from layouts.settlement import statement_view
 from services.access.permissions import Action, Page, allows, open_pages
 from services.errors import Refused
+from services.i18n import _
 from services.settlement import portal, statements
 from services.settlement.calendar import parse_month
 from services.store.models import User
@@ -63,8 +64,8 @@ def register(app: dash.Dash) -> None:
         except Refused as exc:
             db().rollback()
             return no_update, no_update, str(exc)
-        shown = f"{key}\n\nСкопируйте ключ сейчас: он показывается один раз · Copy it now: it is shown only once"
-        return shown, portal.keys(db(), portal.own_operator(db(), user)), "Ключ создан · Key created"
+        shown = [html.Span(key, **{"data-i18n": "data"}), "\n\n", _("Copy the key now: it is shown only once")]
+        return shown, key_rows(portal.keys(db(), portal.own_operator(db(), user))), _("Key created")
 
     @app.callback(Output(ids.KEYS, "rowData", allow_duplicate=True),
                   Output(ids.FEEDBACK, "children", allow_duplicate=True),
@@ -76,11 +77,11 @@ def register(app: dash.Dash) -> None:
         prefix = selected[0].get("prefix") if isinstance(selected, list) and selected and \
             isinstance(selected[0], dict) else None
         if prefix is None:
-            return no_update, "Выберите ключ в таблице · Select a key first"
+            return no_update, _("Select a key in the table first")
         try:
             portal.revoke_own_key(db(), user, prefix)
             db().commit()
         except Refused as exc:
             db().rollback()
             return no_update, str(exc)
-        return portal.keys(db(), portal.own_operator(db(), user)), f"Ключ {prefix} отозван · revoked"
+        return key_rows(portal.keys(db(), portal.own_operator(db(), user))), _("Key %(prefix)s revoked", prefix=prefix)

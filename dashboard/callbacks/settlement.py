@@ -20,7 +20,8 @@ from services.errors import Refused
 from services.settlement import statements
 from services.settlement.calendar import month_of, parse_month, previous_month
 from services.settlement.contracts import Terms, add_contract
-from services.settlement.money import kzt, pct
+from services.i18n import _, format_date, format_percent, ngettext
+from layouts.settlement import tiyn_money
 from services.store.models import Contract, Operator, utcnow
 
 
@@ -32,16 +33,23 @@ def recent_months(count: int = 13) -> list[str]:
     return out
 
 
+def _percent(bp: int) -> str:
+    """Basis points as the language writes a percentage (two decimals only when there are any)."""
+    return format_percent(bp / 10_000, 0 if bp % 100 == 0 else 2)
+
+
 def _contracts() -> list[dict[str, Any]]:
     rows = db().execute(sa.select(Contract, Operator.name).join(Operator, Operator.id == Contract.operator_id)
                         .order_by(Operator.name, Contract.valid_from)).all()
-    return [{"operator": name, "number": c.number, "period": f"{c.valid_from} — {c.valid_to or '…'}",
-             "share": f"{pct(c.fine_share_bp)} %" + (f" (+{len(c.fine_share_by_type)} по видам)"
-                                                     if c.fine_share_by_type else ""),
-             "fee": f"{kzt(c.incident_fee_tiyn)} ₸" + (f" (+{len(c.incident_fees)})" if c.incident_fees else ""),
-             "uptime": (f"{pct(c.uptime_target_bp)} % / {pct(c.penalty_bp_per_point)} % за пункт"
-                        if c.uptime_target_bp is not None else "—"),
-             "cap": f"{kzt(c.cap_tiyn)} ₸" if c.cap_tiyn is not None else "—"} for c, name in rows]
+    return [{"operator": name, "number": c.number,
+             "period": f"{format_date(c.valid_from)} — {format_date(c.valid_to) if c.valid_to else '…'}",
+             "share": _percent(c.fine_share_bp) + (" " + ngettext("(+%(n)s by type)", "(+%(n)s by type)",
+                                                                  len(c.fine_share_by_type))
+                                                   if c.fine_share_by_type else ""),
+             "fee": tiyn_money(c.incident_fee_tiyn) + (f" (+{len(c.incident_fees)})" if c.incident_fees else ""),
+             "uptime": (_("%(target)s / %(penalty)s per point", target=_percent(c.uptime_target_bp),
+                          penalty=_percent(c.penalty_bp_per_point)) if c.uptime_target_bp is not None else "—"),
+             "cap": tiyn_money(c.cap_tiyn)} for c, name in rows]
 
 
 def _operators() -> list[dict[str, str]]:
@@ -52,7 +60,7 @@ def page(**_query: Any) -> html.Div:
     """The page, for admins."""
     user = logged_in(Page.SETTLEMENT)
     if user is None:
-        return denied("Расчёты с операторами — только для администратора · Admins only")
+        return denied(_("Administrators only"))
     months = recent_months()
     return layout(_operators(), months[1:] + months[:1], _contracts(), username=user.username, pages=open_pages(user.role))
 
@@ -60,7 +68,7 @@ def page(**_query: Any) -> html.Div:
 def _statement(operator_id: Any, month: Any) -> Any:
     operator = db().get(Operator, as_id(operator_id)) if as_id(operator_id) else None
     if operator is None:
-        return html.Div("Выберите оператора · Pick an operator", className="settlement-empty")
+        return html.Div(_("Pick an operator"), className="settlement-empty")
     content = statements.latest(db(), operator, parse_month(month))
     db().commit()  # a draft posts what is due
     return statement_view(content, f"/api/v1/operators/{operator.id}/statements/{content['month']}")
@@ -89,13 +97,14 @@ def register(app: dash.Dash) -> None:
         try:
             require(user, Action.ISSUE_STATEMENT)
             if operator is None:
-                raise ValueError("выберите оператора · pick an operator")
+                raise ValueError(_("Pick an operator"))
             statement = statements.issue(db(), user.username, operator, parse_month(month))
             db().commit()
         except (ValueError, Refused) as exc:
             db().rollback()
-            return f"Не выпущена · Not issued: {exc}", no_update
-        return (f"Выпущена v{statement.version}: {kzt(statement.total_tiyn)} ₸, sha256 {statement.sha256[:16]}…",
+            return _("Not issued: %(why)s", why=exc), no_update
+        return (_("Issued v%(version)s: %(total)s, sha256 %(sha)s…", version=statement.version,
+                  total=tiyn_money(statement.total_tiyn), sha=statement.sha256[:16]),
                 _statement(operator_id, month))
 
     @app.callback(Output(ids.FEEDBACK, "children", allow_duplicate=True), Output(ids.CONTRACTS, "rowData"),
@@ -113,8 +122,9 @@ def register(app: dash.Dash) -> None:
         try:
             require(user, Action.SET_CONTRACT)
             if operator is None:
-                raise ValueError("выберите оператора · pick an operator")
-            terms = Terms(number=_text(number), valid_from=_day(start, "С"), valid_to=_day(end, "По") if _text(end)
+                raise ValueError(_("Pick an operator"))
+            terms = Terms(number=_text(number), valid_from=_day(start, _("From (YYYY-MM-DD)")),
+                          valid_to=_day(end, _("To (optional)")) if _text(end)
                           else None, fine_share_pct=_text(share) or "0", incident_fee_kzt=_text(fee) or "0",
                           uptime_target_pct=_text(target) or None, penalty_pct_per_point=_text(penalty) or "0",
                           cap_kzt=_text(cap) or None, fine_share_by_type=_pairs(share_by_type),
@@ -123,8 +133,9 @@ def register(app: dash.Dash) -> None:
             db().commit()
         except (ValueError, Refused) as exc:
             db().rollback()
-            return f"Условия не добавлены · Not added: {exc}", no_update
-        return f"Договор {contract.number}: условия с {contract.valid_from} добавлены", _contracts()
+            return _("Terms not added: %(why)s", why=exc), no_update
+        return (_("Contract %(number)s: terms from %(start)s added", number=contract.number,
+                  start=format_date(contract.valid_from)), _contracts())
 
 
 def _text(value: Any) -> str:
@@ -139,7 +150,7 @@ def _pairs(value: Any) -> dict[str, str]:
             continue
         key, sep, amount = piece.partition("=")
         if not sep or not key.strip() or not amount.strip():
-            raise ValueError(f"«{piece}»: ВИД=ЗНАЧЕНИЕ · write KEY=VALUE")
+            raise ValueError(_("«%(piece)s»: write KIND=VALUE", piece=piece))
         out[key.strip()] = amount.strip()
     return out
 
@@ -148,4 +159,4 @@ def _day(value: Any, field: str) -> date:
     try:
         return date.fromisoformat(_text(value))
     except ValueError:
-        raise ValueError(f"«{field}»: дата ГГГГ-ММ-ДД · a date YYYY-MM-DD") from None
+        raise ValueError(_("«%(field)s»: a date YYYY-MM-DD", field=field)) from None

@@ -14,6 +14,7 @@ from layouts.views import layout, rows
 from layouts.wall import denied
 from services.access.permissions import Page, open_pages
 from services.errors import Refused
+from services.i18n import _, ngettext
 from services.video.views import list_views
 
 
@@ -21,7 +22,7 @@ def page(**_query: Any) -> html.Div:
     """The newest views in the reader's departments."""
     user = logged_in(Page.VIDEO_VIEWS)
     if user is None:
-        return denied("Только для начальников и администраторов · Chiefs and admins only")
+        return denied(_("Chiefs and administrators only"))
     return layout(list_views(db(), user), username=user.username, pages=open_pages(user.role))
 
 
@@ -43,7 +44,7 @@ def register(app: dash.Dash) -> None:
     def apply(clicks: int | None, camera: Any, username: Any) -> tuple[Any, str]:
         user = logged_in(Page.VIDEO_VIEWS)
         if user is None or not clicks:
-            return no_update, "Нет доступа"
+            return no_update, _("Access denied")
         camera_text, name = _text(camera), _text(username)
         try:
             found = list_views(db(), user, username=name or None,
@@ -51,4 +52,4 @@ def register(app: dash.Dash) -> None:
                                camera_name=camera_text if camera_text and not camera_text.isdigit() else None)
         except Refused as refused:
             return [], str(refused)
-        return rows(found), f"Найдено: {len(found)} · Found"
+        return rows(found), ngettext("Found: %(n)s", "Found: %(n)s", len(found))

@@ -13,6 +13,8 @@ import pyotp
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from services.i18n import N_, _
+from services.i18n.terms import term
 from services.store import audit
 from services.store.models import RecoveryCode, Role, User, utcnow
 
@@ -35,6 +37,7 @@ def required_roles(setting: str) -> frozenset[str]:
     names = {part.strip() for part in setting.split(",") if part.strip()}
     known = {r.value for r in Role}
     if names - known:
+        # A setting's mistake, read by whoever deploys (in the log at start), not by an officer: English.
         raise ValueError(f"totp_required_roles names unknown roles {sorted(names - known)}; roles are {sorted(known)}")
     return frozenset(names)
 
@@ -68,7 +71,7 @@ def pending_enrolment(user: User) -> Enrolment:
     """The secret being enrolled (begin_enrolment first)."""
     secret = user.totp_pending_secret or ""
     if not secret:
-        raise SecondFactorRefused("no enrolment in progress: start again")
+        raise SecondFactorRefused(_("no enrolment in progress: start again"))
     return Enrolment(secret, pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER))
 
 
@@ -76,10 +79,10 @@ def confirm_enrolment(session: so.Session, user: User, code: str, *, now: float 
     """Make the pending secret the user's once a code from it checks; returns fresh recovery codes (shown once)."""
     secret = user.totp_pending_secret
     if not secret:
-        raise SecondFactorRefused("no enrolment in progress: start again")
+        raise SecondFactorRefused(_("no enrolment in progress: start again"))
     step = _matching_step(secret, code, now)
     if step is None:
-        raise SecondFactorRefused("the code does not match: check the phone's clock and type the current code")
+        raise SecondFactorRefused(_("the code does not match: check the phone's clock and type the current code"))
     user.totp_secret, user.totp_pending_secret = secret, None
     user.totp_enabled_at, user.totp_last_step = utcnow(), step
     codes = _new_recovery_codes(session, user)
@@ -94,10 +97,10 @@ def verify(session: so.Session, user: User, code: str, *, now: float | None = No
     claimed with one conditional UPDATE, so the same code sent twice at once passes only once.
     """
     if not user.totp_secret:
-        raise SecondFactorRefused("no second factor enrolled")
+        raise SecondFactorRefused(_("no second factor enrolled"))
     code = (code or "").strip()
     if len(code) > 32 or "\x00" in code:
-        raise SecondFactorRefused(REFUSED)
+        raise SecondFactorRefused(_(REFUSED))
     digits = code.replace(" ", "")
     if digits.isdigit():
         step = _matching_step(user.totp_secret, digits, now)
@@ -109,19 +112,19 @@ def verify(session: so.Session, user: User, code: str, *, now: float | None = No
             if claimed.rowcount == 1:
                 user.totp_last_step = step
                 return "totp"
-        raise SecondFactorRefused(REFUSED)
+        raise SecondFactorRefused(_(REFUSED))
     used = session.execute(
         sa.update(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None),
                                       RecoveryCode.code_hash == _hash_recovery(code))
         .values(used_at=utcnow()).execution_options(synchronize_session=False))
     if used.rowcount != 1:
-        raise SecondFactorRefused(REFUSED)
+        raise SecondFactorRefused(_(REFUSED))
     audit.record(session, user.username, "user.second_factor.recovery_code_used", user.username,
                  left=recovery_codes_left(session, user))
     return "recovery"
 
 
-REFUSED = "wrong or already used code: type the current one from the app, or a recovery code"
+REFUSED = N_("wrong or already used code: type the current one from the app, or a recovery code")
 
 
 def check(session: so.Session, user: User, code: str, guard: "LoginGuard", address: str, *,
@@ -132,7 +135,7 @@ def check(session: so.Session, user: User, code: str, guard: "LoginGuard", addre
     """
     guard.admit(address or "?")
     if not guard.claim(user.username, address or "?"):
-        raise SecondFactorRefused(REFUSED)
+        raise SecondFactorRefused(_(REFUSED))
     result: list[str] | str = confirm_enrolment(session, user, code) if confirm else verify(session, user, code)
     guard.succeeded(user.username, address or "?")
     return result
@@ -147,7 +150,7 @@ def recovery_codes_left(session: so.Session, user: User) -> int:
 def regenerate_recovery_codes(session: so.Session, user: User) -> list[str]:
     """Replace every recovery code of an enrolled user with new ones (shown once)."""
     if not user.totp_secret:
-        raise SecondFactorRefused("no second factor enrolled")
+        raise SecondFactorRefused(_("no second factor enrolled"))
     codes = _new_recovery_codes(session, user)
     audit.record(session, user.username, "user.second_factor.recovery_codes", user.username)
     return codes
@@ -156,7 +159,7 @@ def regenerate_recovery_codes(session: so.Session, user: User) -> list[str]:
 def remove(session: so.Session, actor: str, user: User, roles: frozenset[str]) -> None:
     """Switch the second factor off for a user whose role does not require it (they asked, with a code)."""
     if user.role in roles:
-        raise SecondFactorRefused(f"the role {user.role} must keep a second factor")
+        raise SecondFactorRefused(_("the role %(role)s must keep a second factor", role=term("role", user.role)))
     _clear(session, user)
     audit.record(session, actor, "user.second_factor.remove", user.username)
 
@@ -167,7 +170,7 @@ def reset(session: so.Session, actor: str, username: str) -> list[str]:
 
     user = session.scalar(sa.select(User).where(User.username == username))
     if user is None:
-        raise ValueError(f"no user {username!r}")
+        raise ValueError(_("no user %(name)r", name=username))
     _clear(session, user)
     ended = revoke_all(session, user.id, actor)
     audit.record(session, actor, "admin.user.reset_second_factor", username, sessions_ended=len(ended))
@@ -197,8 +200,8 @@ def _matching_step(secret: str, code: str, now: float | None) -> int | None:
 def _new_recovery_codes(session: so.Session, user: User) -> list[str]:
     session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
-    for _ in range(RECOVERY_CODES):
-        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
+    for _n in range(RECOVERY_CODES):
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _c in range(10))
         codes.append(f"{raw[:5]}-{raw[5:]}")
         session.add(RecoveryCode(user_id=user.id, code_hash=_hash_recovery(raw), created_at=utcnow()))
     session.flush()

@@ -15,6 +15,7 @@ import h3
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from services.i18n import _
 from services.tabular import safe_cell, safe_row
 from services.geo.distance import distance_m
 from services.store.models import Camera, CameraHealth, Department, District, Incident, Operator, utcnow
@@ -57,16 +58,18 @@ def parse_radii(text: str) -> dict[str, float]:
     """View radii from "kind=metres,..." over the defaults; refuses unknown kinds and bad numbers."""
     radii = dict(VIEW_RADIUS_M)
     for part in filter(None, (p.strip() for p in text.split(","))):
-        kind, _, value = part.partition("=")
+        kind, _sep, value = part.partition("=")
         kind = kind.strip()
         if kind not in VIEW_RADIUS_M:
-            raise ValueError(f"unknown mount kind {kind!r} in coverage radii; kinds are {', '.join(VIEW_RADIUS_M)}")
+            raise ValueError(_("unknown mount kind «%(kind)s» in coverage radii; kinds are %(kinds)s", kind=kind,
+                               kinds=", ".join(VIEW_RADIUS_M)))
         try:
             metres = float(value)
         except ValueError:
-            raise ValueError(f"coverage radius for {kind!r} must be metres, not {value!r}") from None
+            raise ValueError(_("coverage radius for «%(kind)s» must be metres, not «%(value)s»", kind=kind,
+                               value=value)) from None
         if not 0 < metres <= 2000:
-            raise ValueError(f"coverage radius for {kind!r} must be between 0 and 2000 m")
+            raise ValueError(_("coverage radius for «%(kind)s» must be between 0 and 2000 m", kind=kind))
         radii[kind] = metres
     return radii
 

@@ -12,6 +12,7 @@ from services.store import audit
 from services.intake.adapters import Context
 from services.cameras.registry import resolve_aliases
 from services.errors import Rejected
+from services.i18n import _
 from services.intake.ingest import CONTENT_TYPE_PARAM, IngestService
 from services.store.models import DeadLetter, Operator, User, utcnow
 
@@ -42,7 +43,7 @@ def raw_text(letter: DeadLetter, limit: int = 20_000) -> str:
 def replay(session: so.Session, ingest: IngestService, letter: DeadLetter, actor: User) -> str:
     """Submit the kept body again as its operator; records the outcome on the letter and in the journal."""
     if letter.operator_id is None:
-        raise ValueError("no operator is known for this payload (it failed authentication)")
+        raise ValueError(_("no operator is known for this payload (it failed authentication)"))
     try:
         if letter.endpoint == "events" or (letter.endpoint.startswith("ingest/") and _is_v1_record(letter.raw)):
             # A whole body, or one already-translated record the centre refused (say, unknown camera):
@@ -64,7 +65,8 @@ def replay(session: so.Session, ingest: IngestService, letter: DeadLetter, actor
             summary = ", ".join([r["status"] for r in answer["results"]] +
                                 [f"not translated: {u}" for u in answer["unmapped"]]) or "nothing to ingest"
         else:
-            raise ValueError(f"payloads of {letter.endpoint} are not replayable; the operator must resend them")
+            raise ValueError(_("payloads of %(endpoint)s are not replayable; the operator must resend them",
+                               endpoint=letter.endpoint))
     except Rejected as problem:
         summary = f"refused again: {problem.message}"
     letter.replayed_at = utcnow()

@@ -6,6 +6,8 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from services.i18n import _
+
 ALMATY = ZoneInfo("Asia/Almaty")
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
@@ -13,7 +15,7 @@ MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 def parse_month(text: object) -> str:
     """A month as "YYYY-MM", checked; ValueError otherwise."""
     if not isinstance(text, str) or not MONTH.fullmatch(text.strip()):
-        raise ValueError(f"{text!r} is not a month; write it as YYYY-MM, for example 2026-11")
+        raise ValueError(_("%(text)s is not a month; write it as YYYY-MM, for example 2026-11", text=repr(text)[:40]))
     return text.strip()
 
 
@@ -50,13 +52,13 @@ def last_day(month: str) -> date:
 def parse_moment(text: object) -> datetime:
     """An ISO 8601 date or date-time; without an offset it is Almaty time. Returned in UTC."""
     if not isinstance(text, str) or not text.strip() or len(text) > 40:
-        raise ValueError("an ISO 8601 date or date-time, for example 2026-11-03 or 2026-11-03T14:05:00+05:00")
+        raise ValueError(_("an ISO 8601 date or date-time, for example 2026-11-03 or 2026-11-03T14:05:00+05:00"))
     raw = text.strip()
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00")) if "T" in raw or " " in raw \
             else datetime.combine(date.fromisoformat(raw), time())
     except ValueError:
-        raise ValueError(f"{text!r} is not an ISO 8601 date or date-time") from None
+        raise ValueError(_("%(text)s is not an ISO 8601 date or date-time", text=repr(text))) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ALMATY)
     return moment.astimezone(timezone.utc)

@@ -8,6 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from services.i18n import _
 from services.settlement.money import parse_kzt, parse_pct
 from services.store import audit
 from services.store.models import Contract, Operator, utcnow
@@ -36,26 +37,29 @@ def add_contract(session: so.Session, actor: str, operator_name: str, terms: Ter
     """Record a contract (or a tariff change: the same number from a later date); ValueError names what is wrong."""
     operator = session.scalar(sa.select(Operator).where(Operator.name == operator_name))
     if operator is None:
-        raise ValueError(f"no operator {operator_name!r} (see `kuzet operators list`)")
+        raise ValueError(_("no operator %(name)r (see `kuzet operators list`)", name=operator_name))
     number = terms.number.strip()
     if not number or len(number) > 64 or not number.isprintable():
-        raise ValueError("the contract number must be 1 to 64 printable characters")
+        raise ValueError(_("the contract number must be 1 to 64 printable characters"))
     if terms.valid_to is not None and terms.valid_to < terms.valid_from:
-        raise ValueError("the contract ends before it starts (--to is earlier than --from)")
+        raise ValueError(_("the contract ends before it starts (--to is earlier than --from)"))
     other = session.scalar(sa.select(Contract).where(Contract.operator_id == operator.id, Contract.number != number,
                                                      Contract.valid_from <= (terms.valid_to or date.max),
                                                      sa.or_(Contract.valid_to.is_(None),
                                                             Contract.valid_to >= terms.valid_from)))
     if other is not None:
-        raise ValueError(f"contract {other.number} of this operator already covers part of that period")
+        raise ValueError(_("contract %(number)s of this operator already covers part of that period",
+                           number=other.number))
     if session.scalar(sa.select(Contract.id).where(Contract.operator_id == operator.id, Contract.number == number,
                                                    Contract.valid_from == terms.valid_from)):
-        raise ValueError(f"contract {number} already has terms from {terms.valid_from}")
+        raise ValueError(_("contract %(number)s already has terms from %(start)s", number=number,
+                           start=terms.valid_from))
     fees = {}
     for key, value in (terms.incident_fees_kzt or {}).items():
-        kind, _, mount = key.partition(":")
+        kind, _sep, mount = key.partition(":")
         if not kind or not mount:
-            raise ValueError(f"incident fee {key!r}: write TYPE:MOUNT_KIND=TENGE, with * for any (fight:school=15000)")
+            raise ValueError(_("incident fee %(key)s: write TYPE:MOUNT_KIND=TENGE, with * for any (fight:school=15000)",
+                               key=repr(key)))
         fees[f"{kind}:{mount}"] = parse_kzt(value)
     contract = Contract(
         operator_id=operator.id, city=terms.city, number=number, valid_from=terms.valid_from, valid_to=terms.valid_to,

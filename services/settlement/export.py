@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from services.i18n import _
 from services.settlement.money import kzt
 from services.settlement.statements import canonical
 from services.tabular import safe_row
@@ -25,7 +26,7 @@ def render(content: dict[str, Any], fmt: str) -> bytes:
         return _csv(content)
     if fmt == "xlsx":
         return _xlsx(content)
-    raise ValueError(f"format {fmt!r}: one of {', '.join(FORMATS)}")
+    raise ValueError(_("format %(format)s: one of %(formats)s", format=repr(fmt), formats=", ".join(FORMATS)))
 
 
 def _money(tiyn: int) -> Decimal:

@@ -13,6 +13,7 @@ from services.access.operators import issue_key, revoke_key
 from services.access.permissions import Action, require
 from services.cameras.scorecards import operator_uptime
 from services.errors import NotFound
+from services.i18n import _
 from services.settlement.ledger import CONFIRMING, FALSE_ALARM
 from services.store import audit
 from services.store.models import ApiKey, Camera, CameraHealth, DeadLetter, Event, Incident, Operator, User, utcnow
@@ -25,7 +26,7 @@ def own_operator(session: so.Session, user: User) -> Operator:
     require(user, Action.MANAGE_OWN_KEYS)
     operator = session.get(Operator, user.operator_id) if user.operator_id else None
     if operator is None:
-        raise NotFound("this login belongs to no operator")
+        raise NotFound(_("this login belongs to no operator"))
     return operator
 
 
@@ -90,9 +91,9 @@ def revoke_own_key(session: so.Session, user: User, prefix: object) -> None:
     """Revoke one of the user's own operator's keys (another operator's prefix is answered as unknown)."""
     operator = own_operator(session, user)
     if not isinstance(prefix, str) or len(prefix) > 16:
-        raise NotFound("no such key")
+        raise NotFound(_("no such key"))
     try:
         revoke_key(session, operator, prefix)
     except ValueError:
-        raise NotFound("no such key") from None
+        raise NotFound(_("no such key")) from None
     audit.record(session, user.username, "operator.key.revoke", operator.name, prefix=prefix)

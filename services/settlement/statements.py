@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from services.i18n import N_, _
 from services.settlement import ledger
 from services.settlement.calendar import bounds, last_day, parse_month
 from services.settlement.contracts import contracts_of, terms_on
@@ -24,6 +25,18 @@ from services.store.models import (Camera, Fine, Incident, LedgerEntry, Offence,
 logger = logging.getLogger(__name__)
 
 AGES = (("0-7", 0, 7), ("8-30", 8, 30), ("over_30", 31, None))
+# What people read for a statement's line, by its code (the content keeps the label it was issued with).
+LINE_NAMES = {
+    "fine_share": N_("Share of fines paid"), "incident_fees": N_("Fees for confirmed incidents"),
+    "uptime_penalty": N_("Uptime penalty"), "subtotal": N_("Subtotal"), "cap": N_("Contract cap"),
+    "total": N_("Total payable"),
+}
+
+
+def line_name(code: str, issued_label: str = "") -> str:
+    """A statement line's name in the language of the moment; an unknown code keeps the label it was issued with."""
+    english = LINE_NAMES.get(code)
+    return _(english) if english is not None else (issued_label or code)
 
 
 def canonical(content: dict[str, Any]) -> bytes:
@@ -41,7 +54,7 @@ def find_operator(session: so.Session, name_or_id: str) -> Operator:
     operator = session.scalar(sa.select(Operator).where(
         sa.or_(Operator.name == name_or_id, sa.cast(Operator.id, sa.String) == name_or_id)))
     if operator is None:
-        raise ValueError(f"no operator {name_or_id!r} (see `kuzet operators list`)")
+        raise ValueError(_("no operator %(name)r (see `kuzet operators list`)", name=name_or_id))
     return operator
 
 
@@ -207,7 +220,7 @@ def issue(session: so.Session, actor: str, operator: Operator, month: str, now: 
     month = parse_month(month)
     now = now or utcnow()
     if now < bounds(month)[1]:
-        raise ValueError(f"{month} is not over yet: a statement is issued once its month has ended")
+        raise ValueError(_("%(month)s is not over yet: a statement is issued once its month has ended", month=month))
     content = build(session, operator, month, now)
     versions = issued(session, operator.id, month)
     previous = versions[-1] if versions else None
@@ -215,7 +228,8 @@ def issue(session: so.Session, actor: str, operator: Operator, month: str, now: 
         before = json.loads(previous.content)
         if {k: v for k, v in before.items() if k not in _COMPARED_OUT} == \
                 {k: v for k, v in content.items() if k not in _COMPARED_OUT}:
-            raise ValueError(f"statement {month} v{previous.version} already says this: nothing to correct")
+            raise ValueError(_("statement %(month)s v%(version)s already says this: nothing to correct", month=month,
+                               version=previous.version))
     version = previous.version + 1 if previous else 1
     content.update(status="issued", version=version, corrects=(
         {"version": previous.version, "sha256": previous.sha256, "total_tiyn": json.loads(previous.content)["total_tiyn"]}

@@ -55,7 +55,8 @@ def test_an_operator_reads_its_statement_and_nothing_of_anothers(browser: object
     try:
         page.wait_for_selector(f"#{statement_ids.TOTAL}")
         # 25 % of 10,812.50 = 2,703.125 -> 2,703.13 (half up)
-        page.wait_for_function("document.querySelector('#settlement-total').innerText.includes('2\u202f703,13')")
+        page.wait_for_function("document.querySelector('#settlement-total').innerText.replace(/\\s/g, ' ')"
+                               ".includes('2 703,13 ₸')")
         text = page.inner_text("body")
         assert "Test Operator LLP" in text and "T-1" in text
         assert "Other Operator" not in text and "SECRET-OTHER" not in text

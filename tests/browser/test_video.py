@@ -85,7 +85,7 @@ def test_an_officer_watches_the_hls_live_view_in_the_incident_page_and_it_is_on_
         assert media.host_port not in hosts
         page.wait_for_function("document.querySelector('.evidence-hash.verdict-match') !== null")
         # Watching ticked the procedure's "view the live camera" step, and the live case file shows it.
-        page.wait_for_function("document.body.innerText.includes('View the live camera * — duty.a')")
+        page.wait_for_function("document.body.innerText.includes('Открыть живое видео камеры * — duty.a')")
         page.screenshot(path=str(ARTIFACTS / "incident-video-1080p.png"))
         with live_server.app.extensions["kuzet"].store.session() as s:
             opened = list(s.scalars(sa.select(AuditEntry).where(AuditEntry.action == "video.view")))

@@ -24,7 +24,7 @@ def test_five_failures_lock_the_account_even_with_the_right_password(app: Flask,
     for _ in range(5):
         assert login(client, "duty.a", "wrong-password").status_code == 401
     locked = login(client, "duty.a", PASSWORD)
-    assert locked.status_code == 401 and "too many attempts" in locked.get_data(as_text=True)
+    assert locked.status_code == 401 and "слишком много попыток" in locked.get_data(as_text=True)
     token = client.post("/api/v1/auth/token", json={"username": "duty.a", "password": PASSWORD})
     assert token.status_code == 401
     # Unknown, wrong and locked answer alike: nothing tells an attacker which names exist.

@@ -20,6 +20,7 @@ from dashboard.cli import main
 from services.access import second_factor
 from services.access.sessions import disable_user
 from services.access.users import create_user
+from services.i18n import speaking
 from services.store.models import AuditEntry, RecoveryCode, User
 from tests.conftest import ADMIN_TOTP_SECRET, PASSWORD, LiveServer, World, credentials, login, totp_code
 
@@ -51,7 +52,7 @@ def test_an_admins_password_alone_opens_nothing_the_code_does(app: Flask, client
     assert client.get("/wall").status_code == 302, "logged in before the second step"
     assert client.get("/api/v1/incidents").status_code == 401
     wrong = _code_step(client, _not_a_code())
-    assert wrong.status_code == 401 and "Refused" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 401 and "Отказано" in wrong.get_data(as_text=True)
     right = _code_step(client, totp_code())
     assert right.status_code == 302 and right.headers["Location"].endswith("/wall")
     assert client.get("/wall").status_code == 200
@@ -170,7 +171,7 @@ def test_an_admin_may_not_switch_the_factor_off(client: FlaskClient, world: Worl
     login(client, "admin")
     forged = client.post("/account/security/remove", data={"code": totp_code(),
                                                            "csrf": _csrf(client, "/account/security")})
-    assert forged.status_code == 401 and "must keep" in forged.get_data(as_text=True)
+    assert forged.status_code == 401 and "должна сохранить второй фактор" in forged.get_data(as_text=True)
 
 
 def test_tokens_for_enrolled_users_need_the_code(app: Flask, client: FlaskClient, world: World) -> None:
@@ -197,7 +198,8 @@ def test_an_admin_resets_a_lost_phone_from_the_command_line(app: Flask, client: 
     assert "1 sessions" in result.output
     assert client.get("/wall").status_code == 302, "the reset left the login open"
     assert _password_step(client, "admin").headers["Location"].endswith("/login/enrol")
-    missing = CliRunner().invoke(main, ["users", "reset-2fa", "nobody", "--db", db_url])
+    with speaking("en"):  # the reason in English, whichever language the command line speaks by default
+        missing = CliRunner().invoke(main, ["users", "reset-2fa", "nobody", "--db", db_url])
     assert missing.exit_code != 0 and "no user" in missing.output and "Traceback" not in missing.output
 
 

@@ -31,6 +31,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard.cli import main
+from services.i18n import speaking
 from services.settlement import ledger, statements
 from services.settlement.calendar import ALMATY
 from services.settlement.contracts import Terms, add_contract
@@ -202,11 +203,11 @@ def test_an_issued_statement_is_frozen_byte_for_byte_and_journaled(app: Flask, m
                                                                     db_url: str) -> None:
     store = app.extensions["kuzet"].store
     with store.session() as s:
-        with pytest.raises(ValueError, match="not over"):
+        with pytest.raises(ValueError, match="ещё не закончился"):
             statements.issue(s, "admin", _operator(s), "2026-12", NOW)
         first = statements.issue(s, "admin", _operator(s), "2026-11", NOW)
         sha = first.sha256
-        with pytest.raises(ValueError, match="nothing to correct"):
+        with pytest.raises(ValueError, match="исправлять нечего"):
             statements.issue(s, "admin", _operator(s), "2026-11", NOW + timedelta(hours=1))
         entry = s.scalars(sa.select(AuditEntry).where(AuditEntry.action == "settlement.statement.issue")).one()
         assert entry.detail["sha256"] == sha and len(entry.detail["audit_head"]) == 64
@@ -345,7 +346,8 @@ def test_contracts_refuse_overlaps_and_nonsense(app: Flask, world: World, db_url
                            "fight=1"], "TYPE:MOUNT_KIND"),
                          (["--number", "C-1", "--from", "2027-01-02", "--to", "2027-01-01", "--fine-share-pct", "5"],
                           "ends before")]:
-        result = runner.invoke(main, ["contracts", "add", "--operator", "Test Operator LLP", *args, "--db", db_url])
+        with speaking("en"):  # the reasons in English, whichever language the command line speaks by default
+            result = runner.invoke(main, ["contracts", "add", "--operator", "Test Operator LLP", *args, "--db", db_url])
         assert result.exit_code == 1 and reason in result.output and "Traceback" not in result.output, result.output
     listed = runner.invoke(main, ["contracts", "list", "--db", db_url])
     assert "A-1" in listed.output and "share 12.5 %" in listed.output
