@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import dash_mantine_components as dmc
@@ -11,11 +11,14 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layouts.basemap import map_layers
-from layouts.wall import BLANK_DARK_STYLE, PRIORITY_COLOURS, STATUS_LABELS, UNIT_COLOURS, ago, hover
+from layouts.wall import BLANK_DARK_STYLE, PRIORITY_COLOURS, UNIT_COLOURS, ago, hover
 from layouts.nav import nav
 from services.access.permissions import Action, Page
 from services.duty.incidents import DISPATCHABLE
 from services.duty.casefile import CaseFile
+from services.duty.sop import step_text
+from services.i18n import N_, _, format_date, format_number, format_time
+from services.i18n.terms import term
 
 BODY = "incident-body"
 INCIDENT = "incident-id"
@@ -39,25 +42,35 @@ NEARBY_GRID = "incident-nearby-grid"
 SOCKET = "incident-socket"  # the department's pushes: the page redraws when someone else changes this incident
 REASON_ACTIONS = ("hold", "dismiss", "reopen")
 
-ALMATY = timezone(timedelta(hours=5))
-ACTION_LABELS = {
-    "acknowledge": "Принять (A)", "dispatch": "Ближайший наряд (D)", "arrive": "На месте (N)",
-    "close": "Закрыть (C)", "hold": "Отложить", "resume": "Возобновить", "dismiss": "Ложный вызов",
-    "transfer": "Передать", "reopen": "Переоткрыть", "resolve": "Решить (R)",
+# The buttons of the actions, with their keys (assets/incident.js).
+BUTTONS: dict[str, str] = {
+    "acknowledge": N_("Acknowledge (A)"), "dispatch": N_("Nearest unit (D)"), "arrive": N_("On scene (N)"),
+    "close": N_("Close (C)"), "hold": N_("Hold"), "resume": N_("Resume"), "dismiss": N_("False call"),
+    "transfer": N_("Transfer"), "reopen": N_("Reopen"), "resolve": N_("Resolve (R)"),
 }
 # Actions with their own form on this page (resolve: outcome form; transfer: on the wall).
 FORM_ACTIONS = ("resolve", "transfer")
-OUTCOME_LABELS = {
-    "detained": "Задержан · Detained", "administrative_protocol": "Адм. протокол · Administrative protocol",
-    "criminal_case": "Возбуждено уголовное дело · Criminal case", "warning": "Предупреждение · Warning",
-    "no_offence": "Правонарушения нет · No offence", "false_alarm": "Ложный вызов · False alarm",
-    "handed_over": "Передано другой службе · Handed to another service",
-}
+# What a piece of evidence is.
+MEDIA_KINDS: dict[str, str] = {"snapshot": N_("snapshot"), "clip": N_("clip"), "live": N_("live view")}
+DATA = {"data-i18n": "data"}  # an element holding only data (names, addresses, call signs, typed text)
+
+
+def button_label(action: str) -> str:
+    """An action's button, in the language of the moment."""
+    return _(BUTTONS[action]) if action in BUTTONS else term("action", action)
 
 
 def local_time(iso: str | None) -> str:
-    """HH:MM:SS in Asia/Almaty."""
-    return datetime.fromisoformat(iso).astimezone(ALMATY).strftime("%d.%m %H:%M:%S") if iso else "—"
+    """A moment as the language writes its date, with the time to the second, in Asia/Almaty; "—" for none."""
+    if not iso:
+        return "—"
+    moment = datetime.fromisoformat(iso)
+    return f"{format_date(moment, 'short')} {format_time(moment)}"
+
+
+def metres(value: float) -> str:
+    """A distance in whole metres, as the language writes the number."""
+    return format_number(round(value))
 
 
 def inset_view(points: list[tuple[float, float]], width_px: int = 560, height_px: int = 220) -> tuple[dict[str, float], float]:
@@ -88,7 +101,8 @@ def inset(case: CaseFile) -> go.Figure:
         fig.add_trace(go.Scattermap(lat=[u[2] for u in units], lon=[u[3] for u in units], mode="markers",
                                     # No text labels: map text needs a glyph server, and this map fetches nothing.
                                     marker={"size": 13, "color": [UNIT_COLOURS.get(u[1], "#0a84ff") for u in units]},
-                                    text=[f"{u[0]} · {u[1]}" for u in units], hoverinfo="text"))
+                                    text=[hover(f"{u[0]} · {term('unit', u[1])}") for u in units],
+                                    hoverinfo="text"))
     fig.add_trace(go.Scattermap(lat=[inc["lat"]], lon=[inc["lon"]], mode="markers",
                                 marker={"size": 22, "color": PRIORITY_COLOURS.get(inc["priority"], "#fff")},
                                 text=[f"№{inc['id']}"], hoverinfo="text"))
@@ -110,7 +124,7 @@ def video_pane(camera_id: int, protocol: str, *, incident_id: int | None = None,
     return html.Div(className="video-pane", id=pane_id or f"video-{camera_id}", **{
         "data-kuzet-video": protocol, "data-camera": str(camera_id),
         "data-incident": "" if incident_id is None else str(incident_id), "data-label": label},
-        children=[html.Div(label, className="video-label")])
+        children=[html.Div(label, className="video-label", **DATA)])
 
 
 def _evidence(case: CaseFile) -> list[Any]:
@@ -118,37 +132,39 @@ def _evidence(case: CaseFile) -> list[Any]:
     incident_id = case.incident["id"]
     for media in case.evidence[-12:]:
         where = f"{media['camera_id']}/{{}}/{media['event_pk']}/{media['position']}"
-        caption = html.Div([media["kind"], " · ", local_time(media["at"]),
-                            html.Code(f" sha256 {media['sha256'][:16]}…") if media.get("sha256") else "",
+        kind = _(MEDIA_KINDS[media["kind"]]) if media["kind"] in MEDIA_KINDS else str(media["kind"])
+        caption = html.Div([_("%(kind)s · %(time)s", kind=kind, time=local_time(media["at"])),
+                            html.Code(f" sha256 {media['sha256'][:16]}…", **DATA) if media.get("sha256") else "",
                             # Filled in by assets/video.js from the centre's check of what the operator serves.
                             html.Span(className="evidence-hash", **{"data-check": "/video/" + where.format("check")})],
                            className="evidence-caption")
         if media["kind"] == "snapshot":
             src = "/video/" + where.format("snapshot")
             items.append(html.A(href=src, target="_blank", className="evidence", children=[
-                html.Img(src=src, alt=f"снимок {media['event_id']}"), caption]))
+                html.Img(src=src, alt=_("snapshot %(event)s", event=media["event_id"])), caption]))
         elif media["kind"] == "clip":
             items.append(html.Div(className="evidence clip", children=[
                 html.Video(src="/video/" + where.format("clip") + f"?incident={incident_id}", controls=True,
                            preload="none", className="evidence-clip"), caption]))
         else:  # a "live" reference: the camera's live view above is the one to watch
-            items.append(html.Div(className="evidence link", children=[f"● {media['kind']}", caption]))
-    return items or [html.Div("Нет материалов · No evidence", className="muted")]
+            items.append(html.Div(className="evidence link", children=[_("● %(kind)s", kind=kind), caption]))
+    return items or [html.Div(_("No evidence"), className="muted")]
 
 
 def _video_block(case: CaseFile) -> list[Any]:
     camera, incident_id = case.camera, case.incident["id"]
     if camera is None or not camera["video"]:
-        return [html.Div("Нет живого видео · No live view", className="muted")] if camera else []
+        return [html.Div(_("No live view"), className="muted")] if camera else []
     blocks: list[Any] = [video_pane(camera["id"], camera["video"], incident_id=incident_id,
                                     label=f"{camera['external_id']} · {camera['address']}", pane_id=LIVE_VIDEO)]
     others = [c for c in case.nearby if c["id"] != camera["id"]][:3]
     if others:
-        blocks += [html.Button("Ближайшие камеры 2×2 · Nearest cameras (G)", id=NEARBY_OPEN, className="nearby-open",
+        blocks += [html.Button(_("Nearest cameras 2×2 (G)"), id=NEARBY_OPEN, className="nearby-open",
                                **{"aria-expanded": "false", "aria-controls": NEARBY_GRID}),
                    html.Div(id=NEARBY_GRID, className="video-grid", hidden=True, children=[
                        video_pane(c["id"], c["video"], incident_id=incident_id, pane_id=f"nearby-{c['id']}",
-                                  label=f"{c['external_id']} · {c['distance_m']:.0f} м · {c['address']}")
+                                  label=_("%(camera)s · %(distance)s m · %(address)s", camera=c["external_id"],
+                                          distance=metres(c["distance_m"]), address=c["address"]))
                        for c in [camera_entry(camera), *others]])]
     return blocks
 
@@ -159,23 +175,53 @@ def camera_entry(camera: dict[str, Any]) -> dict[str, Any]:
             "video": camera["video"], "distance_m": 0.0}
 
 
+def _sop_label(step: dict[str, Any]) -> str:
+    label = _("%(position)s. %(step)s", position=step["position"], step=step_text(step["text"]))
+    if step["mandatory"]:
+        label = _("%(step)s *", step=label)
+    if step["ticked_by"]:
+        label = _("%(step)s — %(who)s, %(time)s", step=label, who=step["ticked_by"], time=local_time(step["ticked_at"]))
+    return label
+
+
+def _unit_row(unit: dict[str, Any]) -> html.Div:
+    shown = {"distance": metres(unit["distance_m"]), "dispatched": local_time(unit["dispatched_at"]),
+             "arrived": local_time(unit["arrived_at"])}
+    return html.Div(className="unit-row", children=[
+        html.Span(unit["call_sign"], className="call-sign", **DATA), " ",
+        html.Span(term("unit", unit["status"]), style={"color": UNIT_COLOURS.get(unit["status"], "#fff")}), " · ",
+        html.Span(_("%(distance)s m · dispatched %(dispatched)s · arrived %(arrived)s", **shown) if unit["arrived_at"]
+                  else _("%(distance)s m · dispatched %(dispatched)s", **shown), className="muted"),
+    ])
+
+
+def _timeline_entry(entry: dict[str, Any]) -> html.Li:
+    who = _("— %(who)s: %(reason)s", who=entry["actor"], reason=entry["reason"]) if entry["reason"] \
+        else _("— %(who)s", who=entry["actor"])
+    return html.Li(className=f"tl-{entry['kind']}", children=[
+        html.Span(local_time(entry["at"]), className="tl-time"), " ", entry["text"], " ",
+        html.Span(who, className="muted")])
+
+
 def body(case: CaseFile, feedback: str = "") -> html.Div:
     """The page body; re-rendered after every action on this page."""
     inc = case.incident
+    source = term("type", "manual_call") if inc["source"] == "manual" else _("camera")
     header = html.Div(className="case-head", children=[
-        html.A("← Пульт (Esc)", href="/wall", className="back"),
+        html.A(_("← Wall (Esc)"), href="/wall", className="back"),
         html.Div(f"P{inc['priority']}", className=f"case-prio prio-{inc['priority']}"),
-        html.Div([html.Div(f"№{inc['id']} · {inc['type_label']}", className="case-title"),
-                  html.Div(f"{inc['address']} · {inc['source']} · создано {local_time(inc['created_at'])}",
-                           className="muted")]),
-        html.Div(STATUS_LABELS.get(inc["status"], inc["status"]), className=f"case-status status-{inc['status']}",
+        html.Div([html.Div(_("#%(id)s · %(type)s", id=inc["id"], type=term("type", inc["type"])),
+                           className="case-title"),
+                  html.Div(_("%(address)s · %(source)s · created %(time)s", address=inc["address"] or "—",
+                             source=source, time=local_time(inc["created_at"])), className="muted")]),
+        html.Div(term("status", inc["status"]), className=f"case-status status-{inc['status']}",
                  id="incident-status"),
         dmc.Group(gap="xs", className="case-actions", children=[
             # Always present (the action callback reads it), shown only when an action needs a reason.
-            dmc.TextInput(id=REASON, placeholder="Причина · Reason (отложить, ложный вызов, переоткрыть)",
-                          size="md", w=360, **{"aria-label": "Reason for hold, dismiss or reopen"},
+            dmc.TextInput(id=REASON, placeholder=_("Reason (hold, false call, reopen)"),
+                          size="md", w=360, **{"aria-label": _("Reason for hold, dismiss or reopen")},
                           style={} if any(a in REASON_ACTIONS for a in case.actions) else {"display": "none"}),
-            *[dmc.Button(ACTION_LABELS.get(a, a), id={"type": ACTION, "action": a}, size="md",
+            *[dmc.Button(button_label(a), id={"type": ACTION, "action": a}, size="md",
                          color="yellow" if a == "acknowledge" else "blue", variant="filled")
               for a in case.actions if a not in FORM_ACTIONS],
         ]),
@@ -185,93 +231,86 @@ def body(case: CaseFile, feedback: str = "") -> html.Div:
     sop = [dmc.Checkbox(id={"type": SOP_STEP, "step": s["id"]}, checked=bool(s["ticked_by"]),
                         disabled=bool(s["ticked_by"]) or Action.TICK_SOP_STEP not in case.permitted
                         or inc["status"] not in ("new", "transferred", "acknowledged", "dispatched",
-                                                                                "on_scene", "on_hold"),
-                        className="sop-step", size="md",
-                        label=f"{s['position']}. {s['text']}" + (" *" if s["mandatory"] else "")
-                        + (f" — {s['ticked_by']}, {local_time(s['ticked_at'])}" if s["ticked_by"] else ""))
+                                                 "on_scene", "on_hold"),
+                        className="sop-step", size="md", label=_sop_label(s))
            for s in case.sop]
-    units = [html.Div(className="unit-row", children=[
-        html.Span(u["call_sign"], className="call-sign"),
-        html.Span(f" {u['status']}", style={"color": UNIT_COLOURS.get(u["status"], "#fff")}),
-        html.Span(f" · {u['distance_m']:.0f} м · направлен {local_time(u['dispatched_at'])}"
-                  + (f" · прибыл {local_time(u['arrived_at'])}" if u["arrived_at"] else ""), className="muted"),
-    ]) for u in case.units]
+    units = [_unit_row(u) for u in case.units]
     can_dispatch = Action.DISPATCH in case.permitted and inc["status"] in DISPATCHABLE
     suggestions = [html.Div(className="unit-row", children=[
-        html.Span(s.call_sign, className="call-sign"),
-        html.Span(f" {s.distance_m / 1000:.1f} км · ~{max(1, round(s.eta_s / 60))} мин · экипаж {s.crew_size}",
-                  className="muted"),
-        *([dmc.Button("Направить", id={"type": DISPATCH_UNIT, "unit": s.unit_id}, size="xs", ml="sm")]
+        html.Span(s.call_sign, className="call-sign", **DATA), " ",
+        html.Span(_("%(distance)s km · ~%(minutes)s min · crew of %(crew)s", distance=format_number(s.distance_m / 1000, 1),
+                    minutes=max(1, round(s.eta_s / 60)), crew=s.crew_size), className="muted"),
+        *([dmc.Button(_("Dispatch"), id={"type": DISPATCH_UNIT, "unit": s.unit_id}, size="xs", ml="sm")]
           if can_dispatch else []),
     ]) for s in case.suggestions]
     resolvable = "resolve" in case.actions
-    recorded = [html.Div(OUTCOME_LABELS.get(inc["outcome"], inc["outcome"] or "—")
-                         + (f" · № {inc['case_number']}" if inc["case_number"] else ""), id="incident-outcome-text")]
+    outcome = term("outcome", inc["outcome"])
+    recorded = [html.Div(_("%(outcome)s · No. %(number)s", outcome=outcome, number=inc["case_number"])
+                         if inc["case_number"] else outcome, id="incident-outcome-text")]
     # A finished incident (or a role that may not resolve) shows what was recorded, not a form to fill.
     outcome_form = recorded if Action.RESOLVE not in case.permitted or not resolvable else [
-        dmc.Select(id=OUTCOME, label="Итог · Outcome (O)", data=[{"value": o, "label": OUTCOME_LABELS.get(o, o)}
-                                                                for o in case.outcomes],
+        dmc.Select(id=OUTCOME, label=_("Outcome (O)"), data=[{"value": o, "label": term("outcome", o)}
+                                                            for o in case.outcomes],
                    value=inc["outcome"], searchable=True),
-        dmc.TextInput(id=CASE_NUMBER, label="№ дела / протокола · Case number", value=inc["case_number"]),
-        dmc.Textarea(id=OUTCOME_NOTE, label="Примечание · Note", value="", minRows=2),
-        dmc.Checkbox(id=OVERRIDE, label="Решить без отмеченных шагов (руководитель) · Supervisor override",
+        dmc.TextInput(id=CASE_NUMBER, label=_("Case or protocol number"), value=inc["case_number"]),
+        dmc.Textarea(id=OUTCOME_NOTE, label=_("Note"), value="", minRows=2),
+        dmc.Checkbox(id=OVERRIDE, label=_("Resolve with steps unticked (supervisor override)"),
                      disabled=Action.OVERRIDE_SOP not in case.permitted, checked=False),
-        dmc.Button("Решить · Resolve (R)", id=RESOLVE, color="green", mt="sm"),
+        dmc.Button(_("Resolve (R)"), id=RESOLVE, color="green", mt="sm"),
     ]
     camera = case.camera
-    camera_block = [html.Div("Ручной вызов 102 · Manual (102 call)", className="muted")] if camera is None else [
-        html.Div(f"{camera['external_id']} · {camera['operator']} · {camera['mount_kind']}"),
-        html.Div(f"{camera['address']} · состояние {camera['health']} · посл. сигнал {local_time(camera['last_seen_at'])}"
-                 f" ({ago(camera['last_seen_at'])})",
-                 className="muted"),
+    camera_block = [html.Div(_("102 call, no camera"), className="muted")] if camera is None else [
+        html.Div(_("%(camera)s · %(operator)s · %(mount)s", camera=camera["external_id"], operator=camera["operator"],
+                   mount=term("mount", camera["mount_kind"]))),
+        html.Div(_("%(address)s · %(health)s · last signal %(time)s (%(ago)s)", address=camera["address"] or "—",
+                   health=term("health", camera["health"]), time=local_time(camera["last_seen_at"]),
+                   ago=ago(camera["last_seen_at"])), className="muted"),
         *_video_block(case),
     ]
+    withheld = [html.Div(_("Snapshots and clips are withheld in training (%(count)s)", count=case.withheld),
+                         className="muted")]
     return html.Div(className="case", children=[
         header,
         html.Div(feedback, id=FEEDBACK, className="feedback", role="status"),
         html.Div(className="case-grid", children=[
             html.Div(className="case-col", children=[
-                _section("Хронология · Timeline", html.Ol(className="timeline", children=[
-                    html.Li(className=f"tl-{t['kind']}", children=[
-                        html.Span(local_time(t["at"]), className="tl-time"), " ", t["text"],
-                        html.Span(f" — {t['actor']}" + (f": {t['reason']}" if t["reason"] else ""), className="muted")])
-                    for t in case.timeline[-60:]])),
-                _section("Материалы · Evidence",
-                         *([html.Div("Камера сейчас не на связи: материалы могут быть устаревшими · camera offline, "
-                                     "evidence may be stale", className="stale-banner")]
+                _section(_("Timeline"), html.Ol(className="timeline",
+                                                children=[_timeline_entry(t) for t in case.timeline[-60:]])),
+                _section(_("Evidence"),
+                         *([html.Div(_("The camera is offline: the evidence may be stale"), className="stale-banner")]
                            if camera and camera["health"] in ("offline", "stale") else []),
-                         html.Div(_evidence(case) if not case.withheld else [html.Div(
-                             f"Снимки и видео скрыты для обучения ({case.withheld}) · "
-                             "Snapshots and clips withheld in training", className="muted")],
-                                  className="evidence-grid")),
-                _section("Описание · Description", html.Div(inc["description"] or "—"),
-                         *([html.Div(f"Заявитель · Caller: {inc.get('caller_name') or '—'} · "
-                                     f"{inc.get('caller_phone') or '—'}", className="caller")]
+                         html.Div(_evidence(case) if not case.withheld else withheld, className="evidence-grid")),
+                _section(_("Description"), html.Div(inc["description"] or "—", **DATA),
+                         *([html.Div(_("Caller: %(name)s · %(phone)s", name=inc.get("caller_name") or "—",
+                                       phone=inc.get("caller_phone") or "—"), className="caller")]
                            if inc.get("caller_name") or inc.get("caller_phone") else []),
-                         *([html.A("▶ Разбор · Replay", href=case.replay, className="replay-link")]
+                         *([html.A(_("▶ Replay"), href=case.replay, className="replay-link")]
                            if case.replay else [])),
             ]),
             html.Div(className="case-col", children=[
-                _section("Камера · Camera", *camera_block),
+                _section(_("Camera"), *camera_block),
                 html.Div(className="kuzet-map case-map-box", **{"data-basemap": case.city}, children=[
                     dcc.Graph(figure=inset(case), config={"displayModeBar": False, "scrollZoom": True},
                               className="case-map")]),
-                _section("Связанные · Related", *([html.A(f"№{r['id']} {r['type']} · {r['distance_m']:.0f} м · {r['status']}",
-                                                          href=f"/incidents/{r['id']}", className="related")
-                                                   for r in case.related] or [html.Div("—", className="muted")])),
-                _section("Заметки · Notes",
-                         *[html.Div([html.B(n["author"]), f" {local_time(n['at'])}: ", n["text"]], className="note")
+                _section(_("Related"), *([html.A(_("#%(id)s %(type)s · %(distance)s m · %(status)s", id=r["id"],
+                                                   type=term("type", r["type"]), distance=metres(r["distance_m"]),
+                                                   status=term("status", r["status"])),
+                                                 href=f"/incidents/{r['id']}", className="related")
+                                          for r in case.related] or [html.Div("—", className="muted")])),
+                _section(_("Notes"),
+                         *[html.Div([html.B(n["author"], **DATA), " ", local_time(n["at"]), ": ",
+                                     html.Span(n["text"], **DATA)], className="note")
                            for n in case.notes],
-                         *([dmc.Textarea(id=NOTE_TEXT, placeholder="Заметка · Note", minRows=2),
-                            dmc.Button("Добавить · Add note", id=NOTE_ADD, size="xs", mt="xs")]
+                         *([dmc.Textarea(id=NOTE_TEXT, placeholder=_("Note"), minRows=2),
+                            dmc.Button(_("Add note"), id=NOTE_ADD, size="xs", mt="xs")]
                            if Action.ADD_NOTE in case.permitted else [])),
             ]),
             html.Div(className="case-col", children=[
-                _section("Порядок действий · SOP (1–9)", *sop),
-                _section("Наряды · Units", *(units or [html.Div("Не направлены", className="muted")])),
-                *([_section("Ближайшие свободные · Nearest available",
-                            *(suggestions or [html.Div("Нет свободных", className="muted")]))] if can_dispatch else []),
-                _section("Итог · Outcome", *outcome_form),
+                _section(_("SOP (1–9)"), *sop),
+                _section(_("Units"), *(units or [html.Div(_("None dispatched"), className="muted")])),
+                *([_section(_("Nearest available"),
+                            *(suggestions or [html.Div(_("No free units"), className="muted")]))] if can_dispatch else []),
+                _section(_("Outcome"), *outcome_form),
             ]),
         ]),
     ])

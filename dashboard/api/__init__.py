@@ -19,6 +19,8 @@ from dashboard.http import INFLATED_CAP, REFUSED, REFUSED_BODY, WIRE_BODY
 from services.bus import BusUnavailable
 from dashboard.api.problems import Problem, problem_response
 from services.errors import Refused
+from services.i18n import _
+from services.i18n.terms import term
 from services.store import deadletters
 
 if TYPE_CHECKING:
@@ -69,8 +71,8 @@ def wire_body() -> bytes:
 @api.errorhandler(BusUnavailable)
 def _bus_unavailable(exc: BusUnavailable) -> Response:
     logger.error("event stream unavailable: %s", exc)
-    return problem_response(Problem(503, "unavailable", "Event stream unavailable",
-                                    "nothing of this request was taken; send it again shortly"), {"Retry-After": "5"})
+    return problem_response(Problem(503, "unavailable", _("Event stream unavailable"),
+                                    _("Nothing of this request was taken; send it again shortly.")), {"Retry-After": "5"})
 
 
 @api.errorhandler(redis.RedisError)
@@ -79,9 +81,9 @@ def _redis_unavailable(exc: redis.RedisError) -> Response:
     # client's fault, and nothing was taken.
     logger.error("Redis unavailable: %s", exc)
     db().rollback()
-    return problem_response(Problem(503, "unavailable", "Service unavailable",
-                                    "the centre's queue is unreachable; nothing of this request was taken; "
-                                    "send it again shortly"), {"Retry-After": "5"})
+    return problem_response(Problem(503, "unavailable", _("Service unavailable"),
+                                    _("The centre's queue is unreachable; nothing of this request was taken; "
+                                      "send it again shortly.")), {"Retry-After": "5"})
 
 
 @api.errorhandler(sa.exc.IntegrityError)
@@ -90,8 +92,8 @@ def _conflicts_with_the_record(exc: sa.exc.IntegrityError) -> Response:
     # is refused, not the server broken.
     logger.warning("refused by the database's constraints: %s", exc.orig)
     db().rollback()
-    return problem_response(Problem(409, "conflict", "Conflicts with the record",
-                                    "the request refers to something that does not exist or already does"))
+    return problem_response(Problem(409, "conflict", _("Conflicts with the record"),
+                                    _("The request refers to something that does not exist or already does.")))
 
 
 @api.errorhandler(sa.exc.OperationalError)
@@ -102,9 +104,9 @@ def _store_unavailable(exc: Exception) -> Response:
         db().rollback()
     except sa.exc.SQLAlchemyError:
         pass  # the connection is gone: nothing to roll back
-    return problem_response(Problem(503, "unavailable", "Service unavailable",
-                                    "the centre's database is unreachable; nothing of this request was taken; "
-                                    "send it again shortly"), {"Retry-After": "5"})
+    return problem_response(Problem(503, "unavailable", _("Service unavailable"),
+                                    _("The centre's database is unreachable; nothing of this request was taken; "
+                                      "send it again shortly.")), {"Retry-After": "5"})
 
 
 @contextmanager
@@ -137,8 +139,8 @@ def _http_error(exc: HTTPException) -> Response:
 @api.errorhandler(Exception)
 def _unexpected(exc: Exception) -> Response:
     logger.exception("unexpected error in API")
-    return problem_response(Problem(500, "internal", "Internal error",
-                                    "the centre could not process this request; it has been logged"))
+    return problem_response(Problem(500, "internal", _("Internal error"),
+                                    _("The centre could not process this request; it has been logged.")))
 
 
 def init_app(app: Flask) -> None:
@@ -164,17 +166,18 @@ def person(page: "Page | None" = None) -> "User":
 
     user = current_person()
     if user is None:
-        raise Problem(401, "unauthorized", "Login required",
-                      "send a session cookie or Authorization: Bearer <token from /api/v1/auth/token>")
+        raise Problem(401, "unauthorized", _("Login required"),
+                      _("Send a session cookie or Authorization: Bearer <token from /api/v1/auth/token>."))
     if not may_open(user.role, page or Page.DUTY_ROOM):
-        raise Problem(403, "forbidden", "Not for this login", f"the role {user.role} may not use this route")
+        raise Problem(403, "forbidden", _("Not for this login"),
+                      _("The role “%(role)s” may not use this route.", role=term("role", user.role)))
     return user
 
 
 def json_object(body: Any) -> dict[str, Any]:
     """Require a JSON object body, or raise a problem."""
     if not isinstance(body, dict):
-        raise Problem(400, "malformed-body", "Body must be a JSON object", "send a JSON object")
+        raise Problem(400, "malformed-body", _("Body must be a JSON object"), _("Send a JSON object."))
     return body
 
 

@@ -8,6 +8,7 @@ from flask import Response, request
 from dashboard.api import api, ingest_session, wire_body
 from dashboard.context import db, kuzet
 from dashboard.api.problems import Problem
+from services.i18n import _
 from services.store.models import Operator
 from services.access.operators import authenticate_key, check_signature
 from services.intake.ratelimit import retry_after
@@ -17,15 +18,16 @@ def keyed_operator() -> tuple[Operator, str]:
     """The operator whose API key this request carries, and the key, within its rate; else 401 or 429."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
-        raise Problem(401, "unauthorized", "API key required", "send Authorization: Bearer <operator API key>")
+        raise Problem(401, "unauthorized", _("API key required"),
+                      _("Send Authorization: Bearer <operator API key>."))
     key = header[7:].strip()
     operator = authenticate_key(db(), key)
     if operator is None:
-        raise Problem(401, "unauthorized", "Unknown API key", "the API key is unknown or revoked")
+        raise Problem(401, "unauthorized", _("Unknown API key"), _("The API key is unknown or revoked."))
     wait = kuzet().limiter.hit(key.split("_")[1] if key.count("_") >= 2 else key[:16])
     if wait:
-        raise Problem(429, "rate-limited", "Too many requests",
-                      f"at most {kuzet().settings.rate_limit_per_s} requests per second per API key",
+        raise Problem(429, "rate-limited", _("Too many requests"),
+                      _("At most %(n)s requests per second per API key.", n=kuzet().settings.rate_limit_per_s),
                       headers={"Retry-After": retry_after(wait)})
     return operator, key
 
@@ -37,7 +39,7 @@ def current_operator() -> Operator:
         problem = check_signature(key, request.headers.get("X-Kuzet-Timestamp"),
                                   request.headers.get("X-Kuzet-Signature"), wire_body())
         if problem is not None:
-            raise Problem(401, "bad-signature", "Request signature refused", problem)
+            raise Problem(401, "bad-signature", _("Request signature refused"), problem)
     return operator
 
 

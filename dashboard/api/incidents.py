@@ -18,6 +18,7 @@ from services.duty.incidents import ACTIONS, allowed_actions, rows_for
 from services.errors import Invalid
 from services.duty.sop import checklist
 from dashboard.api.problems import Problem
+from services.i18n import _
 from services.replay.redaction import Redactor
 from services.store.models import OPEN_STATUSES, Incident, IncidentStatus, Operator, User
 from services.access.scope import as_id, camera_in_scope, incident_in_scope, visible_departments
@@ -27,7 +28,8 @@ from services.video.views import live_view_path
 def _incident_in_scope(user: User, incident_id: int) -> Incident:
     incident = incident_in_scope(db(), user, incident_id)
     if incident is None:
-        raise Problem(404, "not-found", "No such incident", f"incident {incident_id} not found")
+        raise Problem(404, "not-found", _("No such incident"),
+                      _("Incident #%(id)s was not found.", id=incident_id))
     return incident
 
 
@@ -57,15 +59,16 @@ def _cursor(incident: Incident) -> str:
 
 
 def _after(cursor: str) -> tuple[int, datetime, int]:
-    head, _, key = cursor.rpartition(".")
-    priority, _, created = head.partition(".")
+    head, _dot, key = cursor.rpartition(".")
+    priority, _dot, created = head.partition(".")
     try:
         number, moment, last = int(priority), datetime.fromisoformat(created), as_id(key)
         if last is None or not 0 <= number <= 99:
             raise ValueError(cursor)
         return number, moment, last
     except ValueError:
-        raise Problem(400, "validation", "Bad cursor", "after must be the 'next' cursor of an earlier page") from None
+        raise Problem(400, "validation", _("Bad cursor"),
+                      _("“after” must be the “next” cursor of an earlier page.")) from None
 
 
 @api.get("/incidents")
@@ -78,12 +81,13 @@ def list_incidents() -> Response:
         query = query.where(Incident.status.in_(OPEN_STATUSES))
     elif status:
         if status not in {s.value for s in IncidentStatus}:
-            raise Problem(400, "validation", "Unknown status", f"status {status!r} is not a lifecycle state")
+            raise Problem(400, "validation", _("Unknown status"),
+                          _("The status %(status)s is not a lifecycle state.", status=repr(status)))
         query = query.where(Incident.status == status)
     try:
         limit = min(max(int(request.args.get("limit", 200)), 1), 1000)
     except ValueError:
-        raise Problem(400, "validation", "Bad limit", "limit must be an integer") from None
+        raise Problem(400, "validation", _("Bad limit"), _("“limit” must be an integer.")) from None
     total = db().scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     after = request.args.get("after")
     if after:
@@ -135,7 +139,7 @@ def post_transition(incident_id: int) -> Response:
         incident = perform(actions.LIFECYCLE[Action(action)], user, incident_id, version=version)
     else:
         names = [*ACTIONS, Action.RECORD_OUTCOME.value]
-        raise Invalid(f"action must be one of: {', '.join(names)}",
+        raise Invalid(_("The action must be one of: %(actions)s.", actions=", ".join(names)),
                       errors=[{"pointer": "/action", "detail": "unknown action"}])
     # After a transfer the incident may lie outside the caller's scope: the answer shows it as it left.
     return jsonify(_detail(user, incident))
@@ -161,7 +165,8 @@ def get_camera(camera_id: str) -> Response:
     """A camera by numeric id, if it stands in the caller's departments."""
     camera = camera_in_scope(db(), person(), camera_id)
     if camera is None:
-        raise Problem(404, "not-found", "No such camera", f"camera {camera_id} not found")
+        raise Problem(404, "not-found", _("No such camera"),
+                      _("Camera #%(id)s was not found.", id=camera_id))
     operator = db().get(Operator, camera.operator_id)
     return jsonify({
         "id": camera.id, "external_id": camera.external_id, "operator": operator.name if operator else None,

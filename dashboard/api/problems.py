@@ -13,6 +13,7 @@ from flask import Blueprint, Response, jsonify
 
 from dashboard.http import PROBLEM_BASE
 from services.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound, Refused, Rejected, Unavailable
+from services.i18n import N_, _
 
 
 @dataclass
@@ -44,15 +45,17 @@ class Problem(Exception):
         return doc
 
 
-# (status, title) per kind of refusal; the machine code in the type URI is the refusal's own code.
+# (status, title) per kind of refusal; the machine code in the type URI is the refusal's own code. Titles and
+# details are in the language of the request (Accept-Language); the type URI, status and pointers never change.
 STATUSES: dict[type[Refused], tuple[int, str]] = {
-    Forbidden: (403, "Not allowed"),
-    NotFound: (404, "Not found"),
-    Invalid: (422, "Invalid input"),
-    Conflict: (409, "Changed by someone else"),
-    IllegalTransition: (409, "Transition refused"),
-    Unavailable: (502, "The operator's server did not answer"),
+    Forbidden: (403, N_("Not allowed")),
+    NotFound: (404, N_("Not found")),
+    Invalid: (422, N_("Invalid input")),
+    Conflict: (409, N_("Changed by someone else")),
+    IllegalTransition: (409, N_("Transition refused")),
+    Unavailable: (502, N_("The operator's server did not answer")),
 }
+REFUSED = N_("Refused")
 # A submission refused as a whole: its status follows from why.
 REJECTED_STATUSES: dict[str, int] = {
     "malformed-body": 400, "too-deep": 400, "too-many-keys": 400,
@@ -66,8 +69,9 @@ def status_of(refused: Refused) -> tuple[int, str]:
         return REJECTED_STATUSES.get(refused.code, 400), refused.title
     for kind in type(refused).__mro__:
         if kind in STATUSES:
-            return STATUSES[kind]  # type: ignore[index]
-    return 409, "Refused"
+            status, title = STATUSES[kind]  # type: ignore[index]
+            return status, _(title)
+    return 409, _(REFUSED)
 
 
 def from_refused(refused: Refused) -> Problem:

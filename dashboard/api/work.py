@@ -19,6 +19,7 @@ from services.store import audit
 from services.duty.dispatch import suggest
 from services.duty.exchange import to_cap, to_eido
 from dashboard.api.problems import Problem
+from services.i18n import _
 from services.store.models import Incident, IncidentUnit, Offence, Operator, Unit
 from services.duty.policy import load_rules
 from services.cameras.scorecards import operator_uptime
@@ -131,7 +132,8 @@ def get_operator_uptime(operator_id: int) -> Response:
     user = person()
     operator = db().get(Operator, operator_id) if 0 < operator_id <= MAX_ID else None
     if operator is None:
-        raise Problem(404, "not-found", "No such operator", f"operator {operator_id} not found")
+        raise Problem(404, "not-found", _("No such operator"),
+                      _("Operator #%(id)s was not found.", id=operator_id))
     figures = operator_uptime(db(), operator_id, department_ids=visible_departments(db(), user))
     return jsonify({name: u.__dict__ for name, u in figures.items()})
 

@@ -20,6 +20,7 @@ from services.access.permissions import Action, open_pages
 from services.duty import actions
 from services.duty.sop import ticked_steps
 from services.errors import Invalid, Refused
+from services.i18n import _, format_number
 from services.replay.redaction import Redactor
 from services.store.models import Incident, SopTick, User
 from services.access.scope import incident_in_scope
@@ -37,10 +38,10 @@ def page(incident_id: str | None = None, **_query: Any) -> html.Div:
     """The case file of one incident, if the user's scope holds it."""
     user = logged_in()
     if user is None:
-        return denied("Войдите в систему · Please log in")
+        return denied(_("Please log in"))
     incident = incident_in_scope(db(), user, incident_id)
     if incident is None:
-        return denied(f"Происшествие №{incident_id} не найдено в вашей юрисдикции · Incident not found")
+        return denied(_("Incident #%(id)s is not found in your jurisdiction", id=incident_id))
     return layout(_case(incident, user), username=user.username, pages=open_pages(user.role))
 
 
@@ -48,7 +49,7 @@ def _act(incident_id: Any, work: Callable[[User], str]) -> Any:
     """Run one service action (through ``perform``) and re-render the body with its feedback or refusal."""
     user = logged_in()
     if user is None or incident_in_scope(db(), user, incident_id) is None:
-        return html.Div("Нет доступа · Access denied", className="feedback")
+        return html.Div(_("Access denied"), className="feedback")
     try:
         message = work(user)
     except Refused as refused:
@@ -90,7 +91,7 @@ def register(app: dash.Dash) -> None:
         last = incident.history[-1] if incident.history else None
         if last is not None and last.actor == user.username:
             return no_update  # this officer's own action: its own callback redraws the page with its outcome
-        return body(_case(incident, user), feedback="Обновлено: изменено другим сотрудником · Updated by someone else")
+        return body(_case(incident, user), feedback=_("Updated: changed by another officer"))
 
     @app.callback(
         Output(ids.BODY, "children", allow_duplicate=True),
@@ -110,18 +111,19 @@ def register(app: dash.Dash) -> None:
         def work(user: User) -> str:
             if action == Action.DISPATCH:
                 sent = perform(actions.dispatch, user, incident_id, version=seen, nearest=True)
-                return f"Направлен ближайший наряд ({sent.assignments[0].distance_m:.0f} м)"
+                return _("The nearest unit is dispatched (%(distance)s m)",
+                         distance=format_number(round(sent.assignments[0].distance_m)))
             if action == Action.ARRIVE:
                 perform(actions.arrive, user, incident_id, version=seen)
-                return "Наряд на месте"
+                return _("The unit is on scene")
             step = actions.LIFECYCLE.get(action) if action not in ids.FORM_ACTIONS else None
             if step is None:
-                raise Invalid(f"unknown action {action!r}")
+                raise Invalid(_("Unknown action %(action)s.", action=repr(action)))
             if action in ids.REASON_ACTIONS:
                 perform(step, user, incident_id, version=seen, reason=reason)
             else:
                 perform(step, user, incident_id, version=seen)
-            return f"{ids.ACTION_LABELS.get(action, action)}: выполнено"
+            return _("%(action)s: done", action=ids.button_label(action))
 
         return _act(incident_id, work)
 
@@ -138,7 +140,7 @@ def register(app: dash.Dash) -> None:
 
         def work(user: User) -> str:
             perform(actions.dispatch, user, incident_id, unit_ids=[unit_id])
-            return "Наряд направлен"
+            return _("The unit is dispatched")
 
         return _act(incident_id, work)
 
@@ -159,7 +161,7 @@ def register(app: dash.Dash) -> None:
 
         def work(user: User) -> str:
             perform(actions.tick_sop_step, user, incident_id, step_id=step_id)
-            return "Шаг отмечен"
+            return _("Step ticked")
 
         return _act(incident_id, work)
 
@@ -176,7 +178,7 @@ def register(app: dash.Dash) -> None:
 
         def work(user: User) -> str:
             perform(actions.add_note, user, incident_id, text=text)
-            return "Заметка добавлена"
+            return _("Note added")
 
         return _act(incident_id, work)
 
@@ -198,6 +200,6 @@ def register(app: dash.Dash) -> None:
         def work(user: User) -> str:
             perform(actions.resolve, user, incident_id, outcome=outcome, case_number=case_number, reason=note,
                     sop_override=override is True)
-            return "Происшествие решено · Resolved"
+            return _("Incident resolved")
 
         return _act(incident_id, work)

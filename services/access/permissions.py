@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 
 from services.errors import Forbidden
+from services.i18n import N_, _
+from services.i18n.terms import term
 from services.store.models import Role, User
 
 
@@ -121,6 +123,37 @@ PAGES: dict[Page, frozenset[Role]] = {
 }
 
 
+# What a refusal says a role may or may not do: each action as the verb phrase that follows "may not".
+DOING: dict[Action, str] = {
+    Action.ACKNOWLEDGE: N_("acknowledge an incident"), Action.DISPATCH: N_("dispatch a unit"),
+    Action.ARRIVE: N_("mark a unit on scene"), Action.HOLD: N_("put an incident on hold"),
+    Action.RESUME: N_("resume an incident"), Action.DISMISS: N_("dismiss a false call"),
+    Action.TRANSFER: N_("transfer an incident"), Action.RESOLVE: N_("resolve an incident"),
+    Action.OVERRIDE_SOP: N_("resolve with mandatory SOP steps unticked"), Action.CLOSE: N_("close an incident"),
+    Action.REOPEN: N_("reopen an incident"), Action.RECORD_OUTCOME: N_("correct an outcome"),
+    Action.ADD_NOTE: N_("add a note"), Action.TICK_SOP_STEP: N_("tick an SOP step"),
+    Action.CREATE_CALL: N_("register a 102 call"), Action.SET_UNIT_STATUS: N_("put a unit on or off duty"),
+    Action.SET_UNIT_POSITION: N_("report a unit's position"), Action.SET_POLICY: N_("change the priority policy"),
+    Action.SET_SOP: N_("change an SOP checklist"), Action.REPLAY_DEAD_LETTER: N_("replay a dead letter"),
+    Action.IMPORT_BOUNDARIES: N_("import boundaries"), Action.SET_SHIFT_PATTERN: N_("change the shift pattern"),
+    Action.SET_RESPONSE_TARGET: N_("change the response targets"),
+    Action.GRANT_DEPARTMENT: N_("grant a department"), Action.VIEW_UNMASKED: N_("see personal data unmasked"),
+    Action.VIEW_PERSONAL_DATA: N_("see personal data"), Action.SET_CONTRACT: N_("change a contract"),
+    Action.ISSUE_STATEMENT: N_("issue a statement"), Action.READ_ANY_STATEMENT: N_("read any operator's statement"),
+    Action.READ_OWN_STATEMENT: N_("read the operator's own statement"),
+    Action.MANAGE_OWN_KEYS: N_("manage the operator's API keys"), Action.WATCH_VIDEO: N_("watch video"),
+    Action.READ_VIDEO_VIEWS: N_("read who watched video"),
+}
+
+
+def doing(action: Action | str) -> str:
+    """An action as a refusal names it, in the language of the moment (an unknown name as it is)."""
+    try:
+        return _(DOING[Action(action)])
+    except (KeyError, ValueError):
+        return str(action)
+
+
 def may_open(role: str, page: Page) -> bool:
     """Whether the role may open the page (and its exports)."""
     return role in PAGES[page]
@@ -144,7 +177,8 @@ def permitted(role: str) -> frozenset[Action]:
 def require(actor: User, action: Action) -> None:
     """Raise Forbidden unless the actor's role may take the action."""
     if not allows(actor.role, action):
-        raise Forbidden(f"role {actor.role} may not {action.value}", action=action.value)
+        raise Forbidden(_("The role “%(role)s” may not %(doing)s.", role=term("role", actor.role),
+                          doing=doing(action)), action=action.value)
 
 
 def table_markdown() -> str:

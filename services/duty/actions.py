@@ -25,6 +25,8 @@ from services.duty import incidents as lifecycle
 from services.duty import policy, sop
 from services.duty.changes import incidents_changed, units_changed
 from services.errors import IllegalTransition, Invalid, NotFound, Refused
+from services.i18n import N_, _
+from services.i18n.terms import term
 from services.store import audit
 from services.store.models import (DeadLetter, Incident, IncidentHistory, IncidentNote, IncidentUnit, PriorityRule,
                                    SopStep, SopTick, Unit, User, utcnow)
@@ -40,8 +42,21 @@ ADDRESS_MAX = 300
 DESCRIPTION_MAX = 4000
 CALLER_NAME_MAX = 200
 CALLER_PHONE_MAX = 32
-# Until the message catalogue exists, the duty officer reads these in Russian first.
-REQUIRED_RU = {"reason": "Укажите причину", "text": "Пустая заметка", "steps": "Пустой шаг"}
+# What people call the fields a refusal names.
+FIELDS: dict[str, str] = {
+    "reason": N_("reason"), "text": N_("note"), "steps": N_("step"), "case_number": N_("case number"),
+    "address": N_("address"), "description": N_("description"), "caller_name": N_("caller's name"),
+    "caller_phone": N_("caller's phone"), "department_id": N_("department"), "unit_id": N_("unit"),
+    "step_id": N_("step"), "lat": N_("latitude"), "lon": N_("longitude"),
+}
+# An empty field that must be filled: what the officer reads.
+REQUIRED: dict[str, str] = {"reason": N_("Give a reason."), "text": N_("The note is empty."),
+                            "steps": N_("A step is empty.")}
+
+
+def field_name(field: str) -> str:
+    """A field as a refusal names it, in the language of the moment."""
+    return _(FIELDS[field]) if field in FIELDS else field
 
 
 @dataclass(frozen=True)
@@ -60,13 +75,14 @@ def _text(value: object, field: str, limit: int, *, required: bool = False) -> s
     if value is None:
         value = ""
     if not isinstance(value, str) or "\x00" in value:
-        raise Invalid(f"{field} must be text", errors=[{"pointer": f"/{field}", "detail": "must be text"}])
+        raise Invalid(_("The %(field)s must be text.", field=field_name(field)),
+                      errors=[{"pointer": f"/{field}", "detail": "must be text"}])
     value = value.strip()
     if required and not value:
-        raise Invalid(f"{REQUIRED_RU.get(field, 'Заполните поле')} · {field} must not be empty",
+        raise Invalid(_(REQUIRED[field]) if field in REQUIRED else _("Fill in the %(field)s.", field=field_name(field)),
                       errors=[{"pointer": f"/{field}", "detail": "required"}])
     if len(value) > limit:
-        raise Invalid(f"{field} is longer than {limit} characters",
+        raise Invalid(_("The %(field)s is longer than %(limit)s characters.", field=field_name(field), limit=limit),
                       errors=[{"pointer": f"/{field}", "detail": f"at most {limit} characters"}])
     return value
 
@@ -76,7 +92,7 @@ def _version(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid("version must be the incident's version number",
+        raise Invalid(_("The version must be the incident's version number."),
                       errors=[{"pointer": "/version", "detail": "must be an integer"}])
     return value
 
@@ -84,26 +100,29 @@ def _version(value: object) -> int | None:
 def _id(value: object, field: str) -> int:
     key = as_id(value)
     if key is None:
-        raise Invalid(f"{field} must be an id", errors=[{"pointer": f"/{field}", "detail": "must be an id"}])
+        raise Invalid(_("The %(field)s must be an id.", field=field_name(field)),
+                      errors=[{"pointer": f"/{field}", "detail": "must be an id"}])
     return key
 
 
 def _number(value: object, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise Invalid(f"{field} must be a number", errors=[{"pointer": f"/{field}", "detail": "must be a number"}])
+        raise Invalid(_("The %(field)s must be a number.", field=field_name(field)),
+                      errors=[{"pointer": f"/{field}", "detail": "must be a number"}])
     try:
         number = float(value)
     except OverflowError:
         number = math.inf
     if not math.isfinite(number):
-        raise Invalid(f"{field} must be a finite number", errors=[{"pointer": f"/{field}", "detail": "finite"}])
+        raise Invalid(_("The %(field)s must be a finite number.", field=field_name(field)),
+                      errors=[{"pointer": f"/{field}", "detail": "finite"}])
     return number
 
 
 def _incident(session: so.Session, actor: User, incident_id: object) -> Incident:
     incident = incident_in_scope(session, actor, incident_id)
     if incident is None:
-        raise NotFound(f"incident {incident_id} not found")
+        raise NotFound(_("Incident #%(id)s was not found.", id=incident_id))
     return incident
 
 
@@ -111,7 +130,7 @@ def _unit(session: so.Session, actor: User, unit_id: object) -> Unit:
     key = as_id(unit_id)
     unit = session.get(Unit, key) if key is not None else None
     if unit is None or unit.department_id not in visible_departments(session, actor):
-        raise NotFound(f"unit {unit_id} not found")
+        raise NotFound(_("Unit #%(id)s was not found.", id=unit_id))
     return unit
 
 
@@ -157,7 +176,7 @@ def acknowledge_many(session: so.Session, actor: User, incident_ids: object) -> 
     """Acknowledge several incidents at once (a camera outage opens one per camera): each or its reason."""
     require(actor, Action.ACKNOWLEDGE)
     if not isinstance(incident_ids, list) or not incident_ids or len(incident_ids) > MANY_MAX:
-        raise Invalid(f"incident_ids must be a list of 1 to {MANY_MAX} ids",
+        raise Invalid(_("Choose 1 to %(max)s incidents.", max=MANY_MAX),
                       errors=[{"pointer": "/incident_ids", "detail": f"1 to {MANY_MAX} ids"}])
     done: list[int] = []
     refused: dict[str, str] = {}
@@ -202,7 +221,8 @@ def resolve(session: so.Session, actor: User, incident_id: object, *, version: o
             sop_override: bool = False) -> Incident:
     """Resolve with an outcome; mandatory SOP steps must be ticked unless a supervisor overrides."""
     if outcome is not None and not isinstance(outcome, str):
-        raise Invalid("outcome must be one of the outcome names",
+        raise Invalid(_("The outcome must be one of: %(outcomes)s.",
+                        outcomes=", ".join(term("outcome", o) for o in lifecycle.OUTCOMES)),
                       errors=[{"pointer": "/outcome", "detail": "must be a string"}])
     return _move(session, actor, incident_id, Action.RESOLVE, version, outcome=outcome,
                  case_number=_text(case_number, "case_number", CASE_NUMBER_MAX),
@@ -235,9 +255,11 @@ def record_outcome(session: so.Session, actor: User, incident_id: object, *, ver
     if seen is not None and seen != incident.version:
         lifecycle.check_actor(incident, Action.RECORD_OUTCOME.value, actor, seen)
     if incident.status not in lifecycle.OUTCOME_AMENDABLE:
-        raise IllegalTransition(f"the outcome of an incident that is {incident.status} is recorded by resolving it")
+        raise IllegalTransition(_("The incident is %(status)s: its outcome is recorded by resolving it.",
+                                  status=term("status", incident.status)))
     if not isinstance(outcome, str) or outcome not in lifecycle.OUTCOMES:
-        raise Invalid(f"outcome must be one of: {', '.join(lifecycle.OUTCOMES)}",
+        raise Invalid(_("The outcome must be one of: %(outcomes)s.",
+                        outcomes=", ".join(term("outcome", o) for o in lifecycle.OUTCOMES)),
                       errors=[{"pointer": "/outcome", "detail": "must be one of the outcomes"}])
     number = _text(case_number, "case_number", CASE_NUMBER_MAX)
     why = _text(reason, "reason", REASON_MAX)
@@ -270,14 +292,14 @@ def dispatch(session: so.Session, actor: User, incident_id: object, *, version: 
     seen = _version(version)
     if unit_ids is not None and (not isinstance(unit_ids, list) or not all(
             isinstance(u, int) and not isinstance(u, bool) and 0 < u <= MAX_ID for u in unit_ids)):
-        raise Invalid("unit_ids must be a list of unit ids",
+        raise Invalid(_("Name the units to dispatch by their ids."),
                       errors=[{"pointer": "/unit_ids", "detail": "must be a list of unit ids"}])
     if unit_ids:
         assignments = units_service.dispatch(session, incident, list(unit_ids), actor, expected_version=seen)
     elif nearest:
         assignments = [units_service.dispatch_nearest(session, incident, actor, expected_version=seen)]
     else:
-        raise Invalid("dispatch needs unit_ids (see the suggestions) or the nearest unit",
+        raise Invalid(_("Choose the units to dispatch (see the nearest available) or send the nearest one."),
                       errors=[{"pointer": "/unit_ids", "detail": "required unless nearest is true"}])
     units = [session.get(Unit, a.unit_id) for a in assignments]
     sop.tick_dispatched(session, incident, actor)  # "dispatch a unit" is done by the dispatch, by whoever sent it
@@ -320,7 +342,8 @@ def tick_sop_step(session: so.Session, actor: User, incident_id: object, *, step
     require(actor, Action.TICK_SOP_STEP)
     incident = _incident(session, actor, incident_id)
     if incident.status not in lifecycle.OPEN_STATUSES:
-        raise IllegalTransition(f"the procedure of an incident that is {incident.status} is finished")
+        raise IllegalTransition(_("The incident is %(status)s: its procedure is finished.",
+                                  status=term("status", incident.status)))
     key = _id(step_id, "step_id")
     already = session.scalar(sa.select(SopTick).where(SopTick.incident_id == incident.id, SopTick.step_id == key))
     done = sop.tick(session, incident, key, actor)
@@ -339,18 +362,18 @@ def create_call(session: so.Session, actor: User, router: "Router", *, lat: obje
     caller = _text(caller_name, "caller_name", CALLER_NAME_MAX)
     phone = _text(caller_phone, "caller_phone", CALLER_PHONE_MAX)
     if phone and not all(c.isdigit() or c in "+-() " for c in phone):
-        raise Invalid("the caller's phone may hold digits, spaces and + - ( ) only",
+        raise Invalid(_("The caller's phone may hold digits, spaces and + - ( ) only."),
                       errors=[{"pointer": "/caller_phone", "detail": "digits, spaces and + - ( )"}])
     if not isinstance(incident_type, str):
-        raise Invalid("type must be an incident type", errors=[{"pointer": "/type", "detail": "must be a type"}])
+        raise Invalid(_("Choose the incident type."), errors=[{"pointer": "/type", "detail": "must be a type"}])
     if lat is None and lon is None:
         if not where_text:
-            raise Invalid("click the map where it happened, or give an address the centre knows",
+            raise Invalid(_("Click the map where it happened, or give an address the centre knows."),
                           errors=[{"pointer": "/lat", "detail": "required"}, {"pointer": "/lon", "detail": "required"}])
         point = lifecycle.locate_address(session, city_departments(session, actor), where_text)
         if point is None:
-            raise Invalid("no position is known for this address (a street needs a house number, or a place its "
-                          "name): click the map at the place",
+            raise Invalid(_("No position is known for this address (a street needs a house number, a place its "
+                            "name): click the map at the place."),
                           errors=[{"pointer": "/address", "detail": "not a known address"}])
         lat, lon = point
     errors = []
@@ -360,7 +383,7 @@ def create_call(session: so.Session, actor: User, router: "Router", *, lat: obje
         except Invalid as bad:
             errors += bad.errors
     if errors:
-        raise Invalid("lat and lon must be numbers", errors=errors)
+        raise Invalid(_("The latitude and longitude must be numbers."), errors=errors)
     incident = lifecycle.create_manual(session, router, actor, float(lat), float(lon), incident_type,  # type: ignore[arg-type]
                                        what, where_text, caller, phone)
     incidents_changed(session, [incident], Action.CREATE_CALL.value, actor.username)
@@ -401,8 +424,8 @@ def set_policy_rule(session: so.Session, actor: User, *, incident_type: object, 
             or (mount_kind is not None and not isinstance(mount_kind, str)) or not isinstance(night_only, bool) \
             or (min_confidence is not None and (isinstance(min_confidence, bool)
                                                 or not isinstance(min_confidence, (int, float)))):
-        raise Invalid("send incident_type (text), priority (1-4), optional department_id (id), mount_kind (text), "
-                      "night_only (bool), min_confidence (0-1)")
+        raise Invalid(_("Send incident_type (text), priority (1-4), optional department_id (id), mount_kind (text), "
+                        "night_only (bool), min_confidence (0-1)."))
     rule = policy.set_rule(session, as_id(department_id) if department_id is not None else None, incident_type,
                            priority, mount_kind, night_only,
                            float(min_confidence) if min_confidence is not None else None)
@@ -416,10 +439,10 @@ def set_sop(session: so.Session, actor: User, incident_type: object, *, steps: o
     """Replace an incident type's checklist (admin): steps of {text, mandatory}."""
     require(actor, Action.SET_SOP)
     if not isinstance(incident_type, str):
-        raise Invalid("incident_type must be a type name")
+        raise Invalid(_("Choose the incident type."))
     if not isinstance(steps, list) or not all(isinstance(s, dict) and isinstance(s.get("text"), str)
                                               and isinstance(s.get("mandatory", True), bool) for s in steps):
-        raise Invalid("steps must be a list of {text, mandatory}",
+        raise Invalid(_("The steps must be a list of {text, mandatory}."),
                       errors=[{"pointer": "/steps", "detail": "a list of {text, mandatory}"}])
     texts = [(_text(s["text"], "steps", 300, required=True), s.get("mandatory", True)) for s in steps]
     return sop.set_steps(session, incident_type, texts, actor)
@@ -433,7 +456,7 @@ def replay_dead_letter(session: so.Session, actor: User, ingest: "IngestService"
     key = as_id(letter_id)
     letter = session.get(DeadLetter, key) if key is not None else None
     if letter is None:
-        raise NotFound(f"dead letter {letter_id} not found")
+        raise NotFound(_("Dead letter #%(id)s was not found.", id=letter_id))
     try:
         return replay(session, ingest, letter, actor)
     except ValueError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +11,8 @@ import sqlalchemy.orm as so
 from shapely.geometry import mapping, shape
 
 from services.access.permissions import Action, Page, may_open, permitted
-from services.intake.catalogue import TYPE_LABELS_RU
+from services.i18n import _, format_number, localized, ngettext
+from services.i18n.terms import term
 from services.duty.dispatch import Suggestion, assigned_units, suggest
 from services.duty.incidents import OUTCOMES, allowed_actions, rows_for
 from services.store.models import Camera, Department, District, Event, Incident, IncidentLink, IncidentNote, Operator
@@ -55,15 +57,20 @@ def case_file(session: so.Session, incident: Incident, role: str, event_limit: i
     row.update(case_number=incident.case_number, outcome_note=incident.outcome_note,
                caller_name=incident.caller_name, caller_phone=incident.caller_phone)
     row = redactor.row(row)
-    timeline = [{"at": h.at.isoformat(), "kind": "status", "text": f"{h.action}: {h.from_status or '—'} → {h.to_status}",
-                 "actor": redactor.actor(h.actor), "reason": redactor.text(h.reason)} for h in incident.history]
+    names = _department_names(session, incident)
+    timeline = [{"at": h.at.isoformat(), "kind": "status", "action": h.action, "from": h.from_status,
+                 "to": h.to_status, "text": history_text(h.action, h.from_status, h.to_status),
+                 "actor": history_actor(h.actor, redactor),
+                 "reason": history_reason(h.action, h.reason or "", redactor, names)} for h in incident.history]
     evidence = []
     withheld = 0
     events = session.scalars(sa.select(Event).where(Event.incident_id == incident.id)
                              .order_by(Event.occurred_at).limit(event_limit))
     for ev in events:
-        timeline.append({"at": ev.occurred_at.isoformat(), "kind": "event", "actor": "camera", "reason": "",
-                         "text": f"{TYPE_LABELS_RU.get(ev.type, ev.type)} · conf {ev.confidence or 1:.2f} · {ev.event_id}"})
+        timeline.append({"at": ev.occurred_at.isoformat(), "kind": "event", "actor": _("camera"), "reason": "",
+                         "type": ev.type, "event_id": ev.event_id,
+                         "text": _("%(type)s · confidence %(confidence)s · %(event)s", type=term("type", ev.type),
+                                   confidence=format_number(ev.confidence or 1, 2), event=ev.event_id)})
         for position, media in enumerate(ev.record.get("media", [])):
             if redactor.masked:
                 withheld += 1  # a face or a plate may be in the picture: not shown in training
@@ -91,7 +98,7 @@ def case_file(session: so.Session, incident: Incident, role: str, event_limit: i
     notes = [{"author": redactor.actor(n.author), "text": redactor.text(n.text), "at": n.at.isoformat()}
              for n in session.scalars(
         sa.select(IncidentNote).where(IncidentNote.incident_id == incident.id).order_by(IncidentNote.id))]
-    related = [{"id": rid, "distance_m": d, "type": TYPE_LABELS_RU.get(t, t), "status": st}
+    related = [{"id": rid, "distance_m": d, "type": t, "status": st}
                for rid, d, t, st in session.execute(
                    sa.select(IncidentLink.related_id, IncidentLink.distance_m, Incident.type, Incident.status)
                    .join(Incident, Incident.id == IncidentLink.related_id)
@@ -123,3 +130,61 @@ def _outlines(session: so.Session, department_id: int) -> list[dict[str, Any]]:
     return [{"name": d.name, "geometry": mapping(shape(d.geometry).simplify(DISPLAY_TOLERANCE_DEG,
                                                                             preserve_topology=True))}
             for d in session.scalars(sa.select(District).where(District.department_id == department_id))]
+
+
+# What the journal stores in words of its own (kept as written: replays and migrations read them).
+_FROM_DEPARTMENT = re.compile(r"^from department (\d+):\s?(.*)$", re.DOTALL)
+_SOP_OVERRIDE = re.compile(r"^SOP override by (\S+) \((\d+) steps unticked\)\.\s?(.*)$", re.DOTALL)
+_REPORTED_BY = re.compile(r"^отметил · reported by (\S+)$")
+_UNIT_ACTOR = re.compile(r"^наряд (.+)$")
+_FROM_CAMERA = re.compile(r"^(\w+) from camera$")
+
+
+def _department_names(session: so.Session, incident: Incident) -> dict[int, str]:
+    """The names of the departments an incident's transfers came from, in the language of the moment."""
+    wanted = {int(m.group(1)) for h in incident.history if h.action == "transfer"
+              and (m := _FROM_DEPARTMENT.match(h.reason or ""))}
+    if not wanted:
+        return {}
+    return {d.id: localized(d.name_ru, d.name_kk or "", d.name_en or "")
+            for d in session.scalars(sa.select(Department).where(Department.id.in_(wanted)))}
+
+
+def history_text(action: str, before: str | None, after: str | None) -> str:
+    """A journal entry in words: what was done, and the status it left the incident in."""
+    if before == after or before is None:
+        return _("%(action)s: %(status)s", action=term("action", action), status=term("status", after))
+    return _("%(action)s: %(before)s → %(after)s", action=term("action", action), before=term("status", before),
+             after=term("status", after))
+
+
+def history_actor(actor: str | None, redactor: Redactor) -> str:
+    """Who did it: an account (masked for training), a unit the journal names, or the system."""
+    unit = _UNIT_ACTOR.match(actor or "")
+    if unit:
+        return _("unit %(unit)s", unit=unit.group(1))
+    if actor == "system":
+        return _("system")
+    return redactor.actor(actor)
+
+
+def history_reason(action: str, reason: str, redactor: Redactor, departments: dict[int, str]) -> str:
+    """Why, in the language of the moment: what the system wrote in words, what a person typed as typed."""
+    if action == "transfer" and (moved := _FROM_DEPARTMENT.match(reason)):
+        source = departments.get(int(moved.group(1))) or _("department #%(id)s", id=moved.group(1))
+        why = redactor.text(moved.group(2))
+        return _("from %(department)s: %(reason)s", department=source, reason=why) if why else \
+            _("from %(department)s", department=source)
+    if (override := _SOP_OVERRIDE.match(reason)):
+        said = ngettext("SOP override by %(who)s (%(n)s mandatory step unticked)",
+                        "SOP override by %(who)s (%(n)s mandatory steps unticked)", int(override.group(2)),
+                        who=redactor.actor(override.group(1)))
+        why = redactor.text(override.group(3))
+        return _("%(override)s. %(reason)s", override=said, reason=why) if why else said
+    if (reported := _REPORTED_BY.match(reason)):
+        return _("reported by %(who)s", who=redactor.actor(reported.group(1)))
+    if action == "open" and (opened := _FROM_CAMERA.match(reason)):
+        return _("%(type)s from a camera", type=term("type", opened.group(1)))
+    if action == "open" and reason == "102 call":
+        return term("type", "manual_call")
+    return redactor.text(reason)

@@ -11,6 +11,8 @@ from services.store import audit
 from services.geo.distance import distance_m
 from services.duty.incidents import DISPATCHABLE, check_actor, transition
 from services.errors import IllegalTransition, Invalid, NotFound
+from services.i18n import _
+from services.i18n.terms import term
 from services.store.models import Incident, IncidentStatus, IncidentUnit, Unit, UnitStatus, User, utcnow
 
 DEFAULT_CITY_SPEED_KMH = 40.0
@@ -48,18 +50,20 @@ def dispatch(session: so.Session, incident: Incident, unit_ids: list[int], actor
     # Every path checks role and version, also when more units join an incident already dispatched.
     check_actor(incident, "dispatch", actor, expected_version)
     if not unit_ids:
-        raise Invalid("choose at least one unit to dispatch", errors=[{"pointer": "/unit_ids", "detail": "empty"}])
+        raise Invalid(_("Choose at least one unit to dispatch."), errors=[{"pointer": "/unit_ids", "detail": "empty"}])
     units = list(session.scalars(sa.select(Unit).where(Unit.id.in_(unit_ids)).with_for_update()))
     if len(units) != len(set(unit_ids)):
-        raise NotFound("unknown unit")
+        raise NotFound(_("No such unit."))
     for unit in units:
         if unit.department_id != incident.department_id:
-            raise Invalid(f"unit {unit.call_sign} belongs to another department",
+            raise Invalid(_("The unit %(unit)s belongs to another department.", unit=unit.call_sign),
                           errors=[{"pointer": "/unit_ids", "detail": "unit of another department"}])
         if unit.status != UnitStatus.AVAILABLE.value:
-            raise IllegalTransition(f"unit {unit.call_sign} is {unit.status}, not available")
+            raise IllegalTransition(_("The unit %(unit)s is %(status)s, not free.", unit=unit.call_sign,
+                                      status=term("unit", unit.status)))
     if incident.status not in DISPATCHABLE:
-        raise IllegalTransition(f"cannot dispatch to an incident that is {incident.status}")
+        raise IllegalTransition(_("A unit cannot be dispatched to an incident that is %(status)s.",
+                                  status=term("status", incident.status)))
     if incident.status in (IncidentStatus.NEW.value, IncidentStatus.ACKNOWLEDGED.value, IncidentStatus.TRANSFERRED.value):
         calls = ", ".join(u.call_sign for u in units)
         transition(session, incident, "dispatch", actor, expected_version=expected_version, reason=calls)
@@ -85,7 +89,7 @@ def dispatch_nearest(session: so.Session, incident: Incident, actor: User,
     """The `D` key: send the nearest available unit."""
     nearest = suggest(session, incident, limit=1)  # nearest by distance; speed does not change the order
     if not nearest:
-        raise IllegalTransition("no available unit in this department")
+        raise IllegalTransition(_("No unit of this department is free."))
     return dispatch(session, incident, [nearest[0].unit_id], actor, expected_version=expected_version)[0]
 
 
@@ -98,7 +102,7 @@ def arrive(session: so.Session, incident: Incident, actor: User, unit_id: int | 
     if unit_id is not None:
         active = [a for a in active if a.unit_id == unit_id]
     if not active:
-        raise IllegalTransition("no unit is on its way to this incident")
+        raise IllegalTransition(_("No unit is on its way to this incident."))
     now = utcnow()
     for assignment in active:
         if assignment.arrived_at is None:
@@ -133,10 +137,12 @@ DUTY_STATUSES = (UnitStatus.AVAILABLE.value, UnitStatus.OFF_DUTY.value)
 def set_duty(session: so.Session, unit: Unit, status: object, actor: User) -> None:
     """Put a unit on or off duty; a unit on an incident is freed by the incident, not by this."""
     if status not in DUTY_STATUSES:
-        raise Invalid(f"status must be one of: {', '.join(DUTY_STATUSES)}",
+        raise Invalid(_("A unit's status must be one of: %(statuses)s.",
+                        statuses=", ".join(term("unit", s) for s in DUTY_STATUSES)),
                       errors=[{"pointer": "/status", "detail": f"one of {', '.join(DUTY_STATUSES)}"}])
     if unit.status in (UnitStatus.EN_ROUTE.value, UnitStatus.ON_SCENE.value):
-        raise IllegalTransition(f"unit {unit.call_sign} is {unit.status} on an incident; resolve or release it first")
+        raise IllegalTransition(_("The unit %(unit)s is %(status)s on an incident; resolve the incident or release "
+                                  "the unit first.", unit=unit.call_sign, status=term("unit", unit.status)))
     if unit.status != status:
         audit.record(session, actor.username, "unit.duty", f"unit:{unit.id}", call_sign=unit.call_sign,
                      from_status=unit.status, to_status=status)
@@ -147,7 +153,7 @@ def set_duty(session: so.Session, unit: Unit, status: object, actor: User) -> No
 def update_position(session: so.Session, unit: Unit, lat: float, lon: float) -> None:
     """A unit's reported position."""
     if not (40.5 <= lat <= 55.5 and 46.4 <= lon <= 87.4):
-        raise Invalid("position outside Kazakhstan", errors=[{"pointer": "/lat", "detail": "outside Kazakhstan"},
+        raise Invalid(_("The position lies outside Kazakhstan."), errors=[{"pointer": "/lat", "detail": "outside Kazakhstan"},
                                                              {"pointer": "/lon", "detail": "outside Kazakhstan"}])
     unit.lat, unit.lon, unit.updated_at = lat, lon, utcnow()
     session.flush()

@@ -216,7 +216,7 @@ def open_candidates(session: so.Session, keys: set[tuple[int, str]], earliest: d
         return {}
     found: dict[tuple[int, str], list[Incident]] = defaultdict(list)
     for incident in session.scalars(sa.select(Incident).where(
-            Incident.camera_id.in_({camera for camera, _ in keys}), Incident.type.in_({kind for _, kind in keys}),
+            Incident.camera_id.in_({camera for camera, _kind in keys}), Incident.type.in_({kind for _camera, kind in keys}),
             Incident.status.in_(OPEN_STATUSES), Incident.last_seen_at >= earliest,
             Incident.first_seen_at <= latest)):
         if (incident.camera_id, incident.type) in keys:

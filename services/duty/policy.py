@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from services.intake.catalogue import DEFAULT_PRIORITY, SENSITIVE_MOUNTS
 from services.errors import Invalid
+from services.i18n import ALMATY, _
 from services.store.models import Department, PriorityRule
 
-ALMATY = timezone(timedelta(hours=5))
 NIGHT_HOURS = range(22, 24), range(0, 6)
 
 
@@ -93,15 +93,15 @@ def set_rule(session: so.Session, department_id: int | None, incident_type: str,
     from services.intake.catalogue import CATEGORY_OF
 
     if incident_type not in CATEGORY_OF:
-        raise Invalid(f"unknown incident type {incident_type!r}",
+        raise Invalid(_("Unknown incident type %(type)s.", type=repr(incident_type)),
                       errors=[{"pointer": "/incident_type", "detail": "unknown type"}])
     if not 1 <= priority <= 4:
-        raise Invalid("priority must be 1 (highest) to 4", errors=[{"pointer": "/priority", "detail": "1-4"}])
+        raise Invalid(_("The priority must be 1 (highest) to 4."), errors=[{"pointer": "/priority", "detail": "1-4"}])
     if department_id is not None and session.get(Department, department_id) is None:
-        raise Invalid(f"no department {department_id}",
+        raise Invalid(_("There is no department #%(id)s.", id=department_id),
                       errors=[{"pointer": "/department_id", "detail": "no such department"}])
     if min_confidence is not None and not 0 < min_confidence <= 1:
-        raise Invalid("min_confidence must be above 0 and at most 1",
+        raise Invalid(_("The minimum confidence must be above 0 and at most 1."),
                       errors=[{"pointer": "/min_confidence", "detail": "above 0, at most 1"}])
     seed_default_policy(session)
     rule = session.scalar(sa.select(PriorityRule).where(

@@ -8,41 +8,54 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from services.errors import Invalid, NotFound
+from services.i18n import N_, _, speaking
+from services.i18n.terms import term
 from services.store import audit
 from services.store.models import Incident, SopStep, SopTick, User, utcnow
 
 # Shipped defaults (admins edit them): (step, mandatory). Ordered as a duty officer works them.
 DEFAULT_SOPS: dict[str, list[tuple[str, bool]]] = {
-    "weapon": [("Доложить дежурному руководителю · Notify the supervisor", True),
-               ("Направить не менее 2 нарядов · Dispatch 2+ units", True),
-               ("Открыть живое видео камеры · View the live camera", True),
-               ("При пострадавших вызвать скорую (103) · Ambulance if injured", False)],
-    "fight": [("Открыть живое видео камеры · View the live camera", True),
-              ("Направить наряд · Dispatch a unit", True),
-              ("При пострадавших вызвать скорую (103) · Ambulance if injured", False)],
-    "fire_smoke": [("Сообщить в ДЧС (101/112) · Call the fire service", True),
-                   ("Направить наряд для оцепления · Dispatch a unit to cordon", True)],
-    "panic_button": [("Перезвонить на объект · Call the site back", True),
-                     ("Направить наряд · Dispatch a unit", True)],
-    "abandoned_object": [("Не приближаться, оцепить · Keep away, cordon", True),
-                         ("Вызвать кинологов/саперов · Call EOD / dog unit", True)],
+    "weapon": [(N_("Notify the supervisor"), True), (N_("Dispatch 2+ units"), True),
+               (N_("View the live camera"), True), (N_("Ambulance if injured"), False)],
+    "fight": [(N_("View the live camera"), True), (N_("Dispatch a unit"), True), (N_("Ambulance if injured"), False)],
+    "fire_smoke": [(N_("Call the fire service"), True), (N_("Dispatch a unit to cordon"), True)],
+    "panic_button": [(N_("Call the site back"), True), (N_("Dispatch a unit"), True)],
+    "abandoned_object": [(N_("Keep away, cordon"), True), (N_("Call EOD / dog unit"), True)],
 }
-# Steps the dispatch itself completes, by their shipped text: how many units must have been sent.
-DISPATCH_STEPS: dict[str, int] = {
-    "Направить наряд · Dispatch a unit": 1,
-    "Направить наряд для оцепления · Dispatch a unit to cordon": 1,
-    "Направить не менее 2 нарядов · Dispatch 2+ units": 2,
-}
+# Steps the dispatch itself completes, by their shipped message: how many units must have been sent.
+DISPATCH_STEPS: dict[str, int] = {"Dispatch a unit": 1, "Dispatch a unit to cordon": 1, "Dispatch 2+ units": 2}
 RETIRED_POSITION = 1000  # a step removed from a procedure moves past this, keeping the ticks it had
 # Steps that watching the incident's video through the centre completes (the view is on record).
-VIDEO_STEPS: frozenset[str] = frozenset({
-    "Открыть живое видео камеры · View the live camera",
-    "Проверить по видео · Verify on video",
-})
-GENERIC_SOP: list[tuple[str, bool]] = [
-    ("Проверить по видео · Verify on video", True),
-    ("Принять решение о наряде · Decide on dispatch", True),
-]
+VIDEO_STEPS: frozenset[str] = frozenset({"View the live camera", "Verify on video"})
+GENERIC_SOP: list[tuple[str, bool]] = [(N_("Verify on video"), True), (N_("Decide on dispatch"), True)]
+SHIPPED: frozenset[str] = frozenset(text for steps in (*DEFAULT_SOPS.values(), GENERIC_SOP) for text, _m in steps)
+
+
+def stored_text(message: str) -> str:
+    """How a shipped step is stored: its Russian and English words ("Направить наряд · Dispatch a unit"), as
+    checklists have always been kept and admins edit them; pages show it in the language of the moment."""
+    with speaking("ru"):
+        russian = _(message)
+    return f"{russian} · {message}"
+
+
+def shipped_message(text: str) -> str | None:
+    """The shipped step a stored text is (its message id), or None for a step an admin wrote."""
+    text = text.strip()
+    english = text.rsplit(" · ", 1)[-1]
+    return english if english in SHIPPED and (text == english or text == stored_text(english)) else None
+
+
+def step_text(text: str) -> str:
+    """A step as people read it: a shipped one in the language of the moment, an admin's as written."""
+    message = shipped_message(text)
+    return _(message) if message else text
+
+
+def _flags(text: str) -> tuple[int | None, bool]:
+    """What completes a step by itself: (units a dispatch must send, whether watching the video does)."""
+    message = shipped_message(text)
+    return (DISPATCH_STEPS.get(message) if message else None), message in VIDEO_STEPS
 
 
 @dataclass(frozen=True)
@@ -66,9 +79,10 @@ def seed_default_sops(session: so.Session) -> int:
     for incident_type in sorted(PUBLIC_ORDER_TYPES | TRAFFIC_INCIDENT_TYPES):
         if incident_type in have:
             continue
-        for position, (text, mandatory) in enumerate(DEFAULT_SOPS.get(incident_type, GENERIC_SOP), start=1):
-            session.add(SopStep(incident_type=incident_type, position=position, text=text, mandatory=mandatory,
-                                done_by_dispatch=DISPATCH_STEPS.get(text), done_by_video=text in VIDEO_STEPS))
+        for position, (message, mandatory) in enumerate(DEFAULT_SOPS.get(incident_type, GENERIC_SOP), start=1):
+            session.add(SopStep(incident_type=incident_type, position=position, text=stored_text(message),
+                                mandatory=mandatory, done_by_dispatch=DISPATCH_STEPS.get(message),
+                                done_by_video=message in VIDEO_STEPS))
             added += 1
     session.flush()
     return added
@@ -79,9 +93,10 @@ def _ensure_steps(session: so.Session, incident_type: str) -> list[SopStep]:
                                  .order_by(SopStep.position)))
     if steps:
         return steps
-    for position, (text, mandatory) in enumerate(DEFAULT_SOPS.get(incident_type, GENERIC_SOP), start=1):
-        session.add(SopStep(incident_type=incident_type, position=position, text=text, mandatory=mandatory,
-                            done_by_dispatch=DISPATCH_STEPS.get(text), done_by_video=text in VIDEO_STEPS))
+    for position, (message, mandatory) in enumerate(DEFAULT_SOPS.get(incident_type, GENERIC_SOP), start=1):
+        session.add(SopStep(incident_type=incident_type, position=position, text=stored_text(message),
+                            mandatory=mandatory, done_by_dispatch=DISPATCH_STEPS.get(message),
+                            done_by_video=message in VIDEO_STEPS))
     session.flush()
     return list(session.scalars(sa.select(SopStep).where(SopStep.incident_type == incident_type)
                                 .order_by(SopStep.position)))
@@ -102,7 +117,8 @@ def tick(session: so.Session, incident: Incident, step_id: int, actor: User) -> 
     """Tick one step (idempotent); recorded with who and when."""
     steps = {s.id: s for s in checklist(session, incident, create=True).steps}
     if step_id not in steps:
-        raise NotFound(f"step {step_id} is not part of the {incident.type} procedure")
+        raise NotFound(_("Step #%(step)s is not part of the procedure for “%(type)s”.", step=step_id,
+                         type=term("type", incident.type)))
     existing = session.scalar(sa.select(SopTick).where(SopTick.incident_id == incident.id, SopTick.step_id == step_id))
     if existing is not None:
         return existing
@@ -149,16 +165,15 @@ def set_steps(session: so.Session, incident_type: str, steps: list[tuple[str, bo
     from services.intake.catalogue import CATEGORY_OF
 
     if incident_type not in CATEGORY_OF:
-        raise Invalid(f"unknown incident type {incident_type!r}")
+        raise Invalid(_("Unknown incident type %(type)s.", type=repr(incident_type)))
     if not steps or any(not text.strip() for text, _ in steps):
-        raise Invalid("a procedure needs at least one step, none of them empty",
+        raise Invalid(_("A procedure needs at least one step, none of them empty."),
                       errors=[{"pointer": "/steps", "detail": "at least one step, none empty"}])
     current = {s.position: s for s in session.scalars(sa.select(SopStep).where(SopStep.incident_type == incident_type))}
     for position, (text, mandatory) in enumerate(steps, start=1):
         step = current.pop(position, None) or SopStep(incident_type=incident_type, position=position, text="")
         step.text, step.mandatory = text.strip()[:300], mandatory
-        step.done_by_dispatch = DISPATCH_STEPS.get(step.text)
-        step.done_by_video = step.text in VIDEO_STEPS
+        step.done_by_dispatch, step.done_by_video = _flags(step.text)
         session.add(step)
     for leftover in current.values():
         if session.scalar(sa.select(sa.func.count(SopTick.id)).where(SopTick.step_id == leftover.id)):

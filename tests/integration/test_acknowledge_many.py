@@ -31,7 +31,7 @@ def test_each_is_taken_or_refused_on_its_own(app: Flask, client: FlaskClient, wo
         # Already taken, another department's (out of scope looks absent), no such incident: refused, the rest taken.
         assert taken.done == [ids["motion"]]
         assert set(taken.refused) == {str(ids["vandalism"]), str(ids["loitering"]), "999999"}
-        assert "not found" in taken.refused[str(ids["loitering"])]
+        assert "не найдено" in taken.refused[str(ids["loitering"])]
     with store.session() as s:
         status = {i.type: i.status for i in s.scalars(sa.select(Incident))}
         assert status == {"vandalism": "acknowledged", "motion": "acknowledged", "loitering": "new"}

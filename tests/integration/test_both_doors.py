@@ -170,7 +170,7 @@ def test_every_role_gets_the_same_answer_from_rest_and_from_dash(app: Flask, wor
                 mismatches.append(f"REST {role}/{action}: status {code}, changed={rest_did}, table says {allowed}")
             if dash_did != allowed:
                 mismatches.append(f"Dash {role}/{action}: changed={dash_did}, table says {allowed}: {answer[:200]}")
-            if not allowed and not any(s in answer for s in ("may not", "only a supervisor may", "Нет доступа")):
+            if not allowed and not any(s in answer for s in ("не может", "Только руководитель может", "Нет доступа")):
                 mismatches.append(f"Dash {role}/{action}: refused without saying so: {answer[:200]}")
             allowed_seen += allowed
             refused_seen += not allowed

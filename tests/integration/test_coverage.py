@@ -101,7 +101,7 @@ def test_manual_incident_goes_to_the_department_of_its_point(app: Flask, client:
     bad = client.post("/api/v1/incidents", json={"lat": "x", "type": "alien"}, headers=auth)
     assert bad.status_code == 422 and {e["pointer"] for e in bad.get_json()["errors"]} == {"/lat", "/lon"}
     unknown = client.post("/api/v1/incidents", json={"lat": 43.25, "lon": 76.9, "type": "alien"}, headers=auth)
-    assert unknown.status_code == 422 and "unknown incident type" in unknown.get_json()["detail"]
+    assert unknown.status_code == 422 and "Неизвестный тип происшествия" in unknown.get_json()["detail"]
     with app.extensions["kuzet"].store.session() as s:
         assert s.scalar(sa.select(sa.func.count(Incident.id))) == 1
 
@@ -147,9 +147,11 @@ def test_coverage_radii_are_configurable_and_checked() -> None:
     from services.geo.coverage import parse_radii
 
     assert parse_radii("road=300, yard=20")["road"] == 300 and parse_radii("")["street"] == 100
-    with pytest.raises(ValueError, match="unknown mount kind 'roof'"):
+    from services.i18n import speaking
+
+    with pytest.raises(ValueError, match="неизвестный тип установки «roof»"):
         parse_radii("roof=10")
-    with pytest.raises(ValueError, match="must be metres"):
+    with speaking("en"), pytest.raises(ValueError, match="must be metres"):
         parse_radii("road=far")
 
 

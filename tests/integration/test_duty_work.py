@@ -186,7 +186,7 @@ def test_resolving_with_unticked_steps_needs_a_supervisor_override(app: Flask, c
     url = f"/api/v1/incidents/{incident_id}/transitions"
     client.post(url, json={"action": "acknowledge"}, headers=officer)
     denied = client.post(url, json={"action": "resolve", "outcome": "warning", "sop_override": True}, headers=officer)
-    assert denied.status_code == 403 and "only a supervisor" in denied.get_json()["detail"]
+    assert denied.status_code == 403 and "Только руководитель может" in denied.get_json()["detail"]
     body = client.post(url, json={"action": "resolve", "outcome": "warning", "sop_override": True,
                                   "reason": "unit already there"}, headers=supervisor).get_json()
     assert body["status"] == "resolved"

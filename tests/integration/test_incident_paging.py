@@ -35,7 +35,7 @@ def test_a_forged_cursor_is_a_clear_400(client: FlaskClient, world: World) -> No
                    "1.2024-01-01.99999999999999999999", "99999999999999999999.2024-01-01.1"):
         answer = client.get("/api/v1/incidents", query_string={"after": cursor}, headers=_auth(client))
         assert answer.status_code == 400, cursor
-        assert answer.get_json()["title"] == "Bad cursor"
+        assert answer.get_json()["title"] == "Неверный курсор"
 
 
 def test_stray_query_words_do_not_break_the_next_link(app: Flask, client: FlaskClient, world: World) -> None:

@@ -85,7 +85,7 @@ def test_two_officers_racing_get_one_success_and_one_conflict(app: Flask, client
         officer_2 = second.scalar(sa.select(User).where(User.username == "super.a"))
         transition(first, a, "acknowledge", officer_1)
         first.commit()
-        with pytest.raises(Conflict, match="changed by duty.a at the same time; reload"):
+        with pytest.raises(Conflict, match="одновременно изменил duty.a; обновите страницу"):
             transition(second, b, "dismiss", officer_2, reason="looked like a fight, was not")
         second.rollback()
     with store.session() as s:
@@ -103,7 +103,7 @@ def test_parallel_wrong_passwords_still_lock_the_account(app: Flask, world: Worl
     for t in threads:
         t.join()
     right = app.test_client().post("/api/v1/auth/token", json={"username": "duty.a", "password": PASSWORD})
-    assert right.status_code == 401 and "too many attempts" in right.get_json()["detail"]
+    assert right.status_code == 401 and "слишком много попыток" in right.get_json()["detail"]
 
 
 def test_old_events_do_not_merge_into_todays_incident(app: Flask, client: FlaskClient, world: World) -> None:

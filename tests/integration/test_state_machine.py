@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 import sqlalchemy as sa
 
+from services.access.permissions import doing
 from services.duty.incidents import ACTIONS, TransitionRefused, transition
+from services.i18n import speaking
+from services.i18n.terms import term
 from services.store.models import Incident, IncidentStatus, SopStep, User
 from services.store.engine import Store
 from tests.conftest import seed_world
@@ -60,7 +64,8 @@ def test_the_whole_matrix(world_store: Store) -> None:
                 assert (entry.from_status, entry.to_status, entry.actor) == (status, TARGET[action], "super.a")
                 assert inc.status == TARGET[action]
             else:
-                with pytest.raises(TransitionRefused, match=f"cannot {action} an incident that is {status}; allowed now"):
+                with speaking("en"), pytest.raises(TransitionRefused, match=re.escape(
+                        f"Cannot {doing(action)}: the incident is {term('status', status)}; allowed now")):
                     transition(s, inc, action, actor, **kwargs)
             s.rollback()
             checked += 1
@@ -74,6 +79,6 @@ def test_refusal_lists_what_is_allowed_for_the_role(world_store: Store) -> None:
                        lat=43.25, lon=76.92, first_seen_at=sa.func.now(), last_seen_at=sa.func.now(), status="closed")
         s.add(inc)
         s.flush()
-        with pytest.raises(TransitionRefused) as refused:
+        with speaking("en"), pytest.raises(TransitionRefused) as refused:
             transition(s, inc, "acknowledge", officer)
-        assert str(refused.value).endswith("allowed now: none")  # reopen is a supervisor's
+        assert str(refused.value).endswith("allowed now: nothing.")  # reopen is a supervisor's

@@ -24,16 +24,16 @@ def test_full_lifecycle_records_every_step(app: Flask, client: FlaskClient, worl
     url = f"/api/v1/incidents/{incident_id}/transitions"
     assert client.post(url, json={"action": "acknowledge"}, headers=auth).get_json()["status"] == "acknowledged"
     no_units = client.post(url, json={"action": "dispatch"}, headers=auth)
-    assert no_units.status_code == 422 and "unit_ids" in no_units.get_json()["detail"]
+    assert no_units.status_code == 422 and no_units.get_json()["errors"][0]["pointer"] == "/unit_ids"
     body = client.post(url, json={"action": "dispatch", "nearest": True}, headers=auth).get_json()
     assert body["status"] == "dispatched" and [u["call_sign"] for u in body["units"]] == ["ALM-1"]
     assert body["units"][0]["status"] == "en_route"
     body = client.post(url, json={"action": "arrive"}, headers=auth).get_json()
     assert body["status"] == "on_scene" and body["units"][0]["status"] == "on_scene"
     refused = client.post(url, json={"action": "resolve"}, headers=auth)
-    assert refused.status_code == 422 and "outcome" in refused.get_json()["detail"]
+    assert refused.status_code == 422 and "выберите итог" in refused.get_json()["detail"]
     unticked = client.post(url, json={"action": "resolve", "outcome": "detained"}, headers=auth)
-    assert unticked.status_code == 409 and "mandatory SOP steps not done" in unticked.get_json()["detail"]
+    assert unticked.status_code == 409 and "Не выполнены обязательные шаги" in unticked.get_json()["detail"]
     for step in body["sop"]:
         client.post(f"/api/v1/incidents/{incident_id}/sop/{step['id']}", headers=auth)
     body = client.post(url, json={"action": "resolve", "outcome": "detained", "reason": "two detained",
@@ -50,11 +50,11 @@ def test_illegal_transitions_name_the_allowed_ones(app: Flask, client: FlaskClie
     response = client.post(f"/api/v1/incidents/{incident_id}/transitions", json={"action": "close"}, headers=auth)
     assert response.status_code == 409
     detail = response.get_json()["detail"]
-    assert "cannot close an incident that is new" in detail and "acknowledge" in detail
+    assert "Нельзя закрыть происшествие: статус — «НОВОЕ»" in detail and "принять происшествие" in detail
     unknown = client.post(f"/api/v1/incidents/{incident_id}/transitions", json={"action": "explode"}, headers=auth)
     assert unknown.status_code == 422 and unknown.get_json()["errors"][0]["pointer"] == "/action"
     dismiss = client.post(f"/api/v1/incidents/{incident_id}/transitions", json={"action": "dismiss"}, headers=auth)
-    assert dismiss.status_code == 422 and "reason" in dismiss.get_json()["detail"]
+    assert dismiss.status_code == 422 and "Укажите причину" in dismiss.get_json()["detail"]
 
 
 def test_stale_version_is_refused_as_a_conflict(app: Flask, client: FlaskClient, world: World) -> None:
@@ -63,14 +63,14 @@ def test_stale_version_is_refused_as_a_conflict(app: Flask, client: FlaskClient,
     version = client.get(f"/api/v1/incidents/{incident_id}", headers=auth).get_json()["version"]
     assert client.post(url, json={"action": "acknowledge", "version": version}, headers=auth).status_code == 200
     late = client.post(url, json={"action": "dispatch", "nearest": True, "version": version}, headers=auth)
-    assert late.status_code == 409 and "changed by duty.a" in late.get_json()["detail"]
+    assert late.status_code == 409 and "изменил duty.a" in late.get_json()["detail"]
 
 
 def test_trainers_only_watch_and_reopen_is_for_supervisors(app: Flask, client: FlaskClient, world: World) -> None:
     incident_id, auth = _setup(app, client, world, "trainer.a")
     url = f"/api/v1/incidents/{incident_id}/transitions"
     response = client.post(url, json={"action": "acknowledge"}, headers=auth)
-    assert response.status_code == 403 and "may not" in response.get_json()["detail"]
+    assert response.status_code == 403 and "Роль «инструктор» не может принять происшествие" in response.get_json()["detail"]
     _, officer = _setup(app, client, world, "duty.a")
     client.post(url, json={"action": "dismiss", "reason": "false alarm: shadows"}, headers=officer)
     assert client.post(url, json={"action": "reopen", "reason": "x"}, headers=officer).status_code == 403

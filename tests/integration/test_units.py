@@ -25,7 +25,7 @@ def test_read_only_roles_cannot_send_more_units_to_a_dispatched_incident(app: Fl
     incident_id = _open_incident(app, client, world)
     assert _act(client, incident_id, "duty.a", action="dispatch", unit_ids=[world.units["ALM-1"]])[0] == 200
     status, problem = _act(client, incident_id, "trainer.a", action="dispatch", unit_ids=[world.units["ALM-2"]])
-    assert status == 403 and "trainer may not dispatch" in problem["detail"]
+    assert status == 403 and "Роль «инструктор» не может направить наряд" in problem["detail"]
     units = {u["call_sign"]: u["status"] for u in client.get("/api/v1/units", headers=_auth(client)).get_json()["units"]}
     assert units["ALM-2"] == "available"  # the refused dispatch moved nobody
 
@@ -53,7 +53,7 @@ def test_off_duty_units_are_not_suggested_and_busy_ones_cannot_go_off_duty(app: 
     assert [u["call_sign"] for u in suggested] == ["ALM-2"]
     assert _act(client, incident_id, "duty.a", action="dispatch", nearest=True)[0] == 200
     busy = client.post(f"/api/v1/units/{world.units['ALM-2']}/status", json={"status": "off_duty"}, headers=auth)
-    assert busy.status_code == 409 and "en_route" in busy.get_json()["detail"]
+    assert busy.status_code == 409 and "в пути" in busy.get_json()["detail"]
     bad = client.post(f"/api/v1/units/{world.units['ALM-1']}/status", json={"status": "on_scene"}, headers=auth)
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["pointer"] == "/status"
     other = client.post(f"/api/v1/units/{world.units['BOS-1']}/status", json={"status": "off_duty"}, headers=auth)
@@ -65,4 +65,4 @@ def test_a_stale_view_is_told_who_changed_the_incident(app: Flask, client: Flask
     version = client.get(f"/api/v1/incidents/{incident_id}", headers=_auth(client)).get_json()["version"]
     assert _act(client, incident_id, "super.a", action="acknowledge", version=version)[0] == 200
     status, problem = _act(client, incident_id, "duty.a", action="hold", reason="waiting", version=version)
-    assert status == 409 and "changed by super.a" in problem["detail"]
+    assert status == 409 and "изменил super.a" in problem["detail"]
