@@ -45,4 +45,23 @@
                                              hourCycle: "h23" }).format(moment);
   };
   window.kuzetNumber = function (value) { return new Intl.NumberFormat(lang()).format(value); };
+
+  // Plotly's maps (the incident inset, coverage, the replay) are MapLibre's, whose canvas and attribution
+  // button name themselves in English: every page's maps take the page's words instead (aria-label, title).
+  var MAP_WORDS = ["Map", "Toggle attribution"];
+
+  function relabelMaps() {
+    if (!document.querySelector(".js-plotly-plot")) { return; }  // the wall draws no Plotly map: nothing to do
+    document.querySelectorAll(".js-plotly-plot [aria-label], .js-plotly-plot [title]").forEach(function (el) {
+      ["aria-label", "title"].forEach(function (name) {
+        var said = el.getAttribute(name);
+        if (said && MAP_WORDS.indexOf(said) >= 0) {
+          var words = window.kuzetT(said);
+          if (words !== said) { el.setAttribute(name, words); }
+        }
+      });
+    });
+  }
+
+  new MutationObserver(relabelMaps).observe(document.documentElement, { childList: true, subtree: true });
 }());
