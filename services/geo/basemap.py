@@ -296,10 +296,13 @@ def layer(session: so.Session, city: str, key: str) -> BasemapLayer | None:
 def attribution(session: so.Session, city: str) -> str:
     """The map corner's credit: the boundaries' licence and the street map's source and extract date."""
     from geodata import ATTRIBUTION
+    from services.i18n import _
 
     row = session.scalar(sa.select(BasemapLayer).where(BasemapLayer.city == city).limit(1))
-    streets = f" · улицы: OpenStreetMap, выгрузка {row.data_date}" if row else ""
-    return f"Карта: {ATTRIBUTION}{streets}"
+    if row is None:
+        return _("Map: %(boundaries)s", boundaries=ATTRIBUTION)
+    return _("Map: %(boundaries)s · streets: OpenStreetMap, extract of %(date)s", boundaries=ATTRIBUTION,
+             date=row.data_date)
 
 
 def _names(session: so.Session, city: str) -> dict[str, list[float] | None]:
