@@ -19,6 +19,12 @@ DEAD_LETTERS = "admin-dead-letters"
 RAW = "admin-raw"
 REPLAY = "admin-replay"
 FEEDBACK = "admin-feedback"
+FILTER_OPERATOR = "admin-dl-operator"
+FILTER_ENDPOINT = "admin-dl-endpoint"
+FILTER_STATE = "admin-dl-state"
+FILTER_REASON = "admin-dl-reason"
+FILTER_DAYS = "admin-dl-days"
+ALL = "*"
 
 
 
@@ -39,7 +45,26 @@ def rows(letters: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**d, "received": format_datetime(datetime.fromisoformat(d["received_at"]))} for d in letters]
 
 
-def layout(letters: list[dict[str, Any]], *, username: str, pages: frozenset[Page] = frozenset()) -> html.Div:
+def filters(operators: list[tuple[int, str]], endpoints: list[str]) -> dmc.Group:
+    """Which letters to list: an operator's, an entry point's, replayed or not, words of the reason, how recent."""
+    every = {"value": ALL, "label": _("all")}
+    return dmc.Group(mb="sm", align="end", children=[
+        dmc.Select(id=FILTER_OPERATOR, label=_("Operator"), value=ALL, allowDeselect=False, searchable=True, w=260,
+                   data=[every] + [{"value": str(i), "label": name} for i, name in operators]),
+        dmc.Select(id=FILTER_ENDPOINT, label=_("Entry point"), value=ALL, allowDeselect=False, w=200,
+                   data=[every] + [{"value": e, "label": e} for e in endpoints]),
+        dmc.Select(id=FILTER_STATE, label=_("Replay"), value=ALL, allowDeselect=False, w=200,
+                   data=[every, {"value": "waiting", "label": _("not replayed")},
+                         {"value": "replayed", "label": _("replayed")}]),
+        dmc.Select(id=FILTER_DAYS, label=_("Received"), value=ALL, allowDeselect=False, w=180,
+                   data=[{"value": ALL, "label": _("any time")}, {"value": "1", "label": _("last 24 hours")},
+                         {"value": "7", "label": _("last 7 days")}, {"value": "30", "label": _("last 30 days")}]),
+        dmc.TextInput(id=FILTER_REASON, label=_("Reason contains"), w=280, debounce=400),
+    ])
+
+
+def layout(letters: list[dict[str, Any]], *, username: str, pages: frozenset[Page] = frozenset(),
+           operators: list[tuple[int, str]] = (), endpoints: list[str] = ()) -> html.Div:
     """The dead-letter page."""
     return html.Div(className="admin-page", children=[
         html.Header(className="wall-top", children=[
@@ -52,6 +77,7 @@ def layout(letters: list[dict[str, Any]], *, username: str, pages: frozenset[Pag
             nav(username, pages, "/admin/dead-letters"),
         ]),
         html.Main(className="admin-body", children=[
+            filters(list(operators), list(endpoints)),
             dag.AgGrid(id=DEAD_LETTERS, rowData=rows(letters), columnDefs=columns(), getRowId="'' + params.data.id",
                        dashGridOptions={"theme": {"function": GRID_THEME}, "rowSelection": {"mode": "singleRow",
                                                                                              "checkboxes": False,

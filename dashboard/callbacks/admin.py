@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import dash
@@ -16,8 +17,8 @@ from services.access.permissions import Page, open_pages
 from services.duty import actions
 from services.errors import Refused
 from services.i18n import _
-from services.intake.deadletters import raw_text, recent
-from services.store.models import DeadLetter
+from services.intake.deadletters import filter_choices, raw_text, recent
+from services.store.models import DeadLetter, utcnow
 from services.access.scope import as_id
 
 
@@ -28,7 +29,24 @@ def page(**_query: Any) -> html.Div:
     user = logged_in(Page.ADMIN)
     if user is None:
         return denied(_("Administrators only"))
-    return layout(recent(db()), username=user.username, pages=open_pages(user.role))
+    operators, endpoints = filter_choices(db())
+    return layout(recent(db()), username=user.username, pages=open_pages(user.role), operators=operators,
+                  endpoints=endpoints)
+
+
+FILTERS = (State(ids.FILTER_OPERATOR, "value"), State(ids.FILTER_ENDPOINT, "value"), State(ids.FILTER_STATE, "value"),
+           State(ids.FILTER_DAYS, "value"), State(ids.FILTER_REASON, "value"))
+
+
+def _listed(operator: Any, endpoint: Any, state: Any, days: Any, reason: Any) -> list[dict[str, Any]]:
+    """The letters the filters choose (anything forged or unknown in them counts as no filter)."""
+    chosen_days = int(days) if isinstance(days, str) and days.isdigit() and 0 < int(days) <= 3660 else None
+    return rows(recent(
+        db(), operator_id=as_id(operator) if operator != ids.ALL else None,
+        endpoint=endpoint[:64] if isinstance(endpoint, str) and endpoint != ids.ALL else None,
+        replayed={"replayed": True, "waiting": False}.get(state) if isinstance(state, str) else None,
+        reason=reason.strip()[:200] if isinstance(reason, str) and reason.strip() else None,
+        since=utcnow() - timedelta(days=chosen_days) if chosen_days else None))
 
 
 def _selected(selected: list[dict[str, Any]] | None) -> DeadLetter | None:
@@ -47,14 +65,22 @@ def register(app: dash.Dash) -> None:
         letter = _selected(selected)
         return raw_text(letter) if letter else no_update
 
+    @app.callback(Output(ids.DEAD_LETTERS, "rowData", allow_duplicate=True),
+                  *(Input(f.component_id, f.component_property) for f in FILTERS), prevent_initial_call=True)
+    def choose(operator: Any, endpoint: Any, state: Any, days: Any, reason: Any) -> Any:
+        if logged_in(Page.ADMIN) is None:
+            return no_update
+        return _listed(operator, endpoint, state, days, reason)
+
     @app.callback(
         Output(ids.FEEDBACK, "children"),
         Output(ids.DEAD_LETTERS, "rowData"),
         Input(ids.REPLAY, "n_clicks"),
         State(ids.DEAD_LETTERS, "selectedRows"),
+        *FILTERS,
         prevent_initial_call=True,
     )
-    def do_replay(clicks: int | None, selected: list[dict[str, Any]] | None) -> tuple[str, Any]:
+    def do_replay(clicks: int | None, selected: list[dict[str, Any]] | None, *chosen: Any) -> tuple[str, Any]:
         user = logged_in(Page.ADMIN)
         if user is None or not clicks:
             return _("Access denied"), no_update
@@ -66,4 +92,4 @@ def register(app: dash.Dash) -> None:
             summary = perform(actions.replay_dead_letter, user, kuzet().ingest, letter_id)
         except Refused as refused:
             return str(refused), no_update
-        return _("No. %(id)s replayed: %(summary)s", id=letter_id, summary=summary), rows(recent(db()))
+        return _("No. %(id)s replayed: %(summary)s", id=letter_id, summary=summary), _listed(*chosen)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,13 +19,33 @@ from services.store.models import DeadLetter, Operator, User, utcnow
 
 
 
-def recent(session: so.Session, limit: int = 500) -> list[dict[str, Any]]:
-    """Newest dead letters first, for the admin page."""
-    rows = session.execute(sa.select(DeadLetter, Operator.name).outerjoin(Operator)
-                           .order_by(DeadLetter.id.desc()).limit(limit))
+def recent(session: so.Session, limit: int = 500, *, operator_id: int | None = None, endpoint: str | None = None,
+           replayed: bool | None = None, reason: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
+    """Newest dead letters first, for the admin page: of one operator, entry point, replayed or not, a reason's words."""
+    query = sa.select(DeadLetter, Operator.name).outerjoin(Operator)
+    if operator_id is not None:
+        query = query.where(DeadLetter.operator_id == operator_id)
+    if endpoint:
+        query = query.where(DeadLetter.endpoint == endpoint)
+    if replayed is not None:
+        query = query.where(DeadLetter.replayed_at.is_not(None) if replayed else DeadLetter.replayed_at.is_(None))
+    if reason:
+        escaped = reason.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(DeadLetter.reason.ilike(f"%{escaped}%", escape="\\"))
+    if since is not None:
+        query = query.where(DeadLetter.received_at >= since)
+    rows = session.execute(query.order_by(DeadLetter.id.desc()).limit(limit))
     return [{"id": d.id, "received_at": d.received_at.isoformat(), "operator": name or "—", "endpoint": d.endpoint,
              "reason": d.reason[:300], "size": len(d.raw), "replayed_at": d.replayed_at.isoformat() if d.replayed_at
              else None, "replay_result": d.replay_result} for d, name in rows]
+
+
+def filter_choices(session: so.Session) -> tuple[list[tuple[int, str]], list[str]]:
+    """The operators and entry points that have dead letters, for the page's filters."""
+    operators = session.execute(sa.select(Operator.id, Operator.name).where(
+        Operator.id.in_(sa.select(DeadLetter.operator_id).distinct())).order_by(Operator.name)).all()
+    endpoints = list(session.scalars(sa.select(DeadLetter.endpoint).distinct().order_by(DeadLetter.endpoint)))
+    return [(i, n) for i, n in operators], endpoints
 
 
 def _is_v1_record(raw: bytes) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
@@ -13,12 +14,32 @@ from services.store.models import DeadLetter, Event
 from tests.conftest import ALMALY_POINT, World, event, login
 
 
+def _filters(operator: str = ids.ALL, endpoint: str = ids.ALL, state: str = ids.ALL, days: str = ids.ALL,
+             reason: str | None = None) -> list[dict[str, Any]]:
+    return [{"id": ids.FILTER_OPERATOR, "property": "value", "value": operator},
+            {"id": ids.FILTER_ENDPOINT, "property": "value", "value": endpoint},
+            {"id": ids.FILTER_STATE, "property": "value", "value": state},
+            {"id": ids.FILTER_DAYS, "property": "value", "value": days},
+            {"id": ids.FILTER_REASON, "property": "value", "value": reason}]
+
+
+def _chosen(client: FlaskClient, **filters: Any) -> list[dict[str, Any]]:
+    """The dead letters the page lists for ``filters``, as its filter callback answers."""
+    dash_app = client.application.extensions["dash"]
+    key = next(k for k in dash_app.callback_map if k.startswith(f"{ids.DEAD_LETTERS}.rowData@"))
+    answer = client.post("/_dash-update-component", json={
+        "output": key, "outputs": {"id": ids.DEAD_LETTERS, "property": key.split(".", 1)[1]},
+        "inputs": _filters(**filters), "state": [], "changedPropIds": [f"{ids.FILTER_REASON}.value"]})
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    return answer.get_json()["response"][ids.DEAD_LETTERS]["rowData"]
+
+
 def _replay(client: FlaskClient, letter_id: int) -> str:
     response = client.post("/_dash-update-component", json={
         "output": f"..{ids.FEEDBACK}.children...{ids.DEAD_LETTERS}.rowData..",
         "outputs": [{"id": ids.FEEDBACK, "property": "children"}, {"id": ids.DEAD_LETTERS, "property": "rowData"}],
         "inputs": [{"id": ids.REPLAY, "property": "n_clicks", "value": 1}],
-        "state": [{"id": ids.DEAD_LETTERS, "property": "selectedRows", "value": [{"id": letter_id}]}],
+        "state": [{"id": ids.DEAD_LETTERS, "property": "selectedRows", "value": [{"id": letter_id}]}] + _filters(),
         "changedPropIds": [f"{ids.REPLAY}.n_clicks"],
     })
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -102,3 +123,22 @@ def test_a_multipart_letter_is_replayed_with_its_content_type(app: Flask, client
     replayed = _replay(client, letter_id)
     # The multipart body is split again, so the replay meets the same unmapped event, not an unreadable body.
     assert "not translated" in replayed and "IO" in replayed and "refused again" not in replayed
+
+
+def test_dead_letters_are_filtered_by_operator_state_and_reason(app: Flask, client: FlaskClient, world: World) -> None:
+    client.post("/api/v1/events", data=b"{broken", content_type="application/json",
+                headers={"Authorization": f"Bearer {world.api_key}"})
+    client.post("/api/v1/events", json=event("CAM-A", confidence=3), headers={"Authorization": f"Bearer {world.api_key}"})
+    client.post("/api/v1/events", data=b"{broken too", content_type="application/json",
+                headers={"Authorization": f"Bearer {world.other_key}"})
+    login(client, "admin")
+    everything = _chosen(client)
+    assert len(everything) == 3
+    ours = _chosen(client, operator=str(world.operator_id))
+    assert len(ours) == 2 and {r["operator"] for r in ours} == {"Test Operator LLP"}
+    confidence = _chosen(client, reason="confidence")
+    assert len(confidence) == 1 and "/confidence" in confidence[0]["reason"]
+    assert _chosen(client, reason="100%_") == []  # LIKE's signs are words here, not patterns
+    assert len(_chosen(client, state="waiting", days="1")) == 3 and _chosen(client, state="replayed") == []
+    assert len(_chosen(client, operator="'; drop table", days="-5", state="x")) == 3  # forged filters filter nothing
+    assert all("T" not in r["received"] and "." not in r["received"].split()[-1] for r in everything)
