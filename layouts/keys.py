@@ -24,6 +24,8 @@ NEW_KEY = "keys-new-key"
 COPY = "keys-copy"
 REVOKE = "keys-revoke"
 FEEDBACK = "keys-feedback"
+NEW_OPERATOR = "keys-new-operator"
+ADD_OPERATOR = "keys-add-operator"
 
 COLUMNS: tuple[tuple[str, str, float], ...] = (
     ("operator", N_("Operator"), 1.4), ("prefix", N_("Key prefix"), 0.8), ("label", N_("Label"), 1.2),
@@ -61,6 +63,8 @@ def layout(keys: list[dict[str, Any]], operators: list[str], *, username: str,
                            searchable=True, w=280),
                 dmc.TextInput(id=LABEL, label=_("What the key is for"), w=260),
                 dmc.Button(_("Issue a key"), id=CREATE),
+                dmc.TextInput(id=NEW_OPERATOR, label=_("New operator (company name)"), w=280, ml="xl"),
+                dmc.Button(_("Register the operator"), id=ADD_OPERATOR, variant="light"),
             ]),
             html.Div(id=NEW_KEY_BOX, className="new-key-box", role="status"),
             dag.AgGrid(id=GRID, rowData=rows(keys), columnDefs=[{"field": f, "headerName": _(n), "flex": w}

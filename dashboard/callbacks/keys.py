@@ -6,6 +6,7 @@ from typing import Any
 
 import dash
 import sqlalchemy as sa
+import sqlalchemy.exc
 from dash import Input, Output, State, html, no_update
 
 from dashboard.auth import logged_in
@@ -46,6 +47,24 @@ def register(app: dash.Dash) -> None:
         except (ValueError, Refused) as refused:
             return str(refused), no_update
         return new_key_box(key), rows(operators.key_rows(db()))
+
+    @app.callback(Output(ids.NEW_KEY_BOX, "children", allow_duplicate=True),
+                  Output(ids.GRID, "rowData", allow_duplicate=True), Output(ids.OPERATOR, "data"),
+                  Input(ids.ADD_OPERATOR, "n_clicks"), State(ids.NEW_OPERATOR, "value"), prevent_initial_call=True)
+    def register_operator(clicks: Any, name: Any) -> tuple[Any, Any, Any]:
+        user = logged_in(Page.ADMIN)
+        if user is None or not clicks:
+            return _("Administrators only"), no_update, no_update
+        if not isinstance(name, str) or not name.strip():
+            return _("Name the operator first."), no_update, no_update
+        try:
+            _operator, key = perform(operators.add_operator, user.username, " ".join(name.split())[:200])
+        except (ValueError, Refused, sa.exc.IntegrityError) as refused:
+            db().rollback()
+            return (_("An operator of that name is registered already.") if isinstance(refused, sa.exc.IntegrityError)
+                    else str(refused)), no_update, no_update
+        names = list(db().scalars(sa.select(Operator.name).order_by(Operator.name)))
+        return new_key_box(key), rows(operators.key_rows(db())), [{"value": n, "label": n} for n in names]
 
     @app.callback(Output(ids.FEEDBACK, "children"), Output(ids.GRID, "rowData", allow_duplicate=True),
                   Output(ids.NEW_KEY_BOX, "children", allow_duplicate=True),

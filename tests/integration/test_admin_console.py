@@ -24,6 +24,7 @@ from services.store.models import (
     AuditEntry,
     DepartmentGrant,
     LoginSession,
+    Operator,
     User,
 )
 from tests.conftest import PASSWORD, World, login
@@ -283,3 +284,21 @@ def test_a_duty_officer_is_refused_every_admin_callback(app: Flask, client: Flas
         assert s.scalar(sa.select(sa.func.count()).select_from(LoginSession)
                         .where(LoginSession.revoked_at.is_not(None))) == 0
     assert len(_journal(app, "admin.user.add")) == before
+
+
+def test_an_admin_registers_an_operator_with_its_first_key(app: Flask, client: FlaskClient, world: World) -> None:
+    login(client, "admin")
+    made = _post(client, f"{key_ids.NEW_KEY_BOX}.children@", key_ids.ADD_OPERATOR, [key_ids.ADD_OPERATOR], [
+        {"id": key_ids.NEW_OPERATOR, "property": "value", "value": "  Qala   Vision LLP "}])
+    assert "kz_" in made and "Qala Vision LLP" in made  # the key once, and the operator in the picker
+    again = _post(client, f"{key_ids.NEW_KEY_BOX}.children@", key_ids.ADD_OPERATOR, [key_ids.ADD_OPERATOR], [
+        {"id": key_ids.NEW_OPERATOR, "property": "value", "value": "Qala Vision LLP"}])
+    assert "kz_" not in again and "уже" in again
+    with _store(app).session() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(ApiKey).join(Operator)
+                        .where(Operator.name == "Qala Vision LLP")) == 1
+    assert [e.actor for e in _journal(app, "admin.operator.add")] == ["admin"]
+    login(client, "duty.a")
+    refused = _post(client, f"{key_ids.NEW_KEY_BOX}.children@", key_ids.ADD_OPERATOR, [key_ids.ADD_OPERATOR], [
+        {"id": key_ids.NEW_OPERATOR, "property": "value", "value": "Mole LLP"}])
+    assert "Только для администраторов" in refused and "kz_" not in refused
