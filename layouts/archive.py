@@ -16,7 +16,6 @@ from layouts.wall import GRID_THEME
 from services.i18n import _, format_number
 from services.i18n.terms import TERMS, term
 from services.intake.catalogue import TYPE_LABELS_RU
-from services.store.models import IncidentStatus
 from layouts.nav import nav
 from services.access.permissions import Page
 
@@ -103,7 +102,7 @@ def layout(*, username: str, departments: list[dict[str, str]], start: str, end:
             dmc.Select(id=PRIORITY, data=[{"value": "", "label": _("Any priority")}]
                        + [{"value": str(p), "label": f"P{p}"} for p in (1, 2, 3, 4)], value="",
                        **{**select, "aria-label": _("Priority")}),
-            dmc.Select(id=STATUS, data=_options("status", [s.value for s in IncidentStatus], _("Any status")),
+            dmc.Select(id=STATUS, data=_options("status", list(TERMS["status"]), _("Any status")),
                        value="", **{**select, "aria-label": _("Status")}),
             dmc.Select(id=OUTCOME, data=_options("outcome", TERMS["outcome"], _("Any outcome")), value="",
                        **{**select, "aria-label": _("Outcome")}),

@@ -19,8 +19,8 @@ TERMS: dict[str, dict[str, str]] = {
     "status": {
         "new": NP_("status", "NEW"), "acknowledged": NP_("status", "acknowledged"),
         "dispatched": NP_("status", "unit dispatched"), "on_scene": NP_("status", "unit on scene"),
-        "on_hold": NP_("status", "on hold"), "resolved": NP_("status", "resolved"),
-        "closed": NP_("status", "closed"), "dismissed": NP_("status", "false call"),
+        "resolved": NP_("status", "resolved"), "closed": NP_("status", "closed"),
+        "on_hold": NP_("status", "on hold"), "dismissed": NP_("status", "false call"),
         "transferred": NP_("status", "TRANSFERRED"),
     },
     "outcome": {
